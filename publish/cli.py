@@ -1,0 +1,116 @@
+"""The ``publish`` command: parse options, call the pipeline, report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import click
+
+from .build import FORMATS, build
+from .check import check_outputs
+from .config import PIECE_KINDS, load_book_config
+from .errors import PublishError, display_path
+from .manuscript import add_piece
+from .templates import DEFAULT_THEME
+
+
+class PublishGroup(click.Group):
+    """Turns a PublishError into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except PublishError as error:
+            if ctx.meta.get("publish.debug"):
+                raise
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(1)
+
+
+def _set_meta(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[f"publish.{param.name}"] = True
+
+
+def common_options(command):
+    command = click.option("--debug", is_flag=True, expose_value=False, callback=_set_meta, help="Show tracebacks.")(command)
+    return click.option("--quiet", is_flag=True, expose_value=False, callback=_set_meta, help="No progress output.")(command)
+
+
+manuscript_option = click.option(
+    "--manuscript", "manuscript_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("manuscript"),
+    show_default=True, help="Folder with book.toml and the pieces.",
+)
+out_option = click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+    show_default=True, help="Folder for the built files.",
+)
+
+
+@click.group(cls=PublishGroup)
+@click.version_option(version("booklet-press"), prog_name="publish")
+@common_options
+def cli() -> None:
+    """Turn a manuscript folder into a typeset PDF booklet and an EPUB."""
+
+
+@cli.command("build")
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "all"]), default="all", show_default=True,
+              help="Which edition to build.")
+@out_option
+@manuscript_option
+@click.option("--styles", "styles_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_THEME,
+              help="Theme folder (templates, CSS, fonts).  [default: styles/]")
+@common_options
+@click.pass_context
+def build_command(ctx: click.Context, fmt: str, out_dir: Path, manuscript_dir: Path, styles_dir: Path) -> None:
+    """Build the book into OUT (build/ by default)."""
+    quiet = ctx.meta.get("publish.quiet", False)
+
+    def report(stage: str, seconds: float) -> None:
+        if not quiet:
+            click.echo(f"{stage:<7}{seconds:6.2f}s", err=True)
+
+    formats = FORMATS if fmt == "all" else (fmt,)
+    for path in build(manuscript_dir, styles_dir, out_dir, formats, report):
+        if not quiet:
+            click.echo(f"wrote  {display_path(path)}", err=True)
+
+
+@cli.command("check")
+@out_option
+@common_options
+def check_command(out_dir: Path) -> None:
+    """Validate what is in OUT: EPUBCheck, PDF fonts, pages and metadata."""
+    results = check_outputs(out_dir)
+    if not results:
+        raise PublishError("nothing to check: run 'publish build' first", out_dir)
+    width = max(len(display_path(r.file)) for r in results)
+    for result in results:
+        mark = "ok  " if result.ok else "FAIL"
+        click.echo(f"{mark}  {display_path(result.file):<{width}}  {result.check:<15} {result.detail}")
+    failed = sum(not r.ok for r in results)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
+@cli.command("new")
+@click.argument("title")
+@click.option("--kind", type=click.Choice(PIECE_KINDS), default="essay", show_default=True)
+@click.option("--author", default=None, help="Author of the piece.  [default: the book's first author]")
+@manuscript_option
+@common_options
+def new_command(title: str, kind: str, author: str | None, manuscript_dir: Path) -> None:
+    """Start a new piece called TITLE and add it to book.toml."""
+    if author is None:
+        author = load_book_config(manuscript_dir / "book.toml").authors[0]
+    path = add_piece(manuscript_dir, title, kind, author, dt.date.today())
+    click.echo(f"created {display_path(path)} and listed it in {display_path(manuscript_dir / 'book.toml')}")
+
+
+def main() -> None:
+    cli(prog_name="publish")

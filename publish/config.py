@@ -1,0 +1,265 @@
+"""book.toml and piece front matter, validated into plain dataclasses.
+
+Every key is checked: an unknown key names the closest valid one, a value of
+the wrong type names the key and what was expected, and both give the line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import PublishError, line_of_key
+
+PAGE_SIZES = {
+    "a5": "A5",
+    "half-letter": "5.5in 8.5in",
+    "a6": "A6",
+    "letter": "letter",
+}
+PIECE_KINDS = ("foreword", "essay", "response", "afterword", "notes")
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+ISBN = re.compile(r"^(urn:isbn:)?(97[89][0-9]{10})$")
+
+
+@dataclass(frozen=True)
+class BookConfig:
+    """What book.toml says about the whole book."""
+
+    title: str
+    authors: list[str]
+    language: str
+    identifier: str
+    pieces: list[str]
+    subtitle: str = ""
+    date: dt.date | None = None
+    publisher: str = ""
+    rights: str = ""
+    license: str = ""
+    description: str = ""
+    keywords: list[str] = field(default_factory=list)
+    page_size: str = "a5"
+    slug: str = ""
+
+    @property
+    def page_size_css(self) -> str:
+        return PAGE_SIZES[self.page_size]
+
+
+@dataclass(frozen=True)
+class PieceMeta:
+    """What a piece's front matter (or spoiler tag line) says about it."""
+
+    title: str
+    author: str = ""
+    kind: str = "essay"
+    date: dt.date | None = None
+    summary: str = ""
+    spoilers: list[str] = field(default_factory=list)
+    contains_spoilers: bool = False
+
+
+# key -> (accepted Python types, how to describe them in an error)
+BOOK_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "title": ((str,), "a string"),
+    "subtitle": ((str,), "a string"),
+    "authors": ((list,), "a list of names"),
+    "language": ((str,), "a BCP 47 language tag such as \"en\" or \"en-GB\""),
+    "identifier": ((str,), "a string (urn:uuid:… or an ISBN)"),
+    "date": ((dt.date, str), "a date such as 2026-11-25"),
+    "publisher": ((str,), "a string"),
+    "rights": ((str,), "a string"),
+    "license": ((str,), "a string"),
+    "description": ((str,), "a string"),
+    "keywords": ((list,), "a list of strings"),
+    "page_size": ((str,), "one of " + ", ".join(PAGE_SIZES)),
+    "slug": ((str,), "a string of lowercase letters, digits and hyphens"),
+    "pieces": ((list,), "a list of file names"),
+}
+BOOK_REQUIRED = ("title", "authors", "language", "pieces")
+
+PIECE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "title": ((str,), "a string"),
+    "author": ((str,), "a string"),
+    "kind": ((str,), "one of " + ", ".join(PIECE_KINDS)),
+    "date": ((dt.date, str), "a date such as 2026-11-25"),
+    "summary": ((str,), "a string"),
+    "spoilers": ((list,), "a list of the works spoiled"),
+}
+
+
+def slugify(text: str) -> str:
+    """A file- and URL-safe name: lowercase ASCII words joined by hyphens."""
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("’", "").replace("'", ""))
+    return "-".join(words) or "book"
+
+
+def load_book_config(path: Path) -> BookConfig:
+    """Read and validate book.toml."""
+    if not path.is_file():
+        raise PublishError("book.toml not found: every manuscript needs one (see README)", path)
+    text = read_utf8(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = re.search(r"line (\d+)", str(error))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
+        raise PublishError(f"invalid TOML: {message}", path, int(line.group(1)) if line else None) from None
+    values = _validate(data, BOOK_KEYS, BOOK_REQUIRED, path, text)
+
+    for key in ("authors", "keywords", "pieces"):
+        _check_string_list(values, key, path, text)
+    if not values["pieces"]:
+        raise PublishError("'pieces' is empty: list at least one file", path, line_of_key(text, "pieces"))
+    language = values["language"]
+    if not LANGUAGE_TAG.match(language):
+        raise PublishError(f"'language' is {language!r}, not a BCP 47 tag such as \"en\"", path, line_of_key(text, "language"))
+    page_size = values.get("page_size", "a5")
+    if page_size not in PAGE_SIZES:
+        raise PublishError(
+            f"'page_size' is {page_size!r}; use one of " + ", ".join(PAGE_SIZES), path, line_of_key(text, "page_size")
+        )
+    if "date" in values:
+        values["date"] = _parse_date(values["date"], "date", path, text)
+    values["identifier"] = _identifier(values, path, text)
+    if not values.get("slug"):
+        values["slug"] = slugify(values["title"])
+    elif values["slug"] != slugify(values["slug"]):
+        raise PublishError(
+            f"'slug' {values['slug']!r} should be lowercase words joined by hyphens, e.g. {slugify(values['slug'])!r}",
+            path,
+            line_of_key(text, "slug"),
+        )
+    return BookConfig(**values)
+
+
+def parse_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]:
+    """Split ``---`` YAML front matter from a piece.
+
+    Returns the raw mapping, the body, and the body's first line number (so
+    later errors can point into the file).
+    """
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return {}, text, 1
+    for index, line in enumerate(lines[1:], start=1):
+        if line.strip() in ("---", "..."):
+            block = "".join(lines[1:index])
+            body = "".join(lines[index + 1:])
+            break
+    else:
+        raise PublishError("front matter starts with '---' but never ends with '---'", path, 1)
+    try:
+        data = yaml.safe_load(block) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else None
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise PublishError(f"invalid YAML front matter: {problem}", path, line) from None
+    if not isinstance(data, dict):
+        raise PublishError("front matter must be a mapping of keys to values", path, 2)
+    return data, body, index + 2
+
+
+def piece_meta(data: dict[str, Any], path: Path, text: str, contains_spoilers: bool) -> PieceMeta:
+    """Validate front matter into PieceMeta."""
+    values = _validate(data, PIECE_KEYS, ("title",), path, text)
+    if values.get("kind", "essay") not in PIECE_KINDS:
+        raise PublishError(
+            f"'kind' is {values['kind']!r}; use one of " + ", ".join(PIECE_KINDS), path, line_of_key(text, "kind")
+        )
+    _check_string_list(values, "spoilers", path, text)
+    if "date" in values:
+        values["date"] = _parse_date(values["date"], "date", path, text)
+    return PieceMeta(**values, contains_spoilers=contains_spoilers or bool(values.get("spoilers")))
+
+
+def read_utf8(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise PublishError("not UTF-8 text: save the file as UTF-8", path, line) from None
+
+
+def _validate(
+    data: dict[str, Any],
+    schema: dict[str, tuple[tuple[type, ...], str]],
+    required: tuple[str, ...],
+    path: Path,
+    text: str,
+) -> dict[str, Any]:
+    for key, value in data.items():
+        if key not in schema:
+            close = difflib.get_close_matches(key, schema, n=1)
+            hint = f" — did you mean '{close[0]}'?" if close else " — valid keys: " + ", ".join(schema)
+            raise PublishError(f"unknown key '{key}'{hint}", path, line_of_key(text, key))
+        types, described = schema[key]
+        if not isinstance(value, types) or isinstance(value, bool):
+            raise PublishError(
+                f"'{key}' must be {described}, not {_type_name(value)}", path, line_of_key(text, key)
+            )
+    for key in required:
+        if key not in data:
+            raise PublishError(f"missing required key '{key}'", path)
+        if isinstance(data[key], str) and not data[key].strip():
+            raise PublishError(f"'{key}' is empty", path, line_of_key(text, key))
+    return dict(data)
+
+
+def _check_string_list(values: dict[str, Any], key: str, path: Path, text: str) -> None:
+    items = values.get(key, [])
+    if not all(isinstance(item, str) and item.strip() for item in items):
+        raise PublishError(f"'{key}' must be a list of non-empty strings", path, line_of_key(text, key))
+
+
+def _parse_date(value: Any, key: str, path: Path, text: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise PublishError(f"'{key}' is {value!r}, not a date such as 2026-11-25", path, line_of_key(text, key)) from None
+
+
+def _identifier(values: dict[str, Any], path: Path, text: str) -> str:
+    """A urn:uuid: (stable: derived from title and authors when not given) or an ISBN-13."""
+    identifier = values.get("identifier")
+    if identifier is None:
+        return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "booklet:" + values["title"] + "|" + "|".join(values["authors"])))
+    line = line_of_key(text, "identifier")
+    if identifier.startswith("urn:uuid:"):
+        try:
+            uuid.UUID(identifier.removeprefix("urn:uuid:"))
+        except ValueError:
+            raise PublishError(f"'identifier' {identifier!r} is not a valid urn:uuid:", path, line) from None
+        return identifier
+    isbn = ISBN.match(identifier.replace("-", "").replace(" ", ""))
+    if isbn:
+        digits = isbn.group(2)
+        check = (10 - sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits[:12])) % 10) % 10
+        if check != int(digits[12]):
+            raise PublishError(f"'identifier' {identifier!r} is not a valid ISBN-13 (check digit)", path, line)
+        return "urn:isbn:" + digits
+    raise PublishError(f"'identifier' {identifier!r} must be urn:uuid:… or an ISBN-13", path, line)
+
+
+def _type_name(value: Any) -> str:
+    return {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)

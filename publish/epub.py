@@ -1,0 +1,88 @@
+"""The e-book edition: the assembled XHTML pages packaged by EbookLib."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import mimetypes
+
+from ebooklib import epub
+from lxml import etree
+
+from .assemble import AssembledBook, EpubPage
+from .errors import PublishError
+from .markup import EPUB_IMAGE_DIR
+
+XHTML = "application/xhtml+xml"
+FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}
+
+
+def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime) -> bytes:
+    """Package the book as EPUB 3 (with an EPUB 2 NCX and guide for old readers)."""
+    config = book.manuscript.config
+    package = epub.EpubBook()
+    package.set_identifier(config.identifier)
+    package.set_title(book.book.title)
+    package.set_language(config.language)
+    for number, author in enumerate(config.authors, start=1):
+        package.add_author(author, uid=f"creator-{number}")
+    if config.date:
+        package.add_metadata("DC", "date", config.date.isoformat())
+    for name, value in (
+        ("description", book.book.description or book.book.subtitle),
+        ("publisher", config.publisher),
+        ("rights", book.book.rights or config.license),
+    ):
+        if value:
+            package.add_metadata("DC", name, value)
+    for keyword in config.keywords:
+        package.add_metadata("DC", "subject", keyword)
+
+    package.add_item(_item("epub.css", "text/css", book.theme.file("epub.css").read_bytes()))
+    package.add_item(_item("fonts/fonts.css", "text/css", book.theme.file("fonts/fonts.css").read_bytes()))
+    for font in book.theme.fonts:
+        package.add_item(_item(f"fonts/{font.name}", FONT_TYPES[font.suffix.lower()], font.read_bytes()))
+    package.add_item(_item("cover.jpg", "image/jpeg", cover_jpeg, properties=["cover-image"], uid="cover-image"))
+    package.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+    for image in book.images:
+        media_type = mimetypes.guess_type(image.name)[0] or "application/octet-stream"
+        package.add_item(_item(f"{EPUB_IMAGE_DIR}/{image.name}", media_type, image.read_bytes()))
+
+    documents = []
+    for page in book.epub_pages:
+        _check_well_formed(page)
+        document = _item(page.file_name, XHTML, page.content.encode("utf-8"), uid=page.file_name.removesuffix(".xhtml"))
+        package.add_item(document)
+        documents.append(document)
+    package.add_item(_item("nav.xhtml", XHTML, book.epub_nav.encode("utf-8"), properties=["nav"], uid="nav"))
+    package.add_item(epub.EpubNcx())
+    package.spine = documents
+    package.toc = [
+        epub.Link(page.file_name, page.title, page.file_name.removesuffix(".xhtml"))
+        for page in book.epub_pages
+        if page.file_name not in ("cover.xhtml", "contents.xhtml")
+    ]
+    package.guide = [
+        {"href": page.file_name, "title": page.title, "type": {"titlepage": "title-page", "bodymatter": "text"}.get(page.landmark, page.landmark)}
+        for page in book.epub_pages
+        if page.landmark
+    ]
+    out = io.BytesIO()
+    epub.write_epub(out, package, {"mtime": modified, "epub3_pages": False, "epub3_landmark": False})
+    return out.getvalue()
+
+
+def _item(file_name: str, media_type: str, content: bytes, properties: list[str] | None = None, uid: str | None = None) -> epub.EpubItem:
+    item = epub.EpubItem(uid=uid or file_name.replace("/", "-").replace(".", "-"), file_name=file_name, media_type=media_type, content=content)
+    item.properties = properties or []
+    return item
+
+
+def _check_well_formed(page: EpubPage) -> None:
+    try:
+        etree.fromstring(page.content.encode("utf-8"))
+    except etree.XMLSyntaxError as error:
+        raise PublishError(
+            f"the e-book page {page.file_name} is not well-formed XHTML ({error.msg}): check raw HTML in the piece",
+            page.source or page.file_name,
+        ) from None

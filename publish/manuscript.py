@@ -1,0 +1,135 @@
+"""Finding and reading the pieces a book.toml lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomlkit
+import yaml
+
+from .config import PIECE_KINDS, BookConfig, PieceMeta, load_book_config, parse_front_matter, piece_meta, read_utf8, slugify
+from .errors import PublishError, line_of_key
+
+SPOILER_TAG = re.compile(r"^\s*-*\s*contains\s+spoilers?\s*-*\s*$", re.IGNORECASE)
+FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+# Ids the book's own pages use, in print and in the EPUB.
+RESERVED_IDS = {"cover", "title", "contents", "colophon", "nav"}
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One piece of writing, read but not yet rendered."""
+
+    id: str
+    path: Path
+    format: str
+    meta: PieceMeta
+    body: str
+    body_line: int
+
+
+@dataclass(frozen=True)
+class Manuscript:
+    """A book: its configuration and its pieces in reading order."""
+
+    root: Path
+    config: BookConfig
+    pieces: list[Piece]
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "book.toml"
+
+
+def load_manuscript(root: Path) -> Manuscript:
+    """Read book.toml and every piece it lists, in order."""
+    config = load_book_config(root / "book.toml")
+    pieces = [read_piece(root / name, root / "book.toml") for name in config.pieces]
+    _check_unique(pieces, root / "book.toml")
+    return Manuscript(root=root, config=config, pieces=pieces)
+
+
+def read_piece(path: Path, listed_in: Path) -> Piece:
+    """Read one piece: front matter, spoiler tag line, body."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise PublishError(
+            f"'{path.name}' is not a piece: use .md (Markdown) or .txt (plain text)", listed_in
+        )
+    if not path.is_file():
+        raise PublishError(f"piece '{path.name}' is listed but does not exist", listed_in, _listed_line(path.name, listed_in))
+    text = read_utf8(path)
+    data, body, body_line = parse_front_matter(text, path)
+    contains_spoilers = False
+    lines = body.splitlines(keepends=True)
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and SPOILER_TAG.match(lines[first]):
+        contains_spoilers = True
+        body = "".join(lines[first + 1:])
+        body_line += first + 1
+    if not body.strip():
+        raise PublishError("the piece is empty: write something after the front matter", path)
+    meta = piece_meta(data, path, text, contains_spoilers)
+    return Piece(id=slugify(path.stem), path=path, format=fmt, meta=meta, body=body, body_line=body_line)
+
+
+def _check_unique(pieces: list[Piece], listed_in: Path) -> None:
+    seen_ids: dict[str, Piece] = {}
+    seen_titles: dict[str, Piece] = {}
+    for piece in pieces:
+        if piece.id in RESERVED_IDS:
+            raise PublishError(
+                f"'{piece.path.name}' would have the id '{piece.id}', which the book uses for its own pages: rename it",
+                listed_in,
+                _listed_line(piece.path.name, listed_in),
+            )
+        if piece.id in seen_ids:
+            raise PublishError(
+                f"'{seen_ids[piece.id].path.name}' and '{piece.path.name}' would have the same id '{piece.id}': rename one",
+                listed_in,
+                _listed_line(piece.path.name, listed_in),
+            )
+        title = piece.meta.title.strip().casefold()
+        if title in seen_titles:
+            raise PublishError(
+                f"two pieces have the title {piece.meta.title!r} ({seen_titles[title].path.name} and {piece.path.name})",
+                piece.path,
+                _front_matter_line(piece.path, "title"),
+            )
+        seen_ids[piece.id] = piece
+        seen_titles[title] = piece
+
+
+def _listed_line(name: str, listed_in: Path) -> int | None:
+    for number, line in enumerate(listed_in.read_text(encoding="utf-8").splitlines(), start=1):
+        if f'"{name}"' in line or f"'{name}'" in line:
+            return number
+    return None
+
+
+def _front_matter_line(path: Path, key: str) -> int | None:
+    return line_of_key(path.read_text(encoding="utf-8"), key)
+
+
+def add_piece(root: Path, title: str, kind: str, author: str, today: dt.date) -> Path:
+    """Scaffold a Markdown piece with front matter and list it last in book.toml."""
+    config_path = root / "book.toml"
+    load_book_config(config_path)
+    if kind not in PIECE_KINDS:
+        raise PublishError(f"unknown kind {kind!r}; use one of " + ", ".join(PIECE_KINDS))
+    path = root / f"{slugify(title)}.md"
+    if path.exists():
+        raise PublishError("a piece with this name already exists: choose another title", path)
+    front_matter = yaml.safe_dump(
+        {"title": title, "author": author, "kind": kind, "date": today, "summary": "", "spoilers": []},
+        sort_keys=False,
+        allow_unicode=True,
+    )
+    path.write_text(f"---\n{front_matter}---\n\nWrite your {kind} here.\n", encoding="utf-8")
+    document = tomlkit.parse(read_utf8(config_path))
+    document["pieces"].append(path.name)
+    config_path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    return path

@@ -1,0 +1,282 @@
+"""Markdown and plain text → HTML fragments, one per piece and target.
+
+The two targets differ only where the media differ: in print a note lives in
+the text flow (WeasyPrint floats it to the page foot); in an EPUB it is an
+``aside`` the reading system pops up from a ``noteref`` link.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import markdown
+from markdown.extensions import Extension
+from markdown.extensions.footnotes import NBSP_PLACEHOLDER
+from markdown.treeprocessors import Treeprocessor
+
+from .errors import PublishError
+from .manuscript import Piece
+
+TARGETS = ("print", "epub")
+EPUB_IMAGE_DIR = "images"
+CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+# A hyphen closed up to the word before it and spaced after ("movie- or") is a dash.
+LOOSE_DASH = re.compile(r"(?<=\w)- (?=\w)|(?<=\w) -- ?(?=\w)| - ")
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]{}#+!|])")
+LEADING_BLOCK_MARKER = re.compile(r"^(\s*)([-+>]|\d+\.)(\s)")
+# Characters, not named entities: EPUB documents are XML and know no &rsquo;.
+SMARTY = {
+    "substitutions": {
+        "left-single-quote": "‘",
+        "right-single-quote": "’",
+        "left-double-quote": "“",
+        "right-double-quote": "”",
+        "left-angle-quote": "«",
+        "right-angle-quote": "»",
+        "mdash": "—",
+        "ndash": "–",
+        "ellipsis": "…",
+    }
+}
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+@dataclass(frozen=True)
+class RenderedPiece:
+    """A piece as an HTML fragment for one target, plus what it refers to."""
+
+    piece: Piece
+    title: str
+    html: str
+    images: list[Path] = field(default_factory=list)
+
+
+def render_piece(piece: Piece, target: str) -> RenderedPiece:
+    """Render a piece's body to an HTML fragment for ``target`` (print or epub)."""
+    source = piece.body if piece.format == "markdown" else plain_text_to_markdown(piece.body)
+    images: list[Path] = []
+    md = markdown.Markdown(
+        extensions=[
+            "footnotes",
+            "smarty",
+            "tables",
+            "attr_list",
+            "def_list",
+            "fenced_code",
+            "toc",
+            PieceTreeExtension(piece=piece, target=target, images=images),
+        ],
+        extension_configs={"smarty": SMARTY},
+        output_format="xhtml",
+    )
+    return RenderedPiece(piece=piece, title=smarten(piece.meta.title), html=md.convert(source), images=images)
+
+
+def smarten(text: str) -> str:
+    """Curl the quotes and set the dashes and ellipses of a short plain string."""
+    converted = markdown.markdown(
+        html.escape(text, quote=False), extensions=["smarty"], extension_configs={"smarty": SMARTY}
+    )
+    return html.unescape(re.sub(r"</?p>", "", converted))
+
+
+def plain_text_to_markdown(text: str) -> str:
+    """Make plain text safe to run through the Markdown pipeline.
+
+    Paragraphs are split on blank lines and their lines joined; quotes are
+    straightened so that smarty curls them consistently; everything Markdown
+    would read as markup is escaped, so the words come through as written.
+    """
+    paragraphs = [" ".join(line.strip() for line in block.splitlines()) for block in re.split(r"\n\s*\n", text)]
+    out = []
+    for paragraph in paragraphs:
+        if not paragraph:
+            continue
+        paragraph = paragraph.translate(CURLY_QUOTES)
+        paragraph = LOOSE_DASH.sub("---", paragraph)
+        paragraph = paragraph.replace("&", "&amp;").replace("<", "&lt;")
+        paragraph = MARKDOWN_SPECIALS.sub(r"\\\1", paragraph)
+        paragraph = LEADING_BLOCK_MARKER.sub(lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), paragraph)
+        out.append(paragraph)
+    return "\n\n".join(out) + "\n"
+
+
+class PieceTreeExtension(Extension):
+    """Notes for the target medium, piece-unique ids, and checked images."""
+
+    def __init__(self, piece: Piece, target: str, images: list[Path]):
+        super().__init__()
+        if target not in TARGETS:
+            raise ValueError(f"unknown target {target!r}")
+        self.piece = piece
+        self.target = target
+        self.images = images
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(HeadingLevelsTreeprocessor(md), "publish-headings", 4)
+        md.treeprocessors.register(NotesTreeprocessor(md, self.target), "publish-notes", 4)
+        md.treeprocessors.register(IdNamespaceTreeprocessor(md, self.piece.id), "publish-ids", 3)
+        md.treeprocessors.register(OpeningTreeprocessor(md), "publish-opening", 3)
+        md.treeprocessors.register(ImagesTreeprocessor(md, self.piece, self.target, self.images), "publish-images", 2)
+
+
+class HeadingLevelsTreeprocessor(Treeprocessor):
+    """Make a piece's top heading level h2, whichever level the writer used.
+
+    The piece title is the h1; shifting keeps the hierarchy without gaps.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        headings = [el for el in root.iter() if el.tag in HEADINGS]
+        if not headings:
+            return
+        shift = 2 - min(int(el.tag[1]) for el in headings)
+        for heading in headings:
+            heading.tag = f"h{min(6, int(heading.tag[1]) + shift)}"
+
+
+class NotesTreeprocessor(Treeprocessor):
+    """Move Python-Markdown's footnotes to where each medium wants them."""
+
+    def __init__(self, md: markdown.Markdown, target: str):
+        super().__init__(md)
+        self.target = target
+
+    def run(self, root: etree.Element) -> None:
+        container = next((el for el in root if el.tag == "div" and el.get("class") == "footnote"), None)
+        if container is None:
+            return
+        root.remove(container)
+        notes = {li.get("id"): li for li in container.find("ol")}
+        asides = []
+        for parent in list(root.iter()):
+            for index, sup in enumerate(list(parent)):
+                link = sup.find("a") if sup.tag == "sup" else None
+                if link is None or link.get("class") != "footnote-ref":
+                    continue
+                number = link.text
+                body = _note_body(notes[link.get("href")[1:]])
+                if self.target == "print":
+                    replacement = etree.Element("span", {"class": "footnote"})
+                    for block in body:
+                        block.tag = "span"
+                        block.set("class", "note-para")
+                        block.tail = None
+                        replacement.append(block)
+                else:
+                    replacement = etree.Element(
+                        "a",
+                        {"epub:type": "noteref", "role": "doc-noteref", "class": "noteref",
+                         "href": f"#note-{number}", "id": f"noteref-{number}"},
+                    )
+                    replacement.text = number
+                    asides.append(_aside(number, body))
+                replacement.tail = sup.tail
+                parent.remove(sup)
+                parent.insert(index, replacement)
+        if asides:
+            section = etree.SubElement(root, "section", {"class": "notes", "role": "doc-endnotes"})
+            section.extend(asides)
+
+
+def _note_body(li: etree.Element) -> list[etree.Element]:
+    """A footnote's blocks, without Python-Markdown's own back-link."""
+    for element in li.iter():
+        for backref in [child for child in element if child.get("class") == "footnote-backref"]:
+            if backref.tail:
+                element.text = (element.text or "") + backref.tail
+            element.remove(backref)
+        if element.text:
+            element.text = element.text.replace(NBSP_PLACEHOLDER, "")
+        if element.tail:
+            element.tail = element.tail.replace(NBSP_PLACEHOLDER, "")
+    return list(li)
+
+
+def _aside(number: str, body: list[etree.Element]) -> etree.Element:
+    aside = etree.Element(
+        "aside", {"epub:type": "footnote", "role": "doc-footnote", "id": f"note-{number}", "class": "footnote"}
+    )
+    aside.extend(body)
+    first = body[0] if body and body[0].tag == "p" else etree.SubElement(aside, "p")
+    backlink = etree.Element("a", {"href": f"#noteref-{number}", "role": "doc-backlink", "class": "note-number"})
+    backlink.text = f"{number}."
+    backlink.tail = " " + (first.text or "")
+    first.text = None
+    first.insert(0, backlink)
+    return aside
+
+
+class OpeningTreeprocessor(Treeprocessor):
+    """Mark the first letter of a piece, for the theme's opening flourish.
+
+    A real element rather than ``::first-letter``: WeasyPrint does not flow
+    the first line around a floated pseudo-element.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        first = next(iter(root), None)
+        if first is None or first.tag != "p" or not first.text:
+            return
+        match = re.search(r"\w", first.text)
+        if match is None:
+            return
+        initial = etree.Element("span", {"class": "initial"})
+        initial.text = match.group(0)
+        initial.tail = first.text[match.end():]
+        first.text = first.text[: match.start()]
+        first.insert(0, initial)
+
+
+class IdNamespaceTreeprocessor(Treeprocessor):
+    """Prefix every id and in-piece link with the piece id.
+
+    All pieces share one HTML document in print, so ids must not collide;
+    using the same ids in the EPUB keeps links stable across formats.
+    """
+
+    def __init__(self, md: markdown.Markdown, piece_id: str):
+        super().__init__(md)
+        self.prefix = piece_id + "-"
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            if element.get("id"):
+                element.set("id", self.prefix + element.get("id"))
+            href = element.get("href")
+            if element.tag == "a" and href and href.startswith("#"):
+                element.set("href", "#" + self.prefix + href[1:])
+
+
+class ImagesTreeprocessor(Treeprocessor):
+    """Check that every local image exists and point it where the target keeps it."""
+
+    def __init__(self, md: markdown.Markdown, piece: Piece, target: str, images: list[Path]):
+        super().__init__(md)
+        self.piece = piece
+        self.target = target
+        self.images = images
+
+    def run(self, root: etree.Element) -> None:
+        for img in root.iter("img"):
+            src = img.get("src", "")
+            if urlparse(src).scheme:
+                raise PublishError(
+                    f"image {src!r} is not a local file: put it next to the piece", self.piece.path, self._line(src)
+                )
+            path = (self.piece.path.parent / unquote(src)).resolve()
+            if not path.is_file():
+                raise PublishError(f"image {src!r} does not exist", self.piece.path, self._line(src))
+            self.images.append(path)
+            img.set("src", path.as_uri() if self.target == "print" else f"{EPUB_IMAGE_DIR}/{path.name}")
+
+    def _line(self, src: str) -> int | None:
+        for offset, line in enumerate(self.piece.body.splitlines()):
+            if src in line:
+                return self.piece.body_line + offset
+        return None

