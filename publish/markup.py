@@ -27,8 +27,6 @@ EPUB_IMAGE_DIR = "images"
 CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 # A hyphen closed up to the word before it and spaced after ("movie- or") is a dash.
 LOOSE_DASH = re.compile(r"(?<=\w)- (?=\w)|(?<=\w) -- ?(?=\w)| - ")
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]{}#+!|])")
-LEADING_BLOCK_MARKER = re.compile(r"^(\s*)([-+>]|\d+\.)(\s)")
 # Characters, not named entities: EPUB documents are XML and know no &rsquo;.
 SMARTY = {
     "substitutions": {
@@ -58,7 +56,6 @@ class RenderedPiece:
 
 def render_piece(piece: Piece, target: str) -> RenderedPiece:
     """Render a piece's body to an HTML fragment for ``target`` (print or epub)."""
-    source = piece.body if piece.format == "markdown" else plain_text_to_markdown(piece.body)
     images: list[Path] = []
     md = markdown.Markdown(
         extensions=[
@@ -74,6 +71,11 @@ def render_piece(piece: Piece, target: str) -> RenderedPiece:
         extension_configs={"smarty": SMARTY},
         output_format="xhtml",
     )
+    if piece.format == "text":
+        _plain_text_only(md)
+        source = plain_text_paragraphs(piece.body)
+    else:
+        source = piece.body
     return RenderedPiece(piece=piece, title=smarten(piece.meta.title), html=md.convert(source), images=images)
 
 
@@ -85,25 +87,28 @@ def smarten(text: str) -> str:
     return html.unescape(re.sub(r"</?p>", "", converted))
 
 
-def plain_text_to_markdown(text: str) -> str:
-    """Make plain text safe to run through the Markdown pipeline.
+def plain_text_paragraphs(text: str) -> str:
+    """Normalise plain text for the paragraphs-and-typography-only parser.
 
     Paragraphs are split on blank lines and their lines joined; quotes are
-    straightened so that smarty curls them consistently; everything Markdown
-    would read as markup is escaped, so the words come through as written.
+    straightened so that smarty curls them all by the same rules (a quote
+    typed the wrong way round is turned); a hyphen used as a dash becomes one.
     """
     paragraphs = [" ".join(line.strip() for line in block.splitlines()) for block in re.split(r"\n\s*\n", text)]
-    out = []
-    for paragraph in paragraphs:
-        if not paragraph:
-            continue
-        paragraph = paragraph.translate(CURLY_QUOTES)
-        paragraph = LOOSE_DASH.sub("---", paragraph)
-        paragraph = paragraph.replace("&", "&amp;").replace("<", "&lt;")
-        paragraph = MARKDOWN_SPECIALS.sub(r"\\\1", paragraph)
-        paragraph = LEADING_BLOCK_MARKER.sub(lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), paragraph)
-        out.append(paragraph)
-    return "\n\n".join(out) + "\n"
+    return "\n\n".join(LOOSE_DASH.sub("---", p.translate(CURLY_QUOTES)) for p in paragraphs if p) + "\n"
+
+
+def _plain_text_only(md: markdown.Markdown) -> None:
+    """Strip a Markdown parser down to paragraphs and smart typography.
+
+    Plain text is not Markdown: an asterisk, a leading "1." or a "<" are the
+    writer's words, so no other block or inline syntax may fire.
+    """
+    md.preprocessors.deregister("html_block")
+    for name in [item for item in md.parser.blockprocessors._priority if item.name not in ("empty", "paragraph")]:
+        md.parser.blockprocessors.deregister(name.name)
+    for name in [item.name for item in md.inlinePatterns._priority if not item.name.startswith("smarty")]:
+        md.inlinePatterns.deregister(name)
 
 
 class PieceTreeExtension(Extension):

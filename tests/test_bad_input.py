@@ -1,0 +1,133 @@
+"""Bad input: one clear line naming file and line, exit code 1, old outputs untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from publish.cli import cli
+
+OLD = b"the last good build"
+
+
+def run_build(manuscript: Path, out: Path, *extra: str):
+    out.mkdir(exist_ok=True)
+    for name in ("what-the-epilogue-means.pdf", "what-the-epilogue-means.epub"):
+        (out / name).write_bytes(OLD)
+    result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--out", str(out), "--quiet", *extra])
+    return result
+
+
+def assert_fails_cleanly(result, out: Path, *fragments: str) -> None:
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    for path in out.iterdir():
+        assert path.read_bytes() == OLD, f"{path} was touched"
+    assert sorted(p.name for p in out.iterdir()) == ["what-the-epilogue-means.epub", "what-the-epilogue-means.pdf"]
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_missing_book_toml(manuscript_copy, tmp_path):
+    (manuscript_copy / "book.toml").unlink()
+    assert_fails_cleanly(run_build(manuscript_copy, tmp_path / "out"), tmp_path / "out", "book.toml", "not found")
+
+
+def test_listed_piece_does_not_exist(manuscript_copy, tmp_path):
+    (manuscript_copy / "response.md").unlink()
+    result = run_build(manuscript_copy, tmp_path / "out")
+    assert_fails_cleanly(result, tmp_path / "out", "book.toml:17", "response.md", "does not exist")
+
+
+def test_invalid_toml(manuscript_copy, tmp_path):
+    replace_in(manuscript_copy / "book.toml", 'language = "en"', "language = en")
+    result = run_build(manuscript_copy, tmp_path / "out")
+    assert_fails_cleanly(result, tmp_path / "out", "book.toml:5", "invalid TOML")
+
+
+def test_invalid_yaml(manuscript_copy, tmp_path):
+    replace_in(manuscript_copy / "foreword.md", "kind: foreword", "kind: [foreword")
+    result = run_build(manuscript_copy, tmp_path / "out")
+    assert_fails_cleanly(result, tmp_path / "out", "foreword.md:", "invalid YAML")
+
+
+def test_unknown_key_suggests_the_closest(manuscript_copy, tmp_path):
+    replace_in(manuscript_copy / "book.toml", "subtitle =", "subtitel =")
+    result = run_build(manuscript_copy, tmp_path / "out")
+    assert_fails_cleanly(result, tmp_path / "out", "book.toml:3", "unknown key 'subtitel'", "did you mean 'subtitle'?")
+
+
+def test_unknown_front_matter_key(manuscript_copy, tmp_path):
+    replace_in(manuscript_copy / "response.md", "summary:", "sumary:")
+    result = run_build(manuscript_copy, tmp_path / "out")
+    assert_fails_cleanly(result, tmp_path / "out", "response.md:6", "did you mean 'summary'?")
+
+
+def test_mistyped_key(manuscript_copy, tmp_path):
+    replace_in(manuscript_copy / "book.toml", 'authors = ["Anonymous", "The Editors"]', 'authors = 3')
+    result = run_build(manuscript_copy, tmp_path / "out")
+    assert_fails_cleanly(result, tmp_path / "out", "book.toml:4", "'authors' must be a list of names, not a number")
+
+
+def test_bad_page_size(manuscript_copy, tmp_path):
+    replace_in(manuscript_copy / "book.toml", 'page_size = "a5"', 'page_size = "b5"')
+    result = run_build(manuscript_copy, tmp_path / "out")
+    assert_fails_cleanly(result, tmp_path / "out", "book.toml:12", "half-letter")
+
+
+def test_piece_not_utf8(manuscript_copy, tmp_path):
+    path = manuscript_copy / "foreword.md"
+    path.write_bytes(path.read_bytes().replace("reader's".encode(), "reader\x92s".encode("latin-1")))
+    result = run_build(manuscript_copy, tmp_path / "out")
+    assert_fails_cleanly(result, tmp_path / "out", "foreword.md:", "not UTF-8")
+
+
+def test_empty_piece(manuscript_copy, tmp_path):
+    path = manuscript_copy / "foreword.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("---", 3) + 4], encoding="utf-8")
+    result = run_build(manuscript_copy, tmp_path / "out")
+    assert_fails_cleanly(result, tmp_path / "out", "foreword.md", "empty")
+
+
+def test_two_pieces_with_the_same_title(manuscript_copy, tmp_path):
+    replace_in(manuscript_copy / "response.md", 'title: "The Last Look Back"', 'title: "Before the Lights Come Up"')
+    result = run_build(manuscript_copy, tmp_path / "out")
+    assert_fails_cleanly(result, tmp_path / "out", "response.md:2", "two pieces have the title")
+
+
+def test_two_pieces_with_the_same_id(manuscript_copy, tmp_path):
+    (manuscript_copy / "response.txt").write_text("---\ntitle: Another\n---\nWords.\n", encoding="utf-8")
+    replace_in(manuscript_copy / "book.toml", '"response.md",', '"response.md",\n  "response.txt",')
+    result = run_build(manuscript_copy, tmp_path / "out")
+    assert_fails_cleanly(result, tmp_path / "out", "book.toml:18", "same id 'response'")
+
+
+def test_missing_image(manuscript_copy, tmp_path):
+    replace_in(manuscript_copy / "response.md", "Take the detail", "![A still](still.jpg)\n\nTake the detail")
+    result = run_build(manuscript_copy, tmp_path / "out")
+    assert_fails_cleanly(result, tmp_path / "out", "response.md:12", "'still.jpg' does not exist")
+
+
+def test_debug_shows_the_traceback(manuscript_copy, tmp_path):
+    (manuscript_copy / "book.toml").unlink()
+    result = run_build(manuscript_copy, tmp_path / "out", "--debug")
+    assert result.exit_code == 1
+    assert result.exception is not None and "book.toml" in str(result.exception)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["check", "--help"], ["new", "--help"], ["--version"]])
+def test_help_and_version(args):
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0
+    assert result.output.strip()
