@@ -19,6 +19,7 @@ from .manuscript import Manuscript
 from .markup import RenderedPiece, render_piece, smarten
 from .templates import Theme
 
+COPYRIGHT_NOTICE = re.compile(r"Copyright (?:\(c\) )?[0-9][0-9, –-]*[^(<\n]+")
 TOOLS = (("booklet-press", "Booklet Press"), ("weasyprint", "WeasyPrint"), ("ebooklib", "EbookLib"), ("markdown", "Python-Markdown"))
 
 
@@ -144,9 +145,11 @@ def typefaces(theme: Theme) -> list[Typeface]:
     for path in theme.fonts:
         names = TTFont(path, lazy=True)["name"]
         family = names.getDebugName(16) or names.getDebugName(1) or path.stem
-        notice = re.sub(r"\s*\(.*?\)", "", (names.getDebugName(0) or "").splitlines()[0]).strip(" ,.")
-        faces.setdefault(family, Typeface(family=family, copyright=notice))
-    return list(faces.values())
+        notice = COPYRIGHT_NOTICE.search((names.getDebugName(0) or "") + "\n" + (names.getDebugName(13) or ""))
+        known = faces.get(family)
+        if known is None or (notice and not known.copyright):
+            faces[family] = Typeface(family=family, copyright=notice.group(0).strip(" ,") if notice else "")
+    return sorted(faces.values(), key=lambda face: len(face.family))
 
 
 def _join_names(names: list[str]) -> str:
