@@ -49,40 +49,27 @@ def test_listed_piece_does_not_exist(manuscript_copy, tmp_path):
     assert_fails_cleanly(result, tmp_path / "out", "book.toml:17", "response.md", "does not exist")
 
 
-def test_invalid_toml(manuscript_copy, tmp_path):
-    replace_in(manuscript_copy / "book.toml", 'language = "en"', "language = en")
-    result = run_build(manuscript_copy, tmp_path / "out")
-    assert_fails_cleanly(result, tmp_path / "out", "book.toml:5", "invalid TOML")
-
-
-def test_invalid_yaml(manuscript_copy, tmp_path):
-    replace_in(manuscript_copy / "foreword.md", "kind: foreword", "kind: [foreword")
-    result = run_build(manuscript_copy, tmp_path / "out")
-    assert_fails_cleanly(result, tmp_path / "out", "foreword.md:", "invalid YAML")
-
-
-def test_unknown_key_suggests_the_closest(manuscript_copy, tmp_path):
-    replace_in(manuscript_copy / "book.toml", "subtitle =", "subtitel =")
-    result = run_build(manuscript_copy, tmp_path / "out")
-    assert_fails_cleanly(result, tmp_path / "out", "book.toml:3", "unknown key 'subtitel'", "did you mean 'subtitle'?")
-
-
-def test_unknown_front_matter_key(manuscript_copy, tmp_path):
-    replace_in(manuscript_copy / "response.md", "summary:", "sumary:")
-    result = run_build(manuscript_copy, tmp_path / "out")
-    assert_fails_cleanly(result, tmp_path / "out", "response.md:6", "did you mean 'summary'?")
-
-
-def test_mistyped_key(manuscript_copy, tmp_path):
-    replace_in(manuscript_copy / "book.toml", 'authors = ["Anonymous", "The Editors"]', 'authors = 3')
-    result = run_build(manuscript_copy, tmp_path / "out")
-    assert_fails_cleanly(result, tmp_path / "out", "book.toml:4", "'authors' must be a list of names, not a number")
-
-
-def test_bad_page_size(manuscript_copy, tmp_path):
-    replace_in(manuscript_copy / "book.toml", 'page_size = "a5"', 'page_size = "b5"')
-    result = run_build(manuscript_copy, tmp_path / "out")
-    assert_fails_cleanly(result, tmp_path / "out", "book.toml:12", "half-letter")
+@pytest.mark.parametrize(
+    ("file", "old", "new", "fragments"),
+    [
+        ("book.toml", 'language = "en"', "language = en", ("book.toml:5", "invalid TOML")),
+        ("foreword.md", "kind: foreword", "kind: [foreword", ("foreword.md:", "invalid YAML")),
+        ("book.toml", "subtitle =", "subtitel =", ("book.toml:3", "unknown key 'subtitel'", "did you mean 'subtitle'?")),
+        ("response.md", "summary:", "sumary:", ("response.md:6", "did you mean 'summary'?")),
+        ("book.toml", 'authors = ["Anonymous", "The Editors"]', "authors = 3",
+         ("book.toml:4", "'authors' must be a list of names, not a number")),
+        ("book.toml", 'page_size = "a5"', 'page_size = "b5"', ("book.toml:12", "half-letter")),
+        ("response.md", 'title: "The Last Look Back"', 'title: "Before the Lights Come Up"',
+         ("response.md:2", "two pieces have the title")),
+        ("response.md", "Take the detail", "![A still](still.jpg)\n\nTake the detail",
+         ("response.md:12", "'still.jpg' does not exist")),
+    ],
+    ids=["invalid-toml", "invalid-yaml", "unknown-key", "unknown-front-matter-key", "mistyped-key",
+         "bad-page-size", "duplicate-title", "missing-image"],
+)
+def test_edited_input_is_reported_at_its_line(manuscript_copy, tmp_path, file, old, new, fragments):
+    replace_in(manuscript_copy / file, old, new)
+    assert_fails_cleanly(run_build(manuscript_copy, tmp_path / "out"), tmp_path / "out", *fragments)
 
 
 def test_piece_not_utf8(manuscript_copy, tmp_path):
@@ -100,23 +87,11 @@ def test_empty_piece(manuscript_copy, tmp_path):
     assert_fails_cleanly(result, tmp_path / "out", "foreword.md", "empty")
 
 
-def test_two_pieces_with_the_same_title(manuscript_copy, tmp_path):
-    replace_in(manuscript_copy / "response.md", 'title: "The Last Look Back"', 'title: "Before the Lights Come Up"')
-    result = run_build(manuscript_copy, tmp_path / "out")
-    assert_fails_cleanly(result, tmp_path / "out", "response.md:2", "two pieces have the title")
-
-
 def test_two_pieces_with_the_same_id(manuscript_copy, tmp_path):
     (manuscript_copy / "response.txt").write_text("---\ntitle: Another\n---\nWords.\n", encoding="utf-8")
     replace_in(manuscript_copy / "book.toml", '"response.md",', '"response.md",\n  "response.txt",')
     result = run_build(manuscript_copy, tmp_path / "out")
     assert_fails_cleanly(result, tmp_path / "out", "book.toml:18", "same id 'response'")
-
-
-def test_missing_image(manuscript_copy, tmp_path):
-    replace_in(manuscript_copy / "response.md", "Take the detail", "![A still](still.jpg)\n\nTake the detail")
-    result = run_build(manuscript_copy, tmp_path / "out")
-    assert_fails_cleanly(result, tmp_path / "out", "response.md:12", "'still.jpg' does not exist")
 
 
 def test_debug_shows_the_traceback(manuscript_copy, tmp_path):
