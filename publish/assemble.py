@@ -7,19 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
-
 from .config import BookConfig
 from .manuscript import Manuscript
 from .markup import RenderedPiece, render_piece, smarten
-from .templates import Theme
+from .templates import Theme, Typeface
 
-COPYRIGHT_NOTICE = re.compile(r"Copyright (?:\(c\) )?[0-9][0-9, –-]*[^(<\n]+")
 TOOLS = (("booklet-press", "Booklet Press"), ("weasyprint", "WeasyPrint"), ("ebooklib", "EbookLib"), ("markdown", "Python-Markdown"))
 
 
@@ -36,12 +32,6 @@ class BookView:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.config, name)
-
-
-@dataclass(frozen=True)
-class Typeface:
-    family: str
-    copyright: str
 
 
 @dataclass(frozen=True)
@@ -103,7 +93,7 @@ def assemble(manuscript: Manuscript, theme: Theme) -> AssembledBook:
         rights=smarten(config.rights),
     )
     colophon = Colophon(
-        typefaces=typefaces(theme),
+        typefaces=theme.typefaces,
         tools=[Tool(name, version(package)) for package, name in TOOLS],
         build_date=build_moment().date(),
         piece_count=len(manuscript.pieces),
@@ -137,19 +127,6 @@ def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> lis
         )
     pages.append(page("colophon.xhtml", "Colophon", "colophon"))
     return pages
-
-
-def typefaces(theme: Theme) -> list[Typeface]:
-    """The theme's font families, named as their files name them."""
-    faces: dict[str, Typeface] = {}
-    for path in theme.fonts:
-        names = TTFont(path, lazy=True)["name"]
-        family = names.getDebugName(16) or names.getDebugName(1) or path.stem
-        notice = COPYRIGHT_NOTICE.search((names.getDebugName(0) or "") + "\n" + (names.getDebugName(13) or ""))
-        known = faces.get(family)
-        if known is None or (notice and not known.copyright):
-            faces[family] = Typeface(family=family, copyright=notice.group(0).strip(" ,") if notice else "")
-    return sorted(faces.values(), key=lambda face: len(face.family))
 
 
 def _join_names(names: list[str]) -> str:

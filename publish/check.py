@@ -17,13 +17,13 @@ class CheckResult:
     detail: str
 
 
-def check_outputs(out_dir: Path) -> list[CheckResult]:
-    """Check every PDF and EPUB in ``out_dir``."""
+def check_outputs(out_dir: Path, theme_families: list[str]) -> list[CheckResult]:
+    """Check every PDF and EPUB in ``out_dir``; PDFs may use only ``theme_families``."""
     results: list[CheckResult] = []
     for path in sorted(out_dir.glob("*.epub")):
         results.extend(check_epub(path))
     for path in sorted(out_dir.glob("*.pdf")):
-        results.extend(check_pdf(path))
+        results.extend(check_pdf(path, theme_families))
     return results
 
 
@@ -59,10 +59,12 @@ def pdf_fonts(path: Path) -> dict[str, bool]:
     return fonts
 
 
-def check_pdf(path: Path) -> list[CheckResult]:
+def check_pdf(path: Path, theme_families: list[str]) -> list[CheckResult]:
     reader = pypdf.PdfReader(path)
     fonts = pdf_fonts(path)
     missing = [name for name, embedded in fonts.items() if not embedded]
+    families = [_squash(family) for family in theme_families]
+    fallbacks = [name for name in fonts if not any(_squash(name.split("+")[-1]).startswith(f) for f in families)]
     info = reader.metadata or {}
     wanted = {"title": info.get("/Title"), "author": info.get("/Author"), "language": reader.trailer["/Root"].get("/Lang")}
     absent = [key for key, value in wanted.items() if not value]
@@ -70,7 +72,14 @@ def check_pdf(path: Path) -> list[CheckResult]:
     return [
         CheckResult(path, "fonts embedded", not missing and bool(fonts),
                     f"{len(fonts)} fonts, all embedded" if not missing else "not embedded: " + ", ".join(missing)),
+        CheckResult(path, "theme fonts", not fallbacks,
+                    "no fallback fonts" if not fallbacks else "fell back to: " + ", ".join(fallbacks)),
         CheckResult(path, "page count", pages > 0, f"{pages} pages"),
         CheckResult(path, "metadata", not absent,
                     "title, author, language" if not absent else "missing: " + ", ".join(absent)),
     ]
+
+
+def _squash(name: str) -> str:
+    """A font name with only its letters and digits, for comparing PDF and font-file names."""
+    return "".join(ch for ch in name if ch.isalnum()).lower()

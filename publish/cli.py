@@ -14,7 +14,7 @@ from .check import check_outputs
 from .config import PIECE_KINDS, load_book_config
 from .errors import PublishError, display_path
 from .manuscript import add_piece
-from .templates import DEFAULT_THEME
+from .templates import DEFAULT_THEME, Theme
 
 
 class PublishGroup(click.Group):
@@ -48,6 +48,10 @@ out_option = click.option(
     "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
     show_default=True, help="Folder for the built files.",
 )
+styles_option = click.option(
+    "--styles", "styles_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_THEME,
+    help="Theme folder (templates, CSS, fonts).  [default: styles/]",
+)
 
 
 @click.group(cls=PublishGroup)
@@ -62,8 +66,7 @@ def cli() -> None:
               help="Which edition to build.")
 @out_option
 @manuscript_option
-@click.option("--styles", "styles_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_THEME,
-              help="Theme folder (templates, CSS, fonts).  [default: styles/]")
+@styles_option
 @common_options
 @click.pass_context
 def build_command(ctx: click.Context, fmt: str, out_dir: Path, manuscript_dir: Path, styles_dir: Path) -> None:
@@ -82,10 +85,11 @@ def build_command(ctx: click.Context, fmt: str, out_dir: Path, manuscript_dir: P
 
 @cli.command("check")
 @out_option
+@styles_option
 @common_options
-def check_command(out_dir: Path) -> None:
+def check_command(out_dir: Path, styles_dir: Path) -> None:
     """Validate what is in OUT: EPUBCheck, PDF fonts, pages and metadata."""
-    results = check_outputs(out_dir)
+    results = check_outputs(out_dir, [face.family for face in Theme.load(styles_dir).typefaces])
     if not results:
         raise PublishError("nothing to check: run 'publish build' first", out_dir)
     width = max(len(display_path(r.file)) for r in results)

@@ -42,6 +42,12 @@ SMARTY = {
     }
 }
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Opening punctuation, the initial letter, then the rest of the first few
+# words (up to four, stopping at a comma, colon, semicolon or dash). Smarty's
+# quotes are still placeholders (STX…ETX) here, so they count as one token.
+_STASHED = "\x02[^\x03]*\x03"
+_WORD = f"(?:{_STASHED}|[^\\s,;:—–\x02])"
+LEAD_IN = re.compile(f"((?:{_STASHED}|[^\\w\x02])*)(\\w)({_WORD}*(?:\\s{_WORD}+){{0,3}})(.*)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -218,24 +224,29 @@ def _aside(number: str, body: list[etree.Element]) -> etree.Element:
 
 
 class OpeningTreeprocessor(Treeprocessor):
-    """Mark the first letter of a piece, for the theme's opening flourish.
+    """Mark a piece's first letter and first words, for the theme's opening flourish.
 
-    A real element rather than ``::first-letter``: WeasyPrint does not flow
-    the first line around a floated pseudo-element.
+    Real elements rather than ``::first-letter`` and ``::first-line``:
+    WeasyPrint does not flow text around a floated pseudo-element, and
+    ``::first-line`` styling leaks onto the next page when the paragraph breaks.
     """
 
     def run(self, root: etree.Element) -> None:
         first = next(iter(root), None)
         if first is None or first.tag != "p" or not first.text:
             return
-        match = re.search(r"\w", first.text)
+        match = LEAD_IN.match(first.text)
         if match is None:
             return
+        before, letter, rest, after = match.groups()
         initial = etree.Element("span", {"class": "initial"})
-        initial.text = match.group(0)
-        initial.tail = first.text[match.end():]
-        first.text = first.text[: match.start()]
+        initial.text = letter
+        lead_in = etree.Element("span", {"class": "lead-in"})
+        lead_in.text = rest
+        lead_in.tail = after
+        first.text = before
         first.insert(0, initial)
+        first.insert(1, lead_in)
 
 
 class IdNamespaceTreeprocessor(Treeprocessor):

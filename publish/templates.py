@@ -7,10 +7,12 @@ the print document and the EPUB pages, ``print.css``, ``epub.css`` and
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from fontTools.ttLib import TTFont
 
 from .errors import PublishError
 
@@ -24,6 +26,13 @@ REQUIRED_FILES = (
     "fonts/fonts.css",
 )
 FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
+COPYRIGHT_NOTICE = re.compile(r"Copyright (?:\(c\) )?[0-9][0-9, –-]*[^(<\n]+")
+
+
+@dataclass(frozen=True)
+class Typeface:
+    family: str
+    copyright: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,19 @@ class Theme:
     @property
     def fonts(self) -> list[Path]:
         return sorted(p for p in (self.root / "fonts").iterdir() if p.suffix.lower() in FONT_SUFFIXES)
+
+    @property
+    def typefaces(self) -> list[Typeface]:
+        """The theme's font families, as the font files name them, shortest name first."""
+        faces: dict[str, Typeface] = {}
+        for path in self.fonts:
+            names = TTFont(path, lazy=True)["name"]
+            family = names.getDebugName(16) or names.getDebugName(1) or path.stem
+            notice = COPYRIGHT_NOTICE.search((names.getDebugName(0) or "") + "\n" + (names.getDebugName(13) or ""))
+            known = faces.get(family)
+            if known is None or (notice and not known.copyright):
+                faces[family] = Typeface(family=family, copyright=notice.group(0).strip(" ,") if notice else "")
+        return sorted(faces.values(), key=lambda face: len(face.family))
 
     def file(self, name: str) -> Path:
         return self.root / name

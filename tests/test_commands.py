@@ -35,7 +35,7 @@ def test_check_passes_on_the_sample_book(sample_book, tmp_path):
     shutil.copy(sample_book.epub, tmp_path)
     result = CliRunner().invoke(cli, ["check", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "4 passed, 0 failed" in result.output
+    assert "5 passed, 0 failed" in result.output
 
 
 def test_check_fails_on_an_invalid_epub(sample_book, tmp_path):

@@ -14,14 +14,14 @@ def piece(body: str, fmt: str = "markdown", piece_id: str = "demo") -> Piece:
 
 
 def test_plain_text_keeps_its_words_and_curls_its_quotes():
-    html = render_piece(piece("He said \"it's *fine*\" - [really] #1 <b>\\o/ & co\n\n1. not a list\n\n> nor a quote", "text"), "epub").html
+    html = render_piece(piece("Opening.\n\nHe said \"it's *fine*\" - [really] #1 <b>\\o/ & co\n\n1. not a list\n\n> nor a quote", "text"), "epub").html
     assert "“it’s *fine*”—[really] #1 &lt;b&gt;\\o/ &amp; co" in html
     assert "<p>1. not a list</p>" in html and "<p>&gt; nor a quote</p>" in html
     assert "<ol>" not in html and "<em>" not in html and "<blockquote>" not in html
 
 
 def test_plain_text_recurls_a_misturned_quote_and_closes_up_a_loose_dash():
-    html = render_piece(piece("promises (”I’m always going to love you.”) a movie- or by anything", "text"), "epub").html
+    html = render_piece(piece("Opening.\n\npromises (”I’m always going to love you.”) a movie- or by anything", "text"), "epub").html
     assert "(“I’m always going to love you.”)" in html
     assert "movie—or by anything" in html
 
@@ -56,7 +56,7 @@ def test_headings_start_at_h2_with_piece_unique_ids():
 
 def test_first_letter_is_marked_for_the_opening_flourish():
     html = render_piece(piece("“Almost there,” she said.\n\nNext.\n"), "print").html
-    assert html.startswith('<p>“<span class="initial">A</span>lmost there,”')
+    assert html.startswith('<p>“<span class="initial">A</span><span class="lead-in">lmost there</span>,”')
 
 
 def test_tables_definition_lists_and_attributes():

