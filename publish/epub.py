@@ -6,7 +6,11 @@ import datetime as dt
 import io
 import mimetypes
 
+from pathlib import Path
+
 from ebooklib import epub
+from fontTools import subset
+from fontTools.ttLib import TTFont
 from lxml import etree
 
 from .assemble import AssembledBook, EpubPage
@@ -40,8 +44,9 @@ def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime) ->
 
     package.add_item(_item("epub.css", "text/css", book.theme.file("epub.css").read_bytes()))
     package.add_item(_item("fonts/fonts.css", "text/css", book.theme.file("fonts/fonts.css").read_bytes()))
+    used_text = "".join(page.content for page in book.epub_pages) + book.epub_nav
     for font in book.theme.fonts:
-        package.add_item(_item(f"fonts/{font.name}", FONT_TYPES[font.suffix.lower()], font.read_bytes()))
+        package.add_item(_item(f"fonts/{font.name}", FONT_TYPES[font.suffix.lower()], subset_font(font, used_text)))
     package.add_item(_item("cover.jpg", "image/jpeg", cover_jpeg, properties=["cover-image"], uid="cover-image"))
     package.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
     for image in book.images:
@@ -69,6 +74,23 @@ def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime) ->
     ]
     out = io.BytesIO()
     epub.write_epub(out, package, {"mtime": modified, "epub3_pages": False, "epub3_landmark": False})
+    return out.getvalue()
+
+
+def subset_font(path: Path, text: str) -> bytes:
+    """The font cut down to the characters the book uses (in either case, for
+    small caps and case transforms), keeping every OpenType feature."""
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text + text.upper() + text.lower())
+    font = TTFont(path, recalcTimestamp=False)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
     return out.getvalue()
 
 

@@ -26,7 +26,8 @@ REQUIRED_FILES = (
     "fonts/fonts.css",
 )
 FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
-COPYRIGHT_NOTICE = re.compile(r"Copyright (?:\(c\) )?[0-9][0-9, –-]*[^(<\n]+")
+# "Copyright 2010-2013, Georg A. Duffner (<url>)" → up to the name's end (initials allowed).
+COPYRIGHT_NOTICE = re.compile(r"Copyright (?:\(c\) )?[0-9][0-9, –-]*(?:\b[A-Z]\.\s|[^(<\n.])+")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Theme:
 
     @property
     def typefaces(self) -> list[Typeface]:
-        """The theme's font families, as the font files name them, shortest name first."""
+        """The theme's font families, as the font files name them."""
         faces: dict[str, Typeface] = {}
         for path in self.fonts:
             names = TTFont(path, lazy=True)["name"]
@@ -66,7 +67,7 @@ class Theme:
             known = faces.get(family)
             if known is None or (notice and not known.copyright):
                 faces[family] = Typeface(family=family, copyright=notice.group(0).strip(" ,") if notice else "")
-        return sorted(faces.values(), key=lambda face: len(face.family))
+        return sorted(faces.values(), key=lambda face: face.family)
 
     def file(self, name: str) -> Path:
         return self.root / name

