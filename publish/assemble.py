@@ -7,16 +7,45 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
 from .config import BookConfig
-from .manuscript import Manuscript
+from .manuscript import Manuscript, Piece
 from .markup import RenderedPiece, render_piece, smarten
 from .templates import Theme, Typeface
 
 TOOLS = (("booklet-press", "Booklet Press"), ("weasyprint", "WeasyPrint"), ("ebooklib", "EbookLib"), ("markdown", "Python-Markdown"))
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Which edition to build: the full book, or one safe for those who have not seen the work.
+
+    ``spoiler_free`` leaves out every piece tagged as containing spoilers;
+    with ``redact`` too, those pieces stay but their marked spoilers do not.
+    """
+
+    spoiler_free: bool = False
+    redact: bool = False
+
+    @property
+    def label(self) -> str:
+        return "Spoiler-free edition" if self.spoiler_free else ""
+
+    @property
+    def file_suffix(self) -> str:
+        return "-spoiler-free" if self.spoiler_free else ""
+
+    def includes(self, piece: Piece) -> bool:
+        return not (self.spoiler_free and not self.redact and piece.meta.contains_spoilers)
+
+    def spoiler_style(self, target: str, config: BookConfig) -> str:
+        if self.spoiler_free:
+            return "redact"
+        return config.spoiler_reveal if target == "print" else "notes"
 
 
 @dataclass(frozen=True)
@@ -29,9 +58,21 @@ class BookView:
     byline: str
     description: str
     rights: str
+    edition: str
+    identifier: str
+    spoiled_works: list[str]
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.config, name)
+
+
+@dataclass(frozen=True)
+class SpoilerWarning:
+    """What to say before a piece with spoilers, and where a reader may skip to."""
+
+    works: list[str]
+    skip_to_id: str
+    skip_to_title: str
 
 
 @dataclass(frozen=True)
@@ -64,6 +105,12 @@ class EpubPage:
 
 
 @dataclass(frozen=True)
+class TocEntry:
+    file_name: str
+    label: str
+
+
+@dataclass(frozen=True)
 class AssembledBook:
     manuscript: Manuscript
     theme: Theme
@@ -71,6 +118,7 @@ class AssembledBook:
     colophon: Colophon
     print_html: str
     epub_pages: list[EpubPage]
+    epub_toc: list[TocEntry]
     epub_nav: str
     images: list[Path]
 
@@ -81,31 +129,42 @@ def build_moment() -> dt.datetime:
     return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
 
 
-def assemble(manuscript: Manuscript, theme: Theme) -> AssembledBook:
-    """Render every piece for both media and fill the theme's templates."""
+def assemble(manuscript: Manuscript, theme: Theme, edition: Edition = Edition()) -> AssembledBook:
+    """Render every piece of the edition for both media and fill the theme's templates."""
     config = manuscript.config
+    pieces = [piece for piece in manuscript.pieces if edition.includes(piece)]
+    warnings = spoiler_warnings(pieces, config)
+    spoiled = list(dict.fromkeys(work for warning in warnings.values() for work in warning.works))
     book = BookView(
         config=config,
         title=smarten(config.title),
         subtitle=smarten(config.subtitle),
         byline=_join_names(config.authors),
-        description=smarten(config.description),
+        description=smarten(" ".join(filter(None, [
+            edition.label + "." if edition.label else "",
+            config.description,
+            "Contains spoilers for " + _join_names(spoiled) + "." if spoiled else "",
+        ]))),
         rights=smarten(config.rights),
+        edition=edition.label,
+        identifier=_edition_identifier(config.identifier, edition),
+        spoiled_works=spoiled,
     )
     colophon = Colophon(
         typefaces=theme.typefaces,
         tools=[Tool(name, version(package)) for package, name in TOOLS],
         build_date=build_moment().date(),
-        piece_count=len(manuscript.pieces),
+        piece_count=len(pieces),
     )
-    print_pieces = [render_piece(piece, "print") for piece in manuscript.pieces]
-    epub_pieces = [render_piece(piece, "epub") for piece in manuscript.pieces]
-    context = {"book": book, "colophon": colophon, "theme_url": theme.url}
+    print_pieces = [render_piece(piece, "print", edition.spoiler_style("print", config)) for piece in pieces]
+    epub_pieces = [render_piece(piece, "epub", edition.spoiler_style("epub", config)) for piece in pieces]
+    context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings}
     print_html = theme.render("book.html", pieces=print_pieces, **context)
     pages = _epub_pages(theme, epub_pieces, context)
-    nav = theme.render("epub/nav.xhtml", pieces=epub_pieces, pages=pages, **context)
+    toc = _epub_toc(pages, warnings)
+    nav = theme.render("epub/nav.xhtml", toc=toc, pages=pages, **context)
     images = sorted({image for rendered in print_pieces for image in rendered.images})
-    return AssembledBook(manuscript, theme, book, colophon, print_html, pages, nav, images)
+    return AssembledBook(manuscript, theme, book, colophon, print_html, pages, toc, nav, images)
 
 
 def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[EpubPage]:
@@ -121,13 +180,60 @@ def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> lis
         page("title.xhtml", book.title, "title", "titlepage"),
         page("contents.xhtml", "Contents", "contents", "toc"),
     ]
+    warnings = context["warnings"]
     for index, rendered in enumerate(pieces):
-        pages.append(
-            page(f"{rendered.piece.id}.xhtml", rendered.title, "piece", "bodymatter" if index == 0 else "", rendered=rendered)
-        )
+        landmark = "bodymatter" if index == 0 else ""
+        warning = warnings.get(rendered.piece.id)
+        if warning and book.spoiler_warning == "page":
+            pages.append(page(f"warning-{rendered.piece.id}.xhtml", "Spoiler warning", "warning", landmark,
+                              rendered=rendered, warning=warning))
+            landmark = ""
+        pages.append(page(f"{rendered.piece.id}.xhtml", rendered.title, "piece", landmark, rendered=rendered))
     pages.append(page("colophon.xhtml", "Colophon", "colophon"))
     return pages
 
 
+def _epub_toc(pages: list[EpubPage], warnings: dict[str, SpoilerWarning]) -> list[TocEntry]:
+    """Title page, each piece (at its warning, if it has one, marked as a spoiler), colophon."""
+    entries = []
+    skip = {"cover.xhtml", "contents.xhtml"}
+    for index, page in enumerate(pages):
+        if page.file_name in skip:
+            continue
+        if page.file_name.startswith("warning-"):
+            piece_page = pages[index + 1]
+            skip.add(piece_page.file_name)
+            entries.append(TocEntry(page.file_name, piece_page.title + " (spoilers)"))
+        elif page.file_name.removesuffix(".xhtml") in warnings:
+            entries.append(TocEntry(page.file_name, page.title + " (spoilers)"))
+        else:
+            entries.append(TocEntry(page.file_name, page.title))
+    return entries
+
+
+def spoiler_warnings(pieces: list[Piece], config: BookConfig) -> dict[str, SpoilerWarning]:
+    """A warning for each piece with spoilers, pointing past the run of spoiler pieces."""
+    warnings = {}
+    for index, piece in enumerate(pieces):
+        if not piece.meta.contains_spoilers:
+            continue
+        safe = next((later for later in pieces[index + 1:] if not later.meta.contains_spoilers), None)
+        warnings[piece.id] = SpoilerWarning(
+            works=piece.meta.spoilers or config.spoils,
+            skip_to_id=safe.id if safe else "colophon",
+            skip_to_title=smarten(safe.meta.title) if safe else "Colophon",
+        )
+    return warnings
+
+
+def _edition_identifier(identifier: str, edition: Edition) -> str:
+    """Each edition is its own publication; a derived UUID keeps reading apps from mixing them."""
+    if not edition.spoiler_free or not identifier.startswith("urn:uuid:"):
+        return identifier
+    return "urn:uuid:" + str(uuid.uuid5(uuid.UUID(identifier.removeprefix("urn:uuid:")), "spoiler-free"))
+
+
 def _join_names(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import epub, pdf
-from .assemble import assemble, build_moment
+from .assemble import Edition, assemble, build_moment
 from .files import write_atomically
 from .manuscript import load_manuscript
 from .templates import Theme
@@ -17,7 +17,14 @@ FORMATS = ("pdf", "epub")
 StageReport = Callable[[str, float], None]
 
 
-def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, formats: tuple[str, ...], report: StageReport) -> list[Path]:
+def build(
+    manuscript_dir: Path,
+    theme_dir: Path,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    report: StageReport,
+    edition: Edition = Edition(),
+) -> list[Path]:
     """Build the requested formats into ``out_dir`` and return the files written.
 
     Nothing in ``out_dir`` is touched until every input has been read and
@@ -34,10 +41,10 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, formats: tuple[s
         manuscript = load_manuscript(manuscript_dir)
         theme = Theme.load(theme_dir)
     with stage("render"):
-        book = assemble(manuscript, theme)
+        book = assemble(manuscript, theme, edition)
         document = pdf.layout(book)
     written = []
-    slug = manuscript.config.slug
+    slug = manuscript.config.slug + edition.file_suffix
     if "pdf" in formats:
         with stage("pdf"):
             written.append(out_dir / f"{slug}.pdf")

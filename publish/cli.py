@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .assemble import Edition
 from .build import FORMATS, build
 from .check import check_outputs
 from .config import PIECE_KINDS, load_book_config
@@ -67,10 +68,16 @@ def cli() -> None:
 @out_option
 @manuscript_option
 @styles_option
+@click.option("--spoiler-free", is_flag=True, help="Leave out the pieces tagged as containing spoilers.")
+@click.option("--redact", is_flag=True, help="With --spoiler-free: keep those pieces, remove their marked spoilers.")
 @common_options
 @click.pass_context
-def build_command(ctx: click.Context, fmt: str, out_dir: Path, manuscript_dir: Path, styles_dir: Path) -> None:
+def build_command(
+    ctx: click.Context, fmt: str, out_dir: Path, manuscript_dir: Path, styles_dir: Path, spoiler_free: bool, redact: bool
+) -> None:
     """Build the book into OUT (build/ by default)."""
+    if redact and not spoiler_free:
+        raise click.UsageError("--redact makes a spoiler-free edition: use it with --spoiler-free")
     quiet = ctx.meta.get("publish.quiet", False)
 
     def report(stage: str, seconds: float) -> None:
@@ -78,7 +85,8 @@ def build_command(ctx: click.Context, fmt: str, out_dir: Path, manuscript_dir: P
             click.echo(f"{stage:<7}{seconds:6.2f}s", err=True)
 
     formats = FORMATS if fmt == "all" else (fmt,)
-    for path in build(manuscript_dir, styles_dir, out_dir, formats, report):
+    edition = Edition(spoiler_free=spoiler_free, redact=redact)
+    for path in build(manuscript_dir, styles_dir, out_dir, formats, report, edition):
         if not quiet:
             click.echo(f"wrote  {display_path(path)}", err=True)
 

@@ -26,6 +26,8 @@ PAGE_SIZES = {
     "letter": "letter",
 }
 PIECE_KINDS = ("foreword", "essay", "response", "afterword", "notes")
+SPOILER_WARNINGS = ("page", "notice")
+SPOILER_REVEALS = ("foot", "endnotes")
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 ISBN = re.compile(r"^(urn:isbn:)?(97[89][0-9]{10})$")
 
@@ -48,6 +50,9 @@ class BookConfig:
     keywords: list[str] = field(default_factory=list)
     page_size: str = "a5"
     slug: str = ""
+    spoils: list[str] = field(default_factory=list)
+    spoiler_warning: str = "page"
+    spoiler_reveal: str = "foot"
 
     @property
     def page_size_css(self) -> str:
@@ -83,6 +88,9 @@ BOOK_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "page_size": ((str,), "one of " + ", ".join(PAGE_SIZES)),
     "slug": ((str,), "a string of lowercase letters, digits and hyphens"),
     "pieces": ((list,), "a list of file names"),
+    "spoils": ((list,), "a list of the works the book's tagged pieces spoil"),
+    "spoiler_warning": ((str,), "one of " + ", ".join(f'"{v}"' for v in SPOILER_WARNINGS)),
+    "spoiler_reveal": ((str,), "one of " + ", ".join(f'"{v}"' for v in SPOILER_REVEALS)),
 }
 BOOK_REQUIRED = ("title", "authors", "language", "pieces")
 
@@ -115,8 +123,13 @@ def load_book_config(path: Path) -> BookConfig:
         raise PublishError(f"invalid TOML: {message}", path, int(line.group(1)) if line else None) from None
     values = _validate(data, BOOK_KEYS, BOOK_REQUIRED, path, text)
 
-    for key in ("authors", "keywords", "pieces"):
+    for key in ("authors", "keywords", "pieces", "spoils"):
         _check_string_list(values, key, path, text)
+    for key, allowed in (("spoiler_warning", SPOILER_WARNINGS), ("spoiler_reveal", SPOILER_REVEALS)):
+        if key in values and values[key] not in allowed:
+            raise PublishError(
+                f"'{key}' is {values[key]!r}; use one of " + ", ".join(f'"{v}"' for v in allowed), path, line_of_key(text, key)
+            )
     if not values["pieces"]:
         raise PublishError("'pieces' is empty: list at least one file", path, line_of_key(text, "pieces"))
     language = values["language"]

@@ -25,7 +25,7 @@ def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime) ->
     """Package the book as EPUB 3 (with an EPUB 2 NCX and guide for old readers)."""
     config = book.manuscript.config
     package = epub.EpubBook()
-    package.set_identifier(config.identifier)
+    package.set_identifier(book.book.identifier)
     package.set_title(book.book.title)
     package.set_language(config.language)
     for number, author in enumerate(config.authors, start=1):
@@ -33,7 +33,7 @@ def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime) ->
     if config.date:
         package.add_metadata("DC", "date", config.date.isoformat())
     for name, value in (
-        ("description", book.book.description or book.book.subtitle),
+        ("description", book.book.description),
         ("publisher", config.publisher),
         ("rights", book.book.rights or config.license),
     ):
@@ -62,11 +62,7 @@ def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime) ->
     package.add_item(_item("nav.xhtml", XHTML, book.epub_nav.encode("utf-8"), properties=["nav"], uid="nav"))
     package.add_item(epub.EpubNcx())
     package.spine = documents
-    package.toc = [
-        epub.Link(page.file_name, page.title, page.file_name.removesuffix(".xhtml"))
-        for page in book.epub_pages
-        if page.file_name not in ("cover.xhtml", "contents.xhtml")
-    ]
+    package.toc = [epub.Link(entry.file_name, entry.label, entry.file_name.removesuffix(".xhtml")) for entry in book.epub_toc]
     package.guide = [
         {"href": page.file_name, "title": page.title, "type": {"titlepage": "title-page", "bodymatter": "text"}.get(page.landmark, page.landmark)}
         for page in book.epub_pages

@@ -21,6 +21,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .errors import PublishError
 from .manuscript import Piece
+from .spoilers import REVEALS_TAG, SpoilerExtension, source_line
 
 TARGETS = ("print", "epub")
 EPUB_IMAGE_DIR = "images"
@@ -58,10 +59,15 @@ class RenderedPiece:
     title: str
     html: str
     images: list[Path] = field(default_factory=list)
+    reveals_html: str = ""
 
 
-def render_piece(piece: Piece, target: str) -> RenderedPiece:
-    """Render a piece's body to an HTML fragment for ``target`` (print or epub)."""
+def render_piece(piece: Piece, target: str, spoiler_style: str) -> RenderedPiece:
+    """Render a piece's body to an HTML fragment for ``target`` (print or epub).
+
+    ``spoiler_style`` says how marked spoilers are shown (see spoilers.py);
+    with ``endnotes`` their words come back separately, as ``reveals_html``.
+    """
     images: list[Path] = []
     md = markdown.Markdown(
         extensions=[
@@ -72,6 +78,7 @@ def render_piece(piece: Piece, target: str) -> RenderedPiece:
             "def_list",
             "fenced_code",
             "toc",
+            SpoilerExtension(piece=piece, style=spoiler_style),
             PieceTreeExtension(piece=piece, target=target, images=images),
         ],
         extension_configs={"smarty": SMARTY},
@@ -82,7 +89,12 @@ def render_piece(piece: Piece, target: str) -> RenderedPiece:
         source = plain_text_paragraphs(piece.body)
     else:
         source = piece.body
-    return RenderedPiece(piece=piece, title=smarten(piece.meta.title), html=md.convert(source), images=images)
+    body = md.convert(source)
+    reveals = ""
+    if spoiler_style == "endnotes":
+        body, _, reveals = body.partition(REVEALS_TAG)
+        reveals = reveals.removesuffix("</section>")
+    return RenderedPiece(piece=piece, title=smarten(piece.meta.title), html=body, images=images, reveals_html=reveals)
 
 
 def smarten(text: str) -> str:
@@ -108,13 +120,16 @@ def _plain_text_only(md: markdown.Markdown) -> None:
     """Strip a Markdown parser down to paragraphs and smart typography.
 
     Plain text is not Markdown: an asterisk, a leading "1." or a "<" are the
-    writer's words, so no other block or inline syntax may fire.
+    writer's words, so no other block or inline syntax may fire. Spoiler
+    markers are the exception: they are how plain text marks spoilers too.
     """
     md.preprocessors.deregister("html_block")
-    for name in [item for item in md.parser.blockprocessors._priority if item.name not in ("empty", "paragraph")]:
-        md.parser.blockprocessors.deregister(name.name)
-    for name in [item.name for item in md.inlinePatterns._priority if not item.name.startswith("smarty")]:
-        md.inlinePatterns.deregister(name)
+    for name in [item.name for item in md.parser.blockprocessors._priority]:
+        if name not in ("empty", "paragraph") and not name.startswith("spoiler"):
+            md.parser.blockprocessors.deregister(name)
+    for name in [item.name for item in md.inlinePatterns._priority]:
+        if not name.startswith(("smarty", "spoiler")):
+            md.inlinePatterns.deregister(name)
 
 
 class PieceTreeExtension(Extension):
@@ -283,16 +298,11 @@ class ImagesTreeprocessor(Treeprocessor):
             src = img.get("src", "")
             if urlparse(src).scheme:
                 raise PublishError(
-                    f"image {src!r} is not a local file: put it next to the piece", self.piece.path, self._line(src)
+                    f"image {src!r} is not a local file: put it next to the piece", self.piece.path, source_line(self.piece, src)
                 )
             path = (self.piece.path.parent / unquote(src)).resolve()
             if not path.is_file():
-                raise PublishError(f"image {src!r} does not exist", self.piece.path, self._line(src))
+                raise PublishError(f"image {src!r} does not exist", self.piece.path, source_line(self.piece, src))
             self.images.append(path)
             img.set("src", path.as_uri() if self.target == "print" else f"{EPUB_IMAGE_DIR}/{path.name}")
 
-    def _line(self, src: str) -> int | None:
-        for offset, line in enumerate(self.piece.body.splitlines()):
-            if src in line:
-                return self.piece.body_line + offset
-        return None

@@ -32,6 +32,10 @@ def assert_fails_cleanly(result, out: Path, *fragments: str) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["what-the-epilogue-means.epub", "what-the-epilogue-means.pdf"]
 
 
+def line_of(path: Path, text: str) -> int:
+    return next(number for number, line in enumerate(path.read_text().splitlines(), start=1) if text in line)
+
+
 def replace_in(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -46,7 +50,8 @@ def test_missing_book_toml(manuscript_copy, tmp_path):
 def test_listed_piece_does_not_exist(manuscript_copy, tmp_path):
     (manuscript_copy / "response.md").unlink()
     result = run_build(manuscript_copy, tmp_path / "out")
-    assert_fails_cleanly(result, tmp_path / "out", "book.toml:17", "response.md", "does not exist")
+    line = line_of(manuscript_copy / "book.toml", '"response.md"')
+    assert_fails_cleanly(result, tmp_path / "out", f"book.toml:{line}", "response.md", "does not exist")
 
 
 @pytest.mark.parametrize(
@@ -91,7 +96,8 @@ def test_two_pieces_with_the_same_id(manuscript_copy, tmp_path):
     (manuscript_copy / "response.txt").write_text("---\ntitle: Another\n---\nWords.\n", encoding="utf-8")
     replace_in(manuscript_copy / "book.toml", '"response.md",', '"response.md",\n  "response.txt",')
     result = run_build(manuscript_copy, tmp_path / "out")
-    assert_fails_cleanly(result, tmp_path / "out", "book.toml:18", "same id 'response'")
+    line = line_of(manuscript_copy / "book.toml", '"response.txt"')
+    assert_fails_cleanly(result, tmp_path / "out", f"book.toml:{line}", "same id 'response'")
 
 
 def test_debug_shows_the_traceback(manuscript_copy, tmp_path):

@@ -14,20 +14,20 @@ def piece(body: str, fmt: str = "markdown", piece_id: str = "demo") -> Piece:
 
 
 def test_plain_text_keeps_its_words_and_curls_its_quotes():
-    html = render_piece(piece("Opening.\n\nHe said \"it's *fine*\" - [really] #1 <b>\\o/ & co\n\n1. not a list\n\n> nor a quote", "text"), "epub").html
+    html = render_piece(piece("Opening.\n\nHe said \"it's *fine*\" - [really] #1 <b>\\o/ & co\n\n1. not a list\n\n> nor a quote", "text"), "epub", "notes").html
     assert "“it’s *fine*”—[really] #1 &lt;b&gt;\\o/ &amp; co" in html
     assert "<p>1. not a list</p>" in html and "<p>&gt; nor a quote</p>" in html
     assert "<ol>" not in html and "<em>" not in html and "<blockquote>" not in html
 
 
 def test_plain_text_recurls_a_misturned_quote_and_closes_up_a_loose_dash():
-    html = render_piece(piece("Opening.\n\npromises (”I’m always going to love you.”) a movie- or by anything", "text"), "epub").html
+    html = render_piece(piece("Opening.\n\npromises (”I’m always going to love you.”) a movie- or by anything", "text"), "epub", "notes").html
     assert "(“I’m always going to love you.”)" in html
     assert "movie—or by anything" in html
 
 
 def test_plain_text_paragraphs_split_on_blank_lines():
-    html = render_piece(piece("one\nline\n\n\ntwo\n", "text"), "print").html
+    html = render_piece(piece("one\nline\n\n\ntwo\n", "text"), "print", "foot").html
     assert html.count("<p>") == 2 and "ne line" in html
 
 
@@ -36,30 +36,30 @@ def test_smarten_sets_quotes_and_dashes():
 
 
 def test_print_notes_float_in_the_text_flow():
-    html = render_piece(piece("Text.[^a] More.\n\n[^a]: The note.\n"), "print").html
+    html = render_piece(piece("Text.[^a] More.\n\n[^a]: The note.\n"), "print", "foot").html
     assert '<span class="footnote"><span class="note-para">The note.</span></span> More.' in html
     assert "footnote-ref" not in html and "<hr" not in html
 
 
 def test_epub_notes_are_noteref_and_aside_linked_both_ways():
-    html = render_piece(piece("Text.[^a]\n\n[^a]: The note.\n"), "epub").html
+    html = render_piece(piece("Text.[^a]\n\n[^a]: The note.\n"), "epub", "notes").html
     assert 'epub:type="noteref"' in html and 'href="#demo-note-1"' in html and 'id="demo-noteref-1"' in html
     assert 'epub:type="footnote"' in html and 'id="demo-note-1"' in html
     assert 'href="#demo-noteref-1" role="doc-backlink"' in html
 
 
 def test_headings_start_at_h2_with_piece_unique_ids():
-    html = render_piece(piece("Intro.\n\n### A section\n\nText.\n\n#### Sub\n"), "epub").html
+    html = render_piece(piece("Intro.\n\n### A section\n\nText.\n\n#### Sub\n"), "epub", "notes").html
     assert '<h2 id="demo-a-section">A section</h2>' in html
     assert '<h3 id="demo-sub">Sub</h3>' in html
 
 
 def test_first_letter_is_marked_for_the_opening_flourish():
-    html = render_piece(piece("“Almost there,” she said.\n\nNext.\n"), "print").html
+    html = render_piece(piece("“Almost there,” she said.\n\nNext.\n"), "print", "foot").html
     assert html.startswith('<p>“<span class="initial">A</span><span class="lead-in">lmost there</span>,”')
 
 
 def test_tables_definition_lists_and_attributes():
     source = "| a | b |\n|---|---|\n| 1 | 2 |\n\nTerm\n: Definition\n\nA paragraph.\n{: .aside }\n"
-    html = render_piece(piece(source), "epub").html
+    html = render_piece(piece(source), "epub", "notes").html
     assert "<table>" in html and "<dl>" in html and '<p class="aside">' in html

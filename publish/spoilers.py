@@ -1,0 +1,262 @@
+"""Spoiler syntax for Python-Markdown, and how each edition shows spoilers.
+
+Inline: ``>!hidden!<`` (Reddit) and ``||hidden||`` (Discord). Block:
+``::: spoiler`` or ``::: spoiler "label"`` … ``:::``. Malformed markers are
+errors with file and line, never text printed by accident.
+
+How a marked spoiler is shown depends on the edition (``style``):
+
+- ``foot``: print; the words float to the foot of the page, upside down.
+- ``endnotes``: print; the words move to a "Spoilers revealed" section.
+- ``notes``: EPUB; a pop-up note (noteref → aside) with a back-link.
+- ``redact``: the words are replaced by a visible "[spoiler removed]".
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+
+import markdown
+from markdown.blockprocessors import BlockProcessor
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from .errors import PublishError
+from .manuscript import Piece
+
+STYLES = ("foot", "endnotes", "notes", "redact")
+REMOVED = "[spoiler removed]"
+INLINE_MARKERS = (">!", "!<", "||")
+BLOCK_START = re.compile(r'^:::[ \t]*spoiler(?:[ \t]+"(?P<label>[^"\n]*)")?[ \t]*$')
+BLOCK_END = re.compile(r"^:::[ \t]*$")
+LOOKS_LIKE_BLOCK = re.compile(r":::[ \t]*spoiler")
+# Where the reveals of a piece begin in its HTML, when they are collected.
+REVEALS_TAG = '<section class="spoiler-reveals">'
+
+
+def source_line(piece: Piece, needle: str) -> int | None:
+    """The line of the piece's file on which ``needle`` first appears."""
+    for offset, line in enumerate(piece.body.splitlines()):
+        if needle in line:
+            return piece.body_line + offset
+    return None
+
+
+class SpoilerExtension(markdown.Extension):
+    def __init__(self, piece: Piece, style: str):
+        super().__init__()
+        if style not in STYLES:
+            raise ValueError(f"unknown spoiler style {style!r}")
+        self.piece = piece
+        self.style = style
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.register(LineStartRedditPreprocessor(md), "spoiler-line-start", 25)
+        md.parser.blockprocessors.register(SpoilerBlockProcessor(md.parser, self.piece), "spoiler-block", 105)
+        md.inlinePatterns.register(
+            SpoilerInlineProcessor(r"(?:>|&gt;)!(.+?)!<", md, self.piece, ">!"), "spoiler-reddit", 172
+        )
+        md.inlinePatterns.register(SpoilerInlineProcessor(r"\|\|(.+?)\|\|", md, self.piece, "||"), "spoiler-discord", 171)
+        md.treeprocessors.register(StrayMarkerTreeprocessor(md, self.piece), "spoiler-stray", 6)
+        md.treeprocessors.register(SpoilerStyleTreeprocessor(md, self.style), "spoiler-style", 5)
+
+
+class LineStartRedditPreprocessor(Preprocessor):
+    """Keep ``>!`` at the start of a line from being read as a block quote."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        return [("&gt;" + line[1:]) if line.startswith(">!") else line for line in lines]
+
+
+class SpoilerInlineProcessor(InlineProcessor):
+    def __init__(self, pattern: str, md: markdown.Markdown, piece: Piece, opener: str):
+        super().__init__(pattern, md)
+        self.piece = piece
+        self.opener = opener
+
+    def handleMatch(self, m: re.Match, data: str):  # type: ignore[override]
+        inner = m.group(1)
+        if any(marker in inner for marker in INLINE_MARKERS) or "&gt;!" in inner:
+            raise PublishError(
+                "spoilers cannot be nested: close the first before opening another",
+                self.piece.path,
+                source_line(self.piece, inner.replace("&gt;", ">")[:30]),
+            )
+        span = etree.Element("span", {"class": "spoiler"})
+        span.text = inner
+        return span, m.start(0), m.end(0)
+
+
+class SpoilerBlockProcessor(BlockProcessor):
+    """``::: spoiler ["label"]`` … ``:::`` around one or more blocks."""
+
+    def __init__(self, parser, piece: Piece):
+        super().__init__(parser)
+        self.piece = piece
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return bool(BLOCK_START.match(block.split("\n", 1)[0]))
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        first_line, _, rest = blocks.pop(0).partition("\n")
+        label = BLOCK_START.match(first_line).group("label")
+        content: list[str] = []
+        pending = rest
+        while True:
+            lines = pending.split("\n") if pending else []
+            for index, line in enumerate(lines):
+                if BLOCK_START.match(line):
+                    raise PublishError("spoiler blocks cannot be nested", self.piece.path, self._line(first_line, line))
+                if BLOCK_END.match(line):
+                    content.append("\n".join(lines[:index]))
+                    after = "\n".join(lines[index + 1:])
+                    if after.strip():
+                        blocks.insert(0, after)
+                    return self._emit(parent, label, content)
+            content.append(pending)
+            if not blocks:
+                raise PublishError(
+                    "spoiler block is never closed: end it with a line ':::'",
+                    self.piece.path,
+                    source_line(self.piece, first_line),
+                )
+            pending = blocks.pop(0)
+
+    def _emit(self, parent: etree.Element, label: str | None, content: list[str]) -> None:
+        div = etree.SubElement(parent, "div", {"class": "spoiler"})
+        if label:
+            div.set("data-label", label)
+        self.parser.parseBlocks(div, [block for block in content if block.strip()])
+
+    def _line(self, start: str, nested: str) -> int | None:
+        opened = source_line(self.piece, start)
+        lines = self.piece.body.splitlines()
+        if opened is None:
+            return None
+        for offset, line in enumerate(lines[opened - self.piece.body_line + 1:], start=opened + 1):
+            if line.strip() == nested.strip():
+                return offset
+        return None
+
+
+class StrayMarkerTreeprocessor(Treeprocessor):
+    """Any spoiler marker left in the text after parsing is malformed."""
+
+    def __init__(self, md: markdown.Markdown, piece: Piece):
+        super().__init__(md)
+        self.piece = piece
+
+    def run(self, root: etree.Element) -> None:
+        self._check(root, in_cell=False)
+
+    def _check(self, element: etree.Element, in_cell: bool) -> None:
+        if element.tag in ("code", "pre"):
+            return
+        in_cell = in_cell or element.tag in ("td", "th")
+        for text in (element.text, element.tail):
+            if text:
+                self._check_text(text, in_cell and text is element.text)
+        for child in element:
+            self._check(child, in_cell)
+
+    def _check_text(self, text: str, in_cell: bool) -> None:
+        text = text.replace("&gt;!", ">!")
+        if LOOKS_LIKE_BLOCK.search(text):
+            where = "inside a table cell" if in_cell else "in the middle of a paragraph"
+            raise PublishError(
+                f"a '::: spoiler' block cannot start {where}: put it on a line of its own, between paragraphs",
+                self.piece.path,
+                source_line(self.piece, "::: spoiler") or source_line(self.piece, ":::"),
+            )
+        if BLOCK_END.match(text.strip()):
+            raise PublishError("':::' closes no spoiler block", self.piece.path, source_line(self.piece, ":::"))
+        for marker in INLINE_MARKERS:
+            if marker in text:
+                raise PublishError(
+                    f"unclosed spoiler: '{marker}' has no partner in the same paragraph",
+                    self.piece.path,
+                    source_line(self.piece, marker),
+                )
+
+
+class SpoilerStyleTreeprocessor(Treeprocessor):
+    """Turn marked spoilers into what the edition shows (see module docstring)."""
+
+    def __init__(self, md: markdown.Markdown, style: str):
+        super().__init__(md)
+        self.style = style
+
+    def run(self, root: etree.Element) -> None:
+        reveals: list[etree.Element] = []
+        parents = {child: parent for parent in root.iter() for child in parent}
+        spoilers = [element for element in root.iter() if element.get("class") == "spoiler"]
+        for number, spoiler in enumerate(spoilers, start=1):
+            parent = parents[spoiler]
+            replacement = self._replace(spoiler, number, spoiler.tag == "div", reveals)
+            replacement.tail = spoiler.tail
+            parent.insert(list(parent).index(spoiler), replacement)
+            parent.remove(spoiler)
+        if reveals:
+            section = etree.SubElement(root, "section", {"class": "spoiler-reveals"})
+            section.extend(reveals)
+
+    def _replace(self, spoiler: etree.Element, number: int, block: bool, reveals: list) -> etree.Element:
+        label = spoiler.get("data-label")
+        if self.style == "redact":
+            removed = etree.Element("p" if block else "span", {"class": "spoiler-removed"})
+            removed.text = REMOVED
+            return removed
+        if self.style == "foot":
+            reveal = etree.Element("span", {"class": "spoiler-reveal"})
+            _move_content(spoiler, reveal, as_spans=block)
+            if not block:
+                return reveal
+            call = etree.Element("p", {"class": "spoiler-block"})
+            call.text = label or "A spoiler"
+            call.append(reveal)
+            return call
+        ref = etree.Element("a", {"class": "spoiler-ref", "href": f"#spoiler-{number}", "id": f"spoiler-ref-{number}"})
+        ref.text = f"[spoiler {number}" + (f": {label}" if label else "") + "]"
+        note = etree.Element("aside", {"class": "spoiler-note", "id": f"spoiler-{number}"})
+        if self.style == "notes":
+            ref.set("epub:type", "noteref")
+            ref.set("role", "doc-noteref")
+            note.set("epub:type", "footnote")
+            note.set("role", "doc-footnote")
+        _move_content(spoiler, note, as_spans=False)
+        if not block or not len(note) or note[0].tag != "p":
+            _wrap_inline(note)
+        backlink = etree.Element("a", {"href": f"#spoiler-ref-{number}", "role": "doc-backlink", "class": "note-number"})
+        backlink.text = f"{number}."
+        backlink.tail = " " + (note[0].text or "")
+        note[0].text = None
+        note[0].insert(0, backlink)
+        reveals.append(note)
+        if not block:
+            return ref
+        call = etree.Element("p", {"class": "spoiler-block"})
+        call.append(ref)
+        return call
+
+
+def _move_content(source: etree.Element, target: etree.Element, as_spans: bool) -> None:
+    target.text = source.text if len(source) == 0 else (source.text or "").strip() or None
+    for child in list(source):
+        if as_spans and child.tag == "p":
+            child.tag = "span"
+            child.set("class", "note-para")
+            child.tail = None
+        target.append(child)
+
+
+def _wrap_inline(note: etree.Element) -> None:
+    """Put a note's loose inline content into one paragraph."""
+    paragraph = etree.Element("p")
+    paragraph.text = note.text
+    note.text = None
+    for child in list(note):
+        note.remove(child)
+        paragraph.append(child)
+    note.append(paragraph)
