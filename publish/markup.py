@@ -21,7 +21,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .errors import PublishError
 from .manuscript import Piece
-from .spoilers import REVEALS_TAG, SpoilerExtension, source_line
+from .spoilers import REVEALS_TAG, SPOILER_FENCE, SpoilerExtension, source_line
 
 TARGETS = ("print", "epub")
 EPUB_IMAGE_DIR = "images"
@@ -111,9 +111,20 @@ def plain_text_paragraphs(text: str) -> str:
     Paragraphs are split on blank lines and their lines joined; quotes are
     straightened so that smarty curls them all by the same rules (a quote
     typed the wrong way round is turned); a hyphen used as a dash becomes one.
+    Spoiler block fences (``::: spoiler`` … ``:::``) keep lines of their own.
     """
-    paragraphs = [" ".join(line.strip() for line in block.splitlines()) for block in re.split(r"\n\s*\n", text)]
-    return "\n\n".join(LOOSE_DASH.sub("---", p.translate(CURLY_QUOTES)) for p in paragraphs if p) + "\n"
+    blocks = []
+    for block in re.split(r"\n\s*\n", text):
+        lines: list[str] = []
+        for line in (line.strip() for line in block.splitlines()):
+            if SPOILER_FENCE.match(line) or not lines or SPOILER_FENCE.match(lines[-1]):
+                lines.append(line)
+            else:
+                lines[-1] += " " + line
+        joined = "\n".join(line for line in lines if line)
+        if joined:
+            blocks.append(LOOSE_DASH.sub("---", joined.translate(CURLY_QUOTES)))
+    return "\n\n".join(blocks) + "\n"
 
 
 def _plain_text_only(md: markdown.Markdown) -> None:

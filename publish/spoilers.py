@@ -32,6 +32,7 @@ INLINE_MARKERS = (">!", "!<", "||")
 BLOCK_START = re.compile(r'^:::[ \t]*spoiler(?:[ \t]+"(?P<label>[^"\n]*)")?[ \t]*$')
 BLOCK_END = re.compile(r"^:::[ \t]*$")
 LOOKS_LIKE_BLOCK = re.compile(r":::[ \t]*spoiler")
+SPOILER_FENCE = re.compile(r"^:::(?:[ \t]*spoiler\b.*)?[ \t]*$")
 # Where the reveals of a piece begin in its HTML, when they are collected.
 REVEALS_TAG = '<section class="spoiler-reveals">'
 

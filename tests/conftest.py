@@ -12,6 +12,7 @@ import pypdf
 import pytest
 from lxml import etree
 
+from publish.assemble import Edition
 from publish.build import build
 from publish.templates import DEFAULT_THEME
 
@@ -38,12 +39,15 @@ class BuiltBook:
             }
 
 
+def build_book(manuscript: Path, out: Path, edition: Edition = Edition()) -> BuiltBook:
+    """Build both formats with the real pipeline."""
+    pdf, epub = build(manuscript, DEFAULT_THEME, out, ("pdf", "epub"), lambda stage, seconds: None, edition)
+    return BuiltBook(pdf=pdf, epub=epub)
+
+
 @pytest.fixture(scope="session")
 def sample_book(tmp_path_factory: pytest.TempPathFactory) -> BuiltBook:
-    out = tmp_path_factory.mktemp("build")
-    written = build(MANUSCRIPT, DEFAULT_THEME, out, ("pdf", "epub"), lambda stage, seconds: None)
-    pdf, epub = written
-    return BuiltBook(pdf=pdf, epub=epub)
+    return build_book(MANUSCRIPT, tmp_path_factory.mktemp("build"))
 
 
 @pytest.fixture
