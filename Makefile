@@ -1,4 +1,5 @@
 # make book  — build build/<slug>.pdf and build/<slug>.epub from manuscript/
+# make book-spoiler-free — the same without the pieces tagged as spoilers
 # make test  — run the test suite (builds the sample book, runs EPUBCheck)
 # make check — validate what is in build/
 # make clean — remove build outputs
@@ -12,12 +13,18 @@ SOURCES := $(shell find manuscript styles publish -type f -not -name '*.pyc' 2>/
 # System libraries: WeasyPrint needs Pango; EPUBCheck needs Java.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless
 
-.PHONY: book test check clean system-deps
+.PHONY: book book-spoiler-free test check clean system-deps
 
 book: build/.book
 
 build/.book: $(INSTALLED) $(SOURCES)
 	$(BIN)/publish build --out build
+	@touch $@
+
+book-spoiler-free: build/.book-spoiler-free
+
+build/.book-spoiler-free: $(INSTALLED) $(SOURCES)
+	$(BIN)/publish build --out build --spoiler-free
 	@touch $@
 
 test: $(INSTALLED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,11 @@ def build(
     Nothing in ``out_dir`` is touched until every input has been read and
     rendered, and each file is replaced atomically.
     """
+
+    # WeasyPrint and fontTools log about the fonts' own quirks; the build
+    # reports problems through PublishError and publish check instead.
+    for library in ("weasyprint", "fontTools"):
+        logging.getLogger(library).setLevel(logging.ERROR)
 
     @contextmanager
     def stage(name: str) -> Iterator[None]:

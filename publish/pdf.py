@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 
 import pypdfium2
 import weasyprint
@@ -15,7 +14,6 @@ COVER_LONG_SIDE = 1600  # pixels: what Kindle and Kobo stores ask of a cover
 
 def layout(book: AssembledBook) -> weasyprint.Document:
     """Lay out the book into pages (fonts come from the theme only)."""
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     html = weasyprint.HTML(string=book.print_html, base_url=str(book.manuscript.root.resolve()) + "/")
     return html.render(font_config=weasyprint.text.fonts.FontConfiguration())
 
