@@ -41,6 +41,9 @@ def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime) ->
             package.add_metadata("DC", name, value)
     for keyword in config.keywords:
         package.add_metadata("DC", "subject", keyword)
+    # Apple Books uses a book's own fonts only when told to.
+    package.add_prefix("ibooks", "http://vocabulary.itunes.apple.com/rdf/ibooks/vocabulary-extensions-1.0/")
+    package.add_metadata(None, "meta", "true", {"property": "ibooks:specified-fonts"})
 
     package.add_item(_item("epub.css", "text/css", book.theme.file("epub.css").read_bytes()))
     package.add_item(_item("fonts/fonts.css", "text/css", book.theme.file("fonts/fonts.css").read_bytes()))
