@@ -230,7 +230,7 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
         if not block or not len(note) or note[0].tag != "p":
             _wrap_inline(note)
         backlink = etree.Element("a", {"href": f"#spoiler-ref-{number}", "role": "doc-backlink", "class": "note-number"})
-        backlink.text = f"{number}."
+        backlink.text = f"Spoiler {number}."
         backlink.tail = " " + (note[0].text or "")
         note[0].text = None
         note[0].insert(0, backlink)

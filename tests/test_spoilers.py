@@ -55,7 +55,7 @@ def test_epub_spoilers_are_pop_up_notes_linked_both_ways():
     html = render_piece(piece("Opening.\n\nThey ||split up||.\n\n::: spoiler \"end\"\nShe leaves.\n:::\n"), "epub", "notes").html
     assert '<a class="spoiler-ref" epub:type="noteref" href="#demo-spoiler-1" id="demo-spoiler-ref-1" role="doc-noteref">[spoiler 1]</a>' in html
     assert '[spoiler 2: end]' in html
-    assert re.search(r'<aside class="spoiler-note" epub:type="footnote" id="demo-spoiler-1" role="doc-footnote"><p><a class="note-number" href="#demo-spoiler-ref-1" role="doc-backlink">1.</a> split up</p>', html)
+    assert re.search(r'<aside class="spoiler-note" epub:type="footnote" id="demo-spoiler-1" role="doc-footnote"><p><a class="note-number" href="#demo-spoiler-ref-1" role="doc-backlink">Spoiler 1.</a> split up</p>', html)
     assert 'id="demo-spoiler-2"' in html and "She leaves." in html
 
 
