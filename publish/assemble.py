@@ -111,16 +111,36 @@ class TocEntry:
 
 
 @dataclass(frozen=True)
+class PrintLayout:
+    """The page the print edition is laid out on.
+
+    ``compact`` is for a mini-zine: no pages of front matter, pieces run on.
+    ``bleed`` and ``marks`` are for a copy shop that trims.
+    """
+
+    size_css: str
+    name: str
+    compact: bool = False
+    bleed: str | None = None
+    marks: str | None = None
+
+
+@dataclass(frozen=True)
 class AssembledBook:
     manuscript: Manuscript
     theme: Theme
     book: BookView
     colophon: Colophon
-    print_html: str
+    print_pieces: list[RenderedPiece]
     epub_pages: list[EpubPage]
     epub_toc: list[TocEntry]
     epub_nav: str
     images: list[Path]
+    context: dict
+
+    def print_html(self, layout: PrintLayout) -> str:
+        """The whole print edition as one HTML document, laid out for ``layout``."""
+        return self.theme.render("book.html", pieces=self.print_pieces, layout=layout, **self.context)
 
 
 def build_moment() -> dt.datetime:
@@ -159,12 +179,11 @@ def assemble(manuscript: Manuscript, theme: Theme, edition: Edition = Edition())
     print_pieces = [render_piece(piece, "print", edition.spoiler_style("print", config)) for piece in pieces]
     epub_pieces = [render_piece(piece, "epub", edition.spoiler_style("epub", config)) for piece in pieces]
     context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings}
-    print_html = theme.render("book.html", pieces=print_pieces, **context)
     pages = _epub_pages(theme, epub_pieces, context)
     toc = _epub_toc(pages, warnings)
     nav = theme.render("epub/nav.xhtml", toc=toc, pages=pages, **context)
     images = sorted({image for rendered in print_pieces for image in rendered.images})
-    return AssembledBook(manuscript, theme, book, colophon, print_html, pages, toc, nav, images)
+    return AssembledBook(manuscript, theme, book, colophon, print_pieces, pages, toc, nav, images, context)
 
 
 def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[EpubPage]:

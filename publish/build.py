@@ -6,32 +6,47 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import epub, pdf
-from .assemble import Edition, assemble, build_moment
+from . import epub, impose, pdf
+from .assemble import Edition, PrintLayout, assemble, build_moment
+from .config import PAGE_SIZES, SHEET_SIZES, BookConfig
 from .files import write_atomically
 from .manuscript import load_manuscript
 from .templates import Theme
 
 FORMATS = ("pdf", "epub")
+IMPOSITIONS = ("saddle", "minizine")
+# A mini-zine's panel: an eighth of an A4 or a Letter sheet.
+MINIZINE_PANELS = {"a4": ("74mm 105mm", "a7"), "letter": ("2.75in 4.25in", "letter-panel")}
 StageReport = Callable[[str, float], None]
 
 
-def build(
-    manuscript_dir: Path,
-    theme_dir: Path,
-    out_dir: Path,
-    formats: tuple[str, ...],
-    report: StageReport,
-    edition: Edition = Edition(),
-) -> list[Path]:
-    """Build the requested formats into ``out_dir`` and return the files written.
+@dataclass(frozen=True)
+class BuildRequest:
+    """What to build: formats, edition, and how the print edition is made."""
+
+    formats: tuple[str, ...] = FORMATS
+    edition: Edition = field(default_factory=Edition)
+    impose: str | None = None
+    bleed: str | None = None
+    marks: str | None = None
+    pdf_variant: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    written: list[Path]
+    guide: list[str]
+
+
+def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRequest, report: StageReport) -> BuildResult:
+    """Build what ``request`` asks for into ``out_dir``.
 
     Nothing in ``out_dir`` is touched until every input has been read and
     rendered, and each file is replaced atomically.
     """
-
     # WeasyPrint and fontTools log about the fonts' own quirks; the build
     # reports problems through PublishError and publish check instead.
     for library in ("weasyprint", "fontTools"):
@@ -46,17 +61,38 @@ def build(
     with stage("read"):
         manuscript = load_manuscript(manuscript_dir)
         theme = Theme.load(theme_dir)
+    config = manuscript.config
     with stage("render"):
-        book = assemble(manuscript, theme, edition)
-        document = pdf.layout(book)
-    written = []
-    slug = manuscript.config.slug + edition.file_suffix
-    if "pdf" in formats:
+        book = assemble(manuscript, theme, request.edition)
+        page = PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
+        document = pdf.layout(book, page)
+    outputs: dict[Path, bytes] = {}
+    guide: list[str] = []
+    slug = out_dir / (config.slug + request.edition.file_suffix)
+    if "pdf" in request.formats:
         with stage("pdf"):
-            written.append(out_dir / f"{slug}.pdf")
-            write_atomically(written[-1], pdf.pdf_bytes(document))
-    if "epub" in formats:
+            outputs[slug.with_name(slug.name + ".pdf")] = pdf.pdf_bytes(document, request.pdf_variant)
+    if request.impose:
+        with stage("impose"):
+            path, data, guide = _impose(book, config, request, document)
+            outputs[slug.with_name(slug.name + path)] = data
+    if "epub" in request.formats:
         with stage("epub"):
-            written.append(out_dir / f"{slug}.epub")
-            write_atomically(written[-1], epub.epub_bytes(book, pdf.cover_jpeg(document), build_moment()))
-    return written
+            outputs[slug.with_name(slug.name + ".epub")] = epub.epub_bytes(book, pdf.cover_jpeg(document), build_moment())
+    for path, data in outputs.items():
+        write_atomically(path, data)
+    return BuildResult(written=list(outputs), guide=guide)
+
+
+def _impose(book, config: BookConfig, request: BuildRequest, document) -> tuple[str, bytes, list[str]]:
+    """The imposed PDF's file-name suffix and bytes, and its printing guide."""
+    if request.impose == "saddle":
+        sheet = config.sheet
+        data = impose.saddle(pdf.pdf_bytes(document), SHEET_SIZES[sheet], config.creep_points)
+        sheets = len(impose.saddle_sides(len(document.pages))) // 2
+        return "-zine.pdf", data, impose.printing_guide("saddle", sheet, sheets)
+    sheet = "letter" if config.sheet in ("letter", "tabloid") else "a4"
+    size_css, name = MINIZINE_PANELS[sheet]
+    small = pdf.layout(book, PrintLayout(size_css, name, compact=True))
+    data = impose.minizine(pdf.pdf_bytes(small), SHEET_SIZES[sheet])
+    return "-minizine.pdf", data, impose.printing_guide("minizine", sheet, 1)

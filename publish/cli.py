@@ -10,11 +10,12 @@ from pathlib import Path
 import click
 
 from .assemble import Edition
-from .build import FORMATS, build
+from .build import FORMATS, IMPOSITIONS, BuildRequest, build
 from .check import check_outputs
-from .config import PIECE_KINDS, load_book_config
+from .config import LENGTH, PIECE_KINDS, load_book_config
 from .errors import PublishError, display_path
 from .manuscript import add_piece
+from .pdf import PDF_VARIANTS
 from .templates import DEFAULT_THEME, Theme
 
 
@@ -29,6 +30,12 @@ class PublishGroup(click.Group):
                 raise
             click.echo(f"error: {error}", err=True)
             ctx.exit(1)
+
+
+def _length(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not LENGTH.match(value):
+        raise click.BadParameter(f"{value!r} is not a length such as 3mm, 0.125in or 9pt")
+    return value
 
 
 def _set_meta(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -70,25 +77,51 @@ def cli() -> None:
 @styles_option
 @click.option("--spoiler-free", is_flag=True, help="Leave out the pieces tagged as containing spoilers.")
 @click.option("--redact", is_flag=True, help="With --spoiler-free: keep those pieces, remove their marked spoilers.")
+@click.option("--impose", type=click.Choice(IMPOSITIONS),
+              help="Also write the print edition imposed for folding: saddle-stitched sheets or a one-sheet mini-zine.")
+@click.option("--bleed", metavar="LENGTH", callback=_length, help="Bleed for a copy shop, e.g. 3mm.")
+@click.option("--marks", type=click.Choice(["crop", "cross", "crop cross"]), help="Printer's marks outside the page.")
+@click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), help="Archival (PDF/A-3b) or accessible (PDF/UA-1) PDF.")
 @common_options
 @click.pass_context
 def build_command(
-    ctx: click.Context, fmt: str, out_dir: Path, manuscript_dir: Path, styles_dir: Path, spoiler_free: bool, redact: bool
+    ctx: click.Context,
+    fmt: str,
+    out_dir: Path,
+    manuscript_dir: Path,
+    styles_dir: Path,
+    spoiler_free: bool,
+    redact: bool,
+    impose: str | None,
+    bleed: str | None,
+    marks: str | None,
+    pdf_variant: str | None,
 ) -> None:
     """Build the book into OUT (build/ by default)."""
     if redact and not spoiler_free:
         raise click.UsageError("--redact makes a spoiler-free edition: use it with --spoiler-free")
+    if impose and (bleed or marks):
+        raise click.UsageError("--bleed and --marks are for trimmed single pages; imposed sheets are folded untrimmed")
     quiet = ctx.meta.get("publish.quiet", False)
 
     def report(stage: str, seconds: float) -> None:
         if not quiet:
             click.echo(f"{stage:<7}{seconds:6.2f}s", err=True)
 
-    formats = FORMATS if fmt == "all" else (fmt,)
-    edition = Edition(spoiler_free=spoiler_free, redact=redact)
-    for path in build(manuscript_dir, styles_dir, out_dir, formats, report, edition):
-        if not quiet:
+    request = BuildRequest(
+        formats=FORMATS if fmt == "all" else (fmt,),
+        edition=Edition(spoiler_free=spoiler_free, redact=redact),
+        impose=impose,
+        bleed=bleed,
+        marks=marks,
+        pdf_variant=pdf_variant,
+    )
+    result = build(manuscript_dir, styles_dir, out_dir, request, report)
+    if not quiet:
+        for path in result.written:
             click.echo(f"wrote  {display_path(path)}", err=True)
+        for line in result.guide:
+            click.echo(f"print: {line}", err=True)
 
 
 @cli.command("check")

@@ -25,6 +25,18 @@ PAGE_SIZES = {
     "a6": "A6",
     "letter": "letter",
 }
+# Sheets a booklet is imposed on (portrait width × height, in points), and
+# the sheet each page size folds from by default.
+SHEET_SIZES = {
+    "a3": (841.89, 1190.55),
+    "a4": (595.28, 841.89),
+    "a5": (419.53, 595.28),
+    "letter": (612.0, 792.0),
+    "tabloid": (792.0, 1224.0),
+}
+DEFAULT_SHEETS = {"a5": "a4", "half-letter": "letter", "a6": "a5", "letter": "tabloid"}
+LENGTH = re.compile(r"^(\d+(?:\.\d+)?)(mm|pt|in)$")
+POINTS_PER = {"mm": 72 / 25.4, "pt": 1.0, "in": 72.0}
 PIECE_KINDS = ("foreword", "essay", "response", "afterword", "notes")
 SPOILER_WARNINGS = ("page", "notice")
 SPOILER_REVEALS = ("foot", "endnotes")
@@ -53,10 +65,17 @@ class BookConfig:
     spoils: list[str] = field(default_factory=list)
     spoiler_warning: str = "page"
     spoiler_reveal: str = "foot"
+    sheet_size: str = ""
+    creep: str = "0mm"
 
     @property
-    def page_size_css(self) -> str:
-        return PAGE_SIZES[self.page_size]
+    def sheet(self) -> str:
+        """The sheet the booklet is imposed on: sheet_size, or the natural one for the page size."""
+        return self.sheet_size or DEFAULT_SHEETS[self.page_size]
+
+    @property
+    def creep_points(self) -> float:
+        return length_in_points(self.creep)
 
 
 @dataclass(frozen=True)
@@ -91,6 +110,8 @@ BOOK_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "spoils": ((list,), "a list of the works the book's tagged pieces spoil"),
     "spoiler_warning": ((str,), "one of " + ", ".join(f'"{v}"' for v in SPOILER_WARNINGS)),
     "spoiler_reveal": ((str,), "one of " + ", ".join(f'"{v}"' for v in SPOILER_REVEALS)),
+    "sheet_size": ((str,), "one of " + ", ".join(SHEET_SIZES)),
+    "creep": ((str,), "a length per sheet such as \"0.2mm\""),
 }
 BOOK_REQUIRED = ("title", "authors", "language", "pieces")
 
@@ -140,6 +161,14 @@ def load_book_config(path: Path) -> BookConfig:
         raise PublishError(
             f"'page_size' is {page_size!r}; use one of " + ", ".join(PAGE_SIZES), path, line_of_key(text, "page_size")
         )
+    if values.get("sheet_size", "a4") not in SHEET_SIZES:
+        raise PublishError(
+            f"'sheet_size' is {values['sheet_size']!r}; use one of " + ", ".join(SHEET_SIZES), path, line_of_key(text, "sheet_size")
+        )
+    if not LENGTH.match(values.get("creep", "0mm")):
+        raise PublishError(
+            f"'creep' is {values['creep']!r}, not a length such as \"0.2mm\" (mm, pt or in)", path, line_of_key(text, "creep")
+        )
     if "date" in values:
         values["date"] = _parse_date(values["date"], "date", path, text)
     values["identifier"] = _identifier(values, path, text)
@@ -152,6 +181,14 @@ def load_book_config(path: Path) -> BookConfig:
             line_of_key(text, "slug"),
         )
     return BookConfig(**values)
+
+
+def length_in_points(length: str) -> float:
+    """A length such as "3mm", "0.1in" or "2pt" in PDF points."""
+    match = LENGTH.match(length)
+    if match is None:
+        raise ValueError(f"not a length: {length!r}")
+    return float(match.group(1)) * POINTS_PER[match.group(2)]
 
 
 def parse_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]:

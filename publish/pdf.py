@@ -7,19 +7,20 @@ import io
 import pypdfium2
 import weasyprint
 
-from .assemble import AssembledBook
+from .assemble import AssembledBook, PrintLayout
 
 COVER_LONG_SIDE = 1600  # pixels: what Kindle and Kobo stores ask of a cover
+PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1")
 
 
-def layout(book: AssembledBook) -> weasyprint.Document:
+def layout(book: AssembledBook, page: PrintLayout) -> weasyprint.Document:
     """Lay out the book into pages (fonts come from the theme only)."""
-    html = weasyprint.HTML(string=book.print_html, base_url=str(book.manuscript.root.resolve()) + "/")
+    html = weasyprint.HTML(string=book.print_html(page), base_url=str(book.manuscript.root.resolve()) + "/")
     return html.render(font_config=weasyprint.text.fonts.FontConfiguration())
 
 
-def pdf_bytes(document: weasyprint.Document) -> bytes:
-    return document.write_pdf(uncompressed_pdf=False)
+def pdf_bytes(document: weasyprint.Document, variant: str | None = None) -> bytes:
+    return document.write_pdf(pdf_variant=variant)
 
 
 def cover_jpeg(document: weasyprint.Document) -> bytes:

@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from publish.assemble import Edition
-from publish.build import build
+from publish.build import BuildRequest, build
 from publish.templates import DEFAULT_THEME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ class BuiltBook:
 
 def build_book(manuscript: Path, out: Path, edition: Edition = Edition()) -> BuiltBook:
     """Build both formats with the real pipeline."""
-    pdf, epub = build(manuscript, DEFAULT_THEME, out, ("pdf", "epub"), lambda stage, seconds: None, edition)
+    pdf, epub = build(manuscript, DEFAULT_THEME, out, BuildRequest(edition=edition), lambda stage, seconds: None).written
     return BuiltBook(pdf=pdf, epub=epub)
 
 
