@@ -1,5 +1,7 @@
 # make book  — build build/<slug>.pdf and build/<slug>.epub from manuscript/
 # make book-spoiler-free — the same without the pieces tagged as spoilers
+# make zine  — build/<slug>-zine.pdf, imposed for duplex printing and folding
+# make preview — PNGs of the spreads and imposed sheets in build/preview/
 # make test  — run the test suite (builds the sample book, runs EPUBCheck)
 # make check — validate what is in build/
 # make clean — remove build outputs
@@ -13,7 +15,7 @@ SOURCES := $(shell find manuscript styles publish -type f -not -name '*.pyc' 2>/
 # System libraries: WeasyPrint needs Pango; EPUBCheck needs Java.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless
 
-.PHONY: book book-spoiler-free test check clean system-deps
+.PHONY: book book-spoiler-free zine preview test check clean system-deps
 
 book: build/.book
 
@@ -26,6 +28,15 @@ book-spoiler-free: build/.book-spoiler-free
 build/.book-spoiler-free: $(INSTALLED) $(SOURCES)
 	$(BIN)/publish build --out build --spoiler-free
 	@touch $@
+
+zine: build/.zine
+
+build/.zine: $(INSTALLED) $(SOURCES)
+	$(BIN)/publish build --out build --format pdf --impose saddle
+	@touch $@
+
+preview: book zine
+	$(BIN)/publish preview --out build
 
 test: $(INSTALLED)
 	$(BIN)/pytest -n 2

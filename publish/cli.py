@@ -16,6 +16,7 @@ from .config import LENGTH, PIECE_KINDS, load_book_config
 from .errors import PublishError, display_path
 from .manuscript import add_piece
 from .pdf import PDF_VARIANTS
+from .preview import preview
 from .templates import DEFAULT_THEME, Theme
 
 
@@ -141,6 +142,18 @@ def check_command(out_dir: Path, styles_dir: Path) -> None:
     click.echo(f"{len(results) - failed} passed, {failed} failed")
     if failed:
         sys.exit(1)
+
+
+@cli.command("preview")
+@out_option
+@common_options
+@click.pass_context
+def preview_command(ctx: click.Context, out_dir: Path) -> None:
+    """Render what is in OUT to PNGs: spreads, imposed sheets, a contact sheet."""
+    written = preview(out_dir)
+    if not ctx.meta.get("publish.quiet", False):
+        for path in written:
+            click.echo(f"wrote  {display_path(path)}", err=True)
 
 
 @cli.command("new")

@@ -13,12 +13,14 @@ import pytest
 import weasyprint
 from click.testing import CliRunner
 from lxml import etree
+from PIL import Image
 
 from publish.build import BuildRequest, build
 from publish.cli import cli
 from publish.config import SHEET_SIZES
 from publish.errors import PublishError
 from publish.impose import minizine, padded, saddle, saddle_sides
+from publish.preview import spreads
 from publish.templates import DEFAULT_THEME
 
 from .conftest import MANUSCRIPT
@@ -208,3 +210,30 @@ def test_pdf_ua_is_tagged_with_language_and_title(small_book, tmp_path):
     assert root["/Lang"] == "en"
     assert root["/ViewerPreferences"]["/DisplayDocTitle"]
     assert pypdf.PdfReader(path).metadata["/Title"] == "Small Hours"
+
+
+# ---- Preview -------------------------------------------------------------------------
+
+def test_spreads_pair_pages_as_a_reader_sees_them():
+    assert spreads(1) == [(None, 0)]
+    assert spreads(4) == [(None, 0), (1, 2), (3, None)]
+    assert spreads(5) == [(None, 0), (1, 2), (3, 4)]
+
+
+def test_preview_renders_spreads_sheets_and_a_contact_sheet(small_book, tmp_path):
+    build(small_book, DEFAULT_THEME, tmp_path, BuildRequest(formats=("pdf",), impose="saddle"), lambda *a: None)
+    result = CliRunner().invoke(cli, ["preview", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    pages = len(pypdf.PdfReader(tmp_path / "small-hours.pdf").pages)
+    spreads = sorted((tmp_path / "preview").glob("small-hours-spread-*.png"))
+    assert len(spreads) == pages // 2 + 1
+    sheets = sorted((tmp_path / "preview").glob("small-hours-zine-sheet-*.png"))
+    assert len(sheets) == 2 * math.ceil(pages / 4)
+    cover = Image.open(spreads[0])
+    assert cover.width > cover.height  # a spread: an empty left half beside the cover
+    assert Image.open(tmp_path / "small-hours-contact.png").format == "PNG"
+
+
+def test_preview_with_nothing_built_says_so(tmp_path):
+    result = CliRunner().invoke(cli, ["preview", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "run 'publish build' first" in result.stderr
