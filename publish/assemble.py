@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
 import uuid
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -143,10 +144,29 @@ class AssembledBook:
         return self.theme.render("book.html", pieces=self.print_pieces, layout=layout, **self.context)
 
 
-def build_moment() -> dt.datetime:
-    """When the book says it was built: SOURCE_DATE_EPOCH if set, else now (UTC)."""
+def build_moment(manuscript_root: Path) -> dt.datetime:
+    """When the book says it was built, the same for every build of the same manuscript.
+
+    SOURCE_DATE_EPOCH if set; else the time of the manuscript's last commit;
+    else the time of its newest file. Dates and ids in the outputs derive
+    from this, so two builds of one manuscript are byte for byte the same.
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
+    if epoch is None:
+        epoch = _last_commit_time(manuscript_root) or max(
+            int(path.stat().st_mtime) for path in manuscript_root.rglob("*") if path.is_file()
+        )
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+
+
+def _last_commit_time(folder: Path) -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", "log", "-1", "--format=%ct", "--", "."], cwd=folder, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
 
 
 def assemble(manuscript: Manuscript, theme: Theme, edition: Edition = Edition()) -> AssembledBook:
@@ -173,7 +193,7 @@ def assemble(manuscript: Manuscript, theme: Theme, edition: Edition = Edition())
     colophon = Colophon(
         typefaces=theme.typefaces,
         tools=[Tool(name, version(package)) for package, name in TOOLS],
-        build_date=build_moment().date(),
+        build_date=build_moment(manuscript.root).date(),
         piece_count=len(pieces),
     )
     print_pieces = [render_piece(piece, "print", edition.spoiler_style("print", config)) for piece in pieces]

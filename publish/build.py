@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,6 +63,30 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
     with stage("read"):
         manuscript = load_manuscript(manuscript_dir)
         theme = Theme.load(theme_dir)
+    moment = build_moment(manuscript.root)
+    with _source_date_epoch(moment):
+        outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage)
+    for path, data in outputs.items():
+        write_atomically(path, data)
+    return BuildResult(written=list(outputs), guide=guide)
+
+
+@contextmanager
+def _source_date_epoch(moment: dt.datetime) -> Iterator[None]:
+    """Let the libraries date what they make (fontTools stamps font subsets) by the book, not the clock."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def _write(manuscript, theme, out_dir, request, moment, stage) -> tuple[dict[Path, bytes], list[str]]:
+    """Every output's bytes, by path, and the printing guide."""
     config = manuscript.config
     with stage("render"):
         book = assemble(manuscript, theme, request.edition)
@@ -78,10 +104,8 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
             outputs[slug.with_name(slug.name + path)] = data
     if "epub" in request.formats:
         with stage("epub"):
-            outputs[slug.with_name(slug.name + ".epub")] = epub.epub_bytes(book, pdf.cover_jpeg(document), build_moment())
-    for path, data in outputs.items():
-        write_atomically(path, data)
-    return BuildResult(written=list(outputs), guide=guide)
+            outputs[slug.with_name(slug.name + ".epub")] = epub.epub_bytes(book, pdf.cover_jpeg(document), moment)
+    return outputs, guide
 
 
 def _impose(book, config: BookConfig, request: BuildRequest, document) -> tuple[str, bytes, list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import mimetypes
+import zipfile
 
 from pathlib import Path
 
@@ -73,6 +74,20 @@ def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime) ->
     ]
     out = io.BytesIO()
     epub.write_epub(out, package, {"mtime": modified, "epub3_pages": False, "epub3_landmark": False})
+    return reproducible_zip(out.getvalue(), modified)
+
+
+def reproducible_zip(data: bytes, moment: dt.datetime) -> bytes:
+    """The same archive with every entry dated ``moment``: mimetype first and stored, the rest deflated in order."""
+    stamp = max(moment, dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)).timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        names = sorted(source.namelist(), key=lambda name: name != "mimetype")
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, source.read(name), compresslevel=9)
     return out.getvalue()
 
 
