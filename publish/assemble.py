@@ -135,13 +135,16 @@ class AssembledBook:
     print_pieces: list[RenderedPiece]
     epub_pages: list[EpubPage]
     epub_toc: list[TocEntry]
-    epub_nav: str
     images: list[Path]
     context: dict
 
     def print_html(self, layout: PrintLayout) -> str:
         """The whole print edition as one HTML document, laid out for ``layout``."""
         return self.theme.render("book.html", pieces=self.print_pieces, layout=layout, **self.context)
+
+    def epub_nav(self, page_list: list[tuple[str, str]]) -> str:
+        """The EPUB navigation document: contents, landmarks, and the print edition's pages."""
+        return self.theme.render("epub/nav.xhtml", toc=self.epub_toc, pages=self.epub_pages, page_list=page_list, **self.context)
 
 
 def build_moment(manuscript_root: Path) -> dt.datetime:
@@ -200,10 +203,8 @@ def assemble(manuscript: Manuscript, theme: Theme, edition: Edition = Edition())
     epub_pieces = [render_piece(piece, "epub", edition.spoiler_style("epub", config)) for piece in pieces]
     context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings}
     pages = _epub_pages(theme, epub_pieces, context)
-    toc = _epub_toc(pages, warnings)
-    nav = theme.render("epub/nav.xhtml", toc=toc, pages=pages, **context)
     images = sorted({image for rendered in print_pieces for image in rendered.images})
-    return AssembledBook(manuscript, theme, book, colophon, print_pieces, pages, toc, nav, images, context)
+    return AssembledBook(manuscript, theme, book, colophon, print_pieces, pages, _epub_toc(pages, warnings), images, context)
 
 
 def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[EpubPage]:

@@ -91,7 +91,8 @@ def _write(manuscript, theme, out_dir, request, moment, stage) -> tuple[dict[Pat
     with stage("render"):
         book = assemble(manuscript, theme, request.edition)
         page = PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
-        document = pdf.layout(book, page)
+        printed = pdf.layout(book, page)
+        document = printed.document
     outputs: dict[Path, bytes] = {}
     guide: list[str] = []
     slug = out_dir / (config.slug + request.edition.file_suffix)
@@ -104,7 +105,7 @@ def _write(manuscript, theme, out_dir, request, moment, stage) -> tuple[dict[Pat
             outputs[slug.with_name(slug.name + path)] = data
     if "epub" in request.formats:
         with stage("epub"):
-            outputs[slug.with_name(slug.name + ".epub")] = epub.epub_bytes(book, pdf.cover_jpeg(document), moment)
+            outputs[slug.with_name(slug.name + ".epub")] = epub.epub_bytes(book, pdf.cover_jpeg(document), moment, printed.page_starts)
     return outputs, guide
 
 
@@ -117,6 +118,6 @@ def _impose(book, config: BookConfig, request: BuildRequest, document) -> tuple[
         return "-zine.pdf", data, impose.printing_guide("saddle", sheet, sheets)
     sheet = "letter" if config.sheet in ("letter", "tabloid") else "a4"
     size_css, name = MINIZINE_PANELS[sheet]
-    small = pdf.layout(book, PrintLayout(size_css, name, compact=True))
+    small = pdf.layout(book, PrintLayout(size_css, name, compact=True)).document
     data = impose.minizine(pdf.pdf_bytes(small), SHEET_SIZES[sheet])
     return "-minizine.pdf", data, impose.printing_guide("minizine", sheet, 1)

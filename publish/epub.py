@@ -17,13 +17,18 @@ from lxml import etree
 from .assemble import AssembledBook, EpubPage
 from .errors import PublishError
 from .markup import EPUB_IMAGE_DIR
+from .pages import PageStart, place_page_markers
 
 XHTML = "application/xhtml+xml"
 FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}
 
 
-def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime) -> bytes:
-    """Package the book as EPUB 3 (with an EPUB 2 NCX and guide for old readers)."""
+def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime, print_pages: list[PageStart]) -> bytes:
+    """Package the book as EPUB 3 (with an EPUB 2 NCX and guide for old readers).
+
+    ``print_pages`` says where each page of the print edition begins, for
+    the page-break markers and the nav's page list.
+    """
     config = book.manuscript.config
     package = epub.EpubBook()
     package.set_identifier(book.book.identifier)
@@ -42,13 +47,18 @@ def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime) ->
             package.add_metadata("DC", name, value)
     for keyword in config.keywords:
         package.add_metadata("DC", "subject", keyword)
+    _accessibility_metadata(package, book)
     # Apple Books uses a book's own fonts only when told to.
     package.add_prefix("ibooks", "http://vocabulary.itunes.apple.com/rdf/ibooks/vocabulary-extensions-1.0/")
     package.add_metadata(None, "meta", "true", {"property": "ibooks:specified-fonts"})
 
     package.add_item(_item("epub.css", "text/css", book.theme.file("epub.css").read_bytes()))
     package.add_item(_item("fonts/fonts.css", "text/css", book.theme.file("fonts/fonts.css").read_bytes()))
-    used_text = "".join(page.content for page in book.epub_pages) + book.epub_nav
+    for page in book.epub_pages:
+        _check_well_formed(page)
+    contents, page_list = place_page_markers({page.file_name: page.content for page in book.epub_pages}, print_pages)
+    nav = book.epub_nav(page_list)
+    used_text = "".join(contents.values()) + nav
     for font in book.theme.fonts:
         package.add_item(_item(f"fonts/{font.name}", FONT_TYPES[font.suffix.lower()], subset_font(font, used_text)))
     package.add_item(_item("cover.jpg", "image/jpeg", cover_jpeg, properties=["cover-image"], uid="cover-image"))
@@ -59,11 +69,10 @@ def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime) ->
 
     documents = []
     for page in book.epub_pages:
-        _check_well_formed(page)
-        document = _item(page.file_name, XHTML, page.content.encode("utf-8"), uid=page.file_name.removesuffix(".xhtml"))
+        document = _item(page.file_name, XHTML, contents[page.file_name].encode("utf-8"), uid=page.file_name.removesuffix(".xhtml"))
         package.add_item(document)
         documents.append(document)
-    package.add_item(_item("nav.xhtml", XHTML, book.epub_nav.encode("utf-8"), properties=["nav"], uid="nav"))
+    package.add_item(_item("nav.xhtml", XHTML, nav.encode("utf-8"), properties=["nav"], uid="nav"))
     package.add_item(epub.EpubNcx())
     package.spine = documents
     package.toc = [epub.Link(entry.file_name, entry.label, entry.file_name.removesuffix(".xhtml")) for entry in book.epub_toc]
@@ -89,6 +98,30 @@ def reproducible_zip(data: bytes, moment: dt.datetime) -> bytes:
             info.external_attr = 0o644 << 16
             target.writestr(info, source.read(name), compresslevel=9)
     return out.getvalue()
+
+
+def _accessibility_metadata(package: epub.EpubBook, book: AssembledBook) -> None:
+    """EPUB Accessibility 1.1 metadata: how the book can be read, and what it offers."""
+    features = ["tableOfContents", "readingOrder", "structuralNavigation", "printPageNumbers", "pageNavigation"]
+    if book.images:
+        features.append("alternativeText")
+    summary = (
+        "All content is text, in reading order, with headings and a table of contents for navigation,"
+        " and the page numbers of the print edition."
+        " Notes and hidden spoilers are linked both ways."
+        + (" Every image has a text alternative." if book.images else "")
+        + " No flashing, sound or motion."
+    )
+    entries = [("schema:accessMode", "textual"), ("schema:accessModeSufficient", "textual")]
+    entries += [("schema:accessibilityFeature", feature) for feature in features]
+    entries += [
+        ("pageBreakSource", book.book.identifier),
+        ("schema:accessibilityHazard", "none"),
+        ("schema:accessibilitySummary", summary),
+        ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
+    ]
+    for name, value in entries:
+        package.add_metadata(None, "meta", value, {"property": name})
 
 
 def subset_font(path: Path, text: str) -> bytes:

@@ -314,6 +314,16 @@ class ImagesTreeprocessor(Treeprocessor):
             path = (self.piece.path.parent / unquote(src)).resolve()
             if not path.is_file():
                 raise PublishError(f"image {src!r} does not exist", self.piece.path, source_line(self.piece, src))
+            if "decorative" in (img.get("class") or "").split():
+                img.set("alt", "")
+                img.set("role", "presentation")
+            elif not (img.get("alt") or "").strip():
+                raise PublishError(
+                    f"image {src!r} has no alt text: describe it, as in ![what it shows]({src}), "
+                    "or mark it {: .decorative }",
+                    self.piece.path,
+                    source_line(self.piece, src),
+                )
             self.images.append(path)
             img.set("src", path.as_uri() if self.target == "print" else f"{EPUB_IMAGE_DIR}/{path.name}")
 

@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import io
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
 
 import pypdfium2
 import weasyprint
 
 from .assemble import AssembledBook, PrintLayout
+from .pages import PageStart, page_starts
 
 COVER_LONG_SIDE = 1600  # pixels: what Kindle and Kobo stores ask of a cover
 PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1")
 
 
-def layout(book: AssembledBook, page: PrintLayout) -> weasyprint.Document:
+@dataclass(frozen=True)
+class Printed:
+    """The laid-out pages, and the document they were laid out from."""
+
+    document: weasyprint.Document
+    root: ElementTree.Element
+
+    @property
+    def page_starts(self) -> list[PageStart]:
+        return page_starts(self.document, self.root)
+
+
+def layout(book: AssembledBook, page: PrintLayout) -> Printed:
     """Lay out the book into pages (fonts come from the theme only)."""
     html = weasyprint.HTML(string=book.print_html(page), base_url=str(book.manuscript.root.resolve()) + "/")
-    return html.render(font_config=weasyprint.text.fonts.FontConfiguration())
+    return Printed(html.render(font_config=weasyprint.text.fonts.FontConfiguration()), html.etree_element)
 
 
 def pdf_bytes(document: weasyprint.Document, variant: str | None = None) -> bytes:

@@ -1,0 +1,160 @@
+"""Print page numbers in the e-book: where each printed page begins, from WeasyPrint's layout.
+
+A page's start is given as the section it begins in (an element with
+``data-section`` and an id, the same in the print document and the EPUB)
+and how many non-space characters of that section come before it. Counting
+only characters both editions print makes the two comparable: notes and
+hidden spoilers, which each edition places differently, are left out.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+
+import weasyprint
+from lxml import etree
+from weasyprint.formatting_structure.boxes import TextBox
+
+# Text each edition places or words differently: not counted on either side.
+PRINT_ONLY = {"footnote", "spoiler-reveal", "spoiler-block", "spoiler-notice"}
+EPUB_ONLY = {"noteref", "spoiler-ref", "notes", "spoiler-reveals", "spoiler-block", "spoiler-notice"}
+LAYOUT_HYPHENS = {"\u2010", "\u00ad"}
+XHTML = "http://www.w3.org/1999/xhtml"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+
+
+@dataclass(frozen=True)
+class PageStart:
+    """Where printed page ``number`` begins: in ``section``, after ``offset`` counted characters."""
+
+    number: int
+    section: str | None
+    offset: int
+
+
+def page_starts(document: weasyprint.Document, root: ElementTree.Element) -> list[PageStart]:
+    """Every page's start, read off the laid-out boxes."""
+    parents = {child: parent for parent in root.iter() for child in parent}
+    places: dict[int, tuple[str | None, bool]] = {}
+
+    def place(element: ElementTree.Element) -> tuple[str | None, bool]:
+        """The section an element is in, and whether its text is counted."""
+        key = id(element)
+        if key not in places:
+            classes = set((element.get("class") or "").split())
+            if element.get("data-section") is not None:
+                places[key] = (element.get("id"), True)
+            elif classes & PRINT_ONLY:
+                section, _ = place(parents[element]) if element in parents else (None, False)
+                places[key] = (section, False)
+            elif element in parents:
+                places[key] = place(parents[element])
+            else:
+                places[key] = (None, False)
+        return places[key]
+
+    counted: dict[str, int] = {}
+    starts = []
+    for number, page in enumerate(document.pages, start=1):
+        first: tuple[str, int] | None = None
+        for box in page._page_box.descendants(placeholders=True):
+            if not isinstance(box, TextBox) or box.element is None or "::" in (box.element_tag or ""):
+                continue
+            section, counts = place(box.element)
+            if section is None or not counts:
+                continue
+            if first is None:
+                first = (section, counted.get(section, 0))
+            counted[section] = counted.get(section, 0) + _visible(box.text)
+        starts.append(PageStart(number, *first) if first else PageStart(number, None, 0))
+    return starts
+
+
+def _visible(text: str) -> int:
+    return sum(1 for ch in text if not ch.isspace() and ch not in LAYOUT_HYPHENS)
+
+
+def place_page_markers(documents: dict[str, str], starts: list[PageStart]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Insert a pagebreak marker for each printed page into the EPUB's XHTML documents.
+
+    Returns the changed documents and the page list as (label, href) pairs.
+    A page that begins in no section the EPUB has (a blank page, the back
+    cover) is marked where the next page that does begins, or at the end.
+    """
+    trees = {name: etree.fromstring(content.encode("utf-8")) for name, content in documents.items()}
+    where: dict[str, tuple[str, etree._Element]] = {}
+    for name, tree in trees.items():
+        for element in tree.iter():
+            if element.get("data-section") is not None and element.get("id"):
+                where[element.get("id")] = (name, element)
+    last_name = list(documents)[-1]
+    body = trees[last_name].find(f"{{{XHTML}}}body")
+    located: list[tuple[PageStart, str, etree._Element, int | None]] = []
+    pending: list[PageStart] = []
+    for start in starts:
+        if start.section in where:
+            name, section = where[start.section]
+            for waiting in pending + [start]:
+                located.append((waiting, name, section, start.offset))
+            pending = []
+        else:
+            pending.append(start)
+    located += [(waiting, last_name, body, None) for waiting in pending]
+
+    page_list = []
+    for start, name, section, offset in located:
+        marker = etree.Element(f"{{{XHTML}}}span", {EPUB_TYPE: "pagebreak", "role": "doc-pagebreak",
+                                                   "id": f"page-{start.number}", "aria-label": str(start.number)})
+        _insert(section, offset, marker)
+        page_list.append((str(start.number), f"{name}#page-{start.number}"))
+    changed = {name: etree.tostring(tree, encoding="unicode") for name, tree in trees.items()}
+    return {name: _with_declaration(content) for name, content in changed.items()}, page_list
+
+
+def _insert(section: etree._Element, offset: int | None, marker: etree._Element) -> None:
+    """Put ``marker`` before the counted character number ``offset`` of ``section`` (None: at its end)."""
+    if offset == 0:
+        marker.tail = section.text
+        section.text = None
+        section.insert(0, marker)
+        return
+    if offset is not None:
+        seen = 0
+        for owner, attribute, text in _text_slots(section):
+            for index, ch in enumerate(text):
+                if ch.isspace():
+                    continue
+                if seen == offset:
+                    _split_at(owner, attribute, index, marker)
+                    return
+                seen += 1
+    section.append(marker)
+
+
+def _text_slots(element: etree._Element, counted: bool = True):
+    """(element, "text" or "tail", string) in reading order, for counted text only."""
+    classes = set((element.get("class") or "").split())
+    counted = counted and not classes & EPUB_ONLY
+    if counted and element.text:
+        yield element, "text", element.text
+    for child in element:
+        yield from _text_slots(child, counted)
+        if counted and child.tail:
+            yield child, "tail", child.tail
+
+
+def _split_at(owner: etree._Element, attribute: str, index: int, marker: etree._Element) -> None:
+    text = getattr(owner, attribute)
+    if attribute == "text":
+        owner.text = text[:index]
+        marker.tail = text[index:]
+        owner.insert(0, marker)
+    else:
+        owner.tail = text[:index]
+        marker.tail = text[index:]
+        owner.addnext(marker)
+
+
+def _with_declaration(content: str) -> str:
+    return '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + content
