@@ -2,6 +2,7 @@
 # make book-spoiler-free — the same without the pieces tagged as spoilers
 # make zine  — build/<slug>-zine.pdf, imposed for duplex printing and folding
 # make preview — PNGs of the spreads and imposed sheets in build/preview/
+# make a11y  — DAISY Ace on the EPUBs (report in build/a11y/), then publish check
 # make test  — run the test suite (builds the sample book, runs EPUBCheck)
 # make check — validate what is in build/
 # make clean — remove build outputs
@@ -15,7 +16,7 @@ SOURCES := $(shell find manuscript styles publish -type f -not -name '*.pyc' 2>/
 # System libraries: WeasyPrint needs Pango; EPUBCheck needs Java.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless
 
-.PHONY: book book-spoiler-free zine preview test check clean system-deps
+.PHONY: book book-spoiler-free zine preview a11y test check clean system-deps
 
 book: build/.book
 
@@ -37,6 +38,20 @@ build/.zine: $(INSTALLED) $(SOURCES)
 
 preview: book zine
 	$(BIN)/publish preview --out build
+
+# DAISY Ace, from npm, run in Debian's Chromium (never a browser it downloads).
+ACE_VERSION := 1.4.6
+ACE := $(VENV)/ace/node_modules/.bin/ace-cli
+CHROMIUM ?= /usr/bin/chromium
+
+$(ACE): | $(INSTALLED)
+	@command -v npm >/dev/null 2>&1 || { echo "make a11y needs Node.js and npm: sudo apt-get install nodejs npm"; exit 1; }
+	@test -x $(CHROMIUM) || { 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then 	    echo "Installing Chromium for DAISY Ace"; apt-get update -qq && apt-get install -y -qq chromium >/dev/null; 	  else echo "make a11y needs Chromium at $(CHROMIUM): sudo apt-get install chromium"; exit 1; fi; }
+	PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund --prefix $(VENV)/ace @daisy/ace-cli@$(ACE_VERSION)
+
+a11y: book $(ACE)
+	@for epub in build/*.epub; do 	  name=$$(basename $$epub .epub); 	  PUPPETEER_EXECUTABLE_PATH=$(CHROMIUM) $(ACE) --silent --force --outdir build/a11y/$$name $$epub || exit 1; 	  echo "DAISY Ace report: build/a11y/$$name/report.html"; 	done
+	$(BIN)/publish check --out build
 
 test: $(INSTALLED)
 	$(BIN)/pytest -n 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +19,16 @@ class CheckResult:
 
 
 def check_outputs(out_dir: Path, theme_families: list[str]) -> list[CheckResult]:
-    """Check every PDF and EPUB in ``out_dir``; PDFs may use only ``theme_families``."""
+    """Check every PDF and EPUB in ``out_dir``; PDFs may use only ``theme_families``.
+
+    DAISY Ace reports that ``make a11y`` left in ``out_dir/a11y`` are read too.
+    """
     results: list[CheckResult] = []
     for path in sorted(out_dir.glob("*.epub")):
         results.extend(check_epub(path))
+        report = out_dir / "a11y" / path.stem / "report.json"
+        if report.is_file():
+            results.append(check_ace_report(path, report))
     for path in sorted(out_dir.glob("*.pdf")):
         results.extend(check_pdf(path, theme_families))
     return results
@@ -37,6 +44,19 @@ def check_epub(path: Path) -> list[CheckResult]:
         first = problems[0]
         detail += f"; first: {first.id} {first.location}: {first.message}"
     return [CheckResult(path, "EPUBCheck", not problems, detail)]
+
+
+def check_ace_report(epub: Path, report: Path) -> CheckResult:
+    """DAISY Ace's verdict: no critical or serious violation may remain."""
+    data = json.loads(report.read_text(encoding="utf-8"))
+    grave = [
+        f"{test['earl:impact']} {test['dct:title']} ({subject['earl:testSubject']['url']})"
+        for subject in data.get("assertions", [])
+        for test in (assertion["earl:test"] for assertion in subject.get("assertions", []))
+        if test.get("earl:impact") in ("critical", "serious")
+    ]
+    detail = "no critical or serious violations" if not grave else f"{len(grave)} grave; first: {grave[0]}"
+    return CheckResult(epub, "DAISY Ace", not grave, detail)
 
 
 def pdf_fonts(path: Path) -> dict[str, bool]:

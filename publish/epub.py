@@ -83,20 +83,30 @@ def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime, pr
     ]
     out = io.BytesIO()
     epub.write_epub(out, package, {"mtime": modified, "epub3_pages": False, "epub3_landmark": False})
-    return reproducible_zip(out.getvalue(), modified)
+    return finish_package(out.getvalue(), modified, config.language)
 
 
-def reproducible_zip(data: bytes, moment: dt.datetime) -> bytes:
-    """The same archive with every entry dated ``moment``: mimetype first and stored, the rest deflated in order."""
+def finish_package(data: bytes, moment: dt.datetime, language: str) -> bytes:
+    """Re-pack EbookLib's archive reproducibly, and give its package document a language.
+
+    Every entry is dated ``moment``, mimetype first and stored, the rest
+    deflated in order. EbookLib has no option for the package's xml:lang,
+    which accessibility checkers (DAISY Ace) require.
+    """
     stamp = max(moment, dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)).timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
         names = sorted(source.namelist(), key=lambda name: name != "mimetype")
         for name in names:
+            content = source.read(name)
+            if name.endswith(".opf"):
+                package = etree.fromstring(content)
+                package.set("{http://www.w3.org/XML/1998/namespace}lang", language)
+                content = etree.tostring(package, encoding="utf-8", xml_declaration=True)
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(name), compresslevel=9)
+            target.writestr(info, content, compresslevel=9)
     return out.getvalue()
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import zipfile
+from pathlib import Path
 
 import pypdfium2
 import pytest
@@ -13,6 +15,7 @@ from click.testing import CliRunner
 from lxml import etree
 from PIL import Image
 
+from publish.check import check_ace_report
 from publish.cli import cli
 from publish.pages import EPUB_ONLY
 
@@ -189,3 +192,19 @@ def test_calibre_converts_to_azw3_with_text_notes_and_cover(sample_book, tmp_pat
     subprocess.run(["ebook-convert", str(target), str(tmp_path / "back.txt")], check=True, capture_output=True, timeout=300)
     text = (tmp_path / "back.txt").read_text()
     assert "Never in my life" in text and "An American in Paris" in text and "she once told him to use" in text
+
+
+def test_package_document_declares_its_language(sample_book):
+    assert opf(sample_book).get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+
+
+ACE = Path(__file__).resolve().parent.parent / ".venv" / "ace" / "node_modules" / ".bin" / "ace-cli"
+
+
+@pytest.mark.skipif(not ACE.exists() or not Path("/usr/bin/chromium").exists(),
+                    reason="DAISY Ace is not installed: run 'make a11y' once")
+def test_daisy_ace_finds_no_critical_or_serious_violation(sample_book, tmp_path):
+    subprocess.run([str(ACE), "--silent", "--force", "--outdir", str(tmp_path), str(sample_book.epub)],
+                   check=True, timeout=300, env={**os.environ, "PUPPETEER_EXECUTABLE_PATH": "/usr/bin/chromium"})
+    result = check_ace_report(sample_book.epub, tmp_path / "report.json")
+    assert result.ok, result.detail
