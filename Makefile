@@ -16,7 +16,7 @@ SOURCES := $(shell find manuscript styles publish -type f -not -name '*.pyc' 2>/
 # System libraries: WeasyPrint needs Pango; EPUBCheck needs Java.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless
 
-.PHONY: book book-spoiler-free zine preview a11y test check clean system-deps
+.PHONY: book book-spoiler-free zine preview a11y test test-deps check clean system-deps
 
 book: build/.book
 
@@ -53,8 +53,17 @@ a11y: book $(ACE)
 	@for epub in build/*.epub; do 	  name=$$(basename $$epub .epub); 	  PUPPETEER_EXECUTABLE_PATH=$(CHROMIUM) $(ACE) --silent --force --outdir build/a11y/$$name $$epub || exit 1; 	  echo "DAISY Ace report: build/a11y/$$name/report.html"; 	done
 	$(BIN)/publish check --out build
 
-test: $(INSTALLED)
+test: $(INSTALLED) | test-deps
 	$(BIN)/pytest -n 2
+
+# calibre converts the EPUB for Kindle in one test; where it cannot be
+# installed, that test is skipped and says why.
+test-deps:
+	@command -v ebook-convert >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing calibre for the Kindle conversion test"; \
+	    (apt-get update -qq && apt-get install -y -qq calibre >/dev/null) || echo "calibre could not be installed: that test will be skipped"; \
+	  else echo "calibre is not installed: the Kindle conversion test will be skipped"; fi; }
 
 check: book
 	$(BIN)/publish check --out build

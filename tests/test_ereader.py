@@ -192,6 +192,9 @@ def test_calibre_converts_to_azw3_with_text_notes_and_cover(sample_book, tmp_pat
     subprocess.run(["ebook-convert", str(target), str(tmp_path / "back.txt")], check=True, capture_output=True, timeout=300)
     text = (tmp_path / "back.txt").read_text()
     assert "Never in my life" in text and "An American in Paris" in text and "she once told him to use" in text
+    subprocess.run(["ebook-meta", str(target), "--get-cover", str(tmp_path / "cover.jpg")], check=True, capture_output=True, timeout=120)
+    cover = Image.open(tmp_path / "cover.jpg")
+    assert max(cover.size) >= 1600
 
 
 def test_package_document_declares_its_language(sample_book):
