@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import math
-import shutil
 from pathlib import Path
 
 import pypdf
@@ -83,8 +81,8 @@ def test_saddle_imposition_puts_the_right_page_on_each_half(count):
     assert len(sides) == 2 * math.ceil(count / 4)
     expected = page_texts(reading)
     sequence = padded(count, 4)
-    for side, (left, right) in zip(sides, saddle_sides(count)):
-        for text, index in zip(side, (left, right)):
+    for side, (left, right) in zip(sides, saddle_sides(count), strict=True):
+        for text, index in zip(side, (left, right), strict=True):
             assert text == ("" if index is None else expected[index])
     # Folded, the sheets read 1, 2, 3 … : sheet 1's front carries the last and first pages.
     assert sides[0][1] == expected[0] and sides[0][0] == (expected[-1] if count > 1 else "")
@@ -99,7 +97,7 @@ def test_the_sample_book_imposes_in_reading_order(tmp_path):
     reading = page_texts(tmp_path / "what-the-epilogue-means.pdf")
     sides = region_texts(tmp_path / "what-the-epilogue-means-zine.pdf", columns=2)
     assert len(sides) == 2 * math.ceil(len(reading) / 4)
-    for side, pair in zip(sides, saddle_sides(len(reading))):
+    for side, pair in zip(sides, saddle_sides(len(reading)), strict=True):
         assert side == ["" if index is None else reading[index] for index in pair]
     sheet = pypdf.PdfReader(tmp_path / "what-the-epilogue-means-zine.pdf").pages[0].mediabox
     assert (round(float(sheet.width)), round(float(sheet.height))) == (842, 595)  # A4 landscape

@@ -17,7 +17,6 @@ from publish.config import PieceMeta
 from publish.errors import PublishError
 from publish.manuscript import Piece, load_manuscript
 from publish.markup import render_piece
-from publish.templates import DEFAULT_THEME
 
 from .conftest import MANUSCRIPT, XHTML_NS, build_book, words
 
