@@ -35,7 +35,7 @@ def layout(book: AssembledBook, page: PrintLayout) -> Printed:
 
 
 def pdf_bytes(document: weasyprint.Document, variant: str | None = None) -> bytes:
-    return document.write_pdf(pdf_variant=variant)
+    return document.write_pdf(pdf_variant=variant, pdf_identifier=True)
 
 
 def cover_jpeg(document: weasyprint.Document) -> bytes:

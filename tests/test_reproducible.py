@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import zipfile
 
+import pypdf
+
 from .conftest import build_book
 
 
@@ -34,3 +36,8 @@ def test_epub_zip_is_ordered_and_dated(sample_book):
         entries = archive.infolist()
     assert entries[0].filename == "mimetype" and entries[0].compress_type == zipfile.ZIP_STORED
     assert len({entry.date_time for entry in entries}) == 1
+
+
+def test_pdf_carries_a_content_derived_document_id(sample_book):
+    first, second = pypdf.PdfReader(sample_book.pdf).trailer["/ID"]
+    assert first == second and len(first) == 32
