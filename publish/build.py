@@ -7,15 +7,17 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import weasyprint
+
 from . import epub, impose, pdf
-from .assemble import Edition, PrintLayout, assemble, build_moment
+from .assemble import AssembledBook, Edition, PrintLayout, assemble, build_moment
 from .config import PAGE_SIZES, SHEET_SIZES, BookConfig
 from .files import write_atomically
-from .manuscript import load_manuscript
+from .manuscript import Manuscript, load_manuscript
 from .templates import Theme
 
 FORMATS = ("pdf", "epub")
@@ -85,7 +87,14 @@ def _source_date_epoch(moment: dt.datetime) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
-def _write(manuscript, theme, out_dir, request, moment, stage) -> tuple[dict[Path, bytes], list[str]]:
+def _write(
+    manuscript: Manuscript,
+    theme: Theme,
+    out_dir: Path,
+    request: BuildRequest,
+    moment: dt.datetime,
+    stage: Callable[[str], AbstractContextManager[None]],
+) -> tuple[dict[Path, bytes], list[str]]:
     """Every output's bytes, by path, and the printing guide."""
     config = manuscript.config
     with stage("render"):
@@ -109,7 +118,9 @@ def _write(manuscript, theme, out_dir, request, moment, stage) -> tuple[dict[Pat
     return outputs, guide
 
 
-def _impose(book, config: BookConfig, request: BuildRequest, document) -> tuple[str, bytes, list[str]]:
+def _impose(
+    book: AssembledBook, config: BookConfig, request: BuildRequest, document: weasyprint.Document
+) -> tuple[str, bytes, list[str]]:
     """The imposed PDF's file-name suffix and bytes, and its printing guide."""
     if request.impose == "saddle":
         sheet = config.sheet

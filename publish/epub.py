@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import mimetypes
 import zipfile
-
 from pathlib import Path
 
 from ebooklib import epub
