@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .config import BookConfig
 from .manuscript import Manuscript, Piece
-from .markup import RenderedPiece, render_piece, smarten
+from .markup import InlineText, RenderedPiece, inline, render_piece
 from .templates import Theme, Typeface
 
 TOOLS = (("booklet-press", "Booklet Press"), ("weasyprint", "WeasyPrint"), ("ebooklib", "EbookLib"), ("markdown", "Python-Markdown"))
@@ -54,11 +54,11 @@ class BookView:
     """What the templates show of the book: config values, typographically set."""
 
     config: BookConfig
-    title: str
-    subtitle: str
+    title: InlineText
+    subtitle: InlineText
     byline: str
-    description: str
-    rights: str
+    description: InlineText
+    rights: InlineText
     edition: str
     identifier: str
     spoiled_works: list[str]
@@ -73,7 +73,7 @@ class SpoilerWarning:
 
     works: list[str]
     skip_to_id: str
-    skip_to_title: str
+    skip_to_title: InlineText
 
 
 @dataclass(frozen=True)
@@ -180,15 +180,15 @@ def assemble(manuscript: Manuscript, theme: Theme, edition: Edition = Edition())
     spoiled = list(dict.fromkeys(work for warning in warnings.values() for work in warning.works))
     book = BookView(
         config=config,
-        title=smarten(config.title),
-        subtitle=smarten(config.subtitle),
+        title=inline(config.title),
+        subtitle=inline(config.subtitle),
         byline=_join_names(config.authors),
-        description=smarten(" ".join(filter(None, [
+        description=inline(" ".join(filter(None, [
             edition.label + "." if edition.label else "",
             config.description,
             "Contains spoilers for " + _join_names(spoiled) + "." if spoiled else "",
         ]))),
-        rights=smarten(config.rights),
+        rights=inline(config.rights),
         edition=edition.label,
         identifier=_edition_identifier(config.identifier, edition),
         spoiled_works=spoiled,
@@ -209,7 +209,7 @@ def assemble(manuscript: Manuscript, theme: Theme, edition: Edition = Edition())
 
 def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[EpubPage]:
     def page(name: str, title: str, part: str, landmark: str = "", **extra: object) -> EpubPage:
-        content = theme.render("epub/page.xhtml", part=part, page_title=title, pieces=pieces, **extra, **context)
+        content = theme.render("epub/page.xhtml", part=part, page_title=str(title), pieces=pieces, **extra, **context)
         rendered = extra.get("rendered")
         source = rendered.piece.path if isinstance(rendered, RenderedPiece) else None
         return EpubPage(file_name=name, title=title, content=content, landmark=landmark, source=source)
@@ -261,7 +261,7 @@ def spoiler_warnings(pieces: list[Piece], config: BookConfig) -> dict[str, Spoil
         warnings[piece.id] = SpoilerWarning(
             works=piece.meta.spoilers or config.spoils,
             skip_to_id=safe.id if safe else "colophon",
-            skip_to_title=smarten(safe.meta.title) if safe else "Colophon",
+            skip_to_title=inline(safe.meta.title if safe else "Colophon"),
         )
     return warnings
 

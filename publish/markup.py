@@ -56,7 +56,7 @@ class RenderedPiece:
     """A piece as an HTML fragment for one target, plus what it refers to."""
 
     piece: Piece
-    title: str
+    title: InlineText
     html: str
     images: list[Path] = field(default_factory=list)
     reveals_html: str = ""
@@ -94,15 +94,38 @@ def render_piece(piece: Piece, target: str, spoiler_style: str) -> RenderedPiece
     if spoiler_style == "endnotes":
         body, _, reveals = body.partition(REVEALS_TAG)
         reveals = reveals.removesuffix("</section>")
-    return RenderedPiece(piece=piece, title=smarten(piece.meta.title), html=body, images=images, reveals_html=reveals)
+    return RenderedPiece(piece=piece, title=inline(piece.meta.title), html=body, images=images, reveals_html=reveals)
 
 
-def smarten(text: str) -> str:
-    """Curl the quotes and set the dashes and ellipses of a short plain string."""
-    converted = markdown.markdown(
-        html.escape(text, quote=False), extensions=["smarty"], extension_configs={"smarty": SMARTY}
-    )
-    return html.unescape(re.sub(r"</?p>", "", converted))
+class InlineText(str):
+    """A short text from metadata (a title, a subtitle): plain as a string, marked up in templates.
+
+    Metadata may use inline Markdown (``*La La Land*``); the string value is
+    the plain text, for PDF and EPUB metadata, while Jinja2 renders
+    ``__html__``. Templates write ``.plain`` where markup may not go (a
+    ``<title>``, an attribute).
+    """
+
+    markup: str
+
+    def __new__(cls, plain: str, markup: str) -> InlineText:
+        text = super().__new__(cls, plain)
+        text.markup = markup
+        return text
+
+    def __html__(self) -> str:
+        return self.markup
+
+    @property
+    def plain(self) -> str:
+        return str(self)
+
+
+def inline(text: str) -> InlineText:
+    """Inline Markdown with curled quotes and proper dashes and ellipses."""
+    converted = markdown.markdown(text, extensions=["smarty"], extension_configs={"smarty": SMARTY}, output_format="xhtml")
+    markup = re.sub(r"^<p>|</p>$", "", converted.strip())
+    return InlineText(html.unescape(re.sub(r"<[^>]+>", "", markup)), markup)
 
 
 def plain_text_paragraphs(text: str) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from publish.config import PieceMeta
 from publish.manuscript import Piece
-from publish.markup import render_piece, smarten
+from publish.markup import inline, render_piece
 
 
 def piece(body: str, fmt: str = "markdown", piece_id: str = "demo") -> Piece:
@@ -31,8 +31,11 @@ def test_plain_text_paragraphs_split_on_blank_lines():
     assert html.count("<p>") == 2 and "ne line" in html
 
 
-def test_smarten_sets_quotes_and_dashes():
-    assert smarten("It's \"here\" -- now...") == "It’s “here” – now…"
+def test_inline_metadata_sets_quotes_dashes_and_emphasis():
+    assert inline("It's \"here\" -- now...") == "It’s “here” – now…"
+    title = inline("The ending of *La La Land* & after")
+    assert title == title.plain == "The ending of La La Land & after"
+    assert title.__html__() == "The ending of <em>La La Land</em> &amp; after"
 
 
 def test_print_notes_float_in_the_text_flow():
