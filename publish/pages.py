@@ -102,12 +102,12 @@ def place_page_markers(documents: dict[str, str], starts: list[PageStart]) -> tu
             pending.append(start)
     located += [(waiting, last_name, body, None) for waiting in pending]
 
-    page_list = []
-    for start, name, section, offset in located:
+    # Inserted last page first, so that markers sharing a place end up in page order.
+    for start, name, section, offset in reversed(located):
         marker = etree.Element(f"{{{XHTML}}}span", {EPUB_TYPE: "pagebreak", "role": "doc-pagebreak",
                                                    "id": f"page-{start.number}", "aria-label": str(start.number)})
         _insert(section, offset, marker)
-        page_list.append((str(start.number), f"{name}#page-{start.number}"))
+    page_list = [(str(start.number), f"{name}#page-{start.number}") for start, name, _, _ in located]
     changed = {name: etree.tostring(tree, encoding="unicode") for name, tree in trees.items()}
     return {name: _with_declaration(content) for name, content in changed.items()}, page_list
 

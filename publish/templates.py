@@ -66,7 +66,7 @@ class Theme:
             notice = COPYRIGHT_NOTICE.search((names.getDebugName(0) or "") + "\n" + (names.getDebugName(13) or ""))
             known = faces.get(family)
             if known is None or (notice and not known.copyright):
-                credit = notice.group(0).strip(" ,").replace("(c)", "©") if notice else ""
+                credit = re.sub(r"^Copyright (\(c\) )?", "© ", notice.group(0).strip(" ,")) if notice else ""
                 faces[family] = Typeface(family=family, copyright=credit)
         return sorted(faces.values(), key=lambda face: face.family)
 

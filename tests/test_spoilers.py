@@ -127,7 +127,7 @@ def test_contents_marks_spoiler_pieces_with_a_legend(sample_book):
     contents = next(text for text in sample_book.pdf_pages() if text.lower().startswith("contents"))
     assert "☞ A Very Happy Ending" in contents and "☞ The Last Look Back" in contents
     assert "☞ Before" not in contents
-    assert "☞ contains spoilers for La La Land (2016)" in contents
+    assert "☞ Contains spoilers for La La Land (2016)" in contents
 
 
 def rotated_runs(pdf: Path, page_number: int) -> list[str]:
