@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 from fontTools.ttLib import TTFont
 
 from .errors import PublishError
@@ -82,10 +83,18 @@ class Theme:
             raise PublishError(f"template error: {error}", self.root / "templates" / template) from None
 
     def _environment(self) -> jinja2.Environment:
-        return jinja2.Environment(
+        environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.root / "templates"),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        environment.filters["work"] = work_title
+        return environment
+
+
+def work_title(work: str) -> Markup:
+    """A work's title in italics, a trailing year in roman: "<i>La La Land</i> (2016)"."""
+    match = re.fullmatch(r"(.*?)(\s*\(\d{4}\))?", work.strip())
+    return Markup("<i>{}</i>{}").format(match.group(1), match.group(2) or "")
