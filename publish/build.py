@@ -11,8 +11,6 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import weasyprint
-
 from . import epub, impose, pdf
 from .assemble import AssembledBook, Edition, PrintLayout, assemble, build_moment
 from .config import PAGE_SIZES, SHEET_SIZES, BookConfig
@@ -105,12 +103,15 @@ def _write(
     outputs: dict[Path, bytes] = {}
     guide: list[str] = []
     slug = out_dir / (config.slug + request.edition.file_suffix)
-    if "pdf" in request.formats:
+    reading_pdf = b""
+    if "pdf" in request.formats or request.impose == "saddle":
         with stage("pdf"):
-            outputs[slug.with_name(slug.name + ".pdf")] = pdf.pdf_bytes(document, request.pdf_variant)
+            reading_pdf = pdf.pdf_bytes(document, request.pdf_variant)
+        if "pdf" in request.formats:
+            outputs[slug.with_name(slug.name + ".pdf")] = reading_pdf
     if request.impose:
         with stage("impose"):
-            path, data, guide = _impose(book, config, request, document)
+            path, data, guide = _impose(book, config, request, reading_pdf, len(document.pages))
             outputs[slug.with_name(slug.name + path)] = data
     if "epub" in request.formats:
         with stage("epub"):
@@ -119,13 +120,17 @@ def _write(
 
 
 def _impose(
-    book: AssembledBook, config: BookConfig, request: BuildRequest, document: weasyprint.Document
+    book: AssembledBook, config: BookConfig, request: BuildRequest, reading_pdf: bytes, page_count: int
 ) -> tuple[str, bytes, list[str]]:
-    """The imposed PDF's file-name suffix and bytes, and its printing guide."""
+    """The imposed PDF's file-name suffix and bytes, and its printing guide.
+
+    A saddle-stitched zine folds the reading-order PDF; a mini-zine is laid
+    out anew at panel size.
+    """
     if request.impose == "saddle":
         sheet = config.sheet
-        data = impose.saddle(pdf.pdf_bytes(document), SHEET_SIZES[sheet], config.creep_points)
-        sheets = len(impose.saddle_sides(len(document.pages))) // 2
+        data = impose.saddle(reading_pdf, SHEET_SIZES[sheet], config.creep_points)
+        sheets = len(impose.saddle_sides(page_count)) // 2
         return "-zine.pdf", data, impose.printing_guide("saddle", sheet, sheets)
     sheet = "letter" if config.sheet in ("letter", "tabloid") else "a4"
     size_css, name = MINIZINE_PANELS[sheet]

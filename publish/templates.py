@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
 from fontTools.ttLib import TTFont
+from markupsafe import Markup
 
 from .errors import PublishError
 
