@@ -15,7 +15,10 @@ from pathlib import Path
 
 from .config import BookConfig
 from .manuscript import Manuscript, Piece
+from .errors import PublishWarning
+from .fragment import Image
 from .markup import InlineText, RenderedPiece, inline, render_piece
+from .resources import ResourcePolicy
 from .templates import Theme, Typeface
 
 TOOLS = (("booklet-press", "Booklet Press"), ("weasyprint", "WeasyPrint"), ("ebooklib", "EbookLib"), ("markdown", "Python-Markdown"))
@@ -135,8 +138,10 @@ class AssembledBook:
     print_pieces: list[RenderedPiece]
     epub_pages: list[EpubPage]
     epub_toc: list[TocEntry]
-    images: list[Path]
+    images: list[Image]
     context: dict
+    resources: ResourcePolicy
+    warnings: list[PublishWarning]
 
     def print_html(self, layout: PrintLayout) -> str:
         """The whole print edition as one HTML document, laid out for ``layout``."""
@@ -172,8 +177,15 @@ def _last_commit_time(folder: Path) -> str | None:
     return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
 
 
-def assemble(manuscript: Manuscript, theme: Theme, edition: Edition = Edition()) -> AssembledBook:
-    """Render every piece of the edition for both media and fill the theme's templates."""
+def assemble(
+    manuscript: Manuscript, theme: Theme, edition: Edition = Edition(), resources: ResourcePolicy | None = None
+) -> AssembledBook:
+    """Render every piece of the edition for both media and fill the theme's templates.
+
+    ``resources`` says what the book may read; by default the manuscript and
+    theme folders, and no network.
+    """
+    resources = resources or ResourcePolicy((manuscript.root, theme.root))
     config = manuscript.config
     pieces = [piece for piece in manuscript.pieces if edition.includes(piece)]
     warnings = spoiler_warnings(pieces, config)
@@ -199,12 +211,15 @@ def assemble(manuscript: Manuscript, theme: Theme, edition: Edition = Edition())
         build_date=build_moment(manuscript.root).date(),
         piece_count=len(pieces),
     )
-    print_pieces = [render_piece(piece, "print", edition.spoiler_style("print", config)) for piece in pieces]
-    epub_pieces = [render_piece(piece, "epub", edition.spoiler_style("epub", config)) for piece in pieces]
+    print_pieces = [render_piece(piece, "print", edition.spoiler_style("print", config), resources) for piece in pieces]
+    epub_pieces = [render_piece(piece, "epub", edition.spoiler_style("epub", config), resources) for piece in pieces]
     context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings}
     pages = _epub_pages(theme, epub_pieces, context)
-    images = sorted({image for rendered in print_pieces for image in rendered.images})
-    return AssembledBook(manuscript, theme, book, colophon, print_pieces, pages, _epub_toc(pages, warnings), images, context)
+    images = sorted({image for rendered in print_pieces for image in rendered.images}, key=lambda image: image.epub_name)
+    found = list(dict.fromkeys(found for rendered in print_pieces + epub_pieces for found in rendered.warnings))
+    return AssembledBook(
+        manuscript, theme, book, colophon, print_pieces, pages, _epub_toc(pages, warnings), images, context, resources, found
+    )
 
 
 def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[EpubPage]:

@@ -14,8 +14,10 @@ from pathlib import Path
 from . import epub, impose, pdf
 from .assemble import AssembledBook, Edition, PrintLayout, assemble, build_moment
 from .config import PAGE_SIZES, SHEET_SIZES, BookConfig
+from .errors import PublishWarning
 from .files import write_atomically
 from .manuscript import Manuscript, load_manuscript
+from .resources import ResourcePolicy
 from .templates import Theme
 
 FORMATS = ("pdf", "epub")
@@ -35,12 +37,14 @@ class BuildRequest:
     bleed: str | None = None
     marks: str | None = None
     pdf_variant: str | None = None
+    allow_remote: bool = False
 
 
 @dataclass(frozen=True)
 class BuildResult:
     written: list[Path]
     guide: list[str]
+    warnings: list[PublishWarning]
 
 
 def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRequest, report: StageReport) -> BuildResult:
@@ -65,10 +69,10 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
         theme = Theme.load(theme_dir)
     moment = build_moment(manuscript.root)
     with _source_date_epoch(moment):
-        outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage)
+        book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage)
     for path, data in outputs.items():
         write_atomically(path, data)
-    return BuildResult(written=list(outputs), guide=guide)
+    return BuildResult(written=list(outputs), guide=guide, warnings=book.warnings)
 
 
 @contextmanager
@@ -92,11 +96,12 @@ def _write(
     request: BuildRequest,
     moment: dt.datetime,
     stage: Callable[[str], AbstractContextManager[None]],
-) -> tuple[dict[Path, bytes], list[str]]:
-    """Every output's bytes, by path, and the printing guide."""
+) -> tuple[AssembledBook, dict[Path, bytes], list[str]]:
+    """The assembled book, every output's bytes by path, and the printing guide."""
     config = manuscript.config
+    resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote)
     with stage("render"):
-        book = assemble(manuscript, theme, request.edition)
+        book = assemble(manuscript, theme, request.edition, resources)
         page = PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
         printed = pdf.layout(book, page)
         document = printed.document
@@ -116,7 +121,7 @@ def _write(
     if "epub" in request.formats:
         with stage("epub"):
             outputs[slug.with_name(slug.name + ".epub")] = epub.epub_bytes(book, pdf.cover_jpeg(document), moment, printed.page_starts)
-    return outputs, guide
+    return book, outputs, guide
 
 
 def _impose(

@@ -83,6 +83,8 @@ def cli() -> None:
 @click.option("--bleed", metavar="LENGTH", callback=_length, help="Bleed for a copy shop, e.g. 3mm.")
 @click.option("--marks", type=click.Choice(["crop", "cross", "crop cross"]), help="Printer's marks outside the page.")
 @click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), help="Archival (PDF/A-3b) or accessible (PDF/UA-1) PDF.")
+@click.option("--allow-remote", is_flag=True,
+              help="Let pieces use images from http(s) addresses (fetched with a time limit and a size cap).")
 @common_options
 @click.pass_context
 def build_command(
@@ -97,6 +99,7 @@ def build_command(
     bleed: str | None,
     marks: str | None,
     pdf_variant: str | None,
+    allow_remote: bool,
 ) -> None:
     """Build the book into OUT (build/ by default)."""
     if redact and not spoiler_free:
@@ -116,8 +119,11 @@ def build_command(
         bleed=bleed,
         marks=marks,
         pdf_variant=pdf_variant,
+        allow_remote=allow_remote,
     )
     result = build(manuscript_dir, styles_dir, out_dir, request, report)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if not quiet:
         for path in result.written:
             click.echo(f"wrote  {display_path(path)}", err=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import mimetypes
 import zipfile
 from pathlib import Path
 
@@ -15,7 +14,8 @@ from lxml import etree
 
 from .assemble import AssembledBook, EpubPage
 from .errors import PublishError
-from .markup import EPUB_IMAGE_DIR
+from .resources import RefusedResource, ResourcePolicy
+from .fragment import IMAGE_TYPES, Image
 from .pages import PageStart, place_page_markers
 
 XHTML = "application/xhtml+xml"
@@ -63,8 +63,7 @@ def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime, pr
     package.add_item(_item("cover.jpg", "image/jpeg", cover_jpeg, properties=["cover-image"], uid="cover-image"))
     package.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
     for image in book.images:
-        media_type = mimetypes.guess_type(image.name)[0] or "application/octet-stream"
-        package.add_item(_item(f"{EPUB_IMAGE_DIR}/{image.name}", media_type, image.read_bytes()))
+        package.add_item(_image_item(image, book.resources))
 
     documents = []
     for page in book.epub_pages:
@@ -154,6 +153,17 @@ def _item(file_name: str, media_type: str, content: bytes, properties: list[str]
     item = epub.EpubItem(uid=uid or file_name.replace("/", "-").replace(".", "-"), file_name=file_name, media_type=media_type, content=content)
     item.properties = properties or []
     return item
+
+
+def _image_item(image: Image, resources: ResourcePolicy) -> epub.EpubItem:
+    """An image, read (or fetched, if remote images are allowed) through the build's resource policy."""
+    try:
+        resource = resources.read(image.source, resources.roots[0])
+    except RefusedResource as refusal:
+        raise PublishError(f"image {refusal}") from None
+    if resource.media_type not in IMAGE_TYPES.values():
+        raise PublishError(f"image {image.source!r} is {resource.media_type}, not an image type every e-reader shows")
+    return _item(image.epub_name, resource.media_type, resource.data)
 
 
 def _check_well_formed(page: EpubPage) -> None:

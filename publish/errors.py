@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -19,12 +20,32 @@ class PublishError(Exception):
         self.line = line
 
     def __str__(self) -> str:
-        if self.path is None:
-            return self.message
-        where = display_path(self.path)
-        if self.line is not None:
-            where = f"{where}:{self.line}"
-        return f"{where}: {self.message}"
+        return located(self.message, self.path, self.line)
+
+
+@dataclass(frozen=True)
+class PublishWarning:
+    """Something the build changed or left out of the writer's input, and where.
+
+    The build goes on; the CLI prints each warning on a line of its own.
+    """
+
+    message: str
+    path: Path | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return located(self.message, self.path, self.line)
+
+
+def located(message: str, path: Path | None, line: int | None) -> str:
+    """``file:line: message``, as compilers say it."""
+    if path is None:
+        return message
+    where = display_path(path)
+    if line is not None:
+        where = f"{where}:{line}"
+    return f"{where}: {message}"
 
 
 def display_path(path: Path) -> str:

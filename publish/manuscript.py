@@ -30,6 +30,13 @@ class Piece:
     body: str
     body_line: int
 
+    def line_of(self, needle: str) -> int | None:
+        """The line of the piece's file on which ``needle`` first appears."""
+        for offset, line in enumerate(self.body.splitlines()):
+            if needle in line:
+                return self.body_line + offset
+        return None
+
 
 @dataclass(frozen=True)
 class Manuscript:
@@ -61,6 +68,12 @@ def read_piece(path: Path, listed_in: Path) -> Piece:
         )
     if not path.is_file():
         raise PublishError(f"piece '{path.name}' is listed but does not exist", listed_in, _listed_line(path.name, listed_in))
+    if not path.resolve().is_relative_to(listed_in.parent.resolve()):
+        raise PublishError(
+            f"piece '{path.name}' lies outside the manuscript folder (a link to {path.resolve()})",
+            listed_in,
+            _listed_line(path.name, listed_in),
+        )
     text = read_utf8(path)
     data, body, body_line = parse_front_matter(text, path)
     contains_spoilers = False

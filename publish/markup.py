@@ -11,20 +11,20 @@ import html
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import markdown
 from markdown.extensions import Extension
 from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.treeprocessors import Treeprocessor
 
-from .errors import PublishError
+from .errors import PublishWarning
+from .fragment import Image, finish_fragment
 from .manuscript import Piece
-from .spoilers import REVEALS_TAG, SPOILER_FENCE, SpoilerExtension, source_line
+from .resources import ResourcePolicy
+from .sanitize import sanitize, sanitize_inline
+from .spoilers import REVEALS_TAG, SPOILER_FENCE, SpoilerExtension
 
 TARGETS = ("print", "epub")
-EPUB_IMAGE_DIR = "images"
 CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 # A hyphen closed up to the word before it and spaced after ("movie- or") is a dash.
 LOOSE_DASH = re.compile(r"(?<=\w)- (?=\w)|(?<=\w) -- ?(?=\w)| - ")
@@ -58,17 +58,19 @@ class RenderedPiece:
     piece: Piece
     title: InlineText
     html: str
-    images: list[Path] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
     reveals_html: str = ""
+    warnings: list[PublishWarning] = field(default_factory=list)
 
 
-def render_piece(piece: Piece, target: str, spoiler_style: str) -> RenderedPiece:
+def render_piece(piece: Piece, target: str, spoiler_style: str, resources: ResourcePolicy | None = None) -> RenderedPiece:
     """Render a piece's body to an HTML fragment for ``target`` (print or epub).
 
     ``spoiler_style`` says how marked spoilers are shown (see spoilers.py);
     with ``endnotes`` their words come back separately, as ``reveals_html``.
+    ``resources`` says which files and addresses images may come from (by
+    default the piece's own folder, and no network).
     """
-    images: list[Path] = []
     md = markdown.Markdown(
         extensions=[
             "footnotes",
@@ -79,7 +81,7 @@ def render_piece(piece: Piece, target: str, spoiler_style: str) -> RenderedPiece
             "fenced_code",
             "toc",
             SpoilerExtension(piece=piece, style=spoiler_style),
-            PieceTreeExtension(piece=piece, target=target, images=images),
+            PieceTreeExtension(target=target),
         ],
         extension_configs={"smarty": SMARTY},
         output_format="xhtml",
@@ -89,12 +91,13 @@ def render_piece(piece: Piece, target: str, spoiler_style: str) -> RenderedPiece
         source = plain_text_paragraphs(piece.body)
     else:
         source = piece.body
-    body = md.convert(source)
+    body, warnings = sanitize(md.convert(source), piece)
+    body, images = finish_fragment(body, piece, target, resources or ResourcePolicy((piece.path.parent,)))
     reveals = ""
     if spoiler_style == "endnotes":
         body, _, reveals = body.partition(REVEALS_TAG)
         reveals = reveals.removesuffix("</section>")
-    return RenderedPiece(piece=piece, title=inline(piece.meta.title), html=body, images=images, reveals_html=reveals)
+    return RenderedPiece(piece, inline(piece.meta.title), body, images, reveals, warnings)
 
 
 class InlineText(str):
@@ -124,7 +127,7 @@ class InlineText(str):
 def inline(text: str) -> InlineText:
     """Inline Markdown with curled quotes and proper dashes and ellipses."""
     converted = markdown.markdown(text, extensions=["smarty"], extension_configs={"smarty": SMARTY}, output_format="xhtml")
-    markup = re.sub(r"^<p>|</p>$", "", converted.strip())
+    markup = sanitize_inline(re.sub(r"^<p>|</p>$", "", converted.strip()))
     return InlineText(html.unescape(re.sub(r"<[^>]+>", "", markup)), markup)
 
 
@@ -167,22 +170,18 @@ def _plain_text_only(md: markdown.Markdown) -> None:
 
 
 class PieceTreeExtension(Extension):
-    """Notes for the target medium, piece-unique ids, and checked images."""
+    """Headings, notes for the target medium, and the opening flourish."""
 
-    def __init__(self, piece: Piece, target: str, images: list[Path]):
+    def __init__(self, target: str):
         super().__init__()
         if target not in TARGETS:
             raise ValueError(f"unknown target {target!r}")
-        self.piece = piece
         self.target = target
-        self.images = images
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(HeadingLevelsTreeprocessor(md), "publish-headings", 4)
         md.treeprocessors.register(NotesTreeprocessor(md, self.target), "publish-notes", 4)
-        md.treeprocessors.register(IdNamespaceTreeprocessor(md, self.piece.id), "publish-ids", 3)
         md.treeprocessors.register(OpeningTreeprocessor(md), "publish-opening", 3)
-        md.treeprocessors.register(ImagesTreeprocessor(md, self.piece, self.target, self.images), "publish-images", 2)
 
 
 class HeadingLevelsTreeprocessor(Treeprocessor):
@@ -296,57 +295,3 @@ class OpeningTreeprocessor(Treeprocessor):
         first.text = before
         first.insert(0, initial)
         first.insert(1, lead_in)
-
-
-class IdNamespaceTreeprocessor(Treeprocessor):
-    """Prefix every id and in-piece link with the piece id.
-
-    All pieces share one HTML document in print, so ids must not collide;
-    using the same ids in the EPUB keeps links stable across formats.
-    """
-
-    def __init__(self, md: markdown.Markdown, piece_id: str):
-        super().__init__(md)
-        self.prefix = piece_id + "-"
-
-    def run(self, root: etree.Element) -> None:
-        for element in root.iter():
-            if element.get("id"):
-                element.set("id", self.prefix + element.get("id"))
-            href = element.get("href")
-            if element.tag == "a" and href and href.startswith("#"):
-                element.set("href", "#" + self.prefix + href[1:])
-
-
-class ImagesTreeprocessor(Treeprocessor):
-    """Check that every local image exists and point it where the target keeps it."""
-
-    def __init__(self, md: markdown.Markdown, piece: Piece, target: str, images: list[Path]):
-        super().__init__(md)
-        self.piece = piece
-        self.target = target
-        self.images = images
-
-    def run(self, root: etree.Element) -> None:
-        for img in root.iter("img"):
-            src = img.get("src", "")
-            if urlparse(src).scheme:
-                raise PublishError(
-                    f"image {src!r} is not a local file: put it next to the piece", self.piece.path, source_line(self.piece, src)
-                )
-            path = (self.piece.path.parent / unquote(src)).resolve()
-            if not path.is_file():
-                raise PublishError(f"image {src!r} does not exist", self.piece.path, source_line(self.piece, src))
-            if "decorative" in (img.get("class") or "").split():
-                img.set("alt", "")
-                img.set("role", "presentation")
-            elif not (img.get("alt") or "").strip():
-                raise PublishError(
-                    f"image {src!r} has no alt text: describe it, as in ![what it shows]({src}), "
-                    "or mark it {: .decorative }",
-                    self.piece.path,
-                    source_line(self.piece, src),
-                )
-            self.images.append(path)
-            img.set("src", path.as_uri() if self.target == "print" else f"{EPUB_IMAGE_DIR}/{path.name}")
-

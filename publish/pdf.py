@@ -10,7 +10,9 @@ import pypdfium2
 import weasyprint
 
 from .assemble import AssembledBook, PrintLayout
+from .errors import PublishError
 from .pages import PageStart, page_starts
+from .resources import RefusedResource, ResourcePolicy
 
 COVER_LONG_SIDE = 1600  # pixels: what Kindle and Kobo stores ask of a cover
 PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1")
@@ -29,9 +31,38 @@ class Printed:
 
 
 def layout(book: AssembledBook, page: PrintLayout) -> Printed:
-    """Lay out the book into pages (fonts come from the theme only)."""
-    html = weasyprint.HTML(string=book.print_html(page), base_url=str(book.manuscript.root.resolve()) + "/")
-    return Printed(html.render(font_config=weasyprint.text.fonts.FontConfiguration()), html.etree_element)
+    """Lay out the book into pages, reading only what the book's resource policy allows."""
+    html = weasyprint.HTML(
+        string=book.print_html(page),
+        base_url=book.manuscript.root.resolve().as_uri() + "/",
+        url_fetcher=ConfinedFetcher(book.resources),
+    )
+    try:
+        document = html.render(font_config=weasyprint.text.fonts.FontConfiguration())
+    except weasyprint.urls.FatalURLFetchingError as refusal:
+        raise PublishError(f"while laying out the print edition: {refusal}") from None
+    return Printed(document, html.etree_element)
+
+
+class FetchRefused(weasyprint.urls.FatalURLFetchingError):
+    """Stops WeasyPrint's rendering: a refused resource is an error, not a warning."""
+
+
+class ConfinedFetcher(weasyprint.urls.URLFetcher):
+    """WeasyPrint's fetcher, limited to what a ``ResourcePolicy`` allows."""
+
+    def __init__(self, policy: ResourcePolicy):
+        super().__init__(timeout=policy.timeout, fail_on_errors=True)
+        self.policy = policy
+
+    def fetch(self, url: str, headers: dict | None = None) -> weasyprint.urls.URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        try:
+            resource = self.policy.read(url, self.policy.roots[0])
+        except RefusedResource as refusal:
+            raise FetchRefused(str(refusal)) from None
+        return weasyprint.urls.URLFetcherResponse(resource.url, resource.data, {"Content-Type": resource.media_type})
 
 
 def pdf_bytes(document: weasyprint.Document, variant: str | None = None) -> bytes:

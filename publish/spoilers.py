@@ -37,14 +37,6 @@ SPOILER_FENCE = re.compile(r"^:::(?:[ \t]*spoiler\b.*)?[ \t]*$")
 REVEALS_TAG = '<section class="spoiler-reveals">'
 
 
-def source_line(piece: Piece, needle: str) -> int | None:
-    """The line of the piece's file on which ``needle`` first appears."""
-    for offset, line in enumerate(piece.body.splitlines()):
-        if needle in line:
-            return piece.body_line + offset
-    return None
-
-
 class SpoilerExtension(markdown.Extension):
     def __init__(self, piece: Piece, style: str):
         super().__init__()
@@ -83,7 +75,7 @@ class SpoilerInlineProcessor(InlineProcessor):
             raise PublishError(
                 "spoilers cannot be nested: close the first before opening another",
                 self.piece.path,
-                source_line(self.piece, inner.replace("&gt;", ">")[:30]),
+                self.piece.line_of(inner.replace("&gt;", ">")[:30]),
             )
         span = etree.Element("span", {"class": "spoiler"})
         span.text = inner
@@ -121,7 +113,7 @@ class SpoilerBlockProcessor(BlockProcessor):
                 raise PublishError(
                     "spoiler block is never closed: end it with a line ':::'",
                     self.piece.path,
-                    source_line(self.piece, first_line),
+                    self.piece.line_of(first_line),
                 )
             pending = blocks.pop(0)
 
@@ -132,7 +124,7 @@ class SpoilerBlockProcessor(BlockProcessor):
         self.parser.parseBlocks(div, [block for block in content if block.strip()])
 
     def _line(self, start: str, nested: str) -> int | None:
-        opened = source_line(self.piece, start)
+        opened = self.piece.line_of(start)
         lines = self.piece.body.splitlines()
         if opened is None:
             return None
@@ -169,16 +161,16 @@ class StrayMarkerTreeprocessor(Treeprocessor):
             raise PublishError(
                 f"a '::: spoiler' block cannot start {where}: put it on a line of its own, between paragraphs",
                 self.piece.path,
-                source_line(self.piece, "::: spoiler") or source_line(self.piece, ":::"),
+                self.piece.line_of("::: spoiler") or self.piece.line_of(":::"),
             )
         if BLOCK_END.match(text.strip()):
-            raise PublishError("':::' closes no spoiler block", self.piece.path, source_line(self.piece, ":::"))
+            raise PublishError("':::' closes no spoiler block", self.piece.path, self.piece.line_of(":::"))
         for marker in INLINE_MARKERS:
             if marker in text:
                 raise PublishError(
                     f"unclosed spoiler: '{marker}' has no partner in the same paragraph",
                     self.piece.path,
-                    source_line(self.piece, marker),
+                    self.piece.line_of(marker),
                 )
 
 

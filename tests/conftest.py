@@ -58,6 +58,20 @@ def manuscript_copy(tmp_path: Path) -> Path:
     return target
 
 
+PIECE_HEAD = '---\ntitle: "A Note"\n---\n'
+
+
+def one_piece_manuscript(root: Path, text: str | bytes, name: str = "note.md") -> Path:
+    """A book of one piece whose file holds exactly ``text`` (bytes for encodings and control characters)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "book.toml").write_text(
+        'title = "Small Hours"\nauthors = ["A. Writer"]\nlanguage = "en"\n'
+        f'description = "A very small zine."\npieces = ["{name}"]\n'
+    )
+    (root / name).write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return root
+
+
 def words(text: str) -> set[str]:
     """Distinct words, with apostrophes and quotes normalised and hyphenation undone."""
     text = text.replace("’", "'").replace("‘", "'").replace("\u00ad", "")

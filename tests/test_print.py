@@ -21,7 +21,7 @@ from publish.impose import minizine, padded, saddle, saddle_sides
 from publish.preview import spreads
 from publish.templates import DEFAULT_THEME
 
-from .conftest import MANUSCRIPT
+from .conftest import MANUSCRIPT, PIECE_HEAD, one_piece_manuscript
 
 MM = 72 / 25.4
 
@@ -139,13 +139,8 @@ def test_minizine_places_eight_pages_with_the_top_row_turned():
 
 
 def tiny_manuscript(root: Path, paragraphs: int) -> Path:
-    root.mkdir()
-    (root / "book.toml").write_text(
-        'title = "Small Hours"\nauthors = ["A. Writer"]\nlanguage = "en"\ndescription = "A very small zine."\npieces = ["note.md"]\n'
-    )
     body = "\n\n".join(f"Paragraph {n}: a small thing, told briefly, on a page the size of a playing card." for n in range(paragraphs))
-    (root / "note.md").write_text(f'---\ntitle: "A Note"\n---\n{body}\n')
-    return root
+    return one_piece_manuscript(root, PIECE_HEAD + body + "\n")
 
 
 def test_a_short_book_becomes_a_one_sheet_minizine(tmp_path):

@@ -1,0 +1,134 @@
+"""The last pass over a piece's HTML, after Markdown and the sanitizer.
+
+Raw HTML only joins the document once Python-Markdown has finished, so ids,
+links and images are checked here, where the writer's Markdown and HTML have
+become one tree: every id made unique to the piece, every in-piece link
+pointing at something, every image inside the allowed folders, described,
+and of a type every e-reader shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import unicodedata
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlparse
+
+import lxml.html
+from lxml import etree
+
+from .errors import PublishError
+from .manuscript import Piece
+from .resources import RefusedResource, ResourcePolicy
+
+EPUB_IMAGE_DIR = "images"
+# EPUB 3 core media types for images: every reading system must show these.
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
+               ".webp": "image/webp", ".svg": "image/svg+xml"}
+LINK_SCHEMES = ("http", "https", "mailto")
+# Blocks whose direction follows their text (a Hebrew or Arabic paragraph in an English book).
+DIRECTIONAL_BLOCKS = {"p", "li", "blockquote", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "figcaption"}
+# libxml2 stops at 256 levels unless told the tree may be deep; hostile pieces nest 100 lists.
+_PARSER = lxml.html.HTMLParser(huge_tree=True, remove_comments=True)
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image a piece shows: where it is read from, and its file name inside the EPUB."""
+
+    source: str
+    epub_name: str
+
+
+def finish_fragment(html: str, piece: Piece, target: str, resources: ResourcePolicy) -> tuple[str, list[Image]]:
+    """The piece's HTML as XHTML, with ids, links and images settled for ``target``."""
+    container = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div", parser=_PARSER)
+    prefix = piece.id + "-"
+    ids = set()
+    for element in container.iter():
+        if element.get("id"):
+            element.set("id", prefix + element.get("id"))
+            ids.add(element.get("id"))
+    for link in container.iter("a"):
+        _settle_link(link, piece, prefix, ids)
+    images = [_settle_image(img, piece, target, resources) for img in container.iter("img")]
+    for element in container.iter(*DIRECTIONAL_BLOCKS):
+        if not element.get("dir") and _first_strong_direction(element.text_content()) == "rtl":
+            element.set("dir", "rtl")
+    parts = [container.text or ""] + [etree.tostring(child, method="xml", encoding="unicode") for child in container]
+    return "".join(parts), images
+
+
+def _settle_link(link: etree.Element, piece: Piece, prefix: str, ids: set[str]) -> None:
+    href = link.get("href")
+    if href is None:
+        return
+    parsed = urlparse(href)
+    if href.startswith("#"):
+        target = prefix + unquote(href[1:])
+        if target not in ids:
+            known = sorted("#" + name.removeprefix(prefix) for name in ids if not name.startswith(prefix + "note"))
+            hint = " (this piece has " + ", ".join(known[:8]) + ")" if known else ""
+            raise PublishError(
+                f"the link to {href!r} goes nowhere: no heading or anchor in this piece has that id{hint}",
+                piece.path,
+                piece.line_of(f"({href})") or piece.line_of(href),
+            )
+        link.set("href", "#" + target)
+    elif parsed.scheme.lower() not in LINK_SCHEMES:
+        raise PublishError(
+            f"the link to {href!r} leads out of the book: link to a web address (https://…) or a heading in this piece (#…)",
+            piece.path,
+            piece.line_of(href),
+        )
+
+
+def _settle_image(img: etree.Element, piece: Piece, target: str, resources: ResourcePolicy) -> Image:
+    src = img.get("src", "")
+    line = piece.line_of(src) if src else piece.line_of("<img")
+    if not src:
+        raise PublishError("an image has no source", piece.path, line)
+    try:
+        if resources.is_remote(src) and resources.allow_remote:
+            source = src
+            suffix = PurePosixPath(urlparse(src).path).suffix.lower()
+            name = "remote-" + hashlib.sha256(src.encode()).hexdigest()[:12] + suffix
+        else:
+            path = resources.local_path(src, piece.path.parent)
+            source = path.as_uri()
+            suffix = path.suffix.lower()
+            root = next(root for root in resources.roots if path.is_relative_to(root))
+            name = "-".join(path.relative_to(root).parts)
+            if not path.is_file():
+                raise RefusedResource(f"{src!r} does not exist")
+    except RefusedResource as refusal:
+        raise PublishError(f"image {refusal}", piece.path, line) from None
+    if suffix not in IMAGE_TYPES:
+        raise PublishError(
+            f"image {src!r} is not a JPEG, PNG, GIF, WebP or SVG file, which every e-reader shows", piece.path, line
+        )
+    if "decorative" in (img.get("class") or "").split():
+        img.set("alt", "")
+        img.set("role", "presentation")
+    elif not (img.get("alt") or "").strip():
+        raise PublishError(
+            f"image {src!r} has no alt text: describe it, as in ![what it shows]({src}), or mark it {{: .decorative }}",
+            piece.path,
+            line,
+        )
+    epub_name = posixpath.join(EPUB_IMAGE_DIR, name)
+    img.set("src", source if target == "print" else epub_name)
+    return Image(source=source, epub_name=epub_name)
+
+
+def _first_strong_direction(text: str) -> str | None:
+    """The direction of the first strongly directional character (Unicode's rule P2)."""
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return None

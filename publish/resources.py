@@ -1,0 +1,123 @@
+"""What a build may read: files inside the manuscript and theme folders, and
+the network only when the editor allows it.
+
+Pieces come from contributors the editor does not vet line by line, so every
+file or URL a piece, a template or a style sheet refers to is checked here,
+both when the pieces are rendered (to name the piece and line) and again in
+WeasyPrint's fetcher (so nothing slips through a style sheet or raw HTML).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import unquote, urlparse
+
+REMOTE_SCHEMES = ("http", "https")
+REMOTE_TIMEOUT = 10  # seconds for one remote file
+REMOTE_MAX_BYTES = 20 * 1024 * 1024
+
+
+class RefusedResource(Exception):
+    """A reference the build will not follow; the message says why."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    url: str
+    data: bytes
+    media_type: str
+
+
+@dataclass
+class ResourcePolicy:
+    """The folders a build may read from, and whether it may use the network.
+
+    Remote files are read once, with a timeout and a size cap, and kept for
+    the rest of the build (the PDF and the EPUB need the same image).
+    """
+
+    roots: tuple[Path, ...]
+    allow_remote: bool = False
+    timeout: float = REMOTE_TIMEOUT
+    max_bytes: int = REMOTE_MAX_BYTES
+    _fetched: dict[str, Resource] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.roots = tuple(root.resolve() for root in self.roots)
+
+    def is_remote(self, url: str) -> bool:
+        return urlparse(url).scheme.lower() in REMOTE_SCHEMES
+
+    def local_path(self, reference: str, base: Path) -> Path:
+        """The file a relative reference or ``file:`` URL names, if it lies inside the allowed folders.
+
+        Symbolic links are followed before the check, so a link that points
+        outside is refused like the path it points to.
+        """
+        parsed = urlparse(reference)
+        scheme = parsed.scheme.lower()
+        if scheme == "file":
+            path = Path(unquote(parsed.path))
+        elif scheme in REMOTE_SCHEMES:
+            raise RefusedResource(
+                f"{reference!r} is on the network: keep the file beside the piece, or build with --allow-remote"
+            )
+        elif scheme:
+            raise RefusedResource(f"{reference!r} is a {scheme}: address, which a book cannot load")
+        else:
+            if Path(unquote(parsed.path)).is_absolute():
+                raise RefusedResource(f"{reference!r} is an absolute path: keep the file beside the piece")
+            path = base / unquote(parsed.path)
+        resolved = path.resolve()
+        if not any(resolved.is_relative_to(root) for root in self.roots):
+            raise RefusedResource(f"{reference!r} lies outside the manuscript and styles folders")
+        return resolved
+
+    def read(self, reference: str, base: Path) -> Resource:
+        """The bytes and media type of a local file or (if allowed) a remote one."""
+        if self.is_remote(reference) and self.allow_remote:
+            if reference not in self._fetched:
+                self._fetched[reference] = self._download(reference)
+            return self._fetched[reference]
+        path = self.local_path(reference, base)
+        if not path.is_file():
+            raise RefusedResource(f"{reference!r} does not exist")
+        return Resource(path.as_uri(), path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+
+    def _download(self, url: str) -> Resource:
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout) as response:
+                media_type = response.headers.get_content_type()
+                data = self._read_capped(url, response)
+        except (OSError, ValueError, urllib.error.URLError) as error:
+            raise RefusedResource(f"{url!r} could not be fetched ({_reason(error)})") from None
+        return Resource(url, data, media_type)
+
+    def _read_capped(self, url: str, response: BinaryIO) -> bytes:
+        """Read at most ``max_bytes``, within ``timeout`` in all (a server may drip bytes)."""
+        deadline = time.monotonic() + self.timeout
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := response.read(64 * 1024):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise RefusedResource(f"{url!r} is larger than the limit of {_size(self.max_bytes)}")
+            if time.monotonic() > deadline:
+                raise RefusedResource(f"{url!r} took longer than {self.timeout:g} s")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _reason(error: Exception) -> str:
+    reason = getattr(error, "reason", None) or error
+    return str(reason)
+
+
+def _size(count: int) -> str:
+    return f"{count / (1024 * 1024):g} MB" if count >= 1024 * 1024 else f"{count:,} bytes"

@@ -1,0 +1,124 @@
+"""Raw HTML in a piece, made safe: formatting stays, anything active goes.
+
+Markdown lets a writer type HTML, and a contributor's piece may carry a
+script, a form or an event handler that would make the EPUB scripted (and
+invalid without the ``scripted`` property). nh3 (Rust's ammonia) removes what
+is not on the list below; a standard-library HTML parser finds what it will
+remove first, so that the writer is told which file and line lost what.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import nh3
+
+from .errors import PublishWarning
+from .manuscript import Piece
+
+# What pieces may contain: Python-Markdown's output, this project's own
+# markup for notes and spoilers, and the HTML a writer formats with.
+ALLOWED_TAGS = {
+    "a", "abbr", "aside", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
+    "dd", "del", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp", "section",
+    "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
+    "ul", "var", "wbr",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "class", "lang", "dir", "title", "role", "epub:type", "aria-label", "style"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "time": {"datetime"},
+}
+# Python-Markdown aligns table columns with inline styles; nothing else may be styled inline.
+STYLE_PROPERTIES = {"text-align"}
+# file: is kept so that the resource policy can refuse it with the piece and line.
+URL_SCHEMES = {"http", "https", "mailto", "file"}
+# Removed with everything inside them, not just unwrapped.
+REMOVED_WITH_CONTENT = {
+    "script", "style", "iframe", "object", "embed", "form", "noscript", "template", "textarea", "select", "button",
+    "svg", "math", "audio", "video", "canvas", "applet", "frameset", "frame", "link", "meta", "base",
+}
+URL_ATTRIBUTES = {"href", "src"}
+VOID_TAGS = {"embed", "link", "meta", "base", "frame", "img", "br", "hr", "wbr", "col", "input"}
+
+
+INLINE_TAGS = {"abbr", "b", "cite", "code", "em", "i", "small", "span", "strong", "sub", "sup"}
+
+
+def sanitize_inline(markup: str) -> str:
+    """Metadata (a title, a blurb) keeps inline formatting and nothing else."""
+    return nh3.clean(markup, tags=INLINE_TAGS, clean_content_tags=REMOVED_WITH_CONTENT, attributes={"*": {"lang"}}, link_rel=None)
+
+
+def sanitize(html: str, piece: Piece) -> tuple[str, list[PublishWarning]]:
+    """``html`` with only allowed tags, attributes and URLs, and a warning for each removal."""
+    finder = _RemovalFinder(piece)
+    finder.feed(html)
+    finder.close()
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags=REMOVED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        filter_style_properties=STYLE_PROPERTIES,
+        link_rel=None,
+        strip_comments=True,
+    )
+    return cleaned, list(dict.fromkeys(finder.warnings))
+
+
+class _RemovalFinder(HTMLParser):
+    """Walks the HTML as nh3 will, noting what it is about to remove."""
+
+    def __init__(self, piece: Piece):
+        super().__init__(convert_charrefs=True)
+        self.piece = piece
+        self.warnings: list[PublishWarning] = []
+        self.removing: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.removing:
+            return
+        written = self.get_starttag_text() or f"<{tag}"
+        if tag in REMOVED_WITH_CONTENT:
+            content = "" if tag in VOID_TAGS else " and its content"
+            self._warn(f"removed <{tag}>{content}: pieces cannot run code or embed other documents", written)
+            if tag not in VOID_TAGS:
+                self.removing.append(tag)
+            return
+        elif tag not in ALLOWED_TAGS:
+            self._warn(f"removed the <{tag}> tag (its text is kept): it is not allowed in a book", written)
+            return
+        allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, set())
+        for name, value in attrs:
+            if name.startswith("on"):
+                self._warn(f"removed the {name} event handler of <{tag}>: pieces cannot run code", written)
+            elif name not in allowed:
+                self._warn(f"removed the {name} attribute of <{tag}>: it is not allowed in a book", written)
+            elif name in URL_ATTRIBUTES and value and ":" in value.split("/", 1)[0]:
+                scheme = value.split(":", 1)[0].strip().lower()
+                if scheme not in URL_SCHEMES:
+                    self._warn(f"removed a {scheme}: address from <{tag}>: pieces cannot run code or load it", written)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        was_removing = bool(self.removing)
+        self.handle_starttag(tag, attrs)
+        if not was_removing and self.removing:
+            self.removing.pop()  # written self-closed: nothing inside to skip
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.removing and self.removing[-1] == tag:
+            self.removing.pop()
+
+    def _warn(self, message: str, written: str) -> None:
+        line = self.piece.line_of(written) or self.piece.line_of(written.split()[0].rstrip(">"))
+        self.warnings.append(PublishWarning(message, self.piece.path, line))

@@ -1,0 +1,254 @@
+"""Untrusted pieces: they read nothing outside the book, reach no network unasked, and run no code."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import shutil
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+from PIL import Image
+
+from publish.check import check_epub
+from publish.cli import cli
+from publish.resources import RefusedResource, ResourcePolicy
+from publish.templates import DEFAULT_THEME
+
+from .conftest import PIECE_HEAD, XHTML_NS, one_piece_manuscript
+
+OLD = b"the last good build"
+OUTPUTS = ("small-hours.epub", "small-hours.pdf")
+SECRET = Path("/etc/passwd")
+
+
+def png(size: int = 8) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), "teal").save(out, format="PNG")
+    return out.getvalue()
+
+
+def run_build(manuscript: Path, out: Path, *extra: str):
+    out.mkdir(exist_ok=True)
+    for name in OUTPUTS:
+        (out / name).write_bytes(OLD)
+    return CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--out", str(out), "--quiet", *extra])
+
+
+def assert_refused(result, out: Path, *fragments: str) -> None:
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert sorted(path.name for path in out.iterdir()) == sorted(OUTPUTS)
+    for path in out.iterdir():
+        assert path.read_bytes() == OLD, f"{path} was touched"
+
+
+def every_byte(out: Path) -> bytes:
+    """The PDF's bytes and every EPUB entry, decompressed."""
+    data = b""
+    for path in out.iterdir():
+        if path.suffix == ".epub" and path.read_bytes() != OLD:
+            with zipfile.ZipFile(path) as archive:
+                data += b"".join(archive.read(name) for name in archive.namelist())
+        else:
+            data += path.read_bytes()
+    return data
+
+
+@pytest.mark.parametrize(
+    "reference",
+    ["/etc/passwd", "../../../../../../etc/passwd", "file:///etc/passwd", "%2E%2E/%2E%2E/%2E%2E/%2E%2E/etc/passwd"],
+)
+def test_an_image_outside_the_book_is_refused_with_piece_and_line(tmp_path, reference):
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + f"Opening.\n\n![a secret]({reference})\n")
+    out = tmp_path / "out"
+    assert_refused(run_build(manuscript, out), out, "note.md:6:", reference, "outside" if ".." in reference or "%2E" in reference else "")
+    assert b"root:" not in every_byte(out)
+
+
+def test_raw_html_cannot_reach_outside_either(tmp_path):
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + 'Opening.\n\n<p><img src="/etc/passwd" alt="x"/></p>\n')
+    out = tmp_path / "out"
+    assert_refused(run_build(manuscript, out), out, "note.md:6:", "absolute path")
+
+
+def test_a_symlink_pointing_outside_is_refused(tmp_path):
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n![the view](view.png)\n")
+    (manuscript / "view.png").symlink_to(SECRET)
+    out = tmp_path / "out"
+    assert_refused(run_build(manuscript, out), out, "note.md:6:", "outside the manuscript")
+    assert b"root:" not in every_byte(out)
+
+
+def test_a_piece_that_is_a_symlink_to_outside_is_refused(tmp_path):
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n")
+    (manuscript / "note.md").unlink()
+    (manuscript / "note.md").symlink_to(SECRET)
+    out = tmp_path / "out"
+    assert_refused(run_build(manuscript, out), out, "book.toml", "outside the manuscript")
+
+
+def test_the_network_is_refused_unless_allowed(tmp_path):
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n![a photo](http://127.0.0.1:1/photo.png)\n")
+    out = tmp_path / "out"
+    assert_refused(run_build(manuscript, out), out, "note.md:6:", "http://127.0.0.1:1/photo.png", "--allow-remote")
+
+
+def test_a_style_sheet_cannot_read_outside_the_book(tmp_path):
+    """The second line of defence: WeasyPrint's fetcher refuses what a theme asks for."""
+    theme = tmp_path / "theme"
+    shutil.copytree(DEFAULT_THEME, theme)
+    with (theme / "print.css").open("a") as css:
+        css.write('\nbody { background: url("file:///etc/passwd"); }\n')
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n")
+    out = tmp_path / "out"
+    result = run_build(manuscript, out, "--styles", str(theme))
+    assert_refused(result, out, "file:///etc/passwd", "outside the manuscript and styles folders")
+
+
+class Server(http.server.BaseHTTPRequestHandler):
+    """A tiny image host: a photo, a huge file, and one that never finishes."""
+
+    def do_GET(self) -> None:
+        if self.path == "/slow.png":
+            time.sleep(3)
+        body = png() if self.path != "/huge.png" else b"\0" * 200_000
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def image_host():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Server)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_allowed_remote_images_reach_both_editions(tmp_path, image_host):
+    url = f"{image_host}/photo.png"
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + f"Opening.\n\n![a teal square]({url})\n")
+    out = tmp_path / "out"
+    result = run_build(manuscript, out, "--allow-remote")
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out / "small-hours.epub") as archive:
+        images = [name for name in archive.namelist() if "/images/" in name]
+        assert len(images) == 1 and archive.read(images[0]) == png()
+    assert b"/Subtype /Image" in (out / "small-hours.pdf").read_bytes()
+    assert check_epub(out / "small-hours.epub")[0].ok
+
+
+def test_remote_files_have_a_size_cap_and_a_time_limit(tmp_path, image_host):
+    policy = ResourcePolicy((tmp_path,), allow_remote=True, timeout=0.5, max_bytes=100_000)
+    assert policy.read(f"{image_host}/photo.png", tmp_path).data == png()
+    with pytest.raises(RefusedResource, match="larger than the limit of 100,000 bytes"):
+        policy.read(f"{image_host}/huge.png", tmp_path)
+    started = time.monotonic()
+    with pytest.raises(RefusedResource, match="could not be fetched"):
+        policy.read(f"{image_host}/slow.png", tmp_path)
+    assert time.monotonic() - started < 2.5
+
+
+HOSTILE_HTML = """Opening.
+
+<script>document.title = "owned"</script>
+
+<p onclick="steal()">A paragraph that wants a click.</p>
+
+<iframe src="https://example.com/"></iframe>
+
+<object data="movie.swf">fallback</object>
+
+<embed src="movie.swf"/>
+
+<form action="https://example.com/"><input name="card"/></form>
+
+<p>A <a href="javascript:alert(1)">link that runs code</a> and <a href="https://example.com/">one that does not</a>.</p>
+
+<link rel="stylesheet" href="/etc/passwd"/>
+"""
+
+
+def test_active_html_is_removed_with_a_warning_per_line(tmp_path):
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + HOSTILE_HTML)
+    out = tmp_path / "out"
+    result = run_build(manuscript, out)
+    assert result.exit_code == 0, result.output
+    warnings = result.stderr.strip().splitlines()
+    expected = {6: "<script>", 8: "onclick", 10: "<iframe>", 12: "<object>", 14: "<embed>", 16: "<form>", 18: "javascript:", 20: "<link>"}
+    for line, what in expected.items():
+        assert any(w.startswith(f"warning: {manuscript / 'note.md'}:{line}:") and what in w for w in warnings), (line, warnings)
+    with zipfile.ZipFile(out / "small-hours.epub") as archive:
+        page = etree.fromstring(archive.read("EPUB/note.xhtml"))
+        opf = archive.read("EPUB/content.opf").decode()
+    for tag in ("script", "iframe", "object", "embed", "form", "input", "link"):
+        assert not page.xpath(f"//x:body//x:{tag}", namespaces=XHTML_NS), tag
+    attributes = [name for element in page.iter() for name in element.attrib]
+    assert not [name for name in attributes if name.startswith("on")]
+    assert "javascript" not in etree.tostring(page, encoding="unicode")
+    assert page.xpath("//x:a[@href='https://example.com/']", namespaces=XHTML_NS)
+    assert "A paragraph that wants a click." in etree.tostring(page, encoding="unicode")
+    assert "scripted" not in opf
+    assert b"root:" not in every_byte(out)
+    assert check_epub(out / "small-hours.epub")[0].ok, check_epub(out / "small-hours.epub")[0].detail
+
+
+def test_metadata_keeps_only_inline_formatting(tmp_path):
+    manuscript = one_piece_manuscript(
+        tmp_path / "m", '---\ntitle: "A <em>Note</em><script>alert(1)</script><img src=x onerror=alert(1)>"\n---\nOpening.\n'
+    )
+    out = tmp_path / "out"
+    assert run_build(manuscript, out).exit_code == 0
+    with zipfile.ZipFile(out / "small-hours.epub") as archive:
+        text = b"".join(archive.read(name) for name in archive.namelist() if name.endswith(".xhtml")).decode()
+    assert "<em>Note</em>" in text and "alert" not in text and "<img src=\"x\"" not in text
+
+
+@pytest.mark.parametrize(
+    ("body", "fragments"),
+    [
+        ("See [below](#nowhere).\n\n## Ending\n\nText.\n", ["note.md:6:", "'#nowhere' goes nowhere", "#ending"]),
+        ("See [the end](#the-ending).\n\n## Ending\n\nText.\n", ["note.md:6:", "'#the-ending'"]),
+        ("See [my notes](notes.txt).\n", ["note.md:6:", "'notes.txt' leads out of the book"]),
+    ],
+)
+def test_links_that_go_nowhere_are_errors(tmp_path, body, fragments):
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n" + body)
+    out = tmp_path / "out"
+    assert_refused(run_build(manuscript, out), out, *fragments)
+
+
+def test_links_to_headings_in_the_piece_work(tmp_path):
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening, see [the end](#ending).\n\n## Ending\n\nText.\n")
+    out = tmp_path / "out"
+    assert run_build(manuscript, out).exit_code == 0
+    with zipfile.ZipFile(out / "small-hours.epub") as archive:
+        page = etree.fromstring(archive.read("EPUB/note.xhtml"))
+    (link,) = page.xpath("//x:a[text()='the end']", namespaces=XHTML_NS)
+    assert page.xpath(f"//*[@id='{link.get('href')[1:]}']")
+
+
+def test_policy_refuses_every_way_out(tmp_path):
+    inside = tmp_path / "book"
+    inside.mkdir()
+    (inside / "ok.png").write_bytes(png())
+    policy = ResourcePolicy((inside,))
+    assert policy.local_path("ok.png", inside) == (inside / "ok.png").resolve()
+    for reference in ("../outside.png", "/etc/passwd", "file:///etc/passwd", "ftp://host/x", "http://example.com/x.png"):
+        with pytest.raises(RefusedResource):
+            policy.local_path(reference, inside)
