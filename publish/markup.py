@@ -21,7 +21,7 @@ from .errors import PublishWarning
 from .fragment import Image, finish_fragment
 from .manuscript import Piece
 from .resources import ResourcePolicy
-from .sanitize import sanitize, sanitize_inline
+from .sanitize import sanitize, sanitize_inline, strip_bidi_overrides
 from .spoilers import REVEALS_TAG, SPOILER_FENCE, SpoilerExtension
 
 TARGETS = ("print", "epub")
@@ -42,6 +42,7 @@ SMARTY = {
         "ellipsis": "…",
     }
 }
+PAGE_FOOT_NOTES = 250
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Opening punctuation, the initial letter, then the rest of the first few
 # words (up to four, stopping at a comma, colon, semicolon or dash). Smarty's
@@ -71,6 +72,7 @@ def render_piece(piece: Piece, target: str, spoiler_style: str, resources: Resou
     ``resources`` says which files and addresses images may come from (by
     default the piece's own folder, and no network).
     """
+    warnings: list[PublishWarning] = []
     md = markdown.Markdown(
         extensions=[
             "footnotes",
@@ -81,7 +83,7 @@ def render_piece(piece: Piece, target: str, spoiler_style: str, resources: Resou
             "fenced_code",
             "toc",
             SpoilerExtension(piece=piece, style=spoiler_style),
-            PieceTreeExtension(target=target),
+            PieceTreeExtension(piece, target, warnings),
         ],
         extension_configs={"smarty": SMARTY},
         output_format="xhtml",
@@ -91,7 +93,9 @@ def render_piece(piece: Piece, target: str, spoiler_style: str, resources: Resou
         source = plain_text_paragraphs(piece.body)
     else:
         source = piece.body
-    body, warnings = sanitize(md.convert(source), piece)
+    source, overrides = strip_bidi_overrides(source, piece)
+    body, removals = sanitize(md.convert(source), piece)
+    warnings += overrides + removals
     body, images = finish_fragment(body, piece, target, resources or ResourcePolicy((piece.path.parent,)))
     reveals = ""
     if spoiler_style == "endnotes":
@@ -172,15 +176,17 @@ def _plain_text_only(md: markdown.Markdown) -> None:
 class PieceTreeExtension(Extension):
     """Headings, notes for the target medium, and the opening flourish."""
 
-    def __init__(self, target: str):
+    def __init__(self, piece: Piece, target: str, warnings: list[PublishWarning]):
         super().__init__()
         if target not in TARGETS:
             raise ValueError(f"unknown target {target!r}")
+        self.piece = piece
         self.target = target
+        self.warnings = warnings
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(HeadingLevelsTreeprocessor(md), "publish-headings", 4)
-        md.treeprocessors.register(NotesTreeprocessor(md, self.target), "publish-notes", 4)
+        md.treeprocessors.register(NotesTreeprocessor(md, self.target, self.warnings, self.piece), "publish-notes", 4)
         md.treeprocessors.register(OpeningTreeprocessor(md), "publish-opening", 3)
 
 
@@ -200,11 +206,18 @@ class HeadingLevelsTreeprocessor(Treeprocessor):
 
 
 class NotesTreeprocessor(Treeprocessor):
-    """Move Python-Markdown's footnotes to where each medium wants them."""
+    """Move Python-Markdown's footnotes to where each medium wants them.
 
-    def __init__(self, md: markdown.Markdown, target: str):
+    In print they go to the page foot, unless a piece has more than
+    ``PAGE_FOOT_NOTES`` of them: WeasyPrint re-lays a page for each note it
+    places there, so thousands would take minutes; they become endnotes.
+    """
+
+    def __init__(self, md: markdown.Markdown, target: str, warnings: list[PublishWarning], piece: Piece):
         super().__init__(md)
         self.target = target
+        self.warnings = warnings
+        self.piece = piece
 
     def run(self, root: etree.Element) -> None:
         container = next((el for el in root if el.tag == "div" and el.get("class") == "footnote"), None)
@@ -212,6 +225,12 @@ class NotesTreeprocessor(Treeprocessor):
             return
         root.remove(container)
         notes = {li.get("id"): li for li in container.find("ol")}
+        at_page_foot = self.target == "print" and len(notes) <= PAGE_FOOT_NOTES
+        if self.target == "print" and not at_page_foot:
+            self.warnings.append(PublishWarning(
+                f"{len(notes)} notes: printed as endnotes after the piece (the page foot takes up to {PAGE_FOOT_NOTES})",
+                self.piece.path,
+            ))
         asides = []
         for parent in list(root.iter()):
             for index, sup in enumerate(list(parent)):
@@ -220,7 +239,7 @@ class NotesTreeprocessor(Treeprocessor):
                     continue
                 number = link.text
                 body = _note_body(notes[link.get("href")[1:]])
-                if self.target == "print":
+                if at_page_foot:
                     replacement = etree.Element("span", {"class": "footnote"})
                     for block in body:
                         block.tag = "span"
@@ -234,7 +253,7 @@ class NotesTreeprocessor(Treeprocessor):
                          "href": f"#note-{number}", "id": f"noteref-{number}"},
                     )
                     replacement.text = number
-                    asides.append(_aside(number, body))
+                    asides.append(_aside(number, body, "footnote" if self.target == "epub" else "endnote"))
                 replacement.tail = sup.tail
                 parent.remove(sup)
                 parent.insert(index, replacement)
@@ -257,9 +276,9 @@ def _note_body(li: etree.Element) -> list[etree.Element]:
     return list(li)
 
 
-def _aside(number: str, body: list[etree.Element]) -> etree.Element:
+def _aside(number: str, body: list[etree.Element], css_class: str) -> etree.Element:
     aside = etree.Element(
-        "aside", {"epub:type": "footnote", "role": "doc-footnote", "id": f"note-{number}", "class": "footnote"}
+        "aside", {"epub:type": "footnote", "role": "doc-footnote", "id": f"note-{number}", "class": css_class}
     )
     aside.extend(body)
     first = body[0] if body and body[0].tag == "p" else etree.SubElement(aside, "p")

@@ -58,6 +58,25 @@ def sanitize_inline(markup: str) -> str:
     return nh3.clean(markup, tags=INLINE_TAGS, clean_content_tags=REMOVED_WITH_CONTENT, attributes={"*": {"lang"}}, link_rel=None)
 
 
+# Embeddings and overrides (LRE, RLE, PDF, LRO, RLO) make text display other
+# than it reads ("Trojan Source"); isolates and marks, which right-to-left
+# writing needs, stay.
+BIDI_OVERRIDES = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e"))
+
+
+def strip_bidi_overrides(text: str, piece: Piece) -> tuple[str, list[PublishWarning]]:
+    """``text`` without bidirectional embeddings and overrides, and a warning for each line that had one."""
+    if not any(chr(code) in text for code in BIDI_OVERRIDES):
+        return text, []
+    warnings = [
+        PublishWarning("removed bidirectional override characters (U+202A–U+202E), which make text display "
+                       "other than it reads", piece.path, piece.body_line + offset)
+        for offset, line in enumerate(piece.body.splitlines())
+        if line != line.translate(BIDI_OVERRIDES)
+    ]
+    return text.translate(BIDI_OVERRIDES), warnings
+
+
 def sanitize(html: str, piece: Piece) -> tuple[str, list[PublishWarning]]:
     """``html`` with only allowed tags, attributes and URLs, and a warning for each removal."""
     finder = _RemovalFinder(piece)

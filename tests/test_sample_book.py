@@ -60,7 +60,7 @@ def test_pdf_checks_pass(sample_book):
     assert [r.check for r in results if r.ok] == ["fonts embedded", "theme fonts", "page count", "metadata"]
 
 
-def test_pdf_check_flags_fonts_outside_the_theme(sample_book):
+def test_pdf_check_flags_a_pdf_without_the_theme_fonts(sample_book):
     results = check_pdf(sample_book.pdf, ["DejaVu Serif"])
     assert [r.check for r in results if not r.ok] == ["theme fonts"]
 

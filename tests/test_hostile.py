@@ -1,0 +1,195 @@
+"""Hostile text: each case builds a valid book or fails with one clear line, within a time limit."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pypdfium2
+import pypdfium2.raw as pdfium_c
+import pytest
+from fontTools.ttLib import TTFont
+from lxml import etree
+
+from publish.check import check_epub
+from publish.templates import DEFAULT_THEME
+
+from .conftest import PIECE_HEAD, XHTML_NS, one_piece_manuscript
+from .test_untrusted import assert_refused, run_build
+
+MM = 72 / 25.4
+INNER_MARGIN = 17 * MM  # the narrowest page margin in print.css
+
+
+def built(tmp_path: Path, text: str | bytes, *extra: str):
+    """Build a one-piece book; return the CLI result and the output folder."""
+    manuscript = one_piece_manuscript(tmp_path / "m", text)
+    out = tmp_path / "out"
+    result = run_build(manuscript, out, *extra)
+    assert result.exit_code == 0, result.output
+    return result, out
+
+
+def epub_page(out: Path) -> etree._Element:
+    with zipfile.ZipFile(out / "small-hours.epub") as archive:
+        return etree.fromstring(archive.read("EPUB/note.xhtml"))
+
+
+def page_text(page: etree._Element) -> str:
+    return "".join(page.xpath("//x:body//text()", namespaces=XHTML_NS))
+
+
+def assert_valid_epub(out: Path) -> None:
+    (result,) = check_epub(out / "small-hours.epub")
+    assert result.ok, result.detail
+
+
+def drawn_fonts(pdf: Path) -> dict[str, set[str]]:
+    """For each character on the PDF's pages, the names of the fonts it is drawn in."""
+    fonts: dict[str, set[str]] = {}
+    buffer = ctypes.create_string_buffer(256)
+    flags = ctypes.c_int()
+    for page in pypdfium2.PdfDocument(str(pdf)):
+        text = page.get_textpage()
+        high = 0
+        for index in range(text.count_chars()):
+            unit = pdfium_c.FPDFText_GetUnicode(text.raw, index)
+            if 0xD800 <= unit < 0xDC00:  # pdfium counts UTF-16 units: join surrogate pairs
+                high = unit
+                continue
+            character = chr(0x10000 + ((high - 0xD800) << 10) + unit - 0xDC00) if high else chr(unit)
+            high = 0
+            pdfium_c.FPDFText_GetFontInfo(text.raw, index, buffer, len(buffer), ctypes.byref(flags))
+            fonts.setdefault(character, set()).add(buffer.value.decode("latin-1"))
+    return fonts
+
+
+def system_font_covers(character: str) -> bool:
+    listing = subprocess.run(["fc-list", f":charset={ord(character):x}", "family"], capture_output=True, text=True)
+    return bool(listing.stdout.strip())
+
+
+@pytest.mark.timeout(30)
+def test_a_5_mb_piece_fails_at_once_with_one_line(tmp_path):
+    paragraph = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 18 + "\n\n"
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + paragraph * 5000)
+    out = tmp_path / "out"
+    result = run_build(manuscript, out)
+    assert_refused(result, out, "note.md:", "MB; a piece may be at most 1 MB", "split it")
+    assert float(result.stderr.split(" is ")[1].split()[0]) > 5, result.stderr
+
+
+@pytest.mark.timeout(60)
+def test_a_10000_letter_word_and_url_wrap_inside_the_text_block(tmp_path):
+    word, url = "a" * 10_000, "https://example.com/" + "b" * 10_000
+    _, out = built(tmp_path, PIECE_HEAD + f"Opening words.\n\n{word} and <{url}>\n")
+    for page in pypdfium2.PdfDocument(str(out / "small-hours.pdf")):
+        width, _ = page.get_size()
+        text = page.get_textpage()
+        for index in range(text.count_chars()):
+            left, _, right, _ = text.get_charbox(index)
+            assert INNER_MARGIN - 2 <= left and right <= width - INNER_MARGIN + 2, (left, right, width)
+    page = epub_page(out)
+    assert word in page_text(page) and page.xpath(f"//x:a[@href='{url}']", namespaces=XHTML_NS)
+    assert_valid_epub(out)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("nesting", "line"),
+    [("".join("    " * depth + f"- level {depth}\n" for depth in range(100)), 26), ("> " * 100 + "deep\n", 6)],
+    ids=["lists", "quotes"],
+)
+def test_nesting_100_deep_fails_with_one_line(tmp_path, nesting, line):
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n" + nesting)
+    out = tmp_path / "out"
+    assert_refused(run_build(manuscript, out), out, f"note.md:{line}:", "nested more than 40 levels")
+
+
+@pytest.mark.timeout(120)
+def test_thousands_of_footnotes_become_endnotes_in_print(tmp_path):
+    count = 2000
+    paragraphs = "\n\n".join(
+        " ".join(f"Word{n} is here.[^{n}]" for n in range(start, start + 10)) for start in range(0, count, 10)
+    )
+    notes = "\n".join(f"[^{n}]: Note {n}." for n in range(count))
+    result, out = built(tmp_path, PIECE_HEAD + "Opening.\n\n" + paragraphs + "\n\n" + notes + "\n")
+    assert f"{count} notes: printed as endnotes" in result.stderr
+    assert len(epub_page(out).xpath("//x:aside[@epub:type='footnote']", namespaces=XHTML_NS)) == count
+    last_page = pypdfium2.PdfDocument(str(out / "small-hours.pdf"))
+    text = "".join(page.get_textpage().get_text_range() for page in last_page)
+    assert f"Note {count - 1}." in text and text.index("Word1999") < text.index("Note 0.")
+
+
+@pytest.mark.timeout(60)
+def test_zero_width_and_bidi_controls(tmp_path):
+    text = "Opening \u200b zero\u200dwidth \u202eevil\u202c and \u2066isolated\u2069 and \u200fmarked text.\n"
+    result, out = built(tmp_path, PIECE_HEAD + text)
+    assert "note.md:4: removed bidirectional override characters" in result.stderr
+    body = page_text(epub_page(out))
+    assert "\u202e" not in body and "evil" in body
+    assert "\u200d" in body and "\u2066isolated\u2069" in body and "\u200f" in body
+    assert_valid_epub(out)
+
+
+SCRIPTS = {
+    "Hebrew": "שלום עולם, זהו טקסט בעברית.",
+    "Arabic": "مرحبا بالعالم، هذا نص عربي.",
+    "CJK": "中文文本，日本語のテキスト。",
+    "Devanagari": "देवनागरी लिपि",
+    "symbols": "🎬🎹🌃 ☞ ⚠ ᚠᚢᚦ 𝔘𝔫𝔦",
+}
+
+
+@pytest.mark.timeout(60)
+def test_other_scripts_and_emoji_fall_back_to_faces_that_have_them(tmp_path):
+    body = "Opening words.\n\n" + "\n\n".join(SCRIPTS.values()) + "\n"
+    _, out = built(tmp_path, PIECE_HEAD + body)
+    page = epub_page(out)
+    for script in ("Hebrew", "Arabic"):
+        (paragraph,) = page.xpath(f"//x:p[contains(., '{SCRIPTS[script][:4]}')]", namespaces=XHTML_NS)
+        assert paragraph.get("dir") == "rtl"
+    assert all(text in page_text(page) for text in SCRIPTS.values())
+    assert_valid_epub(out)
+
+    garamond = TTFont(DEFAULT_THEME / "fonts" / "EBGaramond12-Regular.otf").getBestCmap()
+    fonts = drawn_fonts(out / "small-hours.pdf")
+    lacking = {ch for text in SCRIPTS.values() for ch in text if not ch.isspace() and ord(ch) not in garamond}
+    coverable = {ch for ch in lacking if system_font_covers(ch)}
+    if coverable != lacking:
+        uncovered = "".join(sorted(lacking - coverable))
+        if os.geteuid() == 0 and shutil.which("apt-get"):
+            pytest.fail(f"make system-deps should have installed fallback fonts for {uncovered}")
+        pytest.skip(f"no fallback font on this machine for {uncovered}: make system-deps can install them as root")
+    boxes = {ch: fonts.get(ch) for ch in coverable if not fonts.get(ch) or any("Garamond" in f for f in fonts[ch])}
+    assert not boxes, f"drawn as missing glyphs although a system font has them: {boxes}"
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        (PIECE_HEAD + "Opening.\n\nA NUL\x00here.\n", ["note.md:6:", "NUL byte"]),
+        (PIECE_HEAD + "Opening.\n\nA bell\x07here.\n", ["note.md:6:", "U+0007"]),
+        ((PIECE_HEAD + "Opening café.\n").encode("latin-1"), ["note.md:4:", "not UTF-8", "Latin-1", "iconv -f cp1252 -t utf-8"]),
+    ],
+    ids=["nul", "control", "latin-1"],
+)
+def test_binary_and_misencoded_text_fails_with_one_line(tmp_path, text, fragments):
+    manuscript = one_piece_manuscript(tmp_path / "m", text)
+    out = tmp_path / "out"
+    assert_refused(run_build(manuscript, out), out, *fragments)
+
+
+@pytest.mark.timeout(60)
+def test_crlf_and_a_byte_order_mark_make_the_same_book(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    text = PIECE_HEAD + "Opening line,\nwrapped.\n\nSecond paragraph.[^n]\n\n[^n]: A note.\n"
+    _, plain = built(tmp_path / "lf", text)
+    _, windows = built(tmp_path / "crlf", "\ufeff" + text.replace("\n", "\r\n"))
+    for name in ("small-hours.epub", "small-hours.pdf"):
+        assert (plain / name).read_bytes() == (windows / name).read_bytes(), name
