@@ -15,7 +15,7 @@ from . import epub, impose, pdf
 from .assemble import AssembledBook, Edition, PrintLayout, assemble, build_moment
 from .config import PAGE_SIZES, SHEET_SIZES, BookConfig
 from .errors import PublishWarning
-from .files import write_atomically
+from .files import write_all_atomically
 from .manuscript import Manuscript, load_manuscript
 from .resources import ResourcePolicy
 from .templates import Theme
@@ -70,8 +70,7 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
     moment = build_moment(manuscript.root)
     with _source_date_epoch(moment):
         book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage)
-    for path, data in outputs.items():
-        write_atomically(path, data)
+    write_all_atomically(outputs)
     return BuildResult(written=list(outputs), guide=guide, warnings=book.warnings)
 
 

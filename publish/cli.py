@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import sys
 from importlib.metadata import version
 from pathlib import Path
@@ -21,9 +22,10 @@ from .templates import DEFAULT_THEME, Theme
 
 
 class PublishGroup(click.Group):
-    """Turns a PublishError into one line on stderr and exit code 1."""
+    """Turns a PublishError into one line on stderr and exit code 1, and Ctrl-C or SIGTERM into exit code 130."""
 
     def invoke(self, ctx: click.Context) -> object:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             return super().invoke(ctx)
         except PublishError as error:
@@ -31,6 +33,11 @@ class PublishGroup(click.Group):
                 raise
             click.echo(f"error: {error}", err=True)
             ctx.exit(1)
+        except KeyboardInterrupt:
+            if ctx.meta.get("publish.debug"):
+                raise
+            click.echo("interrupted: nothing was written, the last good files are as they were", err=True)
+            ctx.exit(130)
 
 
 def _length(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

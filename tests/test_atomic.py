@@ -1,0 +1,82 @@
+"""Outputs are replaced whole or not at all: errors, Ctrl-C, SIGTERM, SIGKILL and concurrent builds."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from publish.files import write_all_atomically
+
+from .conftest import PIECE_HEAD, ROOT, one_piece_manuscript
+
+OLD = b"the last good build"
+OUTPUTS = ("small-hours.epub", "small-hours.pdf")
+
+
+def long_manuscript(root: Path) -> Path:
+    """A book long enough (about 60 pages) that writing its PDF takes a noticeable moment."""
+    paragraph = "A sentence about a film, a city and two people who part, told at some length. " * 12
+    return one_piece_manuscript(root, PIECE_HEAD + "\n\n".join([paragraph] * 120) + "\n")
+
+
+def start_build(manuscript: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "publish", "build", "--manuscript", str(manuscript), "--out", str(out)],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True,
+        env={"PATH": "/usr/bin:/bin", "SOURCE_DATE_EPOCH": "1767225600"},
+    )
+
+
+def last_good(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUTS:
+        (out / name).write_bytes(OLD)
+
+
+def test_an_error_while_writing_leaves_the_old_set_whole(tmp_path):
+    last_good(tmp_path)
+    with pytest.raises(TypeError):
+        write_all_atomically({tmp_path / "small-hours.pdf": b"new", tmp_path / "small-hours.epub": None})
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(OUTPUTS)
+    assert all(path.read_bytes() == OLD for path in tmp_path.iterdir())
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=["sigterm", "ctrl-c", "sigkill"])
+def test_a_build_stopped_mid_pdf_leaves_the_last_good_files(tmp_path, stop):
+    manuscript = long_manuscript(tmp_path / "m")
+    out = tmp_path / "out"
+    last_good(out)
+    build = start_build(manuscript, out)
+    for line in build.stderr:
+        if line.startswith("render"):  # layout is done: the PDF is being written now
+            build.send_signal(stop)
+            break
+    stderr = build.stderr.read()
+    assert build.wait(timeout=60) == (-signal.SIGKILL if stop == signal.SIGKILL else 130)
+    if stop != signal.SIGKILL:
+        assert "interrupted" in stderr and "Traceback" not in stderr, stderr
+    assert sorted(path.name for path in out.iterdir()) == sorted(OUTPUTS), "a temporary file was left behind"
+    assert all(path.read_bytes() == OLD for path in out.iterdir())
+
+
+@pytest.mark.timeout(180)
+def test_two_builds_at_once_into_one_folder_both_finish_whole(tmp_path):
+    manuscript = long_manuscript(tmp_path / "m")
+    alone = tmp_path / "alone"
+    assert start_build(manuscript, alone).wait(timeout=120) == 0
+    shared = tmp_path / "shared"
+    builds = [start_build(manuscript, shared) for _ in range(2)]
+    assert [build.wait(timeout=120) for build in builds] == [0, 0]
+    assert sorted(path.name for path in shared.iterdir()) == sorted(OUTPUTS)
+    for name in OUTPUTS:
+        assert (shared / name).read_bytes() == (alone / name).read_bytes(), name
+    assert len(pypdf.PdfReader(shared / "small-hours.pdf").pages) > 40
+    with zipfile.ZipFile(shared / "small-hours.epub") as archive:
+        assert archive.testzip() is None
