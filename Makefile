@@ -4,6 +4,7 @@
 # make preview — PNGs of the spreads and imposed sheets in build/preview/
 # make a11y  — DAISY Ace on the EPUBs (report in build/a11y/), then publish check
 # make bench — build time and memory of the sample book against targets
+# make fuzz  — property-based tests at length (random manuscripts, EPUBCheck)
 # make test  — run the test suite (builds the sample book, runs EPUBCheck)
 # make check — validate what is in build/
 # make clean — remove build outputs
@@ -17,7 +18,7 @@ SOURCES := $(shell find manuscript styles publish -type f -not -name '*.pyc' 2>/
 # System libraries: WeasyPrint needs Pango; EPUBCheck needs Java.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless
 
-.PHONY: book book-spoiler-free zine preview a11y bench test test-deps check clean system-deps
+.PHONY: book book-spoiler-free zine preview a11y bench test fuzz test-deps check clean system-deps
 
 book: build/.book
 
@@ -65,6 +66,9 @@ test-deps:
 	    echo "Installing calibre for the Kindle conversion test"; \
 	    (apt-get update -qq && apt-get install -y -qq calibre >/dev/null) || echo "calibre could not be installed: that test will be skipped"; \
 	  else echo "calibre is not installed: the Kindle conversion test will be skipped"; fi; }
+
+fuzz: $(INSTALLED)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -n 2 -p no:cacheprovider tests/test_properties.py --hypothesis-show-statistics
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_build.py

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -22,6 +23,7 @@ from lxml import etree
 from .errors import PublishError
 from .manuscript import Piece
 from .resources import RefusedResource, ResourcePolicy
+from .sanitize import xhtml_content
 
 EPUB_IMAGE_DIR = "images"
 # EPUB 3 core media types for images: every reading system must show these.
@@ -31,6 +33,8 @@ LINK_SCHEMES = ("http", "https", "mailto")
 # Blocks whose direction follows their text (a Hebrew or Arabic paragraph in an English book).
 DIRECTIONAL_BLOCKS = {"p", "li", "blockquote", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "figcaption"}
 MAX_DEPTH = 40
+# Runs this long with no space get a break opportunity every 24 letters.
+LONG_RUN = re.compile(r"\S{48,}")
 # libxml2 stops at 256 levels unless told the tree may be deep; hostile pieces nest 100 lists.
 _PARSER = lxml.html.HTMLParser(huge_tree=True, remove_comments=True)
 
@@ -59,8 +63,9 @@ def finish_fragment(html: str, piece: Piece, target: str, resources: ResourcePol
     for element in container.iter(*DIRECTIONAL_BLOCKS):
         if not element.get("dir") and _first_strong_direction(element.text_content()) == "rtl":
             element.set("dir", "rtl")
-    parts = [container.text or ""] + [etree.tostring(child, method="xml", encoding="unicode") for child in container]
-    return "".join(parts), images
+    if target == "print":
+        _offer_breaks(container)
+    return xhtml_content(container), images
 
 
 def _check_depth(container: etree.Element, piece: Piece) -> None:
@@ -138,6 +143,29 @@ def _settle_image(img: etree.Element, piece: Piece, target: str, resources: Reso
     epub_name = posixpath.join(EPUB_IMAGE_DIR, name)
     img.set("src", source if target == "print" else epub_name)
     return Image(source=source, epub_name=epub_name)
+
+
+def _offer_breaks(container: etree.Element) -> None:
+    """Give very long unbroken runs (a 10,000-letter word, a URL) a break opportunity every few letters.
+
+    CSS ``overflow-wrap`` would wrap them too, but WeasyPrint's line breaker
+    re-shapes the rest of the run for every line, which takes seconds per
+    thousand letters; ``<wbr/>`` adds no character to the text.
+    """
+    for element in list(container.iter()):
+        for slot in ("text", "tail"):
+            text = getattr(element, slot)
+            cuts = [cut for run in LONG_RUN.finditer(text or "") for cut in range(run.start() + 24, run.end(), 24)]
+            if not cuts:
+                continue
+            pieces = [text[start:end] for start, end in zip([0, *cuts], [*cuts, len(text)])]
+            setattr(element, slot, pieces[0])
+            anchor, index = (element, 0) if slot == "text" else (element.getparent(), element.getparent().index(element) + 1)
+            for piece in pieces[1:]:
+                wbr = etree.Element("wbr")
+                wbr.tail = piece
+                anchor.insert(index, wbr)
+                index += 1
 
 
 def _first_strong_direction(text: str) -> str | None:

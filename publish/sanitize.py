@@ -9,9 +9,12 @@ remove first, so that the writer is told which file and line lost what.
 
 from __future__ import annotations
 
+import html
 from html.parser import HTMLParser
 
+import lxml.html
 import nh3
+from lxml import etree
 
 from .errors import PublishWarning
 from .manuscript import Piece
@@ -55,7 +58,15 @@ INLINE_TAGS = {"abbr", "b", "cite", "code", "em", "i", "small", "span", "strong"
 
 def sanitize_inline(markup: str) -> str:
     """Metadata (a title, a blurb) keeps inline formatting and nothing else."""
-    return nh3.clean(markup, tags=INLINE_TAGS, clean_content_tags=REMOVED_WITH_CONTENT, attributes={"*": {"lang"}}, link_rel=None)
+    cleaned = nh3.clean(markup, tags=INLINE_TAGS, clean_content_tags=REMOVED_WITH_CONTENT, attributes={"*": {"lang"}}, link_rel=None)
+    return xhtml_content(lxml.html.fragment_fromstring(cleaned, create_parent="span"))
+
+
+def xhtml_content(container: etree.Element) -> str:
+    """What is inside ``container``, as XHTML: nh3 and lxml.html write HTML (``&nbsp;``, ``<br>``), EPUB wants XML."""
+    return html.escape(container.text or "", quote=False) + "".join(
+        etree.tostring(child, method="xml", encoding="unicode") for child in container
+    )
 
 
 # Embeddings and overrides (LRE, RLE, PDF, LRO, RLO) make text display other

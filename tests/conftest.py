@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import zipfile
@@ -10,11 +11,17 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from hypothesis import settings
 from lxml import etree
 
 from publish.assemble import Edition
 from publish.build import BuildRequest, build
 from publish.templates import DEFAULT_THEME
+
+# make test: a fixed sample, the same on every run; make fuzz: many more, at random.
+settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("fuzz", max_examples=1500, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 MANUSCRIPT = ROOT / "manuscript"

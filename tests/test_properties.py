@@ -1,0 +1,121 @@
+"""Property-based tests: any manuscript builds a valid book or fails with the project's own error.
+
+Hypothesis writes random pieces from Markdown syntax, spoiler markers, raw
+HTML, front matter and arbitrary Unicode. ``make test`` runs a fixed,
+derandomised sample; ``make fuzz`` runs many more, at random.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from publish.assemble import Edition, assemble
+from publish.build import BuildRequest, build
+from publish.check import check_epub
+from publish.config import PIECE_KINDS
+from publish.errors import PublishError
+from publish.manuscript import load_manuscript
+from publish.templates import DEFAULT_THEME, Theme
+
+from .conftest import XHTML_NS
+
+WORDS = ["the", "ending", "Mia", "Sebastian", "jazz", "Los Angeles", "epilogue", "café", "naïve", "it's", "—", "…"]
+SYNTAX = [
+    "*", "**", "_", "`", "[", "]", "(", ")", "# ", "## ", "> ", "!", "|", "||", ">!", "!<", ":::", "::: spoiler",
+    '::: spoiler "the end"', "[^1]", "[^1]: ", "[^x]", "<", ">", "&", '"', "'", "--", "...", "\\", "- ", "1. ",
+    "    ", "\t", "<b>", "</b>", "<em>", "</em>", "<script>alert(1)</script>", '<p onclick="x()">', "</p>",
+    '<a href="#top">', '<a href="javascript:x()">', "</a>", "<div>", "</div>", "<!--", "-->", "{: .decorative }",
+    "https://example.com/", "[link](#ending)", "[web](https://example.com/)", "<iframe src=x></iframe>",
+    "~~~", "```", "| a | b |", "|---|---|", "***", "\u202e", "\u200d", "שלום", "中文", "🎬",
+]
+printable = st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=6)
+token = st.one_of(st.sampled_from(SYNTAX), st.sampled_from(WORDS), printable)
+line = st.lists(token, max_size=10).map(" ".join)
+body = st.lists(line, min_size=1, max_size=14).map("\n".join)
+front_matter = st.fixed_dictionaries(
+    {"title": st.one_of(st.sampled_from(WORDS), st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=20))},
+    optional={
+        "author": st.sampled_from(WORDS),
+        "kind": st.sampled_from([*PIECE_KINDS, "poem"]),
+        "spoilers": st.lists(st.sampled_from(WORDS), max_size=2),
+        "summary": printable,
+    },
+)
+# Now and then something a writer should be told about: a control character, a misspelt key.
+mishap = st.sampled_from(["", "", "", "", "", "", "", "", "\x07", "titel: a typo\n"])
+
+
+@st.composite
+def manuscripts(draw: st.DrawFn) -> dict[str, str]:
+    """book.toml and one to three pieces, as file name → text."""
+    pieces = {}
+    for number in range(draw(st.integers(1, 3))):
+        suffix = draw(st.sampled_from([".md", ".md", ".txt"]))
+        tag = draw(st.sampled_from(["", "--contains spoilers--\n\n"]))
+        head = yaml.safe_dump(draw(front_matter), allow_unicode=True, sort_keys=False)
+        slip = draw(mishap)
+        head, text = (head + slip, draw(body)) if slip.endswith("\n") else (head, draw(body) + slip)
+        pieces[f"piece-{number}{suffix}"] = f"---\n{head}---\n{tag}{text}\n"
+    listed = ", ".join(f'"{name}"' for name in pieces)
+    toml = f'title = "Fuzzed"\nauthors = ["A. Writer"]\nlanguage = "en"\npieces = [{listed}]\n'
+    return {"book.toml": toml, **pieces}
+
+
+def write(files: dict[str, str], root: Path) -> Path:
+    for name, text in files.items():
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(manuscripts(), st.booleans())
+def test_any_manuscript_assembles_to_well_formed_safe_pages_or_fails_cleanly(files, spoiler_free):
+    with tempfile.TemporaryDirectory() as folder:
+        root = write(files, Path(folder))
+        try:
+            book = assemble(load_manuscript(root), Theme.load(DEFAULT_THEME), Edition(spoiler_free=spoiler_free))
+        except PublishError as error:
+            assert str(error).strip()
+            event(f"refused: {error.message[:30]}")
+            return
+        event("assembled")
+        ids = {}
+        for page in book.epub_pages:
+            document = etree.fromstring(page.content.encode("utf-8"))
+            ids[page.file_name] = set(document.xpath("//@id"))
+            assert not document.xpath("//x:script | //x:iframe | //x:form | //x:object | //x:embed", namespaces=XHTML_NS)
+            assert not [name for element in document.iter() for name in element.attrib if name.startswith("on")]
+            assert not [url for url in document.xpath("//@href | //@src") if "javascript" in url.lower()]
+        for page in book.epub_pages:
+            for href in etree.fromstring(page.content.encode("utf-8")).xpath("//x:a/@href", namespaces=XHTML_NS):
+                name, _, fragment = href.partition("#")
+                if href.startswith(("http:", "https:", "mailto:")):
+                    continue
+                target = name or page.file_name
+                assert target in ids, href
+                assert not fragment or fragment in ids[target], href
+
+
+@settings(max_examples=max(3, settings.default.max_examples // 15), suppress_health_check=[HealthCheck.too_slow])
+@given(manuscripts())
+def test_any_manuscript_builds_an_epubcheck_valid_book_or_fails_cleanly(files):
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "m"
+        root.mkdir()
+        write(files, root)
+        try:
+            result = build(root, DEFAULT_THEME, Path(folder) / "out", BuildRequest(), lambda *args: None)
+        except PublishError as error:
+            assert str(error).strip()
+            event(f"refused: {error.message[:30]}")
+            return
+        event("built")
+        epub = next(path for path in result.written if path.suffix == ".epub")
+        (verdict,) = check_epub(epub)
+        assert verdict.ok, verdict.detail
