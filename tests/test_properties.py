@@ -27,28 +27,33 @@ from .conftest import XHTML_NS
 
 WORDS = ["the", "ending", "Mia", "Sebastian", "jazz", "Los Angeles", "epilogue", "café", "naïve", "it's", "—", "…"]
 SYNTAX = [
-    "*", "**", "_", "`", "[", "]", "(", ")", "# ", "## ", "> ", "!", "|", "||", ">!", "!<", ":::", "::: spoiler",
-    '::: spoiler "the end"', "[^1]", "[^1]: ", "[^x]", "<", ">", "&", '"', "'", "--", "...", "\\", "- ", "1. ",
+    "*", "**", "_", "`", "[", "]", "(", ")", "# ", "## ", "> ", "!", "|", "[^1]", "[^1]: ", "[^x]", "<", ">", "&", '"', "'", "--", "...", "\\", "- ", "1. ",
     "    ", "\t", "<b>", "</b>", "<em>", "</em>", "<script>alert(1)</script>", '<p onclick="x()">', "</p>",
     '<a href="#top">', '<a href="javascript:x()">', "</a>", "<div>", "</div>", "<!--", "-->", "{: .decorative }",
     "https://example.com/", "[link](#ending)", "[web](https://example.com/)", "<iframe src=x></iframe>",
     "~~~", "```", "| a | b |", "|---|---|", "***", "\u202e", "\u200d", "שלום", "中文", "🎬",
 ]
 printable = st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=6)
-token = st.one_of(st.sampled_from(SYNTAX), st.sampled_from(WORDS), printable)
-line = st.lists(token, max_size=10).map(" ".join)
-body = st.lists(line, min_size=1, max_size=14).map("\n".join)
+words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(" ".join)
+spoiler = st.one_of(words.map(">!{}!<".format), words.map("||{}||".format))
+token = st.one_of(st.sampled_from(SYNTAX), st.sampled_from(WORDS), st.sampled_from(WORDS), printable, spoiler)
+block_spoiler = st.tuples(st.sampled_from(["::: spoiler", '::: spoiler "the end"']), words).map(
+    lambda parts: f"\n{parts[0]}\n{parts[1]}\n:::\n"
+)
+line = st.one_of(st.lists(token, min_size=1, max_size=10).map(" ".join), block_spoiler)
+# Every piece opens with a word, so most pieces are not empty.
+body = st.tuples(st.sampled_from(WORDS), st.lists(line, max_size=14)).map(lambda parts: "\n".join([parts[0], *parts[1]]))
 front_matter = st.fixed_dictionaries(
-    {"title": st.one_of(st.sampled_from(WORDS), st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=20))},
+    {"title": st.one_of(st.sampled_from(WORDS), printable.filter(str.strip))},
     optional={
         "author": st.sampled_from(WORDS),
-        "kind": st.sampled_from([*PIECE_KINDS, "poem"]),
+        "kind": st.sampled_from(PIECE_KINDS),
         "spoilers": st.lists(st.sampled_from(WORDS), max_size=2),
         "summary": printable,
     },
 )
-# Now and then something a writer should be told about: a control character, a misspelt key.
-mishap = st.sampled_from(["", "", "", "", "", "", "", "", "\x07", "titel: a typo\n"])
+# Now and then something a writer must be told about: a control character, a misspelt key, an unknown kind.
+mishap = st.sampled_from(["\x07", "titel: a typo\n", "kind: poem\n", " >!", " ||", "\n:::\n", *[""] * 24])
 
 
 @st.composite
@@ -58,7 +63,9 @@ def manuscripts(draw: st.DrawFn) -> dict[str, str]:
     for number in range(draw(st.integers(1, 3))):
         suffix = draw(st.sampled_from([".md", ".md", ".txt"]))
         tag = draw(st.sampled_from(["", "--contains spoilers--\n\n"]))
-        head = yaml.safe_dump(draw(front_matter), allow_unicode=True, sort_keys=False)
+        meta = draw(front_matter)
+        meta["title"] = f"{meta['title']} {number}"  # distinct titles, or the book refuses the pair
+        head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
         slip = draw(mishap)
         head, text = (head + slip, draw(body)) if slip.endswith("\n") else (head, draw(body) + slip)
         pieces[f"piece-{number}{suffix}"] = f"---\n{head}---\n{tag}{text}\n"
