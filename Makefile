@@ -68,7 +68,7 @@ test-deps:
 	  else echo "calibre is not installed: the Kindle conversion test will be skipped"; fi; }
 
 fuzz: $(INSTALLED)
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -n 2 -p no:cacheprovider tests/test_properties.py --hypothesis-show-statistics
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -n 2 -p no:cacheprovider -o timeout=0 tests/test_properties.py --hypothesis-show-statistics
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_build.py

@@ -16,6 +16,7 @@ from .assemble import AssembledBook, EpubPage
 from .errors import PublishError
 from .resources import RefusedResource, ResourcePolicy
 from .fragment import IMAGE_TYPES, Image
+from .sanitize import svg_problem
 from .pages import PageStart, place_page_markers
 
 XHTML = "application/xhtml+xml"
@@ -163,6 +164,8 @@ def _image_item(image: Image, resources: ResourcePolicy) -> epub.EpubItem:
         raise PublishError(f"image {refusal}") from None
     if resource.media_type not in IMAGE_TYPES.values():
         raise PublishError(f"image {image.source!r} is {resource.media_type}, not an image type every e-reader shows")
+    if resource.media_type == "image/svg+xml" and (problem := svg_problem(resource.data)):
+        raise PublishError(f"image {image.source!r} {problem}")
     return _item(image.epub_name, resource.media_type, resource.data)
 
 

@@ -23,7 +23,7 @@ from lxml import etree
 from .errors import PublishError
 from .manuscript import Piece
 from .resources import RefusedResource, ResourcePolicy
-from .sanitize import xhtml_content
+from .sanitize import svg_problem, xhtml_content
 
 EPUB_IMAGE_DIR = "images"
 # EPUB 3 core media types for images: every reading system must show these.
@@ -125,6 +125,8 @@ def _settle_image(img: etree.Element, piece: Piece, target: str, resources: Reso
             name = "-".join(path.relative_to(root).parts)
             if not path.is_file():
                 raise RefusedResource(f"{src!r} does not exist")
+            if suffix == ".svg" and (problem := svg_problem(path.read_bytes())):
+                raise RefusedResource(f"{src!r} {problem}")
     except RefusedResource as refusal:
         raise PublishError(f"image {refusal}", piece.path, line) from None
     if suffix not in IMAGE_TYPES:

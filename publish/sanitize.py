@@ -88,6 +88,31 @@ def strip_bidi_overrides(text: str, piece: Piece) -> tuple[str, list[PublishWarn
     return text.translate(BIDI_OVERRIDES), warnings
 
 
+def svg_problem(data: bytes) -> str | None:
+    """Why an SVG image cannot go into the book, or None.
+
+    An SVG is a document: it may carry scripts (making the EPUB scripted) or
+    load other files. Its own ``#fragments`` and ``data:`` images are fine.
+    """
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+    except etree.XMLSyntaxError as error:
+        return f"is not a well-formed SVG file ({error.msg})"
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        name = etree.QName(element).localname
+        if name in ("script", "foreignObject", "iframe"):
+            return f"contains <{name}>, which a book cannot carry: remove it from the SVG"
+        for attribute, value in element.attrib.items():
+            local = etree.QName(attribute).localname
+            if local.startswith("on"):
+                return f"has an {local} event handler, which a book cannot carry: remove it from the SVG"
+            if local == "href" and not value.startswith(("#", "data:")):
+                return f"refers to {value!r}: an SVG in a book must carry its images inside it"
+    return None
+
+
 def sanitize(html: str, piece: Piece) -> tuple[str, list[PublishWarning]]:
     """``html`` with only allowed tags, attributes and URLs, and a warning for each removal."""
     finder = _RemovalFinder(piece)

@@ -63,6 +63,7 @@ def every_byte(out: Path) -> bytes:
     return data
 
 
+@pytest.mark.timeout(60)
 @pytest.mark.parametrize(
     "reference",
     ["/etc/passwd", "../../../../../../etc/passwd", "file:///etc/passwd", "%2E%2E/%2E%2E/%2E%2E/%2E%2E/etc/passwd"],
@@ -74,12 +75,14 @@ def test_an_image_outside_the_book_is_refused_with_piece_and_line(tmp_path, refe
     assert b"root:" not in every_byte(out)
 
 
+@pytest.mark.timeout(60)
 def test_raw_html_cannot_reach_outside_either(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + 'Opening.\n\n<p><img src="/etc/passwd" alt="x"/></p>\n')
     out = tmp_path / "out"
     assert_refused(run_build(manuscript, out), out, "note.md:6:", "absolute path")
 
 
+@pytest.mark.timeout(60)
 def test_a_symlink_pointing_outside_is_refused(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n![the view](view.png)\n")
     (manuscript / "view.png").symlink_to(SECRET)
@@ -88,6 +91,7 @@ def test_a_symlink_pointing_outside_is_refused(tmp_path):
     assert b"root:" not in every_byte(out)
 
 
+@pytest.mark.timeout(60)
 def test_a_piece_that_is_a_symlink_to_outside_is_refused(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n")
     (manuscript / "note.md").unlink()
@@ -96,12 +100,14 @@ def test_a_piece_that_is_a_symlink_to_outside_is_refused(tmp_path):
     assert_refused(run_build(manuscript, out), out, "book.toml", "outside the manuscript")
 
 
+@pytest.mark.timeout(60)
 def test_the_network_is_refused_unless_allowed(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n![a photo](http://127.0.0.1:1/photo.png)\n")
     out = tmp_path / "out"
     assert_refused(run_build(manuscript, out), out, "note.md:6:", "http://127.0.0.1:1/photo.png", "--allow-remote")
 
 
+@pytest.mark.timeout(60)
 def test_a_style_sheet_cannot_read_outside_the_book(tmp_path):
     """The second line of defence: WeasyPrint's fetcher refuses what a theme asks for."""
     theme = tmp_path / "theme"
@@ -140,6 +146,7 @@ def image_host():
     server.shutdown()
 
 
+@pytest.mark.timeout(60)
 def test_allowed_remote_images_reach_both_editions(tmp_path, image_host):
     url = f"{image_host}/photo.png"
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + f"Opening.\n\n![a teal square]({url})\n")
@@ -153,6 +160,7 @@ def test_allowed_remote_images_reach_both_editions(tmp_path, image_host):
     assert check_epub(out / "small-hours.epub")[0].ok
 
 
+@pytest.mark.timeout(60)
 def test_remote_files_have_a_size_cap_and_a_time_limit(tmp_path, image_host):
     policy = ResourcePolicy((tmp_path,), allow_remote=True, timeout=0.5, max_bytes=100_000)
     assert policy.read(f"{image_host}/photo.png", tmp_path).data == png()
@@ -184,6 +192,7 @@ HOSTILE_HTML = """Opening.
 """
 
 
+@pytest.mark.timeout(60)
 def test_active_html_is_removed_with_a_warning_per_line(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + HOSTILE_HTML)
     out = tmp_path / "out"
@@ -208,6 +217,7 @@ def test_active_html_is_removed_with_a_warning_per_line(tmp_path):
     assert check_epub(out / "small-hours.epub")[0].ok, check_epub(out / "small-hours.epub")[0].detail
 
 
+@pytest.mark.timeout(60)
 def test_metadata_keeps_only_inline_formatting(tmp_path):
     manuscript = one_piece_manuscript(
         tmp_path / "m", '---\ntitle: "A <em>Note</em><script>alert(1)</script><img src=x onerror=alert(1)>"\n---\nOpening.\n'
@@ -219,6 +229,7 @@ def test_metadata_keeps_only_inline_formatting(tmp_path):
     assert "<em>Note</em>" in text and "alert" not in text and "<img src=\"x\"" not in text
 
 
+@pytest.mark.timeout(60)
 @pytest.mark.parametrize(
     ("body", "fragments"),
     [
@@ -233,6 +244,7 @@ def test_links_that_go_nowhere_are_errors(tmp_path, body, fragments):
     assert_refused(run_build(manuscript, out), out, *fragments)
 
 
+@pytest.mark.timeout(60)
 def test_links_to_headings_in_the_piece_work(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening, see [the end](#ending).\n\n## Ending\n\nText.\n")
     out = tmp_path / "out"
@@ -252,3 +264,35 @@ def test_policy_refuses_every_way_out(tmp_path):
     for reference in ("../outside.png", "/etc/passwd", "file:///etc/passwd", "ftp://host/x", "http://example.com/x.png"):
         with pytest.raises(RefusedResource):
             policy.local_path(reference, inside)
+
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20">{}<rect width="20" height="20" fill="teal"/></svg>'
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("inside", "problem"),
+    [
+        ("<script>alert(1)</script>", "contains <script>"),
+        ('<rect onload="alert(1)"/>', "onload event handler"),
+        ('<image href="file:///etc/passwd"/>', "refers to 'file:///etc/passwd'"),
+    ],
+    ids=["script", "handler", "outside"],
+)
+def test_an_svg_that_scripts_or_reaches_out_is_refused(tmp_path, inside, problem):
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n![a square](square.svg)\n")
+    (manuscript / "square.svg").write_text(SVG.format(inside))
+    out = tmp_path / "out"
+    assert_refused(run_build(manuscript, out), out, "note.md:6:", problem)
+
+
+@pytest.mark.timeout(60)
+def test_a_plain_svg_goes_into_both_editions(tmp_path):
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n![a teal square](art/square.svg)\n")
+    (manuscript / "art").mkdir()
+    (manuscript / "art" / "square.svg").write_text(SVG.format(""))
+    out = tmp_path / "out"
+    assert run_build(manuscript, out).exit_code == 0
+    with zipfile.ZipFile(out / "small-hours.epub") as archive:
+        assert "EPUB/images/art-square.svg" in archive.namelist()
+    assert check_epub(out / "small-hours.epub")[0].ok
