@@ -67,7 +67,7 @@ def manuscripts(draw: st.DrawFn) -> dict[str, str]:
         meta["title"] = f"{meta['title']} {number}"  # distinct titles, or the book refuses the pair
         head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
         slip = draw(mishap)
-        head, text = (head + slip, draw(body)) if slip.endswith("\n") else (head, draw(body) + slip)
+        head, text = (head + slip, draw(body)) if slip.endswith(": a typo\n") or slip.startswith("kind") else (head, draw(body) + slip)
         pieces[f"piece-{number}{suffix}"] = f"---\n{head}---\n{tag}{text}\n"
     listed = ", ".join(f'"{name}"' for name in pieces)
     toml = f'title = "Fuzzed"\nauthors = ["A. Writer"]\nlanguage = "en"\npieces = [{listed}]\n'
