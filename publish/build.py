@@ -17,6 +17,8 @@ from .config import PAGE_SIZES, SHEET_SIZES, BookConfig
 from .errors import PublishWarning
 from .files import write_all_atomically
 from .manuscript import Manuscript, load_manuscript
+from .pages import PageStart
+from .parallel import in_parallel
 from .resources import ResourcePolicy
 from .templates import Theme
 
@@ -38,6 +40,8 @@ class BuildRequest:
     marks: str | None = None
     pdf_variant: str | None = None
     allow_remote: bool = False
+    # The print edition in a second process; False runs everything in this one (tests compare the two).
+    parallel: bool = True
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
         theme = Theme.load(theme_dir)
     moment = build_moment(manuscript.root)
     with _source_date_epoch(moment):
-        book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage)
+        book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage, report)
     write_all_atomically(outputs)
     return BuildResult(written=list(outputs), guide=guide, warnings=book.warnings)
 
@@ -88,6 +92,51 @@ def _source_date_epoch(moment: dt.datetime) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
+@dataclass(frozen=True)
+class PrintEdition:
+    """What laying out the print edition yields: its PDFs, and what the EPUB borrows from the layout."""
+
+    outputs: dict[str, bytes]
+    guide: list[str]
+    cover_jpeg: bytes
+    page_starts: list[PageStart]
+    stages: list[tuple[str, float]]
+
+
+def print_edition(book: AssembledBook, request: BuildRequest) -> PrintEdition:
+    """Lay out and write the print edition (and its imposition); outputs are keyed by file-name suffix."""
+    stages: list[tuple[str, float]] = []
+
+    @contextmanager
+    def stage(name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        stages.append((name, time.perf_counter() - start))
+
+    config = book.manuscript.config
+    outputs: dict[str, bytes] = {}
+    guide: list[str] = []
+    cover, starts, reading_pdf = b"", [], b""
+    needs_layout = "pdf" in request.formats or "epub" in request.formats or request.impose == "saddle"
+    if needs_layout:
+        with stage("layout"):
+            page = PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
+            printed = pdf.layout(book, page)
+        if "pdf" in request.formats or request.impose == "saddle":
+            with stage("pdf"):
+                reading_pdf = pdf.pdf_bytes(printed.document, request.pdf_variant)
+            if "pdf" in request.formats:
+                outputs[".pdf"] = reading_pdf
+        if "epub" in request.formats:
+            with stage("cover"):
+                cover, starts = pdf.cover_jpeg(printed.document), printed.page_starts
+    if request.impose:
+        with stage("impose"):
+            suffix, data, guide = _impose(book, config, request, reading_pdf, len(printed.document.pages) if needs_layout else 0)
+            outputs[suffix] = data
+    return PrintEdition(outputs, guide, cover, starts, stages)
+
+
 def _write(
     manuscript: Manuscript,
     theme: Theme,
@@ -95,32 +144,32 @@ def _write(
     request: BuildRequest,
     moment: dt.datetime,
     stage: Callable[[str], AbstractContextManager[None]],
+    report: StageReport,
 ) -> tuple[AssembledBook, dict[Path, bytes], list[str]]:
-    """The assembled book, every output's bytes by path, and the printing guide."""
-    config = manuscript.config
+    """The assembled book, every output's bytes by path, and the printing guide.
+
+    The print edition is laid out in a second process while this one cuts
+    the EPUB's fonts (the two slow parts); the EPUB is finished once the
+    layout has said where each printed page begins.
+    """
     resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote)
     with stage("render"):
         book = assemble(manuscript, theme, request.edition, resources)
-        page = PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
-        printed = pdf.layout(book, page)
-        document = printed.document
-    outputs: dict[Path, bytes] = {}
-    guide: list[str] = []
-    slug = out_dir / (config.slug + request.edition.file_suffix)
-    reading_pdf = b""
-    if "pdf" in request.formats or request.impose == "saddle":
-        with stage("pdf"):
-            reading_pdf = pdf.pdf_bytes(document, request.pdf_variant)
-        if "pdf" in request.formats:
-            outputs[slug.with_name(slug.name + ".pdf")] = reading_pdf
-    if request.impose:
-        with stage("impose"):
-            path, data, guide = _impose(book, config, request, reading_pdf, len(document.pages))
-            outputs[slug.with_name(slug.name + path)] = data
+    with in_parallel(print_edition, book, request, enabled=request.parallel) as pending:
+        fonts = {}
+        if "epub" in request.formats:
+            with stage("fonts"):
+                fonts = epub.subset_fonts(book)
+        printed = pending()
+    for name, seconds in printed.stages:
+        report(name, seconds)
+    slug = out_dir / (manuscript.config.slug + request.edition.file_suffix)
+    outputs = {slug.with_name(slug.name + suffix): data for suffix, data in printed.outputs.items()}
     if "epub" in request.formats:
         with stage("epub"):
-            outputs[slug.with_name(slug.name + ".epub")] = epub.epub_bytes(book, pdf.cover_jpeg(document), moment, printed.page_starts)
-    return book, outputs, guide
+            data = epub.epub_bytes(book, fonts, printed.cover_jpeg, moment, printed.page_starts)
+            outputs[slug.with_name(slug.name + ".epub")] = data
+    return book, outputs, printed.guide
 
 
 def _impose(

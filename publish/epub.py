@@ -23,11 +23,27 @@ XHTML = "application/xhtml+xml"
 FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}
 
 
-def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime, print_pages: list[PageStart]) -> bytes:
+def subset_fonts(book: AssembledBook) -> dict[str, bytes]:
+    """The theme's fonts cut down to what the EPUB's pages use, by file name.
+
+    The slowest part of the EPUB, and independent of the print layout, so a
+    build can do it while the print edition is laid out. Print page numbers
+    add only digits, which are always kept.
+    """
+    for page in book.epub_pages:
+        _check_well_formed(page)
+    used_text = "".join(page.content for page in book.epub_pages) + book.epub_nav([]) + "0123456789"
+    return {font.name: subset_font(font, used_text) for font in book.theme.fonts}
+
+
+def epub_bytes(
+    book: AssembledBook, fonts: dict[str, bytes], cover_jpeg: bytes, modified: dt.datetime, print_pages: list[PageStart]
+) -> bytes:
     """Package the book as EPUB 3 (with an EPUB 2 NCX and guide for old readers).
 
-    ``print_pages`` says where each page of the print edition begins, for
-    the page-break markers and the nav's page list.
+    ``fonts`` come from ``subset_fonts``; ``print_pages`` says where each
+    page of the print edition begins, for the page-break markers and the
+    nav's page list.
     """
     config = book.manuscript.config
     package = epub.EpubBook()
@@ -54,13 +70,10 @@ def epub_bytes(book: AssembledBook, cover_jpeg: bytes, modified: dt.datetime, pr
 
     package.add_item(_item("epub.css", "text/css", book.theme.file("epub.css").read_bytes()))
     package.add_item(_item("fonts/fonts.css", "text/css", book.theme.file("fonts/fonts.css").read_bytes()))
-    for page in book.epub_pages:
-        _check_well_formed(page)
     contents, page_list = place_page_markers({page.file_name: page.content for page in book.epub_pages}, print_pages)
     nav = book.epub_nav(page_list)
-    used_text = "".join(contents.values()) + nav
-    for font in book.theme.fonts:
-        package.add_item(_item(f"fonts/{font.name}", FONT_TYPES[font.suffix.lower()], subset_font(font, used_text)))
+    for name, data in fonts.items():
+        package.add_item(_item(f"fonts/{name}", FONT_TYPES[Path(name).suffix.lower()], data))
     package.add_item(_item("cover.jpg", "image/jpeg", cover_jpeg, properties=["cover-image"], uid="cover-image"))
     package.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
     for image in book.images:
@@ -143,7 +156,7 @@ def subset_font(path: Path, text: str) -> bytes:
     options.notdef_outline = True
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=text + text.upper() + text.lower())
-    font = TTFont(path, recalcTimestamp=False)
+    font = TTFont(path, recalcTimestamp=False, recalcBBoxes=False)
     subsetter.subset(font)
     out = io.BytesIO()
     font.save(out)

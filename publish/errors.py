@@ -22,6 +22,10 @@ class PublishError(Exception):
     def __str__(self) -> str:
         return located(self.message, self.path, self.line)
 
+    def __reduce__(self) -> tuple:
+        """Keep file and line when the error crosses from the print process to the main one."""
+        return (PublishError, (self.message, self.path, self.line))
+
 
 @dataclass(frozen=True)
 class PublishWarning:

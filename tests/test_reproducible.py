@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import zipfile
+from dataclasses import replace
 
 import pypdf
+import pytest
 
-from .conftest import build_book
+from publish.build import BuildRequest, build
+from publish.errors import PublishError
+from publish.templates import DEFAULT_THEME
+
+from .conftest import MANUSCRIPT, build_book
 
 
 def digests(book) -> tuple[str, str]:
@@ -41,3 +48,22 @@ def test_epub_zip_is_ordered_and_dated(sample_book):
 def test_pdf_carries_a_content_derived_document_id(sample_book):
     first, second = pypdf.PdfReader(sample_book.pdf).trailer["/ID"]
     assert first == second and len(first) == 32
+
+
+def test_the_parallel_build_writes_the_same_bytes_as_the_serial_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+    request = BuildRequest(impose="saddle")
+    parallel = build(MANUSCRIPT, DEFAULT_THEME, tmp_path / "parallel", request, lambda *args: None).written
+    serial = build(MANUSCRIPT, DEFAULT_THEME, tmp_path / "serial", replace(request, parallel=False), lambda *args: None).written
+    assert [path.name for path in parallel] == [path.name for path in serial] and len(parallel) == 3
+    for one, other in zip(parallel, serial):
+        assert one.read_bytes() == other.read_bytes(), one.name
+
+
+def test_an_error_in_the_print_process_stops_the_build_with_its_message(tmp_path):
+    theme = tmp_path / "theme"
+    shutil.copytree(DEFAULT_THEME, theme)
+    with (theme / "print.css").open("a") as css:
+        css.write('\nbody { background: url("file:///etc/passwd"); }\n')
+    with pytest.raises(PublishError, match="outside the manuscript and styles folders"):
+        build(MANUSCRIPT, theme, tmp_path / "out", BuildRequest(), lambda *args: None)

@@ -1,0 +1,179 @@
+"""How the build scales with the number of pieces, against pandoc and against WeasyPrint alone.
+
+For N = 10, 100 and 300 pieces (benchmarks/anthology.py), in one run:
+``publish build`` (both formats, and each alone), pandoc's Markdown → EPUB
+and Markdown → HTML → WeasyPrint PDF on the same files, and WeasyPrint
+alone on the HTML this project lays out. Every command runs in a fresh
+process, timed by the wall clock, its peak memory read from the kernel.
+Prints the ratios against the targets and writes benchmarks/RESULTS.md.
+
+    make bench            # or: .venv/bin/python benchmarks/bench_scale.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import pypandoc
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from anthology import make_anthology  # noqa: E402
+
+BENCHMARKS = Path(__file__).resolve().parent
+ROOT = BENCHMARKS.parent
+BIN = Path(sys.executable).parent
+SIZES = (10, 100, 300)
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mib: float
+
+
+def run(command: list[str], cwd: Path = ROOT) -> Run:
+    """Run ``command`` to completion; its wall time and peak resident memory."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(map(str, command))} failed:\n{process.stderr.read().decode()}")
+    return Run(seconds, usage.ru_maxrss / 1024)
+
+
+def best(command: list[str], times: int, cwd: Path = ROOT) -> Run:
+    """The fastest of ``times`` runs (the least disturbed by the rest of the machine)."""
+    return min((run(command, cwd) for _ in range(times)), key=lambda r: r.seconds)
+
+
+def publish(manuscript: Path, out: Path, *extra: str) -> list[str]:
+    return [str(BIN / "publish"), "build", "--quiet", "--manuscript", str(manuscript), "--out", str(out), *extra]
+
+
+def pieces_of(manuscript: Path) -> list[str]:
+    with (manuscript / "book.toml").open("rb") as config:
+        return [str(manuscript / name) for name in tomllib.load(config)["pieces"]]
+
+
+def print_html(manuscript: Path, target: Path) -> Path:
+    """The print edition's HTML as this project hands it to WeasyPrint."""
+    code = (
+        "import sys; from pathlib import Path;"
+        "from publish.assemble import PrintLayout, assemble; from publish.config import PAGE_SIZES;"
+        "from publish.manuscript import load_manuscript; from publish.templates import DEFAULT_THEME, Theme;"
+        "m = load_manuscript(Path(sys.argv[1])); book = assemble(m, Theme.load(DEFAULT_THEME));"
+        "size = m.config.page_size;"
+        "Path(sys.argv[2]).write_text(book.print_html(PrintLayout(PAGE_SIZES[size], size)), encoding='utf-8')"
+    )
+    subprocess.run([sys.executable, "-c", code, str(manuscript), str(target)], check=True, cwd=ROOT)
+    return target
+
+
+def measure(work: Path) -> dict[int, dict[str, Run]]:
+    pandoc = pypandoc.get_pandoc_path()
+    results: dict[int, dict[str, Run]] = {}
+    for size in (1, *SIZES):
+        manuscript = make_anthology(size, work / f"anthology-{size}")
+        out = work / f"out-{size}"
+        times = 3 if size <= 10 else 1
+        row = {"epub": best(publish(manuscript, out, "--format", "epub"), times)}
+        if size == 1:
+            results[size] = row
+            continue
+        files = pieces_of(manuscript)
+        row["all"] = best(publish(manuscript, out), times)
+        row["pdf"] = best(publish(manuscript, out, "--format", "pdf"), times)
+        row["pandoc epub"] = best([pandoc, "-f", "markdown", "-t", "epub3", "-o", str(out / "pandoc.epub"), *files], times)
+        html = out / "pandoc.html"
+        row["pandoc pdf"] = best(
+            ["sh", "-c", f'"{pandoc}" -s -f markdown -t html -o "{html}" "$@" && "{BIN / "weasyprint"}" -q "{html}" "{out / "pandoc.pdf"}"',
+             "pandoc-pdf", *files],
+            times,
+        )
+        ours = print_html(manuscript, out / "ours.html")
+        row["weasyprint alone"] = best([str(BIN / "weasyprint"), "-q", str(ours), str(out / "weasyprint.pdf")], times)
+        results[size] = row
+        print(f"N={size}: " + ", ".join(f"{name} {r.seconds:.2f}s" for name, r in row.items()), flush=True)
+    return results
+
+
+def verdicts(results: dict[int, dict[str, Run]]) -> list[tuple[str, str, bool]]:
+    """Each target: what it asks, what was measured, met or not."""
+    checks = []
+    for size in SIZES:
+        row = results[size]
+        ratio = row["epub"].seconds / row["pandoc epub"].seconds
+        limit = 1 / 3 if size == 300 else 1.0
+        checks.append((f"EPUB at N={size} vs pandoc's EPUB", f"{ratio:.2f}× (target ≤ {limit:.2f}×)", ratio <= limit))
+    for size in SIZES:
+        row = results[size]
+        ratio = row["pdf"].seconds / row["weasyprint alone"].seconds
+        checks.append((f"PDF at N={size} vs WeasyPrint alone on our HTML", f"{ratio:.2f}× (target ≤ 1.15×)", ratio <= 1.15))
+    for size in SIZES:
+        row = results[size]
+        slower = max(row["pdf"].seconds, row["epub"].seconds)
+        ratio = row["all"].seconds / slower
+        checks.append((f"both formats at N={size} vs the slower alone", f"{ratio:.2f}× (target ≤ 1.10×)", ratio <= 1.10))
+    one = results[1]["epub"].seconds
+    checks.append(("one piece, EPUB", f"{one:.2f} s (target < 0.2 s)", one < 0.2))
+    linear = results[300]["all"].seconds / results[100]["all"].seconds
+    checks.append(("300 pieces vs 100 (linear)", f"{linear:.2f}× (target ≤ 3.3×)", linear <= 3.3))
+    peak = max(r.peak_mib for r in results[300].values() if r is not results[300].get("pandoc epub"))
+    checks.append(("peak memory at 300 pieces", f"{peak:.0f} MiB (target < 2048 MiB)", peak < 2048))
+    return checks
+
+
+def write_results(results: dict[int, dict[str, Run]], checks: list[tuple[str, str, bool]], seconds: float) -> str:
+    names = ["all", "pdf", "epub", "pandoc epub", "pandoc pdf", "weasyprint alone"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `make bench` (benchmarks/bench_scale.py) on {dt.date.today().isoformat()}, in {seconds / 60:.1f} minutes.",
+        "",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        f"- Python {platform.python_version()}; booklet-press {version('booklet-press')}, WeasyPrint {version('weasyprint')},"
+        f" EbookLib {version('ebooklib')}, Python-Markdown {version('markdown')}, pandoc {pypandoc.get_pandoc_version()}",
+        "",
+        "Wall seconds per command (fresh process each; best of 3 at N ≤ 10). `all`, `pdf`, `epub`: `publish build`"
+        " with `--format`; `pandoc pdf`: pandoc to HTML, then WeasyPrint; `weasyprint alone`: the WeasyPrint CLI on the"
+        " HTML this project hands WeasyPrint.",
+        "",
+        "| N | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for size, row in results.items():
+        lines.append(f"| {size} | " + " | ".join(f"{row[n].seconds:.2f}" if n in row else "" for n in names) + " |")
+    lines += ["", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {name} | {measured} | {'yes' if ok else '**no**'} |" for name, measured, ok in checks]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        results = measure(Path(folder))
+    checks = verdicts(results)
+    for name, measured, ok in checks:
+        print(f"{'ok  ' if ok else 'MISS'}  {name:<48} {measured}")
+    report = write_results(results, checks, time.perf_counter() - started)
+    notes = BENCHMARKS / "NOTES.md"
+    if notes.is_file():
+        report += "\n" + notes.read_text(encoding="utf-8")
+    (BENCHMARKS / "RESULTS.md").write_text(report, encoding="utf-8")
+    print(f"wrote {BENCHMARKS / 'RESULTS.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
