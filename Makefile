@@ -3,7 +3,7 @@
 # make zine  — build/<slug>-zine.pdf, imposed for duplex printing and folding
 # make preview — PNGs of the spreads and imposed sheets in build/preview/
 # make a11y  — DAISY Ace on the EPUBs (report in build/a11y/), then publish check
-# make bench — build time and memory of the sample book against targets
+# make bench — build time and memory against targets; N = 10/100/300 pieces against pandoc (benchmarks/RESULTS.md)
 # make fuzz  — property-based tests at length (random manuscripts, EPUBCheck)
 # make test  — run the test suite (builds the sample book, runs EPUBCheck)
 # make check — validate what is in build/
@@ -71,7 +71,9 @@ fuzz: $(INSTALLED)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -n 2 -p no:cacheprovider -o timeout=0 tests/test_properties.py --hypothesis-show-statistics
 
 bench: $(INSTALLED)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_scale.py
 
 check: book
 	$(BIN)/publish check --out build

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from publish.build import BuildRequest, build
-from publish.templates import DEFAULT_THEME
+from publish.config import DEFAULT_THEME
 
 MANUSCRIPT = Path(__file__).resolve().parent.parent / "manuscript"
 RUNS = 3

@@ -71,7 +71,7 @@ def print_html(manuscript: Path, target: Path) -> Path:
     code = (
         "import sys; from pathlib import Path;"
         "from publish.assemble import PrintLayout, assemble; from publish.config import PAGE_SIZES;"
-        "from publish.manuscript import load_manuscript; from publish.templates import DEFAULT_THEME, Theme;"
+        "from publish.manuscript import load_manuscript; from publish.config import DEFAULT_THEME; from publish.templates import Theme;"
         "m = load_manuscript(Path(sys.argv[1])); book = assemble(m, Theme.load(DEFAULT_THEME));"
         "size = m.config.page_size;"
         "Path(sys.argv[2]).write_text(book.print_html(PrintLayout(PAGE_SIZES[size], size)), encoding='utf-8')"

@@ -6,50 +6,22 @@ This is the only stage that knows both the rendered pieces and the theme.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 import uuid
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
 from .config import BookConfig
-from .manuscript import Manuscript, Piece
 from .errors import PublishWarning
 from .fragment import Image
+from .manuscript import Manuscript, Piece
 from .markup import InlineText, RenderedPiece, inline, render_piece
+from .request import Edition
 from .resources import ResourcePolicy
+from .sources import build_moment
 from .templates import Theme, Typeface
 
 TOOLS = (("booklet-press", "Booklet Press"), ("weasyprint", "WeasyPrint"), ("ebooklib", "EbookLib"), ("markdown", "Python-Markdown"))
-
-
-@dataclass(frozen=True)
-class Edition:
-    """Which edition to build: the full book, or one safe for those who have not seen the work.
-
-    ``spoiler_free`` leaves out every piece tagged as containing spoilers;
-    with ``redact`` too, those pieces stay but their marked spoilers do not.
-    """
-
-    spoiler_free: bool = False
-    redact: bool = False
-
-    @property
-    def label(self) -> str:
-        return "Spoiler-free edition" if self.spoiler_free else ""
-
-    @property
-    def file_suffix(self) -> str:
-        return "-spoiler-free" if self.spoiler_free else ""
-
-    def includes(self, piece: Piece) -> bool:
-        return not (self.spoiler_free and not self.redact and piece.meta.contains_spoilers)
-
-    def spoiler_style(self, target: str, config: BookConfig) -> str:
-        if self.spoiler_free:
-            return "redact"
-        return config.spoiler_reveal if target == "print" else "notes"
 
 
 @dataclass(frozen=True)
@@ -150,31 +122,6 @@ class AssembledBook:
     def epub_nav(self, page_list: list[tuple[str, str]]) -> str:
         """The EPUB navigation document: contents, landmarks, and the print edition's pages."""
         return self.theme.render("epub/nav.xhtml", toc=self.epub_toc, pages=self.epub_pages, page_list=page_list, **self.context)
-
-
-def build_moment(manuscript_root: Path) -> dt.datetime:
-    """When the book says it was built, the same for every build of the same manuscript.
-
-    SOURCE_DATE_EPOCH if set; else the time of the manuscript's last commit;
-    else the time of its newest file. Dates and ids in the outputs derive
-    from this, so two builds of one manuscript are byte for byte the same.
-    """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is None:
-        epoch = _last_commit_time(manuscript_root) or max(
-            int(path.stat().st_mtime) for path in manuscript_root.rglob("*") if path.is_file()
-        )
-    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
-
-
-def _last_commit_time(folder: Path) -> str | None:
-    try:
-        result = subprocess.run(
-            ["git", "log", "-1", "--format=%ct", "--", "."], cwd=folder, capture_output=True, text=True, timeout=10
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
 
 
 def assemble(

@@ -8,40 +8,26 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import epub, impose, pdf
-from .assemble import AssembledBook, Edition, PrintLayout, assemble, build_moment
+from .assemble import AssembledBook, PrintLayout, assemble
+from .cache import RECORD, build_record
 from .config import PAGE_SIZES, SHEET_SIZES, BookConfig
 from .errors import PublishWarning
 from .files import write_all_atomically
 from .manuscript import Manuscript, load_manuscript
 from .pages import PageStart
 from .parallel import in_parallel
+from .request import BuildRequest
 from .resources import ResourcePolicy
+from .sources import build_moment, fingerprint
 from .templates import Theme
 
-FORMATS = ("pdf", "epub")
-IMPOSITIONS = ("saddle", "minizine")
 # A mini-zine's panel: an eighth of an A4 or a Letter sheet.
 MINIZINE_PANELS = {"a4": ("74mm 105mm", "a7"), "letter": ("2.75in 4.25in", "letter-panel")}
 StageReport = Callable[[str, float], None]
-
-
-@dataclass(frozen=True)
-class BuildRequest:
-    """What to build: formats, edition, and how the print edition is made."""
-
-    formats: tuple[str, ...] = FORMATS
-    edition: Edition = field(default_factory=Edition)
-    impose: str | None = None
-    bleed: str | None = None
-    marks: str | None = None
-    pdf_variant: str | None = None
-    allow_remote: bool = False
-    # The print edition in a second process; False runs everything in this one (tests compare the two).
-    parallel: bool = True
 
 
 @dataclass(frozen=True)
@@ -55,8 +41,10 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
     """Build what ``request`` asks for into ``out_dir``.
 
     Nothing in ``out_dir`` is touched until every input has been read and
-    rendered, and each file is replaced atomically.
+    rendered, and the files are replaced together, with a record of what
+    they were made from (``cache.fresh_outputs`` reads it).
     """
+    key = fingerprint(manuscript_dir, theme_dir, request)
     # WeasyPrint and fontTools log about the fonts' own quirks; the build
     # reports problems through PublishError and publish check instead.
     for library in ("weasyprint", "fontTools"):
@@ -74,7 +62,8 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
     moment = build_moment(manuscript.root)
     with _source_date_epoch(moment):
         book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage, report)
-    write_all_atomically(outputs)
+    record = build_record(key, outputs, guide, [str(warning) for warning in book.warnings])
+    write_all_atomically({**outputs, out_dir / RECORD: record})
     return BuildResult(written=list(outputs), guide=guide, warnings=book.warnings)
 
 

@@ -10,15 +10,14 @@ from pathlib import Path
 
 import click
 
-from .assemble import Edition
-from .build import FORMATS, IMPOSITIONS, BuildRequest, build
-from .check import check_outputs
-from .config import LENGTH, PIECE_KINDS, load_book_config
+from .cache import fresh_outputs
+from .config import DEFAULT_THEME, LENGTH, PIECE_KINDS
 from .errors import PublishError, display_path
-from .manuscript import add_piece
-from .pdf import PDF_VARIANTS
-from .preview import preview
-from .templates import DEFAULT_THEME, Theme
+from .request import FORMATS, IMPOSITIONS, PDF_VARIANTS, BuildRequest, Edition
+from .sources import fingerprint
+
+# The pipeline (WeasyPrint, fontTools, pdfium) is imported inside the commands
+# that use it: `publish build` with nothing to do answers before loading it.
 
 
 class PublishGroup(click.Group):
@@ -128,6 +127,16 @@ def build_command(
         pdf_variant=pdf_variant,
         allow_remote=allow_remote,
     )
+    recorded = fresh_outputs(out_dir, fingerprint(manuscript_dir, styles_dir, request))
+    if recorded:
+        for warning in recorded.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if not quiet:
+            for path in recorded.written:
+                click.echo(f"fresh  {display_path(path)} (nothing changed since it was built)", err=True)
+        return
+    from .build import build
+
     result = build(manuscript_dir, styles_dir, out_dir, request, report)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -144,6 +153,9 @@ def build_command(
 @common_options
 def check_command(out_dir: Path, styles_dir: Path) -> None:
     """Validate what is in OUT: EPUBCheck, PDF fonts, pages and metadata."""
+    from .check import check_outputs
+    from .templates import Theme
+
     results = check_outputs(out_dir, [face.family for face in Theme.load(styles_dir).typefaces])
     if not results:
         raise PublishError("nothing to check: run 'publish build' first", out_dir)
@@ -163,6 +175,8 @@ def check_command(out_dir: Path, styles_dir: Path) -> None:
 @click.pass_context
 def preview_command(ctx: click.Context, out_dir: Path) -> None:
     """Render what is in OUT to PNGs: spreads, imposed sheets, a contact sheet."""
+    from .preview import preview
+
     written = preview(out_dir)
     if not ctx.meta.get("publish.quiet", False):
         for path in written:
@@ -177,6 +191,9 @@ def preview_command(ctx: click.Context, out_dir: Path) -> None:
 @common_options
 def new_command(title: str, kind: str, author: str | None, manuscript_dir: Path) -> None:
     """Start a new piece called TITLE and add it to book.toml."""
+    from .config import load_book_config
+    from .manuscript import add_piece
+
     if author is None:
         author = load_book_config(manuscript_dir / "book.toml").authors[0]
     path = add_piece(manuscript_dir, title, kind, author, dt.date.today())

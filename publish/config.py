@@ -37,6 +37,8 @@ SHEET_SIZES = {
 DEFAULT_SHEETS = {"a5": "a4", "half-letter": "letter", "a6": "a5", "letter": "tabloid"}
 LENGTH = re.compile(r"^(\d+(?:\.\d+)?)(mm|pt|in)$")
 POINTS_PER = {"mm": 72 / 25.4, "pt": 1.0, "in": 72.0}
+# The theme this project ships; another is a folder given with --styles.
+DEFAULT_THEME = Path(__file__).resolve().parent.parent / "styles"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 PIECE_KINDS = ("foreword", "essay", "response", "afterword", "notes")
 SPOILER_WARNINGS = ("page", "notice")

@@ -14,10 +14,10 @@ from lxml import etree
 
 from .assemble import AssembledBook, EpubPage
 from .errors import PublishError
-from .resources import RefusedResource, ResourcePolicy
 from .fragment import IMAGE_TYPES, Image
-from .sanitize import svg_problem
 from .pages import PageStart, place_page_markers
+from .resources import RefusedResource, ResourcePolicy
+from .sanitize import svg_problem
 
 XHTML = "application/xhtml+xml"
 FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}

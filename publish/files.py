@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import fcntl
 import os
-import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from .signals import signals_held
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -37,24 +38,13 @@ def write_all_atomically(outputs: dict[Path, bytes]) -> None:
                 out.flush()
                 os.fsync(out.fileno())
             os.chmod(temporary, 0o644)
-        with _locked(folders), _signals_held():
+        with _locked(folders), signals_held():
             while temporaries:
                 path, temporary = temporaries.popitem()
                 os.replace(temporary, path)
     finally:
         for temporary in temporaries.values():
             temporary.unlink(missing_ok=True)
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM for the few microseconds of renaming, so the set is replaced whole."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextmanager

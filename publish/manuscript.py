@@ -10,7 +10,16 @@ from pathlib import Path
 import tomlkit
 import yaml
 
-from .config import PIECE_KINDS, BookConfig, PieceMeta, load_book_config, parse_front_matter, piece_meta, read_utf8, slugify
+from .config import (
+    PIECE_KINDS,
+    BookConfig,
+    PieceMeta,
+    load_book_config,
+    parse_front_matter,
+    piece_meta,
+    read_utf8,
+    slugify,
+)
 from .errors import PublishError, line_of_key
 
 SPOILER_TAG = re.compile(r"^\s*-*\s*contains\s+spoilers?\s*-*\s*$", re.IGNORECASE)

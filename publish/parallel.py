@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+from .signals import release_held, signals_held
+
 Result = TypeVar("Result")
 
 
@@ -31,8 +33,6 @@ def in_parallel(work: Callable[..., Result], *args: object, enabled: bool = True
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_run_and_send, args=(sender, work, args), daemon=True)
-    child.start()
-    sender.close()
 
     def wait() -> Result:
         try:
@@ -47,17 +47,22 @@ def in_parallel(work: Callable[..., Result], *args: object, enabled: bool = True
         return value
 
     try:
+        with signals_held():
+            child.start()
+        sender.close()
         yield wait
     finally:
-        if child.is_alive():
-            child.terminate()
-        child.join()
+        if child.pid is not None:
+            if child.is_alive():
+                child.terminate()
+            child.join()
         receiver.close()
 
 
 def _run_and_send(sender, work: Callable[..., object], args: tuple) -> None:
     """The child's whole life: do the work, send the outcome, leave without running the parent's exit handlers."""
     try:
+        release_held()
         try:
             message = ("ok", work(*args))
         except Exception as error:

@@ -15,7 +15,6 @@ from .pages import PageStart, page_starts
 from .resources import RefusedResource, ResourcePolicy
 
 COVER_LONG_SIDE = 1600  # pixels: what Kindle and Kobo stores ask of a cover
-PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from markupsafe import Markup
 
 from .errors import PublishError
 
-DEFAULT_THEME = Path(__file__).resolve().parent.parent / "styles"
 REQUIRED_FILES = (
     "templates/book.html",
     "templates/epub/page.xhtml",

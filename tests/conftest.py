@@ -16,7 +16,7 @@ from lxml import etree
 
 from publish.assemble import Edition
 from publish.build import BuildRequest, build
-from publish.templates import DEFAULT_THEME
+from publish.config import DEFAULT_THEME
 
 # make test: a fixed sample, the same on every run; make fuzz: many more, at random.
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True, print_blob=True)

@@ -16,7 +16,7 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 
 from publish.check import check_epub
-from publish.templates import DEFAULT_THEME
+from publish.config import DEFAULT_THEME
 
 from .conftest import PIECE_HEAD, XHTML_NS, one_piece_manuscript
 from .test_untrusted import assert_refused, run_build

@@ -15,11 +15,10 @@ from PIL import Image
 
 from publish.build import BuildRequest, build
 from publish.cli import cli
-from publish.config import SHEET_SIZES
+from publish.config import DEFAULT_THEME, SHEET_SIZES
 from publish.errors import PublishError
 from publish.impose import minizine, padded, saddle, saddle_sides
 from publish.preview import spreads
-from publish.templates import DEFAULT_THEME
 
 from .conftest import MANUSCRIPT, PIECE_HEAD, one_piece_manuscript
 

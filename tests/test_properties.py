@@ -18,10 +18,10 @@ from lxml import etree
 from publish.assemble import Edition, assemble
 from publish.build import BuildRequest, build
 from publish.check import check_epub
-from publish.config import PIECE_KINDS
+from publish.config import DEFAULT_THEME, PIECE_KINDS
 from publish.errors import PublishError
 from publish.manuscript import load_manuscript
-from publish.templates import DEFAULT_THEME, Theme
+from publish.templates import Theme
 
 from .conftest import XHTML_NS
 

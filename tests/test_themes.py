@@ -11,7 +11,7 @@ import pypdf
 from click.testing import CliRunner
 
 from publish.cli import cli
-from publish.templates import DEFAULT_THEME
+from publish.config import DEFAULT_THEME
 
 from .conftest import MANUSCRIPT
 

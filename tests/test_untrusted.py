@@ -17,8 +17,8 @@ from PIL import Image
 
 from publish.check import check_epub
 from publish.cli import cli
+from publish.config import DEFAULT_THEME
 from publish.resources import RefusedResource, ResourcePolicy
-from publish.templates import DEFAULT_THEME
 
 from .conftest import PIECE_HEAD, XHTML_NS, one_piece_manuscript
 
@@ -52,9 +52,9 @@ def assert_refused(result, out: Path, *fragments: str) -> None:
 
 
 def every_byte(out: Path) -> bytes:
-    """The PDF's bytes and every EPUB entry, decompressed."""
+    """Every file's bytes, with every EPUB entry decompressed."""
     data = b""
-    for path in out.iterdir():
+    for path in (path for path in out.rglob("*") if path.is_file()):
         if path.suffix == ".epub" and path.read_bytes() != OLD:
             with zipfile.ZipFile(path) as archive:
                 data += b"".join(archive.read(name) for name in archive.namelist())

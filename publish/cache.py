@@ -1,0 +1,45 @@
+"""The record of the last build in a folder: what it was made from, and what it wrote.
+
+A rebuild whose inputs have the same fingerprint (see sources.py), and whose
+outputs are still there unchanged, has nothing to do. Standard library only,
+so that finding this out costs no more than hashing the inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+RECORD = Path(".cache") / "last-build.json"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What the last build wrote and said."""
+
+    written: list[Path]
+    guide: list[str]
+    warnings: list[str]
+
+
+def fresh_outputs(out_dir: Path, key: str) -> Recorded | None:
+    """The last build's outputs, if it had this fingerprint and they are all still as it wrote them."""
+    try:
+        record = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("key") != key:
+        return None
+    written = [out_dir / name for name in record["outputs"]]
+    for path, digest in zip(written, record["outputs"].values()):
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            return None
+    return Recorded(written, record["guide"], record["warnings"])
+
+
+def build_record(key: str, outputs: dict[Path, bytes], guide: list[str], warnings: list[str]) -> bytes:
+    """The record to write beside ``outputs``, in the same atomic step."""
+    digests = {path.name: hashlib.sha256(data).hexdigest() for path, data in outputs.items()}
+    return json.dumps({"key": key, "outputs": digests, "guide": guide, "warnings": warnings}, indent=1).encode("utf-8")

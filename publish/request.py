@@ -1,0 +1,61 @@
+"""What a build is asked for: formats, edition, imposition. Plain data, light to import.
+
+The CLI builds a request and fingerprints it before anything heavy
+(WeasyPrint) is imported, so a rebuild with nothing to do stays fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import BookConfig
+    from .manuscript import Piece
+
+FORMATS = ("pdf", "epub")
+IMPOSITIONS = ("saddle", "minizine")
+PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1")
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Which edition to build: the full book, or one safe for those who have not seen the work.
+
+    ``spoiler_free`` leaves out every piece tagged as containing spoilers;
+    with ``redact`` too, those pieces stay but their marked spoilers do not.
+    """
+
+    spoiler_free: bool = False
+    redact: bool = False
+
+    @property
+    def label(self) -> str:
+        return "Spoiler-free edition" if self.spoiler_free else ""
+
+    @property
+    def file_suffix(self) -> str:
+        return "-spoiler-free" if self.spoiler_free else ""
+
+    def includes(self, piece: Piece) -> bool:
+        return not (self.spoiler_free and not self.redact and piece.meta.contains_spoilers)
+
+    def spoiler_style(self, target: str, config: BookConfig) -> str:
+        if self.spoiler_free:
+            return "redact"
+        return config.spoiler_reveal if target == "print" else "notes"
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What to build: formats, edition, and how the print edition is made."""
+
+    formats: tuple[str, ...] = FORMATS
+    edition: Edition = field(default_factory=Edition)
+    impose: str | None = None
+    bleed: str | None = None
+    marks: str | None = None
+    pdf_variant: str | None = None
+    allow_remote: bool = False
+    # The print edition in a second process; False runs everything in this one (tests compare the two).
+    parallel: bool = True

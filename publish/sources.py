@@ -1,0 +1,63 @@
+"""What a build is made from, and the moment it dates itself by. Standard library only.
+
+The fingerprint of a build — its inputs, its request and the tool itself —
+keys the record of the last build, so that ``publish build`` can tell
+nothing changed without importing the pipeline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+from importlib.metadata import version
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+def build_moment(manuscript_root: Path) -> dt.datetime:
+    """When the book says it was built, the same for every build of the same manuscript.
+
+    SOURCE_DATE_EPOCH if set; else the time of the manuscript's last commit;
+    else the time of its newest file. Dates and ids in the outputs derive
+    from this, so two builds of one manuscript are byte for byte the same.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        epoch = _last_commit_time(manuscript_root) or max(
+            int(path.stat().st_mtime) for path in manuscript_root.rglob("*") if path.is_file()
+        )
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+
+
+def _last_commit_time(folder: Path) -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", "log", "-1", "--format=%ct", "--", "."], cwd=folder, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
+
+
+def fingerprint(manuscript_dir: Path, theme_dir: Path, request: object) -> str:
+    """A digest of everything a build's outputs depend on.
+
+    File contents, not times: touching a file without changing it keeps the
+    fingerprint. The tool counts as an input too: its version and its own
+    source (an editable install changes without a new version). The moment
+    counts when it comes from SOURCE_DATE_EPOCH or git.
+    """
+    digest = hashlib.sha256()
+    digest.update(version("booklet-press").encode())
+    digest.update(json.dumps(dataclasses.asdict(request), sort_keys=True, default=str).encode())
+    digest.update((os.environ.get("SOURCE_DATE_EPOCH") or _last_commit_time(manuscript_dir) or "").encode())
+    for label, folder in (("tool", PACKAGE), ("manuscript", manuscript_dir), ("theme", theme_dir)):
+        for path in sorted(p for p in folder.resolve().rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(f"{label}/{path.relative_to(folder.resolve())}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()

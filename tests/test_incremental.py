@@ -1,0 +1,102 @@
+"""The record of the last build: a rebuild with nothing changed does nothing, any real change rebuilds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from publish.cache import fresh_outputs
+from publish.cli import cli
+from publish.config import DEFAULT_THEME
+from publish.request import BuildRequest
+from publish.sources import fingerprint
+
+from .conftest import PIECE_HEAD, ROOT, one_piece_manuscript
+
+
+@pytest.fixture
+def built(tmp_path, monkeypatch):
+    """A one-piece book and a copy of the theme, built once through the CLI."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening words.\n")
+    theme = tmp_path / "theme"
+    shutil.copytree(DEFAULT_THEME, theme)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return manuscript, theme, out
+
+
+def is_fresh(manuscript: Path, theme: Path, out: Path) -> bool:
+    return fresh_outputs(out, fingerprint(manuscript, theme, BuildRequest())) is not None
+
+
+def test_nothing_changed_means_nothing_to_do(built):
+    manuscript, theme, out = built
+    assert is_fresh(manuscript, theme, out)
+    result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)])
+    assert result.exit_code == 0 and "nothing changed" in result.stderr and "wrote" not in result.stderr
+
+
+def test_touching_a_file_without_changing_it_keeps_the_build(built):
+    manuscript, theme, out = built
+    for path in (manuscript / "note.md", theme / "print.css"):
+        os.utime(path, (1, 1))
+    assert is_fresh(manuscript, theme, out)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["piece", "style", "template", "book.toml", "new file", "output edited", "output gone", "tool version", "epoch"],
+)
+def test_any_real_change_rebuilds(built, change, monkeypatch):
+    manuscript, theme, out = built
+    if change == "piece":
+        (manuscript / "note.md").write_text(PIECE_HEAD + "Opening words, revised.\n")
+    elif change == "style":
+        with (theme / "print.css").open("a") as css:
+            css.write("\np { color: black; }\n")
+    elif change == "template":
+        with (theme / "templates" / "book.html").open("a") as template:
+            template.write("\n")
+    elif change == "book.toml":
+        with (manuscript / "book.toml").open("a") as config:
+            config.write('subtitle = "Now with a subtitle"\n')
+    elif change == "new file":
+        (manuscript / "photo.png").write_bytes(b"\x89PNG")
+    elif change == "output edited":
+        with (out / "small-hours.pdf").open("ab") as pdf:
+            pdf.write(b"%")
+    elif change == "output gone":
+        (out / "small-hours.epub").unlink()
+    elif change == "tool version":
+        monkeypatch.setattr("publish.sources.version", lambda name: "99.0")
+    elif change == "epoch":
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767312000")
+    assert not is_fresh(manuscript, theme, out)
+
+
+def test_another_request_is_another_build(built):
+    manuscript, theme, out = built
+    assert fresh_outputs(out, fingerprint(manuscript, theme, BuildRequest(formats=("pdf",)))) is None
+
+
+def test_finding_nothing_changed_does_not_load_the_pipeline(built):
+    """The no-op answer must not pay for importing WeasyPrint (about half a second)."""
+    manuscript, theme, out = built
+    probe = (
+        "import sys; from publish.cli import cli\n"
+        "try:\n    cli(sys.argv[1:], standalone_mode=False)\n"
+        "finally:\n    print(sorted(m for m in ('weasyprint', 'fontTools', 'markdown', 'ebooklib') if m in sys.modules))"
+    )
+    args = ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)]
+    result = subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
+    assert "nothing changed" in result.stderr, result.stderr
+    assert result.stdout.strip() == "[]"
