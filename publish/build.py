@@ -50,12 +50,7 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
     for library in ("weasyprint", "fontTools"):
         logging.getLogger(library).setLevel(logging.ERROR)
 
-    @contextmanager
-    def stage(name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        yield
-        report(name, time.perf_counter() - start)
-
+    stage = stage_timer(report)
     with stage("read"):
         manuscript = load_manuscript(manuscript_dir)
         theme = Theme.load(theme_dir)
@@ -65,6 +60,18 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
     record = build_record(key, outputs, guide, [str(warning) for warning in book.warnings])
     write_all_atomically({**outputs, out_dir / RECORD: record})
     return BuildResult(written=list(outputs), guide=guide, warnings=book.warnings)
+
+
+def stage_timer(report: StageReport) -> Callable[[str], AbstractContextManager[None]]:
+    """A context manager per stage name that reports how long the stage took."""
+
+    @contextmanager
+    def stage(name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        report(name, time.perf_counter() - start)
+
+    return stage
 
 
 @contextmanager
@@ -95,13 +102,7 @@ class PrintEdition:
 def print_edition(book: AssembledBook, request: BuildRequest) -> PrintEdition:
     """Lay out and write the print edition (and its imposition); outputs are keyed by file-name suffix."""
     stages: list[tuple[str, float]] = []
-
-    @contextmanager
-    def stage(name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        yield
-        stages.append((name, time.perf_counter() - start))
-
+    stage = stage_timer(lambda name, seconds: stages.append((name, seconds)))
     config = book.manuscript.config
     outputs: dict[str, bytes] = {}
     guide: list[str] = []
