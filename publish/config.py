@@ -217,9 +217,27 @@ def parse_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]
         line = mark.line + 2 if mark is not None else None
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise PublishError(f"invalid YAML front matter: {problem}", path, line) from None
+    except ValueError as error:  # a date that is no date, a number too long to read
+        raise PublishError(f"invalid YAML front matter: {error}", path) from None
     if not isinstance(data, dict):
         raise PublishError("front matter must be a mapping of keys to values", path, 2)
+    for key, value in data.items():
+        if not isinstance(key, str):
+            raise PublishError(f"front matter key {key!r} is not a name: keys are words such as 'title'", path)
+        _check_text(value, key, path, text)
     return data, body, index + 2
+
+
+def _check_text(value: Any, key: str, path: Path, text: str) -> None:
+    """Metadata strings may hold what the book's text may: no control characters, surrogates or bidi overrides."""
+    for item in value if isinstance(value, list) else [value]:
+        if not isinstance(item, str):
+            continue
+        bad = next((ch for ch in item if CONTROL_CHARACTERS.match(ch) or "\ud800" <= ch <= "\udfff"
+                    or "\u202a" <= ch <= "\u202e" or (ch == "\n" and key != "summary")), None)
+        if bad is not None:
+            raise PublishError(f"'{key}' contains the character U+{ord(bad):04X}, which cannot go into a book", path,
+                               line_of_key(text, key))
 
 
 def piece_meta(data: dict[str, Any], path: Path, text: str, contains_spoilers: bool) -> PieceMeta:

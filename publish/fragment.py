@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlparse
 import lxml.html
 from lxml import etree
 
+from .config import slugify
 from .errors import PublishError
 from .manuscript import Piece
 from .resources import RefusedResource, ResourcePolicy
@@ -33,6 +34,8 @@ LINK_SCHEMES = ("http", "https", "mailto")
 # Blocks whose direction follows their text (a Hebrew or Arabic paragraph in an English book).
 DIRECTIONAL_BLOCKS = {"p", "li", "blockquote", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "figcaption"}
 MAX_DEPTH = 40
+# The only inline style a piece keeps: Python-Markdown's table column alignment.
+ALIGNMENT = re.compile(r"\s*text-align:\s*(left|right|center|justify)\s*;?\s*$")
 # Runs this long with no space get a break opportunity every 24 letters.
 LONG_RUN = re.compile(r"\S{48,}")
 # libxml2 stops at 256 levels unless told the tree may be deep; hostile pieces nest 100 lists.
@@ -52,11 +55,12 @@ def finish_fragment(html: str, piece: Piece, target: str, resources: ResourcePol
     container = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div", parser=_PARSER)
     _check_depth(container, piece)
     prefix = piece.id + "-"
-    ids = set()
+    ids: set[str] = set()
     for element in container.iter():
         if element.get("id"):
-            element.set("id", prefix + element.get("id"))
-            ids.add(element.get("id"))
+            ids.add(_unique_id(prefix + re.sub(r"\s+", "-", element.get("id")), ids, element))
+        if element.get("style") is not None and not ALIGNMENT.match(element.get("style")):
+            del element.attrib["style"]
     for link in container.iter("a"):
         _settle_link(link, piece, prefix, ids)
     images = [_settle_image(img, piece, target, resources) for img in container.iter("img")]
@@ -66,6 +70,16 @@ def finish_fragment(html: str, piece: Piece, target: str, resources: ResourcePol
     if target == "print":
         _offer_breaks(container)
     return xhtml_content(container), images
+
+
+def _unique_id(wanted: str, taken: set[str], element: etree.Element) -> str:
+    """``wanted``, or ``wanted-2``, ``-3``… if a heading, a note or raw HTML has it already (links go to the first)."""
+    unique, count = wanted, 1
+    while unique in taken:
+        count += 1
+        unique = f"{wanted}-{count}"
+    element.set("id", unique)
+    return unique
 
 
 def _check_depth(container: etree.Element, piece: Piece) -> None:
@@ -121,11 +135,16 @@ def _settle_image(img: etree.Element, piece: Piece, target: str, resources: Reso
             path = resources.local_path(src, piece.path.parent)
             source = path.as_uri()
             suffix = path.suffix.lower()
-            root = next(root for root in resources.roots if path.is_relative_to(root))
-            name = "-".join(path.relative_to(root).parts)
+            # Named by content and path: unique, and safe in a zip and a URL whatever the file is called.
+            digest = hashlib.sha256(str(path).encode()).hexdigest()[:8]
+            name = f"{slugify(path.stem)[:40] or 'image'}-{digest}{suffix}"
             if not path.is_file():
                 raise RefusedResource(f"{src!r} does not exist")
-            if suffix == ".svg" and (problem := svg_problem(path.read_bytes())):
+            data = path.read_bytes()
+            kind = sniff_image(data)
+            if suffix in IMAGE_TYPES and kind != IMAGE_TYPES[suffix]:
+                raise RefusedResource(f"{src!r} is not what its name says ({kind or 'not an image'}): rename or convert it")
+            if kind == "image/svg+xml" and (problem := svg_problem(data)):
                 raise RefusedResource(f"{src!r} {problem}")
     except RefusedResource as refusal:
         raise PublishError(f"image {refusal}", piece.path, line) from None
@@ -168,6 +187,21 @@ def _offer_breaks(container: etree.Element) -> None:
                 wbr.tail = piece
                 anchor.insert(index, wbr)
                 index += 1
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The image type the bytes are, whatever the file is called (WeasyPrint and e-readers go by content)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if b"<svg" in data[:4096]:
+        return "image/svg+xml"
+    return None
 
 
 def _first_strong_direction(text: str) -> str | None:

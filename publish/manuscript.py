@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import tomlkit
@@ -42,9 +43,13 @@ class Piece:
     body: str
     body_line: int
 
+    @cached_property
+    def _lines(self) -> list[str]:
+        return self.body.splitlines()
+
     def line_of(self, needle: str) -> int | None:
         """The line of the piece's file on which ``needle`` first appears."""
-        for offset, line in enumerate(self.body.splitlines()):
+        for offset, line in enumerate(self._lines):
             if needle in line:
                 return self.body_line + offset
         return None

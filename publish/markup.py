@@ -232,12 +232,20 @@ class NotesTreeprocessor(Treeprocessor):
                 self.piece.path,
             ))
         asides = []
+        calls: dict[str, int] = {}
         for parent in list(root.iter()):
             for index, sup in enumerate(list(parent)):
                 link = sup.find("a") if sup.tag == "sup" else None
                 if link is None or link.get("class") != "footnote-ref":
                     continue
                 number = link.text
+                calls[number] = calls.get(number, 0) + 1
+                if calls[number] > 1:
+                    replacement = _repeated_call(number, calls[number], self.target, at_page_foot)
+                    replacement.tail = sup.tail
+                    parent.remove(sup)
+                    parent.insert(index, replacement)
+                    continue
                 body = _note_body(notes[link.get("href")[1:]])
                 if at_page_foot:
                     replacement = etree.Element("span", {"class": "footnote"})
@@ -260,6 +268,19 @@ class NotesTreeprocessor(Treeprocessor):
         if asides:
             section = etree.SubElement(root, "section", {"class": "notes", "role": "doc-endnotes"})
             section.extend(asides)
+
+
+def _repeated_call(number: str, count: int, target: str, at_page_foot: bool) -> etree.Element:
+    """A second call of the same note: its number again, pointing at the one note."""
+    if at_page_foot:
+        call = etree.Element("sup", {"class": "note-again"})
+    else:
+        call = etree.Element("a", {"class": "noteref", "href": f"#note-{number}", "id": f"noteref-{number}-{count}"})
+        if target == "epub":
+            call.set("epub:type", "noteref")
+            call.set("role", "doc-noteref")
+    call.text = number
+    return call
 
 
 def _note_body(li: etree.Element) -> list[etree.Element]:

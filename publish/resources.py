@@ -58,7 +58,9 @@ class ResourcePolicy:
         """The file a relative reference or ``file:`` URL names, if it lies inside the allowed folders.
 
         Symbolic links are followed before the check, so a link that points
-        outside is refused like the path it points to.
+        outside is refused like the path it points to. A hard link cannot be
+        told from the file it shares, so files with more than one link are
+        refused too.
         """
         parsed = urlparse(reference)
         scheme = parsed.scheme.lower()
@@ -74,9 +76,15 @@ class ResourcePolicy:
             if Path(unquote(parsed.path)).is_absolute():
                 raise RefusedResource(f"{reference!r} is an absolute path: keep the file beside the piece")
             path = base / unquote(parsed.path)
-        resolved = path.resolve()
+        try:
+            resolved = path.resolve()
+            links = resolved.stat().st_nlink if resolved.is_file() else 1
+        except (OSError, ValueError, RuntimeError) as error:
+            raise RefusedResource(f"{reference!r} cannot be read ({_reason(error)})") from None
         if not any(resolved.is_relative_to(root) for root in self.roots):
             raise RefusedResource(f"{reference!r} lies outside the manuscript and styles folders")
+        if links > 1:
+            raise RefusedResource(f"{reference!r} is a hard link, which may share a file from outside the book: copy the file instead")
         return resolved
 
     def read(self, reference: str, base: Path) -> Resource:

@@ -92,25 +92,39 @@ def svg_problem(data: bytes) -> str | None:
     """Why an SVG image cannot go into the book, or None.
 
     An SVG is a document: it may carry scripts (making the EPUB scripted) or
-    load other files. Its own ``#fragments`` and ``data:`` images are fine.
+    load other files. Its own ``#fragments`` and raster ``data:`` images are fine.
     """
     try:
-        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
     except etree.XMLSyntaxError as error:
         return f"is not a well-formed SVG file ({error.msg})"
+    tree = root.getroottree()
+    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
+        return "has a DOCTYPE, which may load other files: remove it from the SVG"
+    if any(isinstance(node, etree._ProcessingInstruction) for node in root.itersiblings(preceding=True)):
+        return "has a processing instruction (such as xml-stylesheet): remove it from the SVG"
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         name = etree.QName(element).localname
-        if name in ("script", "foreignObject", "iframe"):
+        if name in ("script", "foreignObject", "iframe", "style"):
             return f"contains <{name}>, which a book cannot carry: remove it from the SVG"
+        if name in ("set", "animate") and "href" in (element.get("attributeName") or ""):
+            return f"animates a link (<{name}>), which a book cannot carry: remove it from the SVG"
         for attribute, value in element.attrib.items():
             local = etree.QName(attribute).localname
-            if local.startswith("on"):
-                return f"has an {local} event handler, which a book cannot carry: remove it from the SVG"
-            if local == "href" and not value.startswith(("#", "data:")):
-                return f"refers to {value!r}: an SVG in a book must carry its images inside it"
+            squashed = "".join(value.split()).lower()
+            if local.startswith("on") or "javascript:" in squashed:
+                return f"has script in its {local} attribute, which a book cannot carry: remove it from the SVG"
+            if "url(" in squashed and not all(part.startswith("#") for part in squashed.split("url(")[1:]):
+                return f"refers to another file in its {local} attribute: an SVG in a book must be self-contained"
+            if local == "href" and not (value.startswith("#") or _raster_data(value)):
+                return f"refers to {value[:60]!r}: an SVG in a book must carry its images inside it, as PNG or JPEG data"
     return None
+
+
+def _raster_data(url: str) -> bool:
+    return url.startswith(("data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp"))
 
 
 def sanitize(html: str, piece: Piece) -> tuple[str, list[PublishWarning]]:

@@ -67,7 +67,7 @@ def test_described_and_decorative_images_build(manuscript_copy, tmp_path):
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(tmp_path / "out" / "what-the-epilogue-means.epub") as archive:
         page = archive.read("EPUB/response.xhtml").decode()
-        assert "EPUB/images/still.png" in archive.namelist()
+        assert [name for name in archive.namelist() if name.startswith("EPUB/images/still-")]
     assert 'alt="Two figures under a lamp post"' in page
     assert re.search(r'<img[^>]*alt=""[^>]*role="presentation"', page)
 

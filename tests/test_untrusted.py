@@ -274,7 +274,7 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20">{}<rect wi
     ("inside", "problem"),
     [
         ("<script>alert(1)</script>", "contains <script>"),
-        ('<rect onload="alert(1)"/>', "onload event handler"),
+        ('<rect onload="alert(1)"/>', "script in its onload attribute"),
         ('<image href="file:///etc/passwd"/>', "refers to 'file:///etc/passwd'"),
     ],
     ids=["script", "handler", "outside"],
@@ -294,5 +294,90 @@ def test_a_plain_svg_goes_into_both_editions(tmp_path):
     out = tmp_path / "out"
     assert run_build(manuscript, out).exit_code == 0
     with zipfile.ZipFile(out / "small-hours.epub") as archive:
-        assert "EPUB/images/art-square.svg" in archive.namelist()
+        assert [name for name in archive.namelist() if name.startswith("EPUB/images/square-")]
     assert check_epub(out / "small-hours.epub")[0].ok
+
+
+@pytest.mark.timeout(60)
+def test_a_hard_link_is_refused(tmp_path):
+    """A hard link inside the folder may be the editor's secret under another name."""
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(png())
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n![a square](square.png)\n")
+    (manuscript / "square.png").hardlink_to(secret)
+    out = tmp_path / "out"
+    assert_refused(run_build(manuscript, out), out, "note.md:6:", "hard link")
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("setup", "fragments"),
+    [
+        ("nul", ["note.md:6:", "cannot be read"]),
+        ("long", ["note.md:6:", "cannot be read"]),
+        ("loop", ["note.md:6:", "cannot be read"]),
+        ("png named gif", ["note.md:6:", "not what its name says (image/png)"]),
+        ("svg named png", ["note.md:6:", "not what its name says (image/svg+xml)"]),
+        ("svg animating a link", ["note.md:6:", "animates a link"]),
+        ("svg with a doctype", ["note.md:6:", "DOCTYPE"]),
+        ("svg styling from outside", ["note.md:6:", "<style>"]),
+    ],
+)
+def test_odd_image_files_fail_with_one_line(tmp_path, setup, fragments):
+    names = {"nul": "x%00.png", "long": "a" * 300 + ".png", "loop": "loop.png", "png named gif": "p.gif",
+             "svg named png": "s.png", "svg animating a link": "s.svg", "svg with a doctype": "s.svg",
+             "svg styling from outside": "s.svg"}
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + f"Opening.\n\n![a picture]({names[setup]})\n")
+    if setup == "loop":
+        (manuscript / "loop.png").symlink_to(manuscript / "loop.png")
+    elif setup == "png named gif":
+        (manuscript / "p.gif").write_bytes(png())
+    elif setup == "svg named png":
+        (manuscript / "s.png").write_text(SVG.format("<script>alert(1)</script>"))
+    elif setup == "svg animating a link":
+        (manuscript / "s.svg").write_text(SVG.format('<a href="#x"><set attributeName="href" to="javascript:alert(1)"/></a>'))
+    elif setup == "svg with a doctype":
+        (manuscript / "s.svg").write_text('<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + SVG.format(""))
+    elif setup == "svg styling from outside":
+        (manuscript / "s.svg").write_text(SVG.format('<style>@import url("file:///etc/passwd");</style>'))
+    out = tmp_path / "out"
+    assert_refused(run_build(manuscript, out), out, *fragments)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("front_matter", "fragment"),
+    [
+        ("title: A Note\ndate: 2024-13-01\n", "invalid YAML front matter"),
+        ("title: A Note\nsummary: " + "1" * 5000 + "\n", "invalid YAML front matter"),
+        ("title: A Note\n1: x\n", "is not a name"),
+        ('title: "A \\x01 Note"\n', "U+0001"),
+        ('title: "A \\u202e Note"\n', "U+202E"),
+        ('title: A Note\nspoilers: ["Foo\\nBar"]\n', "U+000A"),
+    ],
+    ids=["date", "huge number", "number key", "control", "bidi override", "newline"],
+)
+def test_odd_front_matter_fails_with_one_line(tmp_path, front_matter, fragment):
+    manuscript = one_piece_manuscript(tmp_path / "m", f"---\n{front_matter}---\nOpening.\n")
+    out = tmp_path / "out"
+    assert_refused(run_build(manuscript, out), out, "note.md", fragment)
+
+
+@pytest.mark.timeout(90)
+def test_repeated_notes_clashing_ids_and_like_named_images_make_a_valid_epub(tmp_path):
+    body = (
+        "Opening A[^1] and again[^1].\n\n# Foo\n\n<p id=\"foo\">Raw, with the heading's id.</p>\n\n"
+        '<p id="a b">Spaced id.</p>\n\n![one](a/b.png) ![two](a-b.png) ![three](with space.png)\n\n'
+        'Aligned\n{: style="text-align: left url(http://example.com/x)" }\n\n[^1]: The note.\n'
+    )
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + body)
+    (manuscript / "a").mkdir()
+    for name in ("a/b.png", "a-b.png", "with space.png"):
+        (manuscript / name).write_bytes(png())
+    out = tmp_path / "out"
+    assert run_build(manuscript, out).exit_code == 0
+    with zipfile.ZipFile(out / "small-hours.epub") as archive:
+        assert len([name for name in archive.namelist() if "/images/" in name]) == 3
+        assert b"example.com/x" not in archive.read("EPUB/note.xhtml")
+    (verdict,) = check_epub(out / "small-hours.epub")
+    assert verdict.ok, verdict.detail
