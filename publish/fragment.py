@@ -34,8 +34,23 @@ LINK_SCHEMES = ("http", "https", "mailto")
 # Blocks whose direction follows their text (a Hebrew or Arabic paragraph in an English book).
 DIRECTIONAL_BLOCKS = {"p", "li", "blockquote", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "figcaption"}
 MAX_DEPTH = 40
-# The only inline style a piece keeps: Python-Markdown's table column alignment.
-ALIGNMENT = re.compile(r"\s*text-align:\s*(left|right|center|justify)\s*;?\s*$")
+# Attribute values the sanitizer lets through by name only; a value outside these is dropped,
+# as EPUBCheck would refuse it. The one inline style kept is Python-Markdown's table alignment.
+VALID_VALUES = {
+    "style": re.compile(r"\s*text-align:\s*(left|right|center|justify)\s*;?\s*$"),
+    "dir": re.compile(r"(ltr|rtl|auto)$"),
+    "lang": re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"),
+    "role": re.compile(r"(presentation|note|doc-(noteref|footnote|endnotes|backlink|pagebreak))$"),
+    "type": re.compile(r"[1aAiI]$"),
+    "start": re.compile(r"-?\d{1,9}$"),
+    "value": re.compile(r"-?\d{1,9}$"),
+    "colspan": re.compile(r"[1-9]\d{0,3}$"),
+    "rowspan": re.compile(r"\d{1,4}$"),
+    "span": re.compile(r"[1-9]\d{0,3}$"),
+    "width": re.compile(r"\d{1,5}$"),
+    "height": re.compile(r"\d{1,5}$"),
+    "datetime": re.compile(r"\d{4}(-\d\d(-\d\d([T ]\d\d:\d\d(:\d\d)?)?)?)?$"),
+}
 # Runs this long with no space get a break opportunity every 24 letters.
 LONG_RUN = re.compile(r"\S{48,}")
 # libxml2 stops at 256 levels unless told the tree may be deep; hostile pieces nest 100 lists.
@@ -59,8 +74,9 @@ def finish_fragment(html: str, piece: Piece, target: str, resources: ResourcePol
     for element in container.iter():
         if element.get("id"):
             ids.add(_unique_id(prefix + re.sub(r"\s+", "-", element.get("id")), ids, element))
-        if element.get("style") is not None and not ALIGNMENT.match(element.get("style")):
-            del element.attrib["style"]
+        for name, valid in VALID_VALUES.items():
+            if element.get(name) is not None and not valid.match(element.get(name)):
+                del element.attrib[name]
     for link in container.iter("a"):
         _settle_link(link, piece, prefix, ids)
     images = [_settle_image(img, piece, target, resources) for img in container.iter("img")]

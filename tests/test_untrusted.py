@@ -381,3 +381,19 @@ def test_repeated_notes_clashing_ids_and_like_named_images_make_a_valid_epub(tmp
         assert b"example.com/x" not in archive.read("EPUB/note.xhtml")
     (verdict,) = check_epub(out / "small-hours.epub")
     assert verdict.ok, verdict.detail
+
+
+@pytest.mark.timeout(60)
+def test_attribute_values_an_epub_refuses_are_dropped(tmp_path):
+    body = (
+        'Opening.\n\n<p role="bogus" dir="sideways" lang="!!">Odd attributes.</p>\n\n'
+        '<ol type="z" start="x"><li value="abc">item</li></ol>\n\n'
+        '<table><tr><td colspan="abc">cell</td></tr></table>\n\n'
+        '<p><time datetime="garbage">then</time> <img src="a.png" alt="a square" width="50%"/></p>\n'
+    )
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + body)
+    (manuscript / "a.png").write_bytes(png())
+    out = tmp_path / "out"
+    assert run_build(manuscript, out).exit_code == 0
+    (verdict,) = check_epub(out / "small-hours.epub")
+    assert verdict.ok, verdict.detail
