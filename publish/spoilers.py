@@ -49,7 +49,7 @@ class SpoilerExtension(markdown.Extension):
         md.preprocessors.register(LineStartRedditPreprocessor(md), "spoiler-line-start", 25)
         md.parser.blockprocessors.register(SpoilerBlockProcessor(md.parser, self.piece), "spoiler-block", 105)
         md.inlinePatterns.register(
-            SpoilerInlineProcessor(r"(?:>|&gt;)!(.+?)!<", md, self.piece, ">!"), "spoiler-reddit", 172
+            SpoilerInlineProcessor(r"(?:>|&gt;)!((?:(?!(?:>|&gt;)!).)+?)!<", md, self.piece, ">!"), "spoiler-reddit", 172
         )
         md.inlinePatterns.register(SpoilerInlineProcessor(r"\|\|(.+?)\|\|", md, self.piece, "||"), "spoiler-discord", 171)
         md.treeprocessors.register(StrayMarkerTreeprocessor(md, self.piece), "spoiler-stray", 6)

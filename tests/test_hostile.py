@@ -193,3 +193,11 @@ def test_crlf_and_a_byte_order_mark_make_the_same_book(tmp_path, monkeypatch):
     _, windows = built(tmp_path / "crlf", "\ufeff" + text.replace("\n", "\r\n"))
     for name in ("small-hours.epub", "small-hours.pdf"):
         assert (plain / name).read_bytes() == (windows / name).read_bytes(), name
+
+
+@pytest.mark.timeout(30)
+def test_a_long_run_of_spoiler_openers_fails_at_once(tmp_path):
+    """A lazy match from every opener to the end of the paragraph was quadratic: 120,000 openers took 42 s."""
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening " + ">!" * 120_000 + "\n")
+    out = tmp_path / "out"
+    assert_refused(run_build(manuscript, out), out, "note.md:4:", "unclosed spoiler")
