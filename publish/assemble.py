@@ -125,12 +125,17 @@ class AssembledBook:
 
 
 def assemble(
-    manuscript: Manuscript, theme: Theme, edition: Edition = Edition(), resources: ResourcePolicy | None = None
+    manuscript: Manuscript,
+    theme: Theme,
+    edition: Edition = Edition(),
+    resources: ResourcePolicy | None = None,
+    with_epub: bool = True,
 ) -> AssembledBook:
     """Render every piece of the edition for both media and fill the theme's templates.
 
     ``resources`` says what the book may read; by default the manuscript and
-    theme folders, and no network.
+    theme folders, and no network. Without ``with_epub`` (a print-only
+    build) the EPUB's pages are not made.
     """
     resources = resources or ResourcePolicy((manuscript.root, theme.root))
     config = manuscript.config
@@ -159,9 +164,10 @@ def assemble(
         piece_count=len(pieces),
     )
     print_pieces = [render_piece(piece, "print", edition.spoiler_style("print", config), resources) for piece in pieces]
-    epub_pieces = [render_piece(piece, "epub", edition.spoiler_style("epub", config), resources) for piece in pieces]
+    epub_pieces = [render_piece(piece, "epub", edition.spoiler_style("epub", config), resources)
+                   for piece in pieces if with_epub]
     context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings}
-    pages = _epub_pages(theme, epub_pieces, context)
+    pages = _epub_pages(theme, epub_pieces, context) if with_epub else []
     images = sorted({image for rendered in print_pieces for image in rendered.images}, key=lambda image: image.epub_name)
     found = list(dict.fromkeys(found for rendered in print_pieces + epub_pieces for found in rendered.warnings))
     return AssembledBook(

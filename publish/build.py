@@ -138,16 +138,19 @@ def _write(
 ) -> tuple[AssembledBook, dict[Path, bytes], list[str]]:
     """The assembled book, every output's bytes by path, and the printing guide.
 
-    The print edition is laid out in a second process while this one cuts
-    the EPUB's fonts (the two slow parts); the EPUB is finished once the
-    layout has said where each printed page begins.
+    The print edition is laid out in a second process as soon as its
+    pieces are rendered; meanwhile this one renders the EPUB's pages and cuts
+    its fonts, and finishes the EPUB once the layout has said where each
+    printed page begins.
     """
     resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote)
     with stage("render"):
-        book = assemble(manuscript, theme, request.edition, resources)
+        book = assemble(manuscript, theme, request.edition, resources, with_epub=False)
     with in_parallel(print_edition, book, request, enabled=request.parallel) as pending:
         fonts = {}
         if "epub" in request.formats:
+            with stage("pages"):
+                book = assemble(manuscript, theme, request.edition, resources)
             with stage("fonts"):
                 fonts = epub.subset_fonts(book)
         printed = pending()
