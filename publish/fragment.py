@@ -31,6 +31,8 @@ EPUB_IMAGE_DIR = "images"
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
                ".webp": "image/webp", ".svg": "image/svg+xml"}
 LINK_SCHEMES = ("http", "https", "mailto")
+# An address as RFC 3986 writes it (non-ASCII letters allowed, as in an IRI): no spaces, controls or stray brackets.
+WEB_ADDRESS = re.compile(r"^(https?://(\[[0-9A-Fa-f:.]+\]|[^\s/?#\[\]@]+)(:\d+)?|mailto:)[^\s\x00-\x1f\x7f<>\\^`{|}]*$")
 # Blocks whose direction follows their text (a Hebrew or Arabic paragraph in an English book).
 DIRECTIONAL_BLOCKS = {"p", "li", "blockquote", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "figcaption"}
 MAX_DEPTH = 40
@@ -117,7 +119,10 @@ def _settle_link(link: etree.Element, piece: Piece, prefix: str, ids: set[str]) 
     href = link.get("href")
     if href is None:
         return
-    parsed = urlparse(href)
+    try:
+        parsed = urlparse(href)
+    except ValueError:
+        raise PublishError(f"the link to {href!r} is not a valid web address", piece.path, piece.line_of(href[:40])) from None
     if href.startswith("#"):
         target = prefix + unquote(href[1:])
         if target not in ids:
@@ -129,7 +134,11 @@ def _settle_link(link: etree.Element, piece: Piece, prefix: str, ids: set[str]) 
                 piece.line_of(f"({href})") or piece.line_of(href),
             )
         link.set("href", "#" + target)
-    elif parsed.scheme.lower() not in LINK_SCHEMES:
+    elif parsed.scheme.lower() in LINK_SCHEMES:
+        if not WEB_ADDRESS.match(href) or (parsed.scheme.lower() != "mailto" and not parsed.netloc):
+            line = piece.line_of(href[:40]) or piece.line_of(parsed.scheme + ":")
+            raise PublishError(f"the link to {href!r} is not a valid web address", piece.path, line)
+    else:
         raise PublishError(
             f"the link to {href!r} leads out of the book: link to a web address (https://…) or a heading in this piece (#…)",
             piece.path,

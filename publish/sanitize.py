@@ -22,7 +22,7 @@ from .manuscript import Piece
 # What pieces may contain: Python-Markdown's output, this project's own
 # markup for notes and spoilers, and the HTML a writer formats with.
 ALLOWED_TAGS = {
-    "a", "abbr", "aside", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
+    "a", "abbr", "aside", "b", "bdi", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
     "dd", "del", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
     "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp", "section",
     "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
