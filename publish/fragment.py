@@ -150,7 +150,9 @@ def _settle_image(img: etree.Element, piece: Piece, target: str, resources: Reso
     src = img.get("src", "")
     line = piece.line_of(src) if src else piece.line_of("<img")
     if not src:
-        raise PublishError("an image has no source", piece.path, line)
+        raise PublishError(
+            "an image has no source (a data: or other address a book cannot load is removed): "
+            "keep the image as a file beside the piece", piece.path, line)
     try:
         if resources.is_remote(src) and resources.allow_remote:
             source = src
