@@ -39,6 +39,10 @@ LENGTH = re.compile(r"^(\d+(?:\.\d+)?)(mm|pt|in)$")
 POINTS_PER = {"mm": 72 / 25.4, "pt": 1.0, "in": 72.0}
 # The theme this project ships; another is a folder given with --styles.
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "styles"
+# Embeddings and overrides (LRE, RLE, PDF, LRO, RLO) make text display other
+# than it reads ("Trojan Source"); isolates and marks, which right-to-left
+# writing needs, are not among them.
+BIDI_OVERRIDES = "\u202a\u202b\u202c\u202d\u202e"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 PIECE_KINDS = ("foreword", "essay", "response", "afterword", "notes")
 SPOILER_WARNINGS = ("page", "notice")
@@ -234,7 +238,7 @@ def _check_text(value: Any, key: str, path: Path, text: str) -> None:
         if not isinstance(item, str):
             continue
         bad = next((ch for ch in item if CONTROL_CHARACTERS.match(ch) or "\ud800" <= ch <= "\udfff"
-                    or "\u202a" <= ch <= "\u202e" or (ch == "\n" and key != "summary")), None)
+                    or ch in BIDI_OVERRIDES or (ch == "\n" and key != "summary")), None)
         if bad is not None:
             raise PublishError(f"'{key}' contains the character U+{ord(bad):04X}, which cannot go into a book", path,
                                line_of_key(text, key))

@@ -165,8 +165,6 @@ def _settle_image(img: etree.Element, piece: Piece, target: str, resources: Reso
             # Named by content and path: unique, and safe in a zip and a URL whatever the file is called.
             digest = hashlib.sha256(str(path).encode()).hexdigest()[:8]
             name = f"{slugify(path.stem)[:40] or 'image'}-{digest}{suffix}"
-            if not path.is_file():
-                raise RefusedResource(f"{src!r} does not exist")
             data = path.read_bytes()
             kind = sniff_image(data)
             if suffix in IMAGE_TYPES and kind != IMAGE_TYPES[suffix]:

@@ -55,7 +55,7 @@ class ResourcePolicy:
         return urlparse(url).scheme.lower() in REMOTE_SCHEMES
 
     def local_path(self, reference: str, base: Path) -> Path:
-        """The file a relative reference or ``file:`` URL names, if it lies inside the allowed folders.
+        """The existing file a relative reference or ``file:`` URL names, if it lies inside the allowed folders.
 
         Symbolic links are followed before the check, so a link that points
         outside is refused like the path it points to. A hard link cannot be
@@ -78,11 +78,14 @@ class ResourcePolicy:
             path = base / unquote(parsed.path)
         try:
             resolved = path.resolve()
-            links = resolved.stat().st_nlink if resolved.is_file() else 1
+            exists = resolved.is_file()
+            links = resolved.stat().st_nlink if exists else 1
         except (OSError, ValueError, RuntimeError) as error:
             raise RefusedResource(f"{reference!r} cannot be read ({_reason(error)})") from None
         if not any(resolved.is_relative_to(root) for root in self.roots):
             raise RefusedResource(f"{reference!r} lies outside the manuscript and styles folders")
+        if not exists:
+            raise RefusedResource(f"{reference!r} does not exist")
         if links > 1:
             raise RefusedResource(f"{reference!r} is a hard link, which may share a file from outside the book: copy the file instead")
         return resolved
@@ -94,8 +97,6 @@ class ResourcePolicy:
                 self._fetched[reference] = self._download(reference)
             return self._fetched[reference]
         path = self.local_path(reference, base)
-        if not path.is_file():
-            raise RefusedResource(f"{reference!r} does not exist")
         return Resource(path.as_uri(), path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream")
 
     def _download(self, url: str) -> Resource:

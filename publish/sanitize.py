@@ -16,6 +16,7 @@ import lxml.html
 import nh3
 from lxml import etree
 
+from .config import BIDI_OVERRIDES
 from .errors import PublishWarning
 from .manuscript import Piece
 
@@ -69,23 +70,20 @@ def xhtml_content(container: etree.Element) -> str:
     )
 
 
-# Embeddings and overrides (LRE, RLE, PDF, LRO, RLO) make text display other
-# than it reads ("Trojan Source"); isolates and marks, which right-to-left
-# writing needs, stay.
-BIDI_OVERRIDES = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e"))
+REMOVED_BIDI = dict.fromkeys(map(ord, BIDI_OVERRIDES))
 
 
 def strip_bidi_overrides(text: str, piece: Piece) -> tuple[str, list[PublishWarning]]:
     """``text`` without bidirectional embeddings and overrides, and a warning for each line that had one."""
-    if not any(chr(code) in text for code in BIDI_OVERRIDES):
+    if not any(ch in text for ch in BIDI_OVERRIDES):
         return text, []
     warnings = [
         PublishWarning("removed bidirectional override characters (U+202A–U+202E), which make text display "
                        "other than it reads", piece.path, piece.body_line + offset)
         for offset, line in enumerate(piece.body.splitlines())
-        if line != line.translate(BIDI_OVERRIDES)
+        if line != line.translate(REMOVED_BIDI)
     ]
-    return text.translate(BIDI_OVERRIDES), warnings
+    return text.translate(REMOVED_BIDI), warnings
 
 
 def svg_problem(data: bytes) -> str | None:

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from click.testing import CliRunner
 from hypothesis import settings
 from lxml import etree
 
 from publish.assemble import Edition
 from publish.build import BuildRequest, build
+from publish.cli import cli
 from publish.config import DEFAULT_THEME
 
 # make test: a fixed sample, the same on every run; make fuzz: many more, at random.
@@ -77,6 +79,28 @@ def one_piece_manuscript(root: Path, text: str | bytes, name: str = "note.md") -
     )
     (root / name).write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
     return root
+
+
+OLD = b"the last good build"
+
+
+def build_over_last_good(manuscript: Path, out: Path, outputs: tuple[str, ...], *extra: str):
+    """Run ``publish build`` through the CLI into ``out``, which holds a "last good" copy of each of ``outputs``."""
+    out.mkdir(exist_ok=True)
+    for name in outputs:
+        (out / name).write_bytes(OLD)
+    return CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--out", str(out), "--quiet", *extra])
+
+
+def assert_fails_cleanly(result, out: Path, *fragments: str) -> None:
+    """Exit code 1, one line holding every fragment, no traceback, and the last good files as they were."""
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    for path in out.iterdir():
+        assert path.is_file() and path.read_bytes() == OLD, f"{path} was touched or added"
 
 
 def words(text: str) -> set[str]:

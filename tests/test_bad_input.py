@@ -9,27 +9,13 @@ from click.testing import CliRunner
 
 from publish.cli import cli
 
-OLD = b"the last good build"
+from .conftest import assert_fails_cleanly, build_over_last_good
+
+SAMPLE_OUTPUTS = ("what-the-epilogue-means.pdf", "what-the-epilogue-means.epub")
 
 
 def run_build(manuscript: Path, out: Path, *extra: str):
-    out.mkdir(exist_ok=True)
-    for name in ("what-the-epilogue-means.pdf", "what-the-epilogue-means.epub"):
-        (out / name).write_bytes(OLD)
-    result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--out", str(out), "--quiet", *extra])
-    return result
-
-
-def assert_fails_cleanly(result, out: Path, *fragments: str) -> None:
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    for path in out.iterdir():
-        assert path.read_bytes() == OLD, f"{path} was touched"
-    assert sorted(p.name for p in out.iterdir()) == ["what-the-epilogue-means.epub", "what-the-epilogue-means.pdf"]
+    return build_over_last_good(manuscript, out, SAMPLE_OUTPUTS, *extra)
 
 
 def line_of(path: Path, text: str) -> int:

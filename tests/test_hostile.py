@@ -18,8 +18,8 @@ from lxml import etree
 from publish.check import check_epub
 from publish.config import DEFAULT_THEME
 
-from .conftest import PIECE_HEAD, XHTML_NS, one_piece_manuscript
-from .test_untrusted import assert_refused, run_build
+from .conftest import PIECE_HEAD, XHTML_NS, assert_fails_cleanly, one_piece_manuscript
+from .test_untrusted import run_build
 
 MM = 72 / 25.4
 INNER_MARGIN = 17 * MM  # the narrowest page margin in print.css
@@ -79,7 +79,7 @@ def test_a_5_mb_piece_fails_at_once_with_one_line(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + paragraph * 5000)
     out = tmp_path / "out"
     result = run_build(manuscript, out)
-    assert_refused(result, out, "note.md:", "MB; a piece may be at most 1 MB", "split it")
+    assert_fails_cleanly(result, out, "note.md:", "MB; a piece may be at most 1 MB", "split it")
     assert float(result.stderr.split(" is ")[1].split()[0]) > 5, result.stderr
 
 
@@ -107,7 +107,7 @@ def test_a_10000_letter_word_and_url_wrap_inside_the_text_block(tmp_path):
 def test_nesting_100_deep_fails_with_one_line(tmp_path, nesting, line):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n" + nesting)
     out = tmp_path / "out"
-    assert_refused(run_build(manuscript, out), out, f"note.md:{line}:", "nested more than 40 levels")
+    assert_fails_cleanly(run_build(manuscript, out), out, f"note.md:{line}:", "nested more than 40 levels")
 
 
 @pytest.mark.timeout(120)
@@ -182,7 +182,7 @@ def test_other_scripts_and_emoji_fall_back_to_faces_that_have_them(tmp_path):
 def test_binary_and_misencoded_text_fails_with_one_line(tmp_path, text, fragments):
     manuscript = one_piece_manuscript(tmp_path / "m", text)
     out = tmp_path / "out"
-    assert_refused(run_build(manuscript, out), out, *fragments)
+    assert_fails_cleanly(run_build(manuscript, out), out, *fragments)
 
 
 @pytest.mark.timeout(60)
@@ -200,4 +200,4 @@ def test_a_long_run_of_spoiler_openers_fails_at_once(tmp_path):
     """A lazy match from every opener to the end of the paragraph was quadratic: 120,000 openers took 42 s."""
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening " + ">!" * 120_000 + "\n")
     out = tmp_path / "out"
-    assert_refused(run_build(manuscript, out), out, "note.md:4:", "unclosed spoiler")
+    assert_fails_cleanly(run_build(manuscript, out), out, "note.md:4:", "unclosed spoiler")

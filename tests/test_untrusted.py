@@ -11,18 +11,22 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from lxml import etree
 from PIL import Image
 
 from publish.check import check_epub
-from publish.cli import cli
 from publish.config import DEFAULT_THEME
 from publish.resources import RefusedResource, ResourcePolicy
 
-from .conftest import PIECE_HEAD, XHTML_NS, one_piece_manuscript
+from .conftest import (
+    OLD,
+    PIECE_HEAD,
+    XHTML_NS,
+    assert_fails_cleanly,
+    build_over_last_good,
+    one_piece_manuscript,
+)
 
-OLD = b"the last good build"
 OUTPUTS = ("small-hours.epub", "small-hours.pdf")
 SECRET = Path("/etc/passwd")
 
@@ -34,21 +38,7 @@ def png(size: int = 8) -> bytes:
 
 
 def run_build(manuscript: Path, out: Path, *extra: str):
-    out.mkdir(exist_ok=True)
-    for name in OUTPUTS:
-        (out / name).write_bytes(OLD)
-    return CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--out", str(out), "--quiet", *extra])
-
-
-def assert_refused(result, out: Path, *fragments: str) -> None:
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    assert sorted(path.name for path in out.iterdir()) == sorted(OUTPUTS)
-    for path in out.iterdir():
-        assert path.read_bytes() == OLD, f"{path} was touched"
+    return build_over_last_good(manuscript, out, OUTPUTS, *extra)
 
 
 def every_byte(out: Path) -> bytes:
@@ -71,7 +61,7 @@ def every_byte(out: Path) -> bytes:
 def test_an_image_outside_the_book_is_refused_with_piece_and_line(tmp_path, reference):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + f"Opening.\n\n![a secret]({reference})\n")
     out = tmp_path / "out"
-    assert_refused(run_build(manuscript, out), out, "note.md:6:", reference, "outside" if ".." in reference or "%2E" in reference else "")
+    assert_fails_cleanly(run_build(manuscript, out), out, "note.md:6:", reference, "outside" if ".." in reference or "%2E" in reference else "")
     assert b"root:" not in every_byte(out)
 
 
@@ -79,7 +69,7 @@ def test_an_image_outside_the_book_is_refused_with_piece_and_line(tmp_path, refe
 def test_raw_html_cannot_reach_outside_either(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + 'Opening.\n\n<p><img src="/etc/passwd" alt="x"/></p>\n')
     out = tmp_path / "out"
-    assert_refused(run_build(manuscript, out), out, "note.md:6:", "absolute path")
+    assert_fails_cleanly(run_build(manuscript, out), out, "note.md:6:", "absolute path")
 
 
 @pytest.mark.timeout(60)
@@ -87,7 +77,7 @@ def test_a_symlink_pointing_outside_is_refused(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n![the view](view.png)\n")
     (manuscript / "view.png").symlink_to(SECRET)
     out = tmp_path / "out"
-    assert_refused(run_build(manuscript, out), out, "note.md:6:", "outside the manuscript")
+    assert_fails_cleanly(run_build(manuscript, out), out, "note.md:6:", "outside the manuscript")
     assert b"root:" not in every_byte(out)
 
 
@@ -97,14 +87,14 @@ def test_a_piece_that_is_a_symlink_to_outside_is_refused(tmp_path):
     (manuscript / "note.md").unlink()
     (manuscript / "note.md").symlink_to(SECRET)
     out = tmp_path / "out"
-    assert_refused(run_build(manuscript, out), out, "book.toml", "outside the manuscript")
+    assert_fails_cleanly(run_build(manuscript, out), out, "book.toml", "outside the manuscript")
 
 
 @pytest.mark.timeout(60)
 def test_the_network_is_refused_unless_allowed(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n![a photo](http://127.0.0.1:1/photo.png)\n")
     out = tmp_path / "out"
-    assert_refused(run_build(manuscript, out), out, "note.md:6:", "http://127.0.0.1:1/photo.png", "--allow-remote")
+    assert_fails_cleanly(run_build(manuscript, out), out, "note.md:6:", "http://127.0.0.1:1/photo.png", "--allow-remote")
 
 
 @pytest.mark.timeout(60)
@@ -117,7 +107,7 @@ def test_a_style_sheet_cannot_read_outside_the_book(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n")
     out = tmp_path / "out"
     result = run_build(manuscript, out, "--styles", str(theme))
-    assert_refused(result, out, "file:///etc/passwd", "outside the manuscript and styles folders")
+    assert_fails_cleanly(result, out, "file:///etc/passwd", "outside the manuscript and styles folders")
 
 
 class Server(http.server.BaseHTTPRequestHandler):
@@ -242,7 +232,7 @@ def test_metadata_keeps_only_inline_formatting(tmp_path):
 def test_links_that_go_nowhere_are_errors(tmp_path, body, fragments):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n" + body)
     out = tmp_path / "out"
-    assert_refused(run_build(manuscript, out), out, *fragments)
+    assert_fails_cleanly(run_build(manuscript, out), out, *fragments)
 
 
 @pytest.mark.timeout(60)
@@ -284,7 +274,7 @@ def test_an_svg_that_scripts_or_reaches_out_is_refused(tmp_path, inside, problem
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n![a square](square.svg)\n")
     (manuscript / "square.svg").write_text(SVG.format(inside))
     out = tmp_path / "out"
-    assert_refused(run_build(manuscript, out), out, "note.md:6:", problem)
+    assert_fails_cleanly(run_build(manuscript, out), out, "note.md:6:", problem)
 
 
 @pytest.mark.timeout(60)
@@ -307,7 +297,7 @@ def test_a_hard_link_is_refused(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n![a square](square.png)\n")
     (manuscript / "square.png").hardlink_to(secret)
     out = tmp_path / "out"
-    assert_refused(run_build(manuscript, out), out, "note.md:6:", "hard link")
+    assert_fails_cleanly(run_build(manuscript, out), out, "note.md:6:", "hard link")
 
 
 @pytest.mark.timeout(60)
@@ -342,7 +332,7 @@ def test_odd_image_files_fail_with_one_line(tmp_path, setup, fragments):
     elif setup == "svg styling from outside":
         (manuscript / "s.svg").write_text(SVG.format('<style>@import url("file:///etc/passwd");</style>'))
     out = tmp_path / "out"
-    assert_refused(run_build(manuscript, out), out, *fragments)
+    assert_fails_cleanly(run_build(manuscript, out), out, *fragments)
 
 
 @pytest.mark.timeout(60)
@@ -361,7 +351,7 @@ def test_odd_image_files_fail_with_one_line(tmp_path, setup, fragments):
 def test_odd_front_matter_fails_with_one_line(tmp_path, front_matter, fragment):
     manuscript = one_piece_manuscript(tmp_path / "m", f"---\n{front_matter}---\nOpening.\n")
     out = tmp_path / "out"
-    assert_refused(run_build(manuscript, out), out, "note.md", fragment)
+    assert_fails_cleanly(run_build(manuscript, out), out, "note.md", fragment)
 
 
 @pytest.mark.timeout(90)
