@@ -55,6 +55,11 @@ VALID_VALUES = {
 }
 # Runs this long with no space get a break opportunity every 24 letters.
 LONG_RUN = re.compile(r"\S{48,}")
+# Tags inside a line of text: a run of letters goes on through them.
+INLINE_FLOW = {
+    "a", "abbr", "b", "bdi", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q", "rp", "rt", "ruby",
+    "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var",
+}
 # libxml2 stops at 256 levels unless told the tree may be deep; hostile pieces nest 100 lists.
 _PARSER = lxml.html.HTMLParser(huge_tree=True, remove_comments=True)
 
@@ -196,22 +201,40 @@ def _offer_breaks(container: etree.Element) -> None:
 
     CSS ``overflow-wrap`` would wrap them too, but WeasyPrint's line breaker
     re-shapes the rest of the run for every line, which takes seconds per
-    thousand letters; ``<wbr/>`` adds no character to the text.
+    thousand letters; ``<wbr/>`` adds no character to the text. A run is
+    counted across inline tags (``a<b>b</b>a<b>b</b>…`` is one word to the
+    line breaker), and ends at a space or a block.
     """
-    for element in list(container.iter()):
-        for slot in ("text", "tail"):
-            text = getattr(element, slot)
-            cuts = [cut for run in LONG_RUN.finditer(text or "") for cut in range(run.start() + 24, run.end(), 24)]
-            if not cuts:
-                continue
-            pieces = [text[start:end] for start, end in zip([0, *cuts], [*cuts, len(text)])]
-            setattr(element, slot, pieces[0])
-            anchor, index = (element, 0) if slot == "text" else (element.getparent(), element.getparent().index(element) + 1)
-            for piece in pieces[1:]:
-                wbr = etree.Element("wbr")
-                wbr.tail = piece
-                anchor.insert(index, wbr)
-                index += 1
+    flat, segments = [], []
+    offset = 0
+    for event, element in etree.iterwalk(container, events=("start", "end")):
+        if element.tag not in INLINE_FLOW:
+            flat.append("\n")
+            offset += 1
+        slot = "text" if event == "start" else "tail"
+        text = getattr(element, slot) if (event == "start" or element is not container) else None
+        if text:
+            segments.append((offset, element, slot))
+            flat.append(text)
+            offset += len(text)
+    cuts = [cut for run in LONG_RUN.finditer("".join(flat)) for cut in range(run.start() + 24, run.end(), 24)]
+    for start, element, slot in reversed(segments):
+        text = getattr(element, slot)
+        local = [cut - start for cut in cuts if start <= cut < start + len(text)]
+        if local:
+            _cut(element, slot, text, local)
+
+
+def _cut(element: etree.Element, slot: str, text: str, cuts: list[int]) -> None:
+    """Split ``element``'s text or tail at ``cuts`` with a ``<wbr/>`` at each."""
+    parts = [text[start:end] for start, end in zip([0, *cuts], [*cuts, len(text)])]
+    setattr(element, slot, parts[0])
+    anchor, index = (element, 0) if slot == "text" else (element.getparent(), element.getparent().index(element) + 1)
+    for part in parts[1:]:
+        wbr = etree.Element("wbr")
+        wbr.tail = part
+        anchor.insert(index, wbr)
+        index += 1
 
 
 def sniff_image(data: bytes) -> str | None:

@@ -17,11 +17,12 @@ from markdown.extensions import Extension
 from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.treeprocessors import Treeprocessor
 
-from .errors import PublishWarning
+from .errors import PublishError, PublishWarning
 from .fragment import Image, finish_fragment
 from .manuscript import Piece
 from .resources import ResourcePolicy
 from .sanitize import sanitize, sanitize_inline, strip_bidi_overrides
+from .signals import OverBudget, cpu_budget
 from .spoilers import REVEALS_TAG, SPOILER_FENCE, SpoilerExtension
 
 TARGETS = ("print", "epub")
@@ -43,6 +44,9 @@ SMARTY = {
     }
 }
 PAGE_FOOT_NOTES = 250
+# CPU time a piece may take to convert: a megabyte of prose takes about a second.
+CONVERT_SECONDS = 5.0
+CONVERT_SECONDS_PER_MB = 20.0
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Opening punctuation, the initial letter, then the rest of the first few
 # words (up to four, stopping at a comma, colon, semicolon or dash). Smarty's
@@ -94,9 +98,18 @@ def render_piece(piece: Piece, target: str, spoiler_style: str, resources: Resou
     else:
         source = piece.body
     source, overrides = strip_bidi_overrides(source, piece)
-    body, removals = sanitize(md.convert(source), piece)
+    budget = CONVERT_SECONDS + CONVERT_SECONDS_PER_MB * len(source) / 1_000_000
+    try:
+        with cpu_budget(budget):
+            body, removals = sanitize(md.convert(source), piece)
+            body, images = finish_fragment(body, piece, target, resources or ResourcePolicy((piece.path.parent,)))
+    except OverBudget:
+        raise PublishError(
+            f"converting this piece took more than {budget:.0f} s, far longer than its size needs: it holds a pattern "
+            "Markdown reads slowly (thousands of unclosed '[' or '<', say); remove it or put it in a code block",
+            piece.path,
+        ) from None
     warnings += overrides + removals
-    body, images = finish_fragment(body, piece, target, resources or ResourcePolicy((piece.path.parent,)))
     reveals = ""
     if spoiler_style == "endnotes":
         body, _, reveals = body.partition(REVEALS_TAG)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -26,3 +27,33 @@ def signals_held() -> Iterator[None]:
 def release_held() -> None:
     """In a child forked inside ``signals_held``: take signals again."""
     signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)
+
+
+class OverBudget(Exception):
+    """Raised inside ``cpu_budget`` when its CPU time is spent."""
+
+
+@contextmanager
+def cpu_budget(seconds: float) -> Iterator[None]:
+    """Raise ``OverBudget`` in the block once it has used ``seconds`` of CPU time.
+
+    A hostile piece can make a pure-Python parser take hours (Python-Markdown
+    scans twenty thousand ``[`` quadratically); a budget turns that into one
+    clear error. CPU time, not wall time, so that a busy machine is not
+    mistaken for a slow piece and pytest-timeout's SIGALRM is left alone.
+    Outside the main thread (where no handler can be set) there is no budget.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def spent(signum, frame):
+        raise OverBudget
+
+    previous = signal.signal(signal.SIGVTALRM, spent)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)

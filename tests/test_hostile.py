@@ -83,16 +83,20 @@ def test_a_5_mb_piece_fails_at_once_with_one_line(tmp_path):
     assert float(result.stderr.split(" is ")[1].split()[0]) > 5, result.stderr
 
 
-@pytest.mark.timeout(60)
-def test_a_10000_letter_word_and_url_wrap_inside_the_text_block(tmp_path):
-    word, url = "a" * 10_000, "https://example.com/" + "b" * 10_000
-    _, out = built(tmp_path, PIECE_HEAD + f"Opening words.\n\n{word} and <{url}>\n")
-    for page in pypdfium2.PdfDocument(str(out / "small-hours.pdf")):
+def assert_inside_the_text_block(pdf: Path) -> None:
+    for page in pypdfium2.PdfDocument(str(pdf)):
         width, _ = page.get_size()
         text = page.get_textpage()
         for index in range(text.count_chars()):
             left, _, right, _ = text.get_charbox(index)
             assert INNER_MARGIN - 2 <= left and right <= width - INNER_MARGIN + 2, (left, right, width)
+
+
+@pytest.mark.timeout(60)
+def test_a_10000_letter_word_and_url_wrap_inside_the_text_block(tmp_path):
+    word, url = "a" * 10_000, "https://example.com/" + "b" * 10_000
+    _, out = built(tmp_path, PIECE_HEAD + f"Opening words.\n\n{word} and <{url}>\n")
+    assert_inside_the_text_block(out / "small-hours.pdf")
     page = epub_page(out)
     assert word in page_text(page) and page.xpath(f"//x:a[@href='{url}']", namespaces=XHTML_NS)
     assert_valid_epub(out)
@@ -201,3 +205,18 @@ def test_a_long_run_of_spoiler_openers_fails_at_once(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening " + ">!" * 120_000 + "\n")
     out = tmp_path / "out"
     assert_fails_cleanly(run_build(manuscript, out), out, "note.md:4:", "unclosed spoiler")
+
+
+@pytest.mark.timeout(40)
+def test_a_word_spelt_in_thousands_of_tags_wraps_quickly(tmp_path):
+    """The line breaker sees ``a<b>b</b>a<b>b</b>…`` as one word: break opportunities must count across tags."""
+    _, out = built(tmp_path, PIECE_HEAD + "Opening words.\n\n" + "a<b>b</b>" * 1500 + "\n", "--format", "pdf")
+    assert_inside_the_text_block(out / "small-hours.pdf")
+
+
+@pytest.mark.timeout(40)
+def test_a_pattern_markdown_reads_quadratically_fails_within_a_budget(tmp_path):
+    """Twenty thousand ``[`` take Python-Markdown about a minute; the build gives up after a few seconds."""
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening " + "[" * 20_000 + "\n")
+    out = tmp_path / "out"
+    assert_fails_cleanly(run_build(manuscript, out), out, "note.md:", "converting this piece took more than 5 s")
