@@ -21,10 +21,11 @@ import lxml.html
 from lxml import etree
 
 from .config import slugify
-from .errors import PublishError
+from .errors import PublishError, PublishWarning
 from .manuscript import Piece
 from .resources import RefusedResource, ResourcePolicy
 from .sanitize import svg_problem, xhtml_content
+from .structure import Misplaced, fit_content_model
 
 EPUB_IMAGE_DIR = "images"
 # EPUB 3 core media types for images: every reading system must show these.
@@ -72,10 +73,13 @@ class Image:
     epub_name: str
 
 
-def finish_fragment(html: str, piece: Piece, target: str, resources: ResourcePolicy) -> tuple[str, list[Image]]:
-    """The piece's HTML as XHTML, with ids, links and images settled for ``target``."""
+def finish_fragment(
+    html: str, piece: Piece, target: str, resources: ResourcePolicy
+) -> tuple[str, list[Image], list[PublishWarning]]:
+    """The piece's HTML as XHTML, with ids, links and images settled for ``target``, and warnings for what was moved."""
     container = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div", parser=_PARSER)
     _check_depth(container, piece)
+    warnings = [_misplaced_warning(element, piece) for element in fit_content_model(container)]
     prefix = piece.id + "-"
     ids: set[str] = set()
     for element in container.iter():
@@ -92,7 +96,16 @@ def finish_fragment(html: str, piece: Piece, target: str, resources: ResourcePol
             element.set("dir", "rtl")
     if target == "print":
         _offer_breaks(container)
-    return xhtml_content(container), images
+    return xhtml_content(container), images, warnings
+
+
+def _misplaced_warning(misplaced: Misplaced, piece: Piece) -> PublishWarning:
+    parent = "at the top level" if misplaced.parent_tag == "div" else f"inside <{misplaced.parent_tag}>"
+    return PublishWarning(
+        f"<{misplaced.tag}> may not stand {parent}: it was made a plain div or span, its words kept",
+        piece.path,
+        piece.line_of(misplaced.first_words) if misplaced.first_words else None,
+    )
 
 
 def _unique_id(wanted: str, taken: set[str], element: etree.Element) -> str:

@@ -102,14 +102,14 @@ def render_piece(piece: Piece, target: str, spoiler_style: str, resources: Resou
     try:
         with cpu_budget(budget):
             body, removals = sanitize(md.convert(source), piece)
-            body, images = finish_fragment(body, piece, target, resources or ResourcePolicy((piece.path.parent,)))
+            body, images, misplaced = finish_fragment(body, piece, target, resources or ResourcePolicy((piece.path.parent,)))
     except OverBudget:
         raise PublishError(
             f"converting this piece took more than {budget:.0f} s, far longer than its size needs: it holds a pattern "
             "Markdown reads slowly (thousands of unclosed '[' or '<', say); remove it or put it in a code block",
             piece.path,
         ) from None
-    warnings += overrides + removals
+    warnings += overrides + removals + misplaced
     reveals = ""
     if spoiler_style == "endnotes":
         body, _, reveals = body.partition(REVEALS_TAG)

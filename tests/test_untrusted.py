@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import re
 import shutil
 import threading
 import time
@@ -25,6 +26,7 @@ from .conftest import (
     assert_fails_cleanly,
     build_over_last_good,
     one_piece_manuscript,
+    words,
 )
 
 OUTPUTS = ("small-hours.epub", "small-hours.pdf")
@@ -388,3 +390,43 @@ def test_attribute_values_an_epub_refuses_are_dropped(tmp_path):
     assert run_build(manuscript, out).exit_code == 0
     (verdict,) = check_epub(out / "small-hours.epub")
     assert verdict.ok, verdict.detail
+
+
+MISPLACED_HTML = """Opening words.
+
+<li>A list item with no list.</li>
+
+<dd>A definition with no list.</dd>
+
+<figcaption>A caption with no figure.</figcaption>
+
+<p>Base<rt>reading with no ruby</rt> text.</p>
+
+<ul><p>A paragraph loose in a list.</p><li>A proper item.</li></ul>
+
+<em><p>A paragraph inside emphasis.</p></em>
+
+<td>A cell with no table.</td>
+
+<table><p>A paragraph loose in a table.</p><tr><td>A proper cell.</td></tr></table>
+
+<figure><figcaption>First caption.</figcaption><figcaption>Second caption.</figcaption></figure>
+"""
+
+
+@pytest.mark.timeout(60)
+def test_raw_html_out_of_place_is_fitted_to_a_valid_epub_with_every_word_kept(tmp_path):
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + MISPLACED_HTML)
+    out = tmp_path / "out"
+    result = run_build(manuscript, out, "--format", "epub")
+    assert result.exit_code == 0, result.output
+    warnings = result.stderr.strip().splitlines()
+    expected = {6: "<li>", 8: "<dd>", 10: "<figcaption>", 12: "<rt>", 22: "<figcaption>"}
+    for line, tag in expected.items():
+        assert any(w.startswith(f"warning: {manuscript / 'note.md'}:{line}: {tag} may not stand") for w in warnings), (line, warnings)
+    assert check_epub(out / "small-hours.epub")[0].ok, check_epub(out / "small-hours.epub")[0].detail
+    with zipfile.ZipFile(out / "small-hours.epub") as archive:
+        page = etree.fromstring(archive.read("EPUB/note.xhtml"))
+    text = " ".join(page.xpath("//x:body//text()", namespaces=XHTML_NS))
+    written = words(re.sub(r"<[^>]+>", " ", MISPLACED_HTML.removeprefix("Opening words.")))
+    assert written <= words(text), written - words(text)
