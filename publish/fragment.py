@@ -56,6 +56,8 @@ VALID_VALUES = {
 }
 # Runs this long with no space get a break opportunity every 24 letters.
 LONG_RUN = re.compile(r"\S{48,}")
+# Characters XML 1.0 forbids, which a character reference can still spell.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Tags inside a line of text: a run of letters goes on through them.
 INLINE_FLOW = {
     "a", "abbr", "b", "bdi", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q", "rp", "rt", "ruby",
@@ -96,7 +98,22 @@ def finish_fragment(
             element.set("dir", "rtl")
     if target == "print":
         _offer_breaks(container)
-    return xhtml_content(container), images, warnings
+    xhtml = xhtml_content(container)
+    _refuse_non_characters(xhtml, piece)
+    return xhtml, images, warnings
+
+
+def _refuse_non_characters(xhtml: str, piece: Piece) -> None:
+    """A character reference can spell what no XML document may hold (``&#xFFFE;``): name it and its line."""
+    found = NOT_IN_XML.search(xhtml)
+    if found:
+        code = ord(found.group())
+        spellings = (f"&#x{code:x};", f"&#x{code:X};", f"&#X{code:X};", f"&#{code};")
+        raise PublishError(
+            f"the character reference for U+{code:04X} names a character no e-book may hold: remove it",
+            piece.path,
+            next((line for line in map(piece.line_of, spellings) if line), None),
+        )
 
 
 def _misplaced_warning(misplaced: Misplaced, piece: Piece) -> PublishWarning:
@@ -166,7 +183,7 @@ def _settle_link(link: etree.Element, piece: Piece, prefix: str, ids: set[str]) 
 
 def _settle_image(img: etree.Element, piece: Piece, target: str, resources: ResourcePolicy) -> Image:
     src = img.get("src", "")
-    line = piece.line_of(src) if src else piece.line_of("<img")
+    line = piece.line_of(src) if src else piece.line_of("<img") or piece.line_of("![")
     if not src:
         raise PublishError(
             "an image has no source (a data: or other address a book cannot load is removed): "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -48,9 +49,9 @@ class Piece:
         return self.body.splitlines()
 
     def line_of(self, needle: str) -> int | None:
-        """The line of the piece's file on which ``needle`` first appears."""
+        """The line of the piece's file on which ``needle`` first appears, as written or with its character references read."""
         for offset, line in enumerate(self._lines):
-            if needle in line:
+            if needle in line or ("&" in line and needle in html.unescape(line)):
                 return self.body_line + offset
         return None
 

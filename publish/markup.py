@@ -238,6 +238,15 @@ class NotesTreeprocessor(Treeprocessor):
             return
         root.remove(container)
         notes = {li.get("id"): li for li in container.find("ol")}
+        for note in notes.values():
+            for link in note.iter("a"):
+                if link.get("class") == "footnote-ref":
+                    label = link.get("href").removeprefix("#fn:")
+                    raise PublishError(
+                        f"a note cites another note ([^{label}]): notes cannot hold notes; fold it into the first",
+                        self.piece.path,
+                        self.piece.line_of(f"[^{label}]"),
+                    )
         at_page_foot = self.target == "print" and len(notes) <= PAGE_FOOT_NOTES
         if self.target == "print" and not at_page_foot:
             self.warnings.append(PublishWarning(

@@ -23,13 +23,13 @@ def build_moment(manuscript_root: Path) -> dt.datetime:
     """When the book says it was built, the same for every build of the same manuscript.
 
     SOURCE_DATE_EPOCH if set; else the time of the manuscript's last commit;
-    else the time of its newest file. Dates and ids in the outputs derive
+    else the time of its newest file (not a link's target, which may lie outside). Dates and ids in the outputs derive
     from this, so two builds of one manuscript are byte for byte the same.
     """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is None:
         epoch = _last_commit_time(manuscript_root) or max(
-            int(path.stat().st_mtime) for path in manuscript_root.rglob("*") if path.is_file()
+            int(path.lstat().st_mtime) for path in manuscript_root.rglob("*") if path.is_file() and not path.is_symlink()
         )
     return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
 

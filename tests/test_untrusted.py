@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import os
 import re
 import shutil
 import threading
@@ -18,6 +19,7 @@ from PIL import Image
 from publish.check import check_epub
 from publish.config import DEFAULT_THEME
 from publish.resources import RefusedResource, ResourcePolicy
+from publish.sources import build_moment
 
 from .conftest import (
     OLD,
@@ -430,3 +432,30 @@ def test_raw_html_out_of_place_is_fitted_to_a_valid_epub_with_every_word_kept(tm
     text = " ".join(page.xpath("//x:body//text()", namespaces=XHTML_NS))
     written = words(re.sub(r"<[^>]+>", " ", MISPLACED_HTML.removeprefix("Opening words.")))
     assert written <= words(text), written - words(text)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        ("Note.[^1]\n\n[^1]: Citing another.[^2]\n[^2]: The other.\n", ("note.md:8:", "a note cites another note ([^2])")),
+        ('<img src="&#47;etc&#47;passwd" alt="x">\n', ("note.md:6:", "'/etc/passwd' is an absolute path")),
+        ("A bad &#xFFFE; character.\n", ("note.md:6:", "U+FFFE names a character no e-book may hold")),
+        ("![x](data:image/png;base64,AAAA)\n", ("note.md:6:", "an image has no source (a data: ")),
+    ],
+    ids=["note-in-a-note", "entity-spelt-path", "non-character", "data-image"],
+)
+def test_problems_hidden_by_markup_are_named_with_their_line(tmp_path, text, fragments):
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n" + text)
+    out = tmp_path / "out"
+    assert_fails_cleanly(run_build(manuscript, out), out, *fragments)
+
+
+def test_the_book_is_not_dated_by_a_file_a_link_points_to_outside(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("private")
+    os.utime(outside, (2_000_000_000, 2_000_000_000))
+    (manuscript / "link.txt").symlink_to(outside)
+    assert build_moment(manuscript).timestamp() < 2_000_000_000
