@@ -15,7 +15,7 @@ from .config import BookConfig
 from .errors import PublishWarning
 from .fragment import Image
 from .manuscript import Manuscript, Piece
-from .markup import InlineText, RenderedPiece, inline, render_piece
+from .markup import TARGETS, InlineText, RenderedPiece, inline, render_piece
 from .request import Edition
 from .resources import ResourcePolicy
 from .sources import build_moment
@@ -129,13 +129,13 @@ def assemble(
     theme: Theme,
     edition: Edition = Edition(),
     resources: ResourcePolicy | None = None,
-    with_epub: bool = True,
+    targets: tuple[str, ...] = TARGETS,
 ) -> AssembledBook:
     """Render every piece of the edition for both media and fill the theme's templates.
 
     ``resources`` says what the book may read; by default the manuscript and
-    theme folders, and no network. Without ``with_epub`` (a print-only
-    build) the EPUB's pages are not made.
+    theme folders, and no network. ``targets`` says which media to render
+    for (a print-only build makes no EPUB pages, an EPUB-only one no print pieces).
     """
     resources = resources or ResourcePolicy((manuscript.root, theme.root))
     config = manuscript.config
@@ -163,12 +163,13 @@ def assemble(
         build_date=build_moment(manuscript.root).date(),
         piece_count=len(pieces),
     )
-    print_pieces = [render_piece(piece, "print", edition.spoiler_style("print", config), resources) for piece in pieces]
+    print_pieces = [render_piece(piece, "print", edition.spoiler_style("print", config), resources)
+                    for piece in pieces if "print" in targets]
     epub_pieces = [render_piece(piece, "epub", edition.spoiler_style("epub", config), resources)
-                   for piece in pieces if with_epub]
+                   for piece in pieces if "epub" in targets]
     context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings}
-    pages = _epub_pages(theme, epub_pieces, context) if with_epub else []
-    images = sorted({image for rendered in print_pieces for image in rendered.images}, key=lambda image: image.epub_name)
+    pages = _epub_pages(theme, epub_pieces, context) if "epub" in targets else []
+    images = sorted({image for rendered in print_pieces + epub_pieces for image in rendered.images}, key=lambda image: image.epub_name)
     found = list(dict.fromkeys(found for rendered in print_pieces + epub_pieces for found in rendered.warnings))
     return AssembledBook(
         manuscript, theme, book, colophon, print_pieces, pages, _epub_toc(pages, warnings), images, context, resources, found

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import epub, impose, pdf
+from . import epub
 from .assemble import AssembledBook, PrintLayout, assemble
 from .cache import RECORD, build_record
 from .config import PAGE_SIZES, SHEET_SIZES, BookConfig
@@ -100,17 +100,27 @@ class PrintEdition:
 
 
 def print_edition(book: AssembledBook, request: BuildRequest) -> PrintEdition:
-    """Lay out and write the print edition (and its imposition); outputs are keyed by file-name suffix."""
+    """Lay out and write the print edition (and its imposition); outputs are keyed by file-name suffix.
+
+    For an EPUB alone, only the cover is wanted: ``book`` then has no print
+    pieces, and laying out what is left (cover and front matter) is quick.
+    """
+    from . import pdf
+
     stages: list[tuple[str, float]] = []
     stage = stage_timer(lambda name, seconds: stages.append((name, seconds)))
     config = book.manuscript.config
     outputs: dict[str, bytes] = {}
     guide: list[str] = []
     cover, starts, reading_pdf = b"", [], b""
+    page = PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
+    if not request.prints:
+        with stage("cover"):
+            cover = pdf.cover_jpeg(pdf.layout(book, page).document)
+        return PrintEdition(outputs, guide, cover, starts, stages)
     needs_layout = "pdf" in request.formats or "epub" in request.formats or request.impose == "saddle"
     if needs_layout:
         with stage("layout"):
-            page = PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
             printed = pdf.layout(book, page)
         if "pdf" in request.formats or request.impose == "saddle":
             with stage("pdf"):
@@ -141,16 +151,17 @@ def _write(
     The print edition is laid out in a second process as soon as its
     pieces are rendered; meanwhile this one renders the EPUB's pages and cuts
     its fonts, and finishes the EPUB once the layout has said where each
-    printed page begins.
+    printed page begins. An EPUB built alone has only its cover laid out.
     """
     resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote)
     with stage("render"):
-        book = assemble(manuscript, theme, request.edition, resources, with_epub=False)
+        book = assemble(manuscript, theme, request.edition, resources, targets=("print",) if request.prints else ("epub",))
     with in_parallel(print_edition, book, request, enabled=request.parallel) as pending:
         fonts = {}
         if "epub" in request.formats:
-            with stage("pages"):
-                book = assemble(manuscript, theme, request.edition, resources)
+            if request.prints:
+                with stage("pages"):
+                    book = assemble(manuscript, theme, request.edition, resources)
             with stage("fonts"):
                 fonts = epub.subset_fonts(book)
         printed = pending()
@@ -173,6 +184,8 @@ def _impose(
     A saddle-stitched zine folds the reading-order PDF; a mini-zine is laid
     out anew at panel size.
     """
+    from . import impose, pdf
+
     if request.impose == "saddle":
         sheet = config.sheet
         data = impose.saddle(reading_pdf, SHEET_SIZES[sheet], config.creep_points)

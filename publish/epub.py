@@ -43,7 +43,7 @@ def epub_bytes(
 
     ``fonts`` come from ``subset_fonts``; ``print_pages`` says where each
     page of the print edition begins, for the page-break markers and the
-    nav's page list.
+    nav's page list (none when the EPUB is built without the print edition).
     """
     config = book.manuscript.config
     package = epub.EpubBook()
@@ -63,7 +63,7 @@ def epub_bytes(
             package.add_metadata("DC", name, value)
     for keyword in config.keywords:
         package.add_metadata("DC", "subject", keyword)
-    _accessibility_metadata(package, book)
+    _accessibility_metadata(package, book, print_page_numbers=bool(print_pages))
     # Apple Books uses a book's own fonts only when told to.
     package.add_prefix("ibooks", "http://vocabulary.itunes.apple.com/rdf/ibooks/vocabulary-extensions-1.0/")
     package.add_metadata(None, "meta", "true", {"property": "ibooks:specified-fonts"})
@@ -122,22 +122,25 @@ def finish_package(data: bytes, moment: dt.datetime, language: str) -> bytes:
     return out.getvalue()
 
 
-def _accessibility_metadata(package: epub.EpubBook, book: AssembledBook) -> None:
+def _accessibility_metadata(package: epub.EpubBook, book: AssembledBook, print_page_numbers: bool) -> None:
     """EPUB Accessibility 1.1 metadata: how the book can be read, and what it offers."""
-    features = ["tableOfContents", "readingOrder", "structuralNavigation", "printPageNumbers", "pageNavigation"]
+    features = ["tableOfContents", "readingOrder", "structuralNavigation"]
+    if print_page_numbers:
+        features += ["printPageNumbers", "pageNavigation"]
     if book.images:
         features.append("alternativeText")
     summary = (
-        "All content is text, in reading order, with headings and a table of contents for navigation,"
-        " and the page numbers of the print edition."
-        " Notes and hidden spoilers are linked both ways."
+        "All content is text, in reading order, with headings and a table of contents for navigation"
+        + (", and the page numbers of the print edition." if print_page_numbers else ".")
+        + " Notes and hidden spoilers are linked both ways."
         + (" Every image has a text alternative." if book.images else "")
         + " No flashing, sound or motion."
     )
     entries = [("schema:accessMode", "textual"), ("schema:accessModeSufficient", "textual")]
     entries += [("schema:accessibilityFeature", feature) for feature in features]
+    if print_page_numbers:
+        entries.append(("pageBreakSource", book.book.identifier))
     entries += [
-        ("pageBreakSource", book.book.identifier),
         ("schema:accessibilityHazard", "none"),
         ("schema:accessibilitySummary", summary),
         ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),

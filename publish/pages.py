@@ -12,9 +12,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 
-import weasyprint
+from typing import TYPE_CHECKING
+
 from lxml import etree
-from weasyprint.formatting_structure.boxes import TextBox
+
+if TYPE_CHECKING:
+    import weasyprint
 
 # Text each edition places or words differently: not counted on either side.
 PRINT_ONLY = {"footnote", "spoiler-reveal", "spoiler-block", "spoiler-notice"}
@@ -35,6 +38,8 @@ class PageStart:
 
 def page_starts(document: weasyprint.Document, root: ElementTree.Element) -> list[PageStart]:
     """Every page's start, read off the laid-out boxes."""
+    from weasyprint.formatting_structure.boxes import TextBox  # only a build with a print layout needs WeasyPrint
+
     parents = {child: parent for parent in root.iter() for child in parent}
     places: dict[int, tuple[str | None, bool]] = {}
 

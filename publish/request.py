@@ -59,3 +59,12 @@ class BuildRequest:
     allow_remote: bool = False
     # The print edition in a second process; False runs everything in this one (tests compare the two).
     parallel: bool = True
+
+    @property
+    def prints(self) -> bool:
+        """Whether the print edition is laid out in full: for the PDF or an imposition.
+
+        An EPUB built alone needs only its cover from the print layout, and
+        carries no print page numbers.
+        """
+        return "pdf" in self.formats or self.impose is not None

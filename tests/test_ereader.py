@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from lxml import etree
 from PIL import Image
 
-from publish.check import check_ace_report
+from publish.check import check_ace_report, check_epub
 from publish.cli import cli
 from publish.pages import EPUB_ONLY
 
-from .conftest import XHTML_NS
+from .conftest import MANUSCRIPT, XHTML_NS
 
 OPF_NS = {"opf": "http://www.idpf.org/2007/opf"}
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
@@ -213,3 +213,24 @@ def test_daisy_ace_finds_no_critical_or_serious_violation(sample_book, tmp_path)
                    check=True, timeout=300, env={**os.environ, "PUPPETEER_EXECUTABLE_PATH": "/usr/bin/chromium"})
     result = check_ace_report(sample_book.epub, tmp_path / "report.json")
     assert result.ok, result.detail
+
+
+PAGE_BREAK = re.compile(r'<span epub:type="pagebreak"[^>]*/>')
+
+
+@pytest.mark.timeout(120)
+def test_an_epub_built_alone_is_the_same_book_without_print_page_numbers(sample_book, tmp_path):
+    """``--format epub`` lays out only the cover, so it cannot know where printed pages begin; nothing else differs."""
+    result = CliRunner().invoke(cli, ["build", "--format", "epub", "--quiet", "--manuscript", str(MANUSCRIPT), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (alone,) = tmp_path.glob("*.epub")
+    with zipfile.ZipFile(sample_book.epub) as together, zipfile.ZipFile(alone) as separate:
+        assert together.namelist() == separate.namelist()
+        assert together.read("EPUB/cover.jpg") == separate.read("EPUB/cover.jpg")
+        for name in together.namelist():
+            if name.endswith(".xhtml") and not name.endswith("nav.xhtml"):
+                assert PAGE_BREAK.sub("", together.read(name).decode()) == separate.read(name).decode(), name
+        assert b"page-list" in together.read("EPUB/nav.xhtml") and b"page-list" not in separate.read("EPUB/nav.xhtml")
+        opf_alone = separate.read("EPUB/content.opf").decode()
+    assert "printPageNumbers" not in opf_alone and "pageBreakSource" not in opf_alone
+    assert check_epub(alone)[0].ok, check_epub(alone)[0].detail
