@@ -6,6 +6,7 @@ This is the only stage that knows both the rendered pieces and the theme.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -16,6 +17,7 @@ from .errors import PublishWarning
 from .fragment import Image
 from .manuscript import Manuscript, Piece
 from .markup import TARGETS, InlineText, RenderedPiece, inline, render_piece
+from .memo import Memo
 from .request import Edition
 from .resources import ResourcePolicy
 from .sources import build_moment
@@ -130,12 +132,15 @@ def assemble(
     edition: Edition = Edition(),
     resources: ResourcePolicy | None = None,
     targets: tuple[str, ...] = TARGETS,
+    memo: Memo | None = None,
 ) -> AssembledBook:
     """Render every piece of the edition for both media and fill the theme's templates.
 
     ``resources`` says what the book may read; by default the manuscript and
     theme folders, and no network. ``targets`` says which media to render
-    for (a print-only build makes no EPUB pages, an EPUB-only one no print pieces).
+    for (a print-only build makes no EPUB pages, an EPUB-only one no print
+    pieces). With a ``memo``, a piece whose text has not changed is not
+    converted again, and its EPUB page not rendered again.
     """
     resources = resources or ResourcePolicy((manuscript.root, theme.root))
     config = manuscript.config
@@ -163,12 +168,12 @@ def assemble(
         build_date=build_moment(manuscript.root).date(),
         piece_count=len(pieces),
     )
-    print_pieces = [render_piece(piece, "print", edition.spoiler_style("print", config), resources)
+    print_pieces = [_render(piece, "print", edition.spoiler_style("print", config), resources, memo)
                     for piece in pieces if "print" in targets]
-    epub_pieces = [render_piece(piece, "epub", edition.spoiler_style("epub", config), resources)
+    epub_pieces = [_render(piece, "epub", edition.spoiler_style("epub", config), resources, memo)
                    for piece in pieces if "epub" in targets]
     context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings}
-    pages = _epub_pages(theme, epub_pieces, context) if "epub" in targets else []
+    pages = _epub_pages(theme, epub_pieces, context, memo) if "epub" in targets else []
     images = sorted({image for rendered in print_pieces + epub_pieces for image in rendered.images}, key=lambda image: image.epub_name)
     found = list(dict.fromkeys(found for rendered in print_pieces + epub_pieces for found in rendered.warnings))
     return AssembledBook(
@@ -176,9 +181,27 @@ def assemble(
     )
 
 
-def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[EpubPage]:
+def _render(piece: Piece, target: str, style: str, resources: ResourcePolicy, memo: Memo | None) -> RenderedPiece:
+    """``render_piece``, or what it made last time from the same text (never for remote images, which may change)."""
+    if memo is None or resources.allow_remote:
+        return render_piece(piece, target, style, resources)
+    key = memo.key("piece", target, style, repr(resources.roots), repr(piece))
+    data = memo.remember(key, f"{target}:{piece.id}", lambda: render_piece(piece, target, style, resources).to_json())
+    return RenderedPiece.from_json(data, piece)
+
+
+def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict, memo: Memo | None) -> list[EpubPage]:
+    context_digest = hashlib.sha256(repr(context).encode()).hexdigest()
+
     def page(name: str, title: str, part: str, landmark: str = "", **extra: object) -> EpubPage:
-        content = theme.render("epub/page.xhtml", part=part, page_title=str(title), pieces=pieces, **extra, **context)
+        def fill() -> str:
+            return theme.render("epub/page.xhtml", part=part, page_title=str(title), pieces=pieces, **extra, **context)
+
+        if memo is not None and part in ("piece", "warning"):
+            key = memo.key("page", name, str(title), part, landmark, repr(extra), context_digest)
+            content = memo.remember(key, f"page:{name}", lambda: fill().encode("utf-8")).decode("utf-8")
+        else:
+            content = fill()
         rendered = extra.get("rendered")
         source = rendered.piece.path if isinstance(rendered, RenderedPiece) else None
         return EpubPage(file_name=name, title=title, content=content, landmark=landmark, source=source)

@@ -18,11 +18,12 @@ from .config import PAGE_SIZES, SHEET_SIZES, BookConfig
 from .errors import PublishWarning
 from .files import write_all_atomically
 from .manuscript import Manuscript, load_manuscript
+from .memo import STORE, Memo
 from .pages import PageStart
 from .parallel import in_parallel
 from .request import BuildRequest
 from .resources import ResourcePolicy
-from .sources import build_moment, fingerprint
+from .sources import build_moment, files_digest, fingerprint
 from .templates import Theme
 
 # A mini-zine's panel: an eighth of an A4 or a Letter sheet.
@@ -35,6 +36,8 @@ class BuildResult:
     written: list[Path]
     guide: list[str]
     warnings: list[PublishWarning]
+    # What had to be made afresh (e.g. "epub:response", "page:response.xhtml"): the rest came from build/.cache.
+    redone: list[str]
 
 
 def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRequest, report: StageReport) -> BuildResult:
@@ -54,12 +57,15 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
     with stage("read"):
         manuscript = load_manuscript(manuscript_dir)
         theme = Theme.load(theme_dir)
+        pieces = frozenset(piece.path.resolve() for piece in manuscript.pieces)
+        memo = Memo(out_dir / STORE, files_digest(manuscript_dir, theme_dir, leave_out=pieces))
     moment = build_moment(manuscript.root)
     with _source_date_epoch(moment):
-        book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage, report)
+        book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage, report, memo)
     record = build_record(key, outputs, guide, [str(warning) for warning in book.warnings])
     write_all_atomically({**outputs, out_dir / RECORD: record})
-    return BuildResult(written=list(outputs), guide=guide, warnings=book.warnings)
+    memo.save()
+    return BuildResult(written=list(outputs), guide=guide, warnings=book.warnings, redone=memo.missed)
 
 
 def stage_timer(report: StageReport) -> Callable[[str], AbstractContextManager[None]]:
@@ -99,25 +105,26 @@ class PrintEdition:
     stages: list[tuple[str, float]]
 
 
-def print_edition(book: AssembledBook, request: BuildRequest) -> PrintEdition:
+def print_edition(book: AssembledBook, request: BuildRequest, memo: Memo) -> PrintEdition:
     """Lay out and write the print edition (and its imposition); outputs are keyed by file-name suffix.
 
     For an EPUB alone, only the cover is wanted: ``book`` then has no print
-    pieces, and laying out what is left (cover and front matter) is quick.
+    pieces, and laying out what is left (cover and front matter) is quick;
+    the cover is remembered by the HTML it is laid out from.
     """
-    from . import pdf
-
     stages: list[tuple[str, float]] = []
     stage = stage_timer(lambda name, seconds: stages.append((name, seconds)))
     config = book.manuscript.config
     outputs: dict[str, bytes] = {}
     guide: list[str] = []
     cover, starts, reading_pdf = b"", [], b""
-    page = PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
+    page = _print_page(book, request)
     if not request.prints:
         with stage("cover"):
-            cover = pdf.cover_jpeg(pdf.layout(book, page).document)
+            cover = memo.get(_cover_key(book, request, memo), "cover") or _cover_alone(book, page)
         return PrintEdition(outputs, guide, cover, starts, stages)
+    from . import pdf  # WeasyPrint: imported only where a layout is made
+
     needs_layout = "pdf" in request.formats or "epub" in request.formats or request.impose == "saddle"
     if needs_layout:
         with stage("layout"):
@@ -137,6 +144,21 @@ def print_edition(book: AssembledBook, request: BuildRequest) -> PrintEdition:
     return PrintEdition(outputs, guide, cover, starts, stages)
 
 
+def _print_page(book: AssembledBook, request: BuildRequest) -> PrintLayout:
+    config = book.manuscript.config
+    return PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
+
+
+def _cover_key(book: AssembledBook, request: BuildRequest, memo: Memo) -> str:
+    return memo.key("cover", book.print_html(_print_page(book, request)))
+
+
+def _cover_alone(book: AssembledBook, page: PrintLayout) -> bytes:
+    from . import pdf
+
+    return pdf.cover_jpeg(pdf.layout(book, page).document)
+
+
 def _write(
     manuscript: Manuscript,
     theme: Theme,
@@ -145,6 +167,7 @@ def _write(
     moment: dt.datetime,
     stage: Callable[[str], AbstractContextManager[None]],
     report: StageReport,
+    memo: Memo,
 ) -> tuple[AssembledBook, dict[Path, bytes], list[str]]:
     """The assembled book, every output's bytes by path, and the printing guide.
 
@@ -155,16 +178,23 @@ def _write(
     """
     resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote)
     with stage("render"):
-        book = assemble(manuscript, theme, request.edition, resources, targets=("print",) if request.prints else ("epub",))
-    with in_parallel(print_edition, book, request, enabled=request.parallel) as pending:
+        book = assemble(
+            manuscript, theme, request.edition, resources, targets=("print",) if request.prints else ("epub",), memo=memo
+        )
+    # A remembered cover needs no second process (nor WeasyPrint).
+    cover_key = None if request.prints else _cover_key(book, request, memo)
+    parallel = request.parallel and (cover_key is None or not memo.has(cover_key))
+    with in_parallel(print_edition, book, request, memo, enabled=parallel) as pending:
         fonts = {}
         if "epub" in request.formats:
             if request.prints:
                 with stage("pages"):
-                    book = assemble(manuscript, theme, request.edition, resources)
+                    book = assemble(manuscript, theme, request.edition, resources, memo=memo)
             with stage("fonts"):
-                fonts = epub.subset_fonts(book)
+                fonts = epub.subset_fonts(book, memo)
         printed = pending()
+    if cover_key and not memo.has(cover_key):
+        memo.put(cover_key, printed.cover_jpeg)
     for name, seconds in printed.stages:
         report(name, seconds)
     slug = out_dir / (manuscript.config.slug + request.edition.file_suffix)

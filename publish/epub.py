@@ -15,6 +15,7 @@ from lxml import etree
 from .assemble import AssembledBook, EpubPage
 from .errors import PublishError
 from .fragment import IMAGE_TYPES, Image
+from .memo import Memo
 from .pages import PageStart, place_page_markers
 from .resources import RefusedResource, ResourcePolicy
 from .sanitize import svg_problem
@@ -23,17 +24,22 @@ XHTML = "application/xhtml+xml"
 FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}
 
 
-def subset_fonts(book: AssembledBook) -> dict[str, bytes]:
+def subset_fonts(book: AssembledBook, memo: Memo) -> dict[str, bytes]:
     """The theme's fonts cut down to what the EPUB's pages use, by file name.
 
     The slowest part of the EPUB, and independent of the print layout, so a
-    build can do it while the print edition is laid out. Print page numbers
-    add only digits, which are always kept.
+    build can do it while the print edition is laid out, and remembered by
+    the characters used, which most edits do not change. Print page
+    numbers add only digits, which are always kept.
     """
     for page in book.epub_pages:
         _check_well_formed(page)
     used_text = "".join(page.content for page in book.epub_pages) + book.epub_nav([]) + "0123456789"
-    return {font.name: subset_font(font, used_text) for font in book.theme.fonts}
+    characters = "".join(sorted(set(used_text)))
+    return {
+        font.name: memo.remember(memo.key("font", font.name, characters), f"font:{font.name}", lambda font=font: subset_font(font, characters))
+        for font in book.theme.fonts
+    }
 
 
 def epub_bytes(

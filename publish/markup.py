@@ -8,9 +8,11 @@ the text flow (WeasyPrint floats it to the page foot); in an EPUB it is an
 from __future__ import annotations
 
 import html
+import json
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import markdown
 from markdown.extensions import Extension
@@ -66,6 +68,28 @@ class RenderedPiece:
     images: list[Image] = field(default_factory=list)
     reveals_html: str = ""
     warnings: list[PublishWarning] = field(default_factory=list)
+
+    def to_json(self) -> bytes:
+        """Everything but the piece itself (which the reader of the cache has), for ``from_json``."""
+        return json.dumps({
+            "title": [str(self.title), self.title.markup],
+            "html": self.html,
+            "images": [[image.source, image.epub_name] for image in self.images],
+            "reveals_html": self.reveals_html,
+            "warnings": [[w.message, str(w.path) if w.path else None, w.line] for w in self.warnings],
+        }).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes, piece: Piece) -> RenderedPiece:
+        fields = json.loads(data)
+        return cls(
+            piece,
+            InlineText(*fields["title"]),
+            fields["html"],
+            [Image(source, epub_name) for source, epub_name in fields["images"]],
+            fields["reveals_html"],
+            [PublishWarning(message, Path(path) if path else None, line) for message, path, line in fields["warnings"]],
+        )
 
 
 def render_piece(piece: Piece, target: str, spoiler_style: str, resources: ResourcePolicy | None = None) -> RenderedPiece:

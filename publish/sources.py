@@ -53,11 +53,24 @@ def fingerprint(manuscript_dir: Path, theme_dir: Path, request: object) -> str:
     counts when it comes from SOURCE_DATE_EPOCH or git.
     """
     digest = hashlib.sha256()
-    digest.update(version("booklet-press").encode())
     digest.update(json.dumps(dataclasses.asdict(request), sort_keys=True, default=str).encode())
     digest.update((os.environ.get("SOURCE_DATE_EPOCH") or _last_commit_time(manuscript_dir) or "").encode())
+    digest.update(files_digest(manuscript_dir=manuscript_dir, theme_dir=theme_dir).encode())
+    return digest.hexdigest()
+
+
+def files_digest(manuscript_dir: Path, theme_dir: Path, leave_out: frozenset[Path] = frozenset()) -> str:
+    """A digest of the tool (version and source), the manuscript's files and the theme's, by content.
+
+    ``leave_out`` names files to skip: the pieces, for a key that each
+    piece's own content completes.
+    """
+    digest = hashlib.sha256()
+    digest.update(version("booklet-press").encode())
     for label, folder in (("tool", PACKAGE), ("manuscript", manuscript_dir), ("theme", theme_dir)):
         for path in sorted(p for p in folder.resolve().rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            if path in leave_out:
+                continue
             digest.update(f"{label}/{path.relative_to(folder.resolve())}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

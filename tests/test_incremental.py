@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from publish.build import build
 from publish.cache import fresh_outputs
 from publish.cli import cli
 from publish.config import DEFAULT_THEME
@@ -100,3 +101,34 @@ def test_finding_nothing_changed_does_not_load_the_pipeline(built):
                             env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
     assert "nothing changed" in result.stderr, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def build_quietly(manuscript: Path, out: Path, theme: Path = DEFAULT_THEME, request: BuildRequest = BuildRequest()):
+    return build(manuscript, theme, out, request, lambda stage, seconds: None)
+
+
+@pytest.mark.timeout(120)
+def test_changing_one_piece_converts_only_that_piece_and_makes_the_same_book(manuscript_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    first = build_quietly(manuscript_copy, tmp_path / "out")
+    assert {"print:response", "epub:foreword", "page:la-la-land-ending.xhtml"} <= set(first.redone)
+    with (manuscript_copy / "response.md").open("a") as piece:
+        piece.write("\nAnd then the lights came on at the end.\n")
+    again = build_quietly(manuscript_copy, tmp_path / "out")
+    assert sorted(again.redone) == ["epub:response", "page:response.xhtml", "page:warning-response.xhtml", "print:response"]
+    fresh = build_quietly(manuscript_copy, tmp_path / "fresh")
+    for remembered, made in zip(again.written, fresh.written):
+        assert remembered.read_bytes() == made.read_bytes(), remembered.name
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("change", ["style", "tool version"])
+def test_a_style_or_a_new_tool_converts_every_piece_again(built, change, monkeypatch):
+    manuscript, theme, out = built
+    assert build_quietly(manuscript, out, theme).redone == []
+    if change == "style":
+        with (theme / "epub.css").open("a") as css:
+            css.write("\np { color: black; }\n")
+    else:
+        monkeypatch.setattr("publish.sources.version", lambda name: "99.0")
+    assert {"print:note", "epub:note", "page:note.xhtml"} <= set(build_quietly(manuscript, out, theme).redone)

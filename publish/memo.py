@@ -1,0 +1,86 @@
+"""Work remembered by content under build/.cache/store, so that a rebuild redoes only what an edit changed.
+
+Each entry is keyed by a digest of everything its value depends on (the
+tool's own source among them), so an entry is either right or never asked
+for again. New entries are written only when the build succeeds (a failed
+build leaves build/ as it was); entries no build has used for a day are
+removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+STORE = Path(".cache") / "store"
+KEEP_UNUSED_SECONDS = 24 * 3600
+
+
+class Memo:
+    """A folder of values by key; ``missed`` lists the labels of what had to be made afresh, in order."""
+
+    def __init__(self, folder: Path, salt: str):
+        self.folder = folder
+        self.salt = salt
+        self.missed: list[str] = []
+        self.new: dict[str, bytes] = {}
+
+    def key(self, *parts: str) -> str:
+        digest = hashlib.sha256(self.salt.encode())
+        for part in parts:
+            digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def has(self, key: str) -> bool:
+        return key in self.new or self._path(key).is_file()
+
+    def remember(self, key: str, label: str, make: Callable[[], bytes]) -> bytes:
+        """The value stored under ``key``, or ``make()``'s, stored for next time."""
+        data = self.get(key, label)
+        if data is None:
+            data = make()
+            self.put(key, data)
+        return data
+
+    def get(self, key: str, label: str) -> bytes | None:
+        if key in self.new:
+            return self.new[key]
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+            os.utime(path)
+        except OSError:
+            self.missed.append(label)
+            return None
+        return data
+
+    def put(self, key: str, data: bytes) -> None:
+        self.new[key] = data
+
+    def save(self) -> None:
+        """Write the new entries, and remove those unused for a day (a store of every draft would only grow).
+
+        A cache that cannot be written only makes the next build slower.
+        """
+        for key, data in self.new.items():
+            path = self._path(key)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temporary.write_bytes(data)
+                os.replace(temporary, path)
+            except OSError:
+                temporary.unlink(missing_ok=True)
+        oldest = time.time() - KEEP_UNUSED_SECONDS
+        for path in self.folder.glob("*/*"):
+            try:
+                if path.stat().st_mtime < oldest:
+                    path.unlink()
+            except OSError:
+                continue
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / key
