@@ -8,8 +8,6 @@ import zipfile
 from pathlib import Path
 
 from ebooklib import epub
-from fontTools import subset
-from fontTools.ttLib import TTFont
 from lxml import etree
 
 from .assemble import AssembledBook, EpubPage
@@ -158,6 +156,10 @@ def _accessibility_metadata(package: epub.EpubBook, book: AssembledBook, print_p
 def subset_font(path: Path, text: str) -> bytes:
     """The font cut down to the characters the book uses (in either case, for
     small caps and case transforms), keeping every OpenType feature."""
+    # A tenth of a second to import, which a build with remembered fonts never pays.
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -38,7 +37,8 @@ class PageStart:
 
 def page_starts(document: weasyprint.Document, root: ElementTree.Element) -> list[PageStart]:
     """Every page's start, read off the laid-out boxes."""
-    from weasyprint.formatting_structure.boxes import TextBox  # only a build with a print layout needs WeasyPrint
+    # Only a build with a print layout needs WeasyPrint.
+    from weasyprint.formatting_structure.boxes import TextBox
 
     parents = {child: parent for parent in root.iter() for child in parent}
     places: dict[int, tuple[str | None, bool]] = {}

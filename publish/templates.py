@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import jinja2
@@ -75,13 +76,15 @@ class Theme:
 
     def render(self, template: str, **context: object) -> str:
         try:
-            return self._environment().get_template(template).render(**context)
+            return self._environment.get_template(template).render(**context)
         except jinja2.TemplateSyntaxError as error:
             raise PublishError(f"template error: {error.message}", self.root / "templates" / template, error.lineno) from None
         except jinja2.TemplateError as error:
             raise PublishError(f"template error: {error}", self.root / "templates" / template) from None
 
+    @cached_property
     def _environment(self) -> jinja2.Environment:
+        """One per theme, so that each template is compiled once per build, not once per page."""
         environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.root / "templates"),
             autoescape=True,
