@@ -2,6 +2,7 @@
 # make book-spoiler-free — the same without the pieces tagged as spoilers
 # make zine  — build/<slug>-zine.pdf, imposed for duplex printing and folding
 # make preview — PNGs of the spreads and imposed sheets in build/preview/
+# make serve — live preview at http://127.0.0.1:8000/, rebuilt on every save (Ctrl-C stops)
 # make a11y  — DAISY Ace on the EPUBs (report in build/a11y/), then publish check
 # make bench — build time and memory against targets; N = 10/100/300 pieces against pandoc (benchmarks/RESULTS.md)
 # make fuzz  — property-based tests at length (random manuscripts, EPUBCheck)
@@ -18,7 +19,7 @@ SOURCES := $(shell find manuscript styles publish -type f -not -name '*.pyc' 2>/
 # System libraries: WeasyPrint needs Pango; EPUBCheck needs Java.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless
 
-.PHONY: book book-spoiler-free zine preview a11y bench test fuzz test-deps check clean system-deps
+.PHONY: book book-spoiler-free zine preview serve a11y bench test fuzz test-deps check clean system-deps
 
 book: build/.book
 
@@ -40,6 +41,9 @@ build/.zine: $(INSTALLED) $(SOURCES)
 
 preview: book zine
 	$(BIN)/publish preview --out build
+
+serve: $(INSTALLED)
+	$(BIN)/publish serve --out build
 
 # DAISY Ace, from npm, run in Debian's Chromium (never a browser it downloads).
 ACE_VERSION := 1.4.6

@@ -57,8 +57,7 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
     with stage("read"):
         manuscript = load_manuscript(manuscript_dir)
         theme = Theme.load(theme_dir)
-        pieces = frozenset(piece.path.resolve() for piece in manuscript.pieces)
-        memo = Memo(out_dir / STORE, files_digest(manuscript_dir, theme_dir, leave_out=pieces))
+        memo = remembered_work(manuscript, manuscript_dir, theme_dir, out_dir)
     moment = build_moment(manuscript.root)
     with _source_date_epoch(moment):
         book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage, report, memo)
@@ -66,6 +65,12 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
     write_all_atomically({**outputs, out_dir / RECORD: record})
     memo.save()
     return BuildResult(written=list(outputs), guide=guide, warnings=book.warnings, redone=memo.missed)
+
+
+def remembered_work(manuscript: Manuscript, manuscript_dir: Path, theme_dir: Path, out_dir: Path) -> Memo:
+    """The store of work earlier builds into ``out_dir`` did, salted with every input but the pieces' own text."""
+    pieces = frozenset(piece.path.resolve() for piece in manuscript.pieces)
+    return Memo(out_dir / STORE, files_digest(manuscript_dir, theme_dir, leave_out=pieces))
 
 
 def stage_timer(report: StageReport) -> Callable[[str], AbstractContextManager[None]]:

@@ -200,5 +200,37 @@ def new_command(title: str, kind: str, author: str | None, manuscript_dir: Path)
     click.echo(f"created {display_path(path)} and listed it in {display_path(manuscript_dir / 'book.toml')}")
 
 
+@cli.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1; 0 picks a free one.")
+@out_option
+@manuscript_option
+@styles_option
+@common_options
+@click.pass_context
+def serve_command(ctx: click.Context, port: int, out_dir: Path, manuscript_dir: Path, styles_dir: Path) -> None:
+    """Preview the book in a browser, rebuilt into OUT whenever the manuscript or the theme changes; Ctrl-C stops."""
+    from .serve import Build, serve
+
+    quiet = ctx.meta.get("publish.quiet", False)
+
+    def ready(url: str) -> None:
+        click.echo(f"serving {url}")
+
+    def built(build: Build) -> None:
+        if build.error:
+            click.echo(f"error: {build.error}", err=True)
+            return
+        for warning in build.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if not quiet:
+            click.echo(f"built  #{build.number} in {build.seconds:.2f}s at {build.finished}", err=True)
+
+    try:
+        serve(manuscript_dir, styles_dir, out_dir, port, ready, built)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
 def main() -> None:
     cli(prog_name="publish")

@@ -35,13 +35,13 @@ def preview(out_dir: Path) -> list[Path]:
             for number, page in enumerate(document):
                 side = "front" if number % 2 == 0 else "back"
                 name = f"{path.stem}-sheet-{number // 2 + 1}-{side}.png"
-                written.append(_save(out_dir / "preview" / name, _framed([_render(page, SHEET_DPI)])))
+                written.append(_save(out_dir / "preview" / name, _framed([render_page(page, SHEET_DPI)])))
             continue
-        pages = [_render(page, SPREAD_DPI) for page in document]
+        pages = [render_page(page, SPREAD_DPI) for page in document]
         for number, spread in enumerate(spreads(len(pages)), start=1):
             images = [pages[i] if i is not None else None for i in spread]
             written.append(_save(out_dir / "preview" / f"{path.stem}-spread-{number:02d}.png", _framed(images)))
-        thumbnails = [_render(page, THUMBNAIL_DPI) for page in document]
+        thumbnails = [render_page(page, THUMBNAIL_DPI) for page in document]
         written.append(_save(out_dir / f"{path.stem}-contact.png", _contact_sheet(thumbnails)))
     return written
 
@@ -54,7 +54,8 @@ def spreads(page_count: int) -> list[tuple[int | None, int | None]]:
     return pairs
 
 
-def _render(page: pypdfium2.PdfPage, dpi: int) -> Image.Image:
+def render_page(page: pypdfium2.PdfPage, dpi: int) -> Image.Image:
+    """One PDF page as an RGB picture at ``dpi``."""
     return page.render(scale=dpi / 72).to_pil().convert("RGB")
 
 
@@ -87,7 +88,11 @@ def _contact_sheet(pages: list[Image.Image], columns: int = 8, pad: int = 10) ->
 
 
 def _save(path: Path, image: Image.Image) -> Path:
+    write_atomically(path, png_bytes(image))
+    return path
+
+
+def png_bytes(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
-    write_atomically(path, out.getvalue())
-    return path
+    return out.getvalue()

@@ -1,0 +1,201 @@
+"""Live preview: the book's print HTML on 127.0.0.1, rebuilt whenever a source changes.
+
+The main thread builds and watches (the pipeline's signal handlers and CPU
+budget work only there); the HTTP server answers from a daemon thread with
+whatever the latest build left. The reload script goes into the served page
+only, never into what is written to the output folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import mimetypes
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pypdfium2
+import watchfiles
+
+from .assemble import PrintLayout, assemble
+from .build import build, remembered_work
+from .config import DEFAULT_THEME, PAGE_SIZES
+from .errors import PublishError, PublishWarning
+from .manuscript import load_manuscript
+from .preview import SPREAD_DPI, png_bytes, render_page
+from .request import BuildRequest
+from .templates import Theme
+
+HOST = "127.0.0.1"
+STYLES_ROUTE = "/styles"
+PAGE_ROUTE = re.compile(r"/pages/([1-9][0-9]{0,5})\.png")
+# pdfium is not thread-safe, and the build uses it (for the EPUB's cover) in a
+# process forked from this one: one thread at a time, never during a build.
+PDFIUM = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Build:
+    """One build's outcome as the server shows it: the book, or the error and the last good PDF."""
+
+    number: int
+    finished: str
+    seconds: float
+    page: str = ""
+    error: str = ""
+    warnings: tuple[PublishWarning, ...] = ()
+    pdf: bytes = b""
+    pdf_build: int = 0
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """An HTTP server that holds the latest build and the theme folder it may serve files from."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int, styles_root: Path):
+        super().__init__((HOST, port), PreviewHandler)
+        self.styles_root = styles_root
+        self.latest = Build(number=0, finished="", seconds=0.0)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.server_address[1]}/"
+
+    def handle_error(self, request: object, client_address: tuple) -> None:
+        """A browser that goes away mid-answer (a reload, a closed tab) is not an error worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def serve(
+    manuscript_dir: Path,
+    styles_dir: Path,
+    out_dir: Path,
+    port: int,
+    ready: Callable[[str], None],
+    built: Callable[[Build], None],
+) -> None:
+    """Build into ``out_dir``, serve on 127.0.0.1:``port``, rebuild on every change; return only by an exception.
+
+    ``ready`` is told the server's address once the first build is done,
+    ``built`` each build's outcome. Ctrl-C or SIGTERM (a KeyboardInterrupt)
+    shuts the server down on the way out.
+    """
+    for folder in (manuscript_dir, styles_dir):
+        if not folder.is_dir():
+            raise PublishError("no such folder", folder)
+    try:
+        server = PreviewServer(port, styles_dir.resolve())
+    except OSError as error:
+        raise PublishError(f"cannot listen on {HOST}:{port} ({error.strerror}): choose another --port, or --port 0") from None
+    with server:
+        server.latest = rebuild(manuscript_dir, styles_dir, out_dir, server.latest)
+        built(server.latest)
+        threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
+        try:
+            ready(server.url)
+            for _changes in watchfiles.watch(manuscript_dir, styles_dir):
+                server.latest = rebuild(manuscript_dir, styles_dir, out_dir, server.latest)
+                built(server.latest)
+        finally:
+            server.shutdown()
+
+
+def rebuild(manuscript_dir: Path, styles_dir: Path, out_dir: Path, previous: Build) -> Build:
+    """Build both formats and the preview page; on bad input, keep the previous build's PDF."""
+    number = previous.number + 1
+    start = time.perf_counter()
+    chrome = Theme.load(DEFAULT_THEME)
+    try:
+        with PDFIUM:
+            result = build(manuscript_dir, styles_dir, out_dir, BuildRequest(), lambda stage, seconds: None)
+        book_html = preview_html(manuscript_dir, styles_dir, out_dir)
+    except PublishError as error:
+        failed = dataclasses.replace(
+            previous, number=number, finished=time.strftime("%H:%M:%S"), seconds=time.perf_counter() - start,
+            error=str(error), warnings=(),
+        )
+        return dataclasses.replace(failed, page=chrome.render("serve/failed.html", build=failed))
+    pdf = next(path for path in result.written if path.suffix == ".pdf")
+    done = Build(
+        number=number, finished=time.strftime("%H:%M:%S"), seconds=time.perf_counter() - start,
+        warnings=tuple(result.warnings), pdf=pdf.read_bytes(), pdf_build=number,
+    )
+    before, body_end, after = book_html.rpartition("</body>")
+    return dataclasses.replace(done, page=before + chrome.render("serve/badge.html", build=done) + body_end + after)
+
+
+def preview_html(manuscript_dir: Path, styles_dir: Path, out_dir: Path) -> str:
+    """The print edition's HTML as ``build`` lays it out (from the pieces it just rendered), with the theme linked from the server."""
+    manuscript = load_manuscript(manuscript_dir)
+    memo = remembered_work(manuscript, manuscript_dir, styles_dir, out_dir)
+    book = assemble(manuscript, Theme.load(styles_dir), targets=("print",), memo=memo)
+    served = dataclasses.replace(book, context={**book.context, "theme_url": STYLES_ROUTE})
+    page_size = manuscript.config.page_size
+    return served.print_html(PrintLayout(PAGE_SIZES[page_size], page_size))
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    """The routes: the page, the build number, the PDF and its pages, the theme's files; nothing else."""
+
+    server: PreviewServer
+
+    def do_GET(self) -> None:
+        latest = self.server.latest
+        path = unquote(urlsplit(self.path).path)
+        if path == "/":
+            self._send("text/html; charset=utf-8", latest.page.encode())
+        elif path == "/version":
+            self._send("text/plain; charset=utf-8", str(latest.number).encode())
+        elif path == "/book.pdf" and latest.pdf:
+            self._send("application/pdf", latest.pdf)
+        elif (match := PAGE_ROUTE.fullmatch(path)) and latest.pdf:
+            self._send_page(latest.pdf, int(match.group(1)))
+        elif path.startswith(STYLES_ROUTE + "/"):
+            self._send_style(path.removeprefix(STYLES_ROUTE + "/"))
+        else:
+            self.send_error(HTTPStatus.NOT_FOUND)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the page polls every second, and stderr is for builds."""
+
+    def _send_page(self, pdf: bytes, number: int) -> None:
+        with PDFIUM:
+            document = pypdfium2.PdfDocument(pdf)
+            try:
+                image = render_page(document[number - 1], SPREAD_DPI) if number <= len(document) else None
+            finally:
+                document.close()
+        if image is None:
+            self.send_error(HTTPStatus.NOT_FOUND)
+        else:
+            self._send("image/png", png_bytes(image))
+
+    def _send_style(self, relative: str) -> None:
+        """A file of the theme folder; anything resolving outside it (``..``, a symlink) is not found."""
+        root = self.server.styles_root
+        try:
+            file = (root / relative).resolve()
+            data = file.read_bytes() if file.is_relative_to(root) and file.is_file() else None
+        except (OSError, ValueError):  # a name too long, or with a NUL byte
+            data = None
+        if data is None:
+            self.send_error(HTTPStatus.NOT_FOUND)
+        else:
+            self._send(mimetypes.guess_type(file.name)[0] or "application/octet-stream", data)
+
+    def _send(self, content_type: str, body: bytes) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)

@@ -1,0 +1,121 @@
+"""``publish serve``: the live preview answers on 127.0.0.1, follows edits, survives bad input and stops cleanly."""
+
+from __future__ import annotations
+
+import html
+import http.client
+import re
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from .conftest import ROOT
+
+URL_LINE = re.compile(r"serving (http://127\.0\.0\.1:(\d+)/)\n")
+
+
+def start_server(manuscript: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "publish", "serve", "--port", "0", "--manuscript", str(manuscript), "--out", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # As in a terminal's foreground: a shell running this suite in the background leaves SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        env={"PATH": "/usr/bin:/bin", "SOURCE_DATE_EPOCH": "1767225600"},
+    )
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, b""
+
+
+def get_raw_path(port: int, path: str) -> int:
+    """The status for ``path`` sent exactly as written (no client tidies away its ``..``)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def next_version(url: str, seen: bytes) -> bytes:
+    """Wait (at most 30 s) for a build after build number ``seen``; return its number."""
+    for _ in range(60):
+        version = get(url + "version")[1]
+        if version != seen:
+            return version
+        time.sleep(0.5)
+    raise AssertionError(f"no build after build {seen.decode()} within 30 s")
+
+
+def page_error(page: str) -> str:
+    """The error line a failed build's page shows."""
+    match = re.search(r"<pre>(.*?)</pre>", page, re.S)
+    assert match, page
+    return html.unescape(match.group(1))
+
+
+@pytest.mark.timeout(120)
+def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
+    out = tmp_path / "out"
+    server = start_server(manuscript_copy, out)
+    try:
+        match = URL_LINE.fullmatch(server.stdout.readline())
+        assert match, "no 'serving http://127.0.0.1:PORT/' line"
+        url, port = match.group(1), int(match.group(2))
+        assert urlsplit(url).hostname == "127.0.0.1"
+
+        status, page = get(url)
+        assert status == 200
+        title = tomllib.loads((manuscript_copy / "book.toml").read_text())["title"]
+        assert title in page.decode() and "inspired" in page.decode()
+        assert 'href="/styles/print.css"' in page.decode()
+        assert get(url + "styles/print.css")[0] == 200
+        for escape in ("/styles/../pyproject.toml", "/styles/%2e%2e/pyproject.toml", "/styles//etc/passwd", "/styles/%00"):
+            assert get_raw_path(port, escape) == 404, escape
+        assert get(url + "elsewhere")[0] == 404
+        status, first_pdf = get(url + "book.pdf")
+        assert status == 200 and first_pdf.startswith(b"%PDF")
+        status, png = get(url + "pages/1.png")
+        assert status == 200 and png.startswith(b"\x89PNG\r\n\x1a\n")
+        with zipfile.ZipFile(next(out.glob("*.epub"))) as epub:
+            assert not any(b"/version" in epub.read(name) for name in epub.namelist()), "the reload script reached the EPUB"
+
+        piece = manuscript_copy / "response.md"
+        sentence = "The preview caught this sentence about a quiet zebra."
+        piece.write_text(piece.read_text() + f"\n{sentence}\n")
+        version = next_version(url, get(url + "version")[1])
+        assert sentence in get(url)[1].decode()
+        good_pdf = get(url + "book.pdf")[1]
+        assert good_pdf != first_pdf
+
+        piece.write_bytes(piece.read_bytes() + b"\nA broken \x00 line.\n")
+        next_version(url, version)
+        status, page = get(url)
+        assert status == 200 and sentence not in page.decode()
+        error = page_error(page.decode())
+        assert "response.md:" in error
+        assert get(url + "book.pdf") == (200, good_pdf)
+
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=15) == 0
+        stderr = server.stderr.read()
+        assert stderr.splitlines()[-1] == "stopped" and "Traceback" not in stderr, stderr
+        assert f"error: {error}" in stderr.splitlines(), stderr
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
