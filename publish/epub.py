@@ -98,7 +98,8 @@ def epub_bytes(
         if page.landmark
     ]
     out = io.BytesIO()
-    epub.write_epub(out, package, {"mtime": modified, "epub3_pages": False, "epub3_landmark": False})
+    # Not compressed here: finish_package compresses each entry once, as it re-packs the archive.
+    epub.write_epub(out, package, {"mtime": modified, "epub3_pages": False, "epub3_landmark": False, "compresslevel": 0})
     return finish_package(out.getvalue(), modified, config.language)
 
 
