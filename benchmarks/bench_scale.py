@@ -68,6 +68,13 @@ def noop(manuscript: Path, out: Path) -> list[str]:
     return [str(BIN / "publish"), "build", "--quiet", "--manuscript", str(manuscript), "--out", str(out)]
 
 
+def edit_then_publish(manuscript: Path, out: Path, *extra: str) -> list[str]:
+    """A writer's rebuild: one line added to the last piece, then ``publish build`` with the work of earlier builds at hand."""
+    piece = pieces_of(manuscript)[-1]
+    build = [str(BIN / "publish"), "build", "--quiet", "--manuscript", str(manuscript), "--out", str(out), *extra]
+    return ["sh", "-c", f'printf "\\nOne more line.\\n" >> "{piece}" && exec "$@"', "publish", *build]
+
+
 def pieces_of(manuscript: Path) -> list[str]:
     with (manuscript / "book.toml").open("rb") as config:
         return [str(manuscript / name) for name in tomllib.load(config)["pieces"]]
@@ -95,12 +102,14 @@ def measure(work: Path) -> dict[int, dict[str, Run]]:
         out = work / f"out-{size}"
         times = 3 if size <= 10 else 1
         row = {"epub": best(publish(manuscript, out, "--format", "epub"), times)}
+        row["epub after an edit"] = best(edit_then_publish(manuscript, out, "--format", "epub"), times)
         if size == 1:
             results[size] = row
             continue
         files = pieces_of(manuscript)
         row["all"] = best(publish(manuscript, out), times)
         row["no-op"] = best(noop(manuscript, out), times)
+        row["all after an edit"] = best(edit_then_publish(manuscript, out), times)
         row["pdf"] = best(publish(manuscript, out, "--format", "pdf"), times)
         row["pandoc epub"] = best([pandoc, "-f", "markdown", "-t", "epub3", "-o", str(out / "pandoc.epub"), *files], times)
         html = out / "pandoc.html"
@@ -133,8 +142,9 @@ def verdicts(results: dict[int, dict[str, Run]]) -> list[tuple[str, str, bool]]:
         slower = max(row["pdf"].seconds, row["epub"].seconds)
         ratio = row["all"].seconds / slower
         checks.append((f"both formats at N={size} vs the slower alone", f"{ratio:.2f}× (target ≤ 1.10×)", ratio <= 1.10))
-    one = results[1]["epub"].seconds
-    checks.append(("one piece, EPUB", f"{one:.2f} s (target < 0.2 s)", one < 0.2))
+    for name in ("epub", "epub after an edit"):
+        one = results[1][name].seconds
+        checks.append((f"one piece, {name.replace('epub', 'EPUB')}", f"{one:.2f} s (target < 0.2 s)", one < 0.2))
     for size in SIZES:
         seconds = results[size]["no-op"].seconds
         checks.append((f"no-op rebuild at N={size}", f"{seconds:.2f} s (target < 0.5 s)", seconds < 0.5))
@@ -146,7 +156,8 @@ def verdicts(results: dict[int, dict[str, Run]]) -> list[tuple[str, str, bool]]:
 
 
 def write_results(results: dict[int, dict[str, Run]], checks: list[tuple[str, str, bool]], seconds: float) -> str:
-    names = ["all", "pdf", "epub", "no-op", "pandoc epub", "pandoc pdf", "weasyprint alone"]
+    names = ["all", "pdf", "epub", "no-op", "all after an edit", "epub after an edit", "pandoc epub", "pandoc pdf",
+             "weasyprint alone"]
     lines = [
         "# Benchmark results",
         "",
@@ -158,7 +169,8 @@ def write_results(results: dict[int, dict[str, Run]], checks: list[tuple[str, st
         "",
         "Wall seconds per command (fresh process each; best of 3 at N ≤ 10). `all`, `pdf`, `epub`: `publish build`"
         " with `--format`; `pandoc pdf`: pandoc to HTML, then WeasyPrint; `weasyprint alone`: the WeasyPrint CLI on the"
-        " HTML this project hands WeasyPrint.",
+        " HTML this project hands WeasyPrint; `… after an edit`: one line added to the last piece, then `publish build`"
+        " with the work of earlier builds remembered (build/.cache/store); every other column starts without it.",
         "",
         "| N | " + " | ".join(names) + " |",
         "|---|" + "---|" * len(names),
