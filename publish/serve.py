@@ -14,7 +14,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,9 +43,14 @@ PDFIUM = threading.Lock()
 
 @dataclass(frozen=True)
 class Build:
-    """One build's outcome as the server shows it: the book, or the error and the last good PDF."""
+    """What the server shows of a build: the book, or the error; and the last good PDF.
+
+    A build shows its page before its PDF is ready, so the page reloads on
+    ``revision``, which every change of what is shown moves on.
+    """
 
     number: int
+    revision: int
     finished: str
     seconds: float
     page: str = ""
@@ -63,7 +68,7 @@ class PreviewServer(ThreadingHTTPServer):
     def __init__(self, port: int, styles_root: Path):
         super().__init__((HOST, port), PreviewHandler)
         self.styles_root = styles_root
-        self.latest = Build(number=0, finished="", seconds=0.0)
+        self.latest = Build(number=0, revision=0, finished="", seconds=0.0)
 
     @property
     def url(self) -> str:
@@ -97,40 +102,56 @@ def serve(
     except OSError as error:
         raise PublishError(f"cannot listen on {HOST}:{port} ({error.strerror}): choose another --port, or --port 0") from None
     with server:
-        server.latest = rebuild(manuscript_dir, styles_dir, out_dir, server.latest)
+        for state in rebuilds(manuscript_dir, styles_dir, out_dir, server.latest):
+            server.latest = state
         built(server.latest)
         threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
         try:
             ready(server.url)
             for _changes in watchfiles.watch(manuscript_dir, styles_dir):
-                server.latest = rebuild(manuscript_dir, styles_dir, out_dir, server.latest)
+                for state in rebuilds(manuscript_dir, styles_dir, out_dir, server.latest):
+                    server.latest = state
                 built(server.latest)
         finally:
             server.shutdown()
 
 
-def rebuild(manuscript_dir: Path, styles_dir: Path, out_dir: Path, previous: Build) -> Build:
-    """Build both formats and the preview page; on bad input, keep the previous build's PDF."""
-    number = previous.number + 1
+def rebuilds(manuscript_dir: Path, styles_dir: Path, out_dir: Path, previous: Build) -> Iterator[Build]:
+    """What to show while building: the new page at once, then the finished build (or its error).
+
+    The page comes from the pieces alone, in a moment; the PDF and EPUB
+    follow (WeasyPrint lays out the whole book, which takes seconds in a
+    long one). On bad input the previous build's PDF stays.
+    """
     start = time.perf_counter()
     chrome = Theme.load(DEFAULT_THEME)
+    state = dataclasses.replace(previous, number=previous.number + 1, error="", warnings=())
     try:
+        book_html = preview_html(manuscript_dir, styles_dir, out_dir)
+        state = _showing(state, book_html, chrome)
+        yield state
         with PDFIUM:
             result = build(manuscript_dir, styles_dir, out_dir, BuildRequest(), lambda stage, seconds: None)
-        book_html = preview_html(manuscript_dir, styles_dir, out_dir)
     except PublishError as error:
         failed = dataclasses.replace(
-            previous, number=number, finished=time.strftime("%H:%M:%S"), seconds=time.perf_counter() - start,
-            error=str(error), warnings=(),
+            state, revision=state.revision + 1, finished=time.strftime("%H:%M:%S"),
+            seconds=time.perf_counter() - start, error=str(error),
         )
-        return dataclasses.replace(failed, page=chrome.render("serve/failed.html", build=failed))
+        yield dataclasses.replace(failed, page=chrome.render("serve/failed.html", build=failed))
+        return
     pdf = next(path for path in result.written if path.suffix == ".pdf")
-    done = Build(
-        number=number, finished=time.strftime("%H:%M:%S"), seconds=time.perf_counter() - start,
-        warnings=tuple(result.warnings), pdf=pdf.read_bytes(), pdf_build=number,
+    done = dataclasses.replace(
+        state, finished=time.strftime("%H:%M:%S"), seconds=time.perf_counter() - start,
+        warnings=tuple(result.warnings), pdf=pdf.read_bytes(), pdf_build=state.number,
     )
+    yield _showing(done, book_html, chrome)
+
+
+def _showing(state: Build, book_html: str, chrome: Theme) -> Build:
+    """``state`` as a new revision of the page: the book, with its build's badge and the reload script."""
+    state = dataclasses.replace(state, revision=state.revision + 1)
     before, body_end, after = book_html.rpartition("</body>")
-    return dataclasses.replace(done, page=before + chrome.render("serve/badge.html", build=done) + body_end + after)
+    return dataclasses.replace(state, page=before + chrome.render("serve/badge.html", build=state) + body_end + after)
 
 
 def preview_html(manuscript_dir: Path, styles_dir: Path, out_dir: Path) -> str:
@@ -154,7 +175,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if path == "/":
             self._send("text/html; charset=utf-8", latest.page.encode())
         elif path == "/version":
-            self._send("text/plain; charset=utf-8", str(latest.number).encode())
+            self._send("text/plain; charset=utf-8", str(latest.revision).encode())
         elif path == "/book.pdf" and latest.pdf:
             self._send("application/pdf", latest.pdf)
         elif (match := PAGE_ROUTE.fullmatch(path)) and latest.pdf:

@@ -13,6 +13,7 @@ import tomllib
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,14 +52,13 @@ def get_raw_path(port: int, path: str) -> int:
         connection.close()
 
 
-def next_version(url: str, seen: bytes) -> bytes:
-    """Wait (at most 30 s) for a build after build number ``seen``; return its number."""
+def wait_until(check: Callable[[], bool], what: str) -> None:
+    """Poll ``check`` every half second, for at most 30 s."""
     for _ in range(60):
-        version = get(url + "version")[1]
-        if version != seen:
-            return version
+        if check():
+            return
         time.sleep(0.5)
-    raise AssertionError(f"no build after build {seen.decode()} within 30 s")
+    raise AssertionError(f"not within 30 s: {what}")
 
 
 def page_error(page: str) -> str:
@@ -96,14 +96,16 @@ def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
 
         piece = manuscript_copy / "response.md"
         sentence = "The preview caught this sentence about a quiet zebra."
+        revision = get(url + "version")[1]
         piece.write_text(piece.read_text() + f"\n{sentence}\n")
-        version = next_version(url, get(url + "version")[1])
+        wait_until(lambda: get(url + "version")[1] != revision, "the page follows the edit")
         assert sentence in get(url)[1].decode()
+        wait_until(lambda: get(url + "book.pdf")[1] != first_pdf, "the PDF follows the edit")
         good_pdf = get(url + "book.pdf")[1]
-        assert good_pdf != first_pdf
+        wait_until(lambda: "laying out the PDF" not in get(url)[1].decode(), "the page says its PDF is ready")
 
         piece.write_bytes(piece.read_bytes() + b"\nA broken \x00 line.\n")
-        next_version(url, version)
+        wait_until(lambda: b"failed" in get(url)[1], "the page shows the error")
         status, page = get(url)
         assert status == 200 and sentence not in page.decode()
         error = page_error(page.decode())
