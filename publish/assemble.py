@@ -191,7 +191,9 @@ def _render(piece: Piece, target: str, style: str, resources: ResourcePolicy, me
 
 
 def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict, memo: Memo | None) -> list[EpubPage]:
-    context_digest = hashlib.sha256(repr(context).encode()).hexdigest()
+    # A piece's page may show the others' titles (a theme's next/previous links), not their text.
+    titles = [(rendered.piece.id, rendered.title.markup, rendered.piece.meta) for rendered in pieces]
+    context_digest = hashlib.sha256(repr((context, titles)).encode()).hexdigest()
 
     def page(name: str, title: str, part: str, landmark: str = "", **extra: object) -> EpubPage:
         def fill() -> str:
