@@ -47,7 +47,7 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
     rendered, and the files are replaced together, with a record of what
     they were made from (``cache.fresh_outputs`` reads it).
     """
-    key = fingerprint(manuscript_dir, theme_dir, request)
+    key = fingerprint(manuscript_dir, theme_dir, out_dir, request)
     # WeasyPrint and fontTools log about the fonts' own quirks; the build
     # reports problems through PublishError and publish check instead.
     for library in ("weasyprint", "fontTools"):
@@ -70,7 +70,7 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
 def remembered_work(manuscript: Manuscript, manuscript_dir: Path, theme_dir: Path, out_dir: Path) -> Memo:
     """The store of work earlier builds into ``out_dir`` did, salted with every input but the pieces' own text."""
     pieces = frozenset(piece.path.resolve() for piece in manuscript.pieces)
-    return Memo(out_dir / STORE, files_digest(manuscript_dir, theme_dir, leave_out=pieces))
+    return Memo(out_dir / STORE, files_digest(manuscript_dir, theme_dir, out_dir, leave_out=pieces))
 
 
 def stage_timer(report: StageReport) -> Callable[[str], AbstractContextManager[None]]:

@@ -127,7 +127,7 @@ def build_command(
         pdf_variant=pdf_variant,
         allow_remote=allow_remote,
     )
-    recorded = fresh_outputs(out_dir, fingerprint(manuscript_dir, styles_dir, request))
+    recorded = fresh_outputs(out_dir, fingerprint(manuscript_dir, styles_dir, out_dir, request))
     if recorded:
         for warning in recorded.warnings:
             click.echo(f"warning: {warning}", err=True)

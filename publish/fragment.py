@@ -9,6 +9,7 @@ and of a type every e-reader shows.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import posixpath
 import re
@@ -20,12 +21,12 @@ from urllib.parse import unquote, urlparse
 import lxml.html
 from lxml import etree
 
-from .config import slugify
+from .config import CONTROL_CHARACTERS, slugify
 from .errors import PublishError, PublishWarning
 from .manuscript import Piece
 from .resources import RefusedResource, ResourcePolicy
 from .sanitize import svg_problem, xhtml_content
-from .structure import Misplaced, fit_content_model
+from .structure import PHRASING, Misplaced, fit_content_model
 
 EPUB_IMAGE_DIR = "images"
 # EPUB 3 core media types for images: every reading system must show these.
@@ -56,13 +57,8 @@ VALID_VALUES = {
 }
 # Runs this long with no space get a break opportunity every 24 letters.
 LONG_RUN = re.compile(r"\S{48,}")
-# Characters XML 1.0 forbids, which a character reference can still spell.
-NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Tags inside a line of text: a run of letters goes on through them.
-INLINE_FLOW = {
-    "a", "abbr", "b", "bdi", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q", "rp", "rt", "ruby",
-    "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var",
-}
+INLINE_FLOW = (PHRASING - {"br", "img", "wbr"}) | {"rp", "rt"}
 # libxml2 stops at 256 levels unless told the tree may be deep; hostile pieces nest 100 lists.
 _PARSER = lxml.html.HTMLParser(huge_tree=True, remove_comments=True)
 
@@ -105,19 +101,19 @@ def finish_fragment(
 
 def _refuse_non_characters(xhtml: str, piece: Piece) -> None:
     """A character reference can spell what no XML document may hold (``&#xFFFE;``): name it and its line."""
-    found = NOT_IN_XML.search(xhtml)
+    found = CONTROL_CHARACTERS.search(xhtml)
     if found:
         code = ord(found.group())
-        spellings = (f"&#x{code:x};", f"&#x{code:X};", f"&#X{code:X};", f"&#{code};")
+        reference = re.compile(f"&#(x0*{code:x}|0*{code});", re.IGNORECASE)
         raise PublishError(
             f"the character reference for U+{code:04X} names a character no e-book may hold: remove it",
             piece.path,
-            next((line for line in map(piece.line_of, spellings) if line), None),
+            piece.line_matching(reference),
         )
 
 
 def _misplaced_warning(misplaced: Misplaced, piece: Piece) -> PublishWarning:
-    parent = "at the top level" if misplaced.parent_tag == "div" else f"inside <{misplaced.parent_tag}>"
+    parent = "at the top level" if misplaced.at_top_level else f"inside <{misplaced.parent_tag}>"
     return PublishWarning(
         f"<{misplaced.tag}> may not stand {parent}: it was made a plain div or span, its words kept",
         piece.path,
@@ -250,7 +246,7 @@ def _offer_breaks(container: etree.Element) -> None:
     cuts = [cut for run in LONG_RUN.finditer("".join(flat)) for cut in range(run.start() + 24, run.end(), 24)]
     for start, element, slot in reversed(segments):
         text = getattr(element, slot)
-        local = [cut - start for cut in cuts if start <= cut < start + len(text)]
+        local = [cut - start for cut in cuts[bisect.bisect_left(cuts, start):bisect.bisect_left(cuts, start + len(text))]]
         if local:
             _cut(element, slot, text, local)
 
@@ -259,12 +255,15 @@ def _cut(element: etree.Element, slot: str, text: str, cuts: list[int]) -> None:
     """Split ``element``'s text or tail at ``cuts`` with a ``<wbr/>`` at each."""
     parts = [text[start:end] for start, end in zip([0, *cuts], [*cuts, len(text)])]
     setattr(element, slot, parts[0])
-    anchor, index = (element, 0) if slot == "text" else (element.getparent(), element.getparent().index(element) + 1)
+    previous = None if slot == "text" else element
     for part in parts[1:]:
         wbr = etree.Element("wbr")
         wbr.tail = part
-        anchor.insert(index, wbr)
-        index += 1
+        if previous is None:
+            element.insert(0, wbr)
+        else:
+            previous.addnext(wbr)  # not parent.index(), which counts every sibling
+        previous = wbr
 
 
 def sniff_image(data: bytes) -> str | None:

@@ -55,6 +55,13 @@ class Piece:
                 return self.body_line + offset
         return None
 
+    def line_matching(self, pattern: re.Pattern) -> int | None:
+        """The line of the piece's file on which ``pattern`` first matches."""
+        for offset, line in enumerate(self._lines):
+            if pattern.search(line):
+                return self.body_line + offset
+        return None
+
 
 @dataclass(frozen=True)
 class Manuscript:

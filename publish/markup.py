@@ -26,6 +26,7 @@ from .resources import ResourcePolicy
 from .sanitize import sanitize, sanitize_inline, strip_bidi_overrides
 from .signals import OverBudget, cpu_budget
 from .spoilers import REVEALS_TAG, SPOILER_FENCE, SpoilerExtension
+from .structure import PHRASING
 
 TARGETS = ("print", "epub")
 CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
@@ -46,9 +47,9 @@ SMARTY = {
     }
 }
 PAGE_FOOT_NOTES = 250
-# CPU time a piece may take to convert: a megabyte of prose takes about a second.
+# CPU time a piece may take to convert: a million characters of prose take about a second.
 CONVERT_SECONDS = 5.0
-CONVERT_SECONDS_PER_MB = 20.0
+CONVERT_SECONDS_PER_MILLION_CHARACTERS = 20.0
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Opening punctuation, the initial letter, then the rest of the first few
 # words (up to four, stopping at a comma, colon, semicolon or dash). Smarty's
@@ -122,15 +123,16 @@ def render_piece(piece: Piece, target: str, spoiler_style: str, resources: Resou
     else:
         source = piece.body
     source, overrides = strip_bidi_overrides(source, piece)
-    budget = CONVERT_SECONDS + CONVERT_SECONDS_PER_MB * len(source) / 1_000_000
+    budget = CONVERT_SECONDS + CONVERT_SECONDS_PER_MILLION_CHARACTERS * len(source) / 1_000_000
     try:
         with cpu_budget(budget):
             body, removals = sanitize(md.convert(source), piece)
             body, images, misplaced = finish_fragment(body, piece, target, resources or ResourcePolicy((piece.path.parent,)))
     except OverBudget:
         raise PublishError(
-            f"converting this piece took more than {budget:.0f} s, far longer than its size needs: it holds a pattern "
-            "Markdown reads slowly (thousands of unclosed '[' or '<', say); remove it or put it in a code block",
+            f"converting this piece took more than {budget:.0f} s of CPU, far longer than its size needs: it holds a "
+            "pattern that is slow to convert (thousands of unclosed '[' or '<', or of tags inside one word, say); "
+            "remove it or put it in a code block",
             piece.path,
         ) from None
     warnings += overrides + removals + misplaced
@@ -294,10 +296,14 @@ class NotesTreeprocessor(Treeprocessor):
                     continue
                 body = _note_body(notes[link.get("href")[1:]])
                 if at_page_foot:
+                    # A note at the page foot is a line of text: its paragraphs, and any list or quote in them, become spans.
                     replacement = etree.Element("span", {"class": "footnote"})
                     for block in body:
-                        block.tag = "span"
-                        block.set("class", "note-para")
+                        for inner in block.iter():
+                            if inner is block or inner.tag not in PHRASING:
+                                inner.tag = "span"
+                                inner.set("class", "note-para")
+                                inner.text = (inner.text or "").lstrip() or None
                         block.tail = None
                         replacement.append(block)
                 else:

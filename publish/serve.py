@@ -108,12 +108,24 @@ def serve(
         threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
         try:
             ready(server.url)
-            for _changes in watchfiles.watch(manuscript_dir, styles_dir):
+            for _changes in watchfiles.watch(manuscript_dir, styles_dir, watch_filter=SourceFilter(out_dir)):
                 for state in rebuilds(manuscript_dir, styles_dir, out_dir, server.latest):
                     server.latest = state
                 built(server.latest)
         finally:
             server.shutdown()
+
+
+class SourceFilter(watchfiles.DefaultFilter):
+    """watchfiles' usual filter (editor swap files, .git…), and nothing in the output folder, which may lie
+    inside the manuscript's: a build's own writes must not start the next build."""
+
+    def __init__(self, out_dir: Path):
+        super().__init__()
+        self.out_dir = out_dir.resolve()
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        return super().__call__(change, path) and not Path(path).resolve().is_relative_to(self.out_dir)
 
 
 def rebuilds(manuscript_dir: Path, styles_dir: Path, out_dir: Path, previous: Build) -> Iterator[Build]:
@@ -132,10 +144,11 @@ def rebuilds(manuscript_dir: Path, styles_dir: Path, out_dir: Path, previous: Bu
         yield state
         with PDFIUM:
             result = build(manuscript_dir, styles_dir, out_dir, BuildRequest(), lambda stage, seconds: None)
-    except PublishError as error:
+    except Exception as error:  # whatever failed, the server lives on and says so
+        message = str(error) if isinstance(error, PublishError) else f"the build failed unexpectedly: {error!r}"
         failed = dataclasses.replace(
             state, revision=state.revision + 1, finished=time.strftime("%H:%M:%S"),
-            seconds=time.perf_counter() - start, error=str(error),
+            seconds=time.perf_counter() - start, error=message,
         )
         yield dataclasses.replace(failed, page=chrome.render("serve/failed.html", build=failed))
         return
@@ -172,7 +185,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         latest = self.server.latest
         path = unquote(urlsplit(self.path).path)
-        if path == "/":
+        port = self.server.server_address[1]
+        if self.headers.get("Host") not in (f"{HOST}:{port}", f"localhost:{port}"):
+            # A web page that rebinds its own name to 127.0.0.1 must not read the unpublished book.
+            self.send_error(HTTPStatus.MISDIRECTED_REQUEST)
+        elif path == "/":
             self._send("text/html; charset=utf-8", latest.page.encode())
         elif path == "/version":
             self._send("text/plain; charset=utf-8", str(latest.revision).encode())

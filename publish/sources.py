@@ -17,6 +17,9 @@ from importlib.metadata import version
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
+# This tool and the libraries whose versions change what it makes.
+LIBRARIES = ("booklet-press", "markdown", "nh3", "lxml", "jinja2", "ebooklib", "weasyprint", "pydyf", "fonttools", "pypdfium2", "pillow")
+SKIPPED = {"__pycache__", ".git"}
 
 
 def build_moment(manuscript_root: Path) -> dt.datetime:
@@ -44,32 +47,35 @@ def _last_commit_time(folder: Path) -> str | None:
     return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
 
 
-def fingerprint(manuscript_dir: Path, theme_dir: Path, request: object) -> str:
+def fingerprint(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: object) -> str:
     """A digest of everything a build's outputs depend on.
 
     File contents, not times: touching a file without changing it keeps the
-    fingerprint. The tool counts as an input too: its version and its own
-    source (an editable install changes without a new version). The moment
-    counts when it comes from SOURCE_DATE_EPOCH or git.
+    fingerprint. The tool counts as an input too: its version, its own
+    source (an editable install changes without a new version) and the
+    libraries that shape its outputs. The moment counts when it comes from
+    SOURCE_DATE_EPOCH or git.
     """
     digest = hashlib.sha256()
     digest.update(json.dumps(dataclasses.asdict(request), sort_keys=True, default=str).encode())
     digest.update((os.environ.get("SOURCE_DATE_EPOCH") or _last_commit_time(manuscript_dir) or "").encode())
-    digest.update(files_digest(manuscript_dir=manuscript_dir, theme_dir=theme_dir).encode())
+    digest.update(files_digest(manuscript_dir, theme_dir, out_dir).encode())
     return digest.hexdigest()
 
 
-def files_digest(manuscript_dir: Path, theme_dir: Path, leave_out: frozenset[Path] = frozenset()) -> str:
-    """A digest of the tool (version and source), the manuscript's files and the theme's, by content.
+def files_digest(manuscript_dir: Path, theme_dir: Path, out_dir: Path, leave_out: frozenset[Path] = frozenset()) -> str:
+    """A digest of the tool and its libraries, the manuscript's files and the theme's, by content.
 
-    ``leave_out`` names files to skip: the pieces, for a key that each
-    piece's own content completes.
+    The output folder (which may lie inside the manuscript's) and git's
+    own folder are not inputs. ``leave_out`` names more files to skip: the
+    pieces, for a key that each piece's own content completes.
     """
     digest = hashlib.sha256()
-    digest.update(version("booklet-press").encode())
+    digest.update(" ".join(version(library) for library in LIBRARIES).encode())
+    out = out_dir.resolve()
     for label, folder in (("tool", PACKAGE), ("manuscript", manuscript_dir), ("theme", theme_dir)):
-        for path in sorted(p for p in folder.resolve().rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            if path in leave_out:
+        for path in sorted(p for p in folder.resolve().rglob("*") if p.is_file() and not SKIPPED.intersection(p.parts)):
+            if path in leave_out or path.is_relative_to(out):
                 continue
             digest.update(f"{label}/{path.relative_to(folder.resolve())}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())

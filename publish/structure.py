@@ -44,7 +44,7 @@ PARENTS = {
 CHILDREN = {
     "ul": ({"li"}, "li"),
     "ol": ({"li"}, "li"),
-    "dl": ({"dt", "dd"}, "dd"),
+    "dl": ({"dt", "dd", "div"}, "dd"),
     "table": ({"caption", "colgroup", "thead", "tbody", "tfoot", "tr"}, "tr"),
     "thead": ({"tr"}, "tr"),
     "tbody": ({"tr"}, "tr"),
@@ -64,12 +64,23 @@ class Misplaced:
 
     tag: str
     parent_tag: str
+    at_top_level: bool
     first_words: str
 
 
 def fit_content_model(container: etree.Element) -> list[Misplaced]:
     """Repair ``container``'s descendants in place; return what was out of place."""
     misplaced: list[Misplaced] = []
+
+    def neutralize(element: etree.Element, parent: etree.Element) -> None:
+        words = next((text.strip() for text in element.itertext() if text.strip()), "")
+        misplaced.append(Misplaced(element.tag, parent.tag, parent is container, words[:40]))
+        _make_neutral(element, _context(parent, container))
+
+    # A second caption is neutral from the start, so that moving the first never makes another "first".
+    for element in container.iter(*(FIRST | FIRST_OR_LAST)):
+        if any(other.tag == element.tag for other in element.itersiblings(preceding=True)):
+            neutralize(element, element.getparent())
     changed = True
     while changed:
         changed = False
@@ -78,26 +89,35 @@ def fit_content_model(container: etree.Element) -> list[Misplaced]:
                 continue
             parent = element.getparent()
             if _out_of_place(element, parent, container):
-                words = next((text.strip() for text in element.itertext() if text.strip()), "")
-                misplaced.append(Misplaced(element.tag, parent.tag, words[:40]))
-                _make_neutral(element, _context(parent, container))
+                neutralize(element, parent)
                 changed = True
             elif element.tag in CHILDREN:
                 changed |= _wrap_loose_content(element, *CHILDREN[element.tag])
             elif element.tag in FIRST | FIRST_OR_LAST and element not in _allowed_ends(element, parent):
-                parent.remove(element)
-                parent.insert(0 if element.tag in FIRST else len(parent), element)
+                _move(element, parent, 0 if element.tag in FIRST else len(parent))
                 changed = True
     return misplaced
 
 
 def _out_of_place(element: etree.Element, parent: etree.Element, container: etree.Element) -> bool:
+    if element.tag in ("dt", "dd") and parent.tag == "div" and parent is not container:
+        return parent.getparent() is None or parent.getparent().tag != "dl"
     if element.tag in PARENTS:
-        return parent.tag not in PARENTS[element.tag] or (
-            element.tag in FIRST | FIRST_OR_LAST
-            and any(other.tag == element.tag for other in element.itersiblings(preceding=True))
-        )
+        return parent.tag not in PARENTS[element.tag]
     return element.tag not in PHRASING and _context(parent, container) == "phrasing"
+
+
+def _move(element: etree.Element, parent: etree.Element, index: int) -> None:
+    """Move ``element`` to ``index`` among ``parent``'s children; the text after it stays where it was."""
+    previous = element.getprevious()
+    if element.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+        element.tail = None
+    parent.remove(element)
+    parent.insert(index, element)
 
 
 def _context(element: etree.Element, container: etree.Element) -> str:

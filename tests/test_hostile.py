@@ -6,6 +6,8 @@ import ctypes
 import os
 import shutil
 import subprocess
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -17,6 +19,9 @@ from lxml import etree
 
 from publish.check import check_epub
 from publish.config import DEFAULT_THEME
+from publish.manuscript import load_manuscript
+from publish.markup import render_piece
+from publish.signals import OverBudget, cpu_budget
 
 from .conftest import PIECE_HEAD, XHTML_NS, assert_fails_cleanly, one_piece_manuscript
 from .test_untrusted import run_build
@@ -220,3 +225,37 @@ def test_a_pattern_markdown_reads_quadratically_fails_within_a_budget(tmp_path):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening " + "[" * 20_000 + "\n")
     out = tmp_path / "out"
     assert_fails_cleanly(run_build(manuscript, out), out, "note.md:", "converting this piece took more than 5 s")
+
+
+@pytest.mark.timeout(15)
+def test_break_opportunities_are_found_in_time_proportional_to_the_text(tmp_path):
+    """A hundred thousand tags in one word: each cut looked through every text and every sibling (over 20 s); now one pass."""
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "<div>" + "a<b>b</b>" * 100_000 + "</div>\n")
+    rendered = render_piece(load_manuscript(manuscript).pieces[0], "print", "notes")
+    assert rendered.html.count("<wbr/>") >= 200_000 // 24 - 1
+
+
+def test_the_conversion_budget_is_the_converting_thread_s_own():
+    """The CPU timer counts every thread; time another thread (the preview server's) takes is not the piece's."""
+    stop = threading.Event()
+    spinner = threading.Thread(target=lambda: [None for _ in iter(stop.is_set, True)])
+    spinner.start()
+    try:
+        with cpu_budget(0.3):
+            time.sleep(1.2)
+    finally:
+        stop.set()
+        spinner.join()
+    with pytest.raises(OverBudget), cpu_budget(0.3):
+        while True:
+            pass
+
+
+@pytest.mark.timeout(60)
+def test_a_list_in_a_note_stays_in_the_note_at_the_page_foot(tmp_path):
+    result, out = built(tmp_path, PIECE_HEAD + "Opening words.[^1]\n\n[^1]: Items:\n\n    - first item\n    - second item\n",
+                        "--format", "pdf")
+    assert "warning" not in result.stderr, result.stderr
+    text = pypdfium2.PdfDocument(str(out / "small-hours.pdf"))[6].get_textpage().get_text_range()
+    foot = text[text.index("Items"):]
+    assert "first item" in foot and "second item" in foot

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def built(tmp_path, monkeypatch):
 
 
 def is_fresh(manuscript: Path, theme: Path, out: Path) -> bool:
-    return fresh_outputs(out, fingerprint(manuscript, theme, BuildRequest())) is not None
+    return fresh_outputs(out, fingerprint(manuscript, theme, out, BuildRequest())) is not None
 
 
 def test_nothing_changed_means_nothing_to_do(built):
@@ -54,7 +55,8 @@ def test_touching_a_file_without_changing_it_keeps_the_build(built):
 
 @pytest.mark.parametrize(
     "change",
-    ["piece", "style", "template", "book.toml", "new file", "output edited", "output gone", "tool version", "epoch"],
+    ["piece", "style", "template", "book.toml", "new file", "output edited", "output gone", "tool version", "library version",
+     "epoch"],
 )
 def test_any_real_change_rebuilds(built, change, monkeypatch):
     manuscript, theme, out = built
@@ -78,6 +80,8 @@ def test_any_real_change_rebuilds(built, change, monkeypatch):
         (out / "small-hours.epub").unlink()
     elif change == "tool version":
         monkeypatch.setattr("publish.sources.version", lambda name: "99.0")
+    elif change == "library version":
+        monkeypatch.setattr("publish.sources.version", lambda name, real=version: "99.0" if name == "nh3" else real(name))
     elif change == "epoch":
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767312000")
     assert not is_fresh(manuscript, theme, out)
@@ -85,7 +89,7 @@ def test_any_real_change_rebuilds(built, change, monkeypatch):
 
 def test_another_request_is_another_build(built):
     manuscript, theme, out = built
-    assert fresh_outputs(out, fingerprint(manuscript, theme, BuildRequest(formats=("pdf",)))) is None
+    assert fresh_outputs(out, fingerprint(manuscript, theme, out, BuildRequest(formats=("pdf",)))) is None
 
 
 def test_finding_nothing_changed_does_not_load_the_pipeline(built):
@@ -122,13 +126,26 @@ def test_changing_one_piece_converts_only_that_piece_and_makes_the_same_book(man
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("change", ["style", "tool version"])
+@pytest.mark.parametrize("change", ["style", "tool version", "library version"])
 def test_a_style_or_a_new_tool_converts_every_piece_again(built, change, monkeypatch):
     manuscript, theme, out = built
     assert build_quietly(manuscript, out, theme).redone == []
     if change == "style":
         with (theme / "epub.css").open("a") as css:
             css.write("\np { color: black; }\n")
-    else:
+    elif change == "tool version":
         monkeypatch.setattr("publish.sources.version", lambda name: "99.0")
+    else:
+        monkeypatch.setattr("publish.sources.version", lambda name, real=version: "99.0" if name == "nh3" else real(name))
     assert {"print:note", "epub:note", "page:note.xhtml"} <= set(build_quietly(manuscript, out, theme).redone)
+
+
+@pytest.mark.timeout(60)
+def test_an_output_folder_inside_the_manuscript_is_not_an_input(tmp_path, monkeypatch):
+    """``--manuscript . --out build``: the outputs and the store must not change what the next build thinks changed."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening words.\n")
+    out = manuscript / "build"
+    build_quietly(manuscript, out)
+    assert is_fresh(manuscript, DEFAULT_THEME, out)
+    assert build_quietly(manuscript, out).redone == []

@@ -42,11 +42,11 @@ def get(url: str) -> tuple[int, bytes]:
         return error.code, b""
 
 
-def get_raw_path(port: int, path: str) -> int:
-    """The status for ``path`` sent exactly as written (no client tidies away its ``..``)."""
+def get_raw_path(port: int, path: str, host: str | None = None) -> int:
+    """The status for ``path`` sent exactly as written (no client tidies away its ``..``), with ``host`` as Host."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Host": host} if host else {})
         return connection.getresponse().status
     finally:
         connection.close()
@@ -87,6 +87,8 @@ def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
         for escape in ("/styles/../pyproject.toml", "/styles/%2e%2e/pyproject.toml", "/styles//etc/passwd", "/styles/%00"):
             assert get_raw_path(port, escape) == 404, escape
         assert get(url + "elsewhere")[0] == 404
+        assert get_raw_path(port, "/", host=f"localhost:{port}") == 200
+        assert get_raw_path(port, "/", host=f"rebound.example:{port}") == 421, "a DNS-rebinding page could read the book"
         status, first_pdf = get(url + "book.pdf")
         assert status == 200 and first_pdf.startswith(b"%PDF")
         status, png = get(url + "pages/1.png")
