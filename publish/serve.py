@@ -28,13 +28,16 @@ from .assemble import PrintLayout, assemble
 from .build import build, remembered_work
 from .config import DEFAULT_THEME, PAGE_SIZES
 from .errors import PublishError, PublishWarning
+from .fragment import IMAGE_TYPES
 from .manuscript import load_manuscript
 from .preview import SPREAD_DPI, png_bytes, render_page
 from .request import BuildRequest
+from .resources import RefusedResource, ResourcePolicy
 from .templates import Theme
 
 HOST = "127.0.0.1"
 STYLES_ROUTE = "/styles"
+MANUSCRIPT_ROUTE = "/manuscript"
 PAGE_ROUTE = re.compile(r"/pages/([1-9][0-9]{0,5})\.png")
 # pdfium is not thread-safe, and the build uses it (for the EPUB's cover) in a
 # process forked from this one: one thread at a time, never during a build.
@@ -65,9 +68,11 @@ class PreviewServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, port: int, styles_root: Path):
+    def __init__(self, port: int, styles_root: Path, manuscript_root: Path):
         super().__init__((HOST, port), PreviewHandler)
         self.styles_root = styles_root
+        # The pieces' pictures, by the rule the build reads them by.
+        self.pictures = ResourcePolicy((manuscript_root,))
         self.latest = Build(number=0, revision=0, finished="", seconds=0.0)
 
     @property
@@ -98,7 +103,7 @@ def serve(
         if not folder.is_dir():
             raise PublishError("no such folder", folder)
     try:
-        server = PreviewServer(port, styles_dir.resolve())
+        server = PreviewServer(port, styles_dir.resolve(), manuscript_dir.resolve())
     except OSError as error:
         raise PublishError(f"cannot listen on {HOST}:{port} ({error.strerror}): choose another --port, or --port 0") from None
     with server:
@@ -174,7 +179,9 @@ def preview_html(manuscript_dir: Path, styles_dir: Path, out_dir: Path) -> str:
     book = assemble(manuscript, Theme.load(styles_dir), targets=("print",), memo=memo)
     served = dataclasses.replace(book, context={**book.context, "theme_url": STYLES_ROUTE})
     page_size = manuscript.config.page_size
-    return served.print_html(PrintLayout(PAGE_SIZES[page_size], page_size))
+    page = served.print_html(PrintLayout(PAGE_SIZES[page_size], page_size))
+    # Pictures are file: addresses for WeasyPrint, which a page served over HTTP may not load.
+    return page.replace(manuscript.root.resolve().as_uri() + "/", MANUSCRIPT_ROUTE + "/")
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
@@ -199,6 +206,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._send_page(latest.pdf, int(match.group(1)))
         elif path.startswith(STYLES_ROUTE + "/"):
             self._send_style(path.removeprefix(STYLES_ROUTE + "/"))
+        elif path.startswith(MANUSCRIPT_ROUTE + "/"):
+            self._send_picture(urlsplit(self.path).path.removeprefix(MANUSCRIPT_ROUTE + "/"))
         else:
             self.send_error(HTTPStatus.NOT_FOUND)
 
@@ -217,6 +226,19 @@ class PreviewHandler(BaseHTTPRequestHandler):
         else:
             self._send("image/png", png_bytes(image))
 
+    def _send_picture(self, reference: str) -> None:
+        """An image in the manuscript folder; nothing else there, and nothing the build would refuse to read."""
+        pictures = self.server.pictures
+        try:
+            file = pictures.local_path(reference, pictures.roots[0])
+        except RefusedResource:
+            file = None
+        if file is None or file.suffix.lower() not in IMAGE_TYPES:
+            self.send_error(HTTPStatus.NOT_FOUND)
+        else:
+            # A contributor's SVG opened on its own must not run script in the preview's origin.
+            self._send(IMAGE_TYPES[file.suffix.lower()], file.read_bytes(), {"Content-Security-Policy": "default-src 'none'"})
+
     def _send_style(self, relative: str) -> None:
         """A file of the theme folder; anything resolving outside it (``..``, a symlink) is not found."""
         root = self.server.styles_root
@@ -230,9 +252,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
         else:
             self._send(mimetypes.guess_type(file.name)[0] or "application/octet-stream", data)
 
-    def _send(self, content_type: str, body: bytes) -> None:
+    def _send(self, content_type: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()

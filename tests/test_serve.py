@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image
 
 from .conftest import ROOT
 
@@ -71,6 +72,9 @@ def page_error(page: str) -> str:
 @pytest.mark.timeout(120)
 def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
     out = tmp_path / "out"
+    Image.new("RGB", (8, 8), "black").save(manuscript_copy / "dot.png")
+    with (manuscript_copy / "foreword.md").open("a") as piece:
+        piece.write("\n![A black dot](dot.png)\n")
     server = start_server(manuscript_copy, out)
     try:
         match = URL_LINE.fullmatch(server.stdout.readline())
@@ -87,6 +91,10 @@ def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
         for escape in ("/styles/../pyproject.toml", "/styles/%2e%2e/pyproject.toml", "/styles//etc/passwd", "/styles/%00"):
             assert get_raw_path(port, escape) == 404, escape
         assert get(url + "elsewhere")[0] == 404
+        assert 'src="/manuscript/dot.png"' in page.decode()
+        assert get(url + "manuscript/dot.png") == (200, (manuscript_copy / "dot.png").read_bytes())
+        for hidden in ("/manuscript/book.toml", "/manuscript/../pyproject.toml", "/manuscript/%2e%2e/pyproject.toml"):
+            assert get_raw_path(port, hidden) == 404, hidden
         assert get_raw_path(port, "/", host=f"localhost:{port}") == 200
         assert get_raw_path(port, "/", host=f"rebound.example:{port}") == 421, "a DNS-rebinding page could read the book"
         status, first_pdf = get(url + "book.pdf")
