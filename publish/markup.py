@@ -271,7 +271,8 @@ class NotesTreeprocessor(Treeprocessor):
                     raise PublishError(
                         f"a note cites another note ([^{label}]): notes cannot hold notes; fold it into the first",
                         self.piece.path,
-                        self.piece.line_of(f"[^{label}]"),
+                        self.piece.line_matching(re.compile(rf"^\s*\[\^[^\]]+\]:.*\[\^{re.escape(label)}\]"))
+                        or self.piece.line_of(f"[^{label}]"),
                     )
         at_page_foot = self.target == "print" and len(notes) <= PAGE_FOOT_NOTES
         if self.target == "print" and not at_page_foot:

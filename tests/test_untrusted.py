@@ -444,11 +444,12 @@ def test_raw_html_out_of_place_is_fitted_to_a_valid_epub_with_every_word_kept(tm
     ("text", "fragments"),
     [
         ("Note.[^1]\n\n[^1]: Citing another.[^2]\n[^2]: The other.\n", ("note.md:8:", "a note cites another note ([^2])")),
+        ("Body.[^2] Note.[^1]\n\n[^1]: Citing another.[^2]\n[^2]: The other.\n", ("note.md:8:", "a note cites another note ([^2])")),
         ('<img src="&#47;etc&#47;passwd" alt="x">\n', ("note.md:6:", "'/etc/passwd' is an absolute path")),
         ("A bad &#x0FffE; character.\n", ("note.md:6:", "U+FFFE names a character no e-book may hold")),
         ("![x](data:image/png;base64,AAAA)\n", ("note.md:6:", "an image has no source (a data: ")),
     ],
-    ids=["note-in-a-note", "entity-spelt-path", "non-character", "data-image"],
+    ids=["note-in-a-note", "note-in-a-note-also-in-the-body", "entity-spelt-path", "non-character", "data-image"],
 )
 def test_problems_hidden_by_markup_are_named_with_their_line(tmp_path, text, fragments):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n" + text)
