@@ -110,12 +110,12 @@ class PrintEdition:
     stages: list[tuple[str, float]]
 
 
-def print_edition(book: AssembledBook, request: BuildRequest, memo: Memo) -> PrintEdition:
+def print_edition(book: AssembledBook, request: BuildRequest, remembered_cover: bytes | None) -> PrintEdition:
     """Lay out and write the print edition (and its imposition); outputs are keyed by file-name suffix.
 
-    For an EPUB alone, only the cover is wanted: ``book`` then has no print
-    pieces, and laying out what is left (cover and front matter) is quick;
-    the cover is remembered by the HTML it is laid out from.
+    For an EPUB alone, only the cover is wanted (``remembered_cover``, if an
+    earlier build made it): ``book`` then has no print pieces, and laying out
+    what is left (cover and front matter) is quick.
     """
     stages: list[tuple[str, float]] = []
     stage = stage_timer(lambda name, seconds: stages.append((name, seconds)))
@@ -126,7 +126,7 @@ def print_edition(book: AssembledBook, request: BuildRequest, memo: Memo) -> Pri
     page = _print_page(book, request)
     if not request.prints:
         with stage("cover"):
-            cover = memo.get(_cover_key(book, request, memo), "cover") or _cover_alone(book, page)
+            cover = remembered_cover or _cover_alone(book, page)
         return PrintEdition(outputs, guide, cover, starts, stages)
     from . import pdf  # WeasyPrint: imported only where a layout is made
 
@@ -152,10 +152,6 @@ def print_edition(book: AssembledBook, request: BuildRequest, memo: Memo) -> Pri
 def _print_page(book: AssembledBook, request: BuildRequest) -> PrintLayout:
     config = book.manuscript.config
     return PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
-
-
-def _cover_key(book: AssembledBook, request: BuildRequest, memo: Memo) -> str:
-    return memo.key("cover", book.print_html(_print_page(book, request)))
 
 
 def _cover_alone(book: AssembledBook, page: PrintLayout) -> bytes:
@@ -186,10 +182,11 @@ def _write(
         book = assemble(
             manuscript, theme, request.edition, resources, targets=("print",) if request.prints else ("epub",), memo=memo
         )
-    # A remembered cover needs no second process (nor WeasyPrint).
-    cover_key = None if request.prints else _cover_key(book, request, memo)
-    parallel = request.parallel and (cover_key is None or not memo.has(cover_key))
-    with in_parallel(print_edition, book, request, memo, enabled=parallel) as pending:
+    # An EPUB alone remembers its cover by the HTML it is laid out from; a remembered one needs no second process.
+    cover_key = None if request.prints else memo.key("cover", book.print_html(_print_page(book, request)))
+    remembered_cover = memo.get(cover_key, "cover") if cover_key else None
+    parallel = request.parallel and not remembered_cover
+    with in_parallel(print_edition, book, request, remembered_cover, enabled=parallel) as pending:
         fonts = {}
         if "epub" in request.formats:
             if request.prints:
@@ -198,7 +195,7 @@ def _write(
             with stage("fonts"):
                 fonts = epub.subset_fonts(book, memo)
         printed = pending()
-    if cover_key and not memo.has(cover_key):
+    if cover_key and not remembered_cover:
         memo.put(cover_key, printed.cover_jpeg)
     for name, seconds in printed.stages:
         report(name, seconds)

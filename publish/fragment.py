@@ -26,7 +26,7 @@ from .errors import PublishError, PublishWarning
 from .manuscript import Piece
 from .resources import RefusedResource, ResourcePolicy
 from .sanitize import svg_problem, xhtml_content
-from .structure import PHRASING, Misplaced, fit_content_model
+from .structure import PHRASING, Misplaced, first_words, fit_content_model
 
 EPUB_IMAGE_DIR = "images"
 # EPUB 3 core media types for images: every reading system must show these.
@@ -137,11 +137,11 @@ def _check_depth(container: etree.Element, piece: Piece) -> None:
     while stack:
         element, depth = stack.pop()
         if depth > MAX_DEPTH:
-            text = next((text.strip() for text in element.itertext() if text.strip()), "")
+            words = first_words(element)
             raise PublishError(
                 f"lists, quotes or tags are nested more than {MAX_DEPTH} levels deep here: flatten them",
                 piece.path,
-                piece.line_of(text[:40]) if text else None,
+                piece.line_of(words) if words else None,
             )
         stack.extend((child, depth + 1) for child in element)
 

@@ -45,19 +45,20 @@ class Piece:
     body_line: int
 
     @cached_property
-    def _lines(self) -> list[str]:
+    def lines(self) -> list[str]:
+        """The body's lines; line ``body_line + i`` of the file is ``lines[i]``."""
         return self.body.splitlines()
 
     def line_of(self, needle: str) -> int | None:
         """The line of the piece's file on which ``needle`` first appears, as written or with its character references read."""
-        for offset, line in enumerate(self._lines):
+        for offset, line in enumerate(self.lines):
             if needle in line or ("&" in line and needle in html.unescape(line)):
                 return self.body_line + offset
         return None
 
     def line_matching(self, pattern: re.Pattern) -> int | None:
         """The line of the piece's file on which ``pattern`` first matches."""
-        for offset, line in enumerate(self._lines):
+        for offset, line in enumerate(self.lines):
             if pattern.search(line):
                 return self.body_line + offset
         return None

@@ -34,9 +34,6 @@ class Memo:
             digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
-    def has(self, key: str) -> bool:
-        return key in self.new or self._path(key).is_file()
-
     def remember(self, key: str, label: str, make: Callable[[], bytes]) -> bytes:
         """The value stored under ``key``, or ``make()``'s, stored for next time."""
         data = self.get(key, label)

@@ -80,7 +80,7 @@ def strip_bidi_overrides(text: str, piece: Piece) -> tuple[str, list[PublishWarn
     warnings = [
         PublishWarning("removed bidirectional override characters (U+202A–U+202E), which make text display "
                        "other than it reads", piece.path, piece.body_line + offset)
-        for offset, line in enumerate(piece.body.splitlines())
+        for offset, line in enumerate(piece.lines)
         if line != line.translate(REMOVED_BIDI)
     ]
     return text.translate(REMOVED_BIDI), warnings

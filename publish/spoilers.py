@@ -125,10 +125,9 @@ class SpoilerBlockProcessor(BlockProcessor):
 
     def _line(self, start: str, nested: str) -> int | None:
         opened = self.piece.line_of(start)
-        lines = self.piece.body.splitlines()
         if opened is None:
             return None
-        for offset, line in enumerate(lines[opened - self.piece.body_line + 1:], start=opened + 1):
+        for offset, line in enumerate(self.piece.lines[opened - self.piece.body_line + 1:], start=opened + 1):
             if line.strip() == nested.strip():
                 return offset
         return None

@@ -73,8 +73,7 @@ def fit_content_model(container: etree.Element) -> list[Misplaced]:
     misplaced: list[Misplaced] = []
 
     def neutralize(element: etree.Element, parent: etree.Element) -> None:
-        words = next((text.strip() for text in element.itertext() if text.strip()), "")
-        misplaced.append(Misplaced(element.tag, parent.tag, parent is container, words[:40]))
+        misplaced.append(Misplaced(element.tag, parent.tag, parent is container, first_words(element)))
         _make_neutral(element, _context(parent, container))
 
     # A second caption is neutral from the start, so that moving the first never makes another "first".
@@ -97,6 +96,11 @@ def fit_content_model(container: etree.Element) -> list[Misplaced]:
                 _move(element, parent, 0 if element.tag in FIRST else len(parent))
                 changed = True
     return misplaced
+
+
+def first_words(element: etree.Element) -> str:
+    """The start of an element's first text, to find its line in the piece by."""
+    return next((text.strip() for text in element.itertext() if text.strip()), "")[:40]
 
 
 def _out_of_place(element: etree.Element, parent: etree.Element, container: etree.Element) -> bool:
