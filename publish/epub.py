@@ -7,6 +7,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import uharfbuzz
 from ebooklib import epub
 from lxml import etree
 
@@ -156,23 +157,22 @@ def _accessibility_metadata(package: epub.EpubBook, book: AssembledBook, print_p
 
 def subset_font(path: Path, text: str) -> bytes:
     """The font cut down to the characters the book uses (in either case, for
-    small caps and case transforms), keeping every OpenType feature."""
-    # A tenth of a second to import, which a build with remembered fonts never pays.
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+    small caps and case transforms), keeping every OpenType feature and name.
 
-    options = subset.Options()
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]
-    options.name_languages = ["*"]
-    options.notdef_outline = True
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=text + text.upper() + text.lower())
-    font = TTFont(path, recalcTimestamp=False, recalcBBoxes=False)
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
+    HarfBuzz's subsetter takes milliseconds where fontTools' took a fifth of
+    a second per face, which was most of a small EPUB's build.
+    """
+    face = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path)))
+    wanted = uharfbuzz.SubsetInput()
+    wanted.unicode_set.update(ord(character) for character in set(text + text.upper() + text.lower()))
+    for every in (wanted.layout_feature_tag_set, wanted.name_id_set, wanted.name_lang_id_set):
+        every.clear()
+        every.invert()
+    wanted.flags = uharfbuzz.SubsetFlags.NOTDEF_OUTLINE
+    try:
+        return uharfbuzz.subset(face, wanted).blob.data
+    except RuntimeError:
+        raise PublishError("not a font HarfBuzz can read, so it cannot be embedded in the EPUB", path) from None
 
 
 def _item(file_name: str, media_type: str, content: bytes, properties: list[str] | None = None, uid: str | None = None) -> epub.EpubItem:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
 # This tool and the libraries whose versions change what it makes.
-LIBRARIES = ("booklet-press", "markdown", "nh3", "lxml", "jinja2", "ebooklib", "weasyprint", "pydyf", "fonttools", "pypdfium2", "pillow")
+LIBRARIES = ("booklet-press", "markdown", "nh3", "lxml", "jinja2", "ebooklib", "weasyprint", "pydyf", "fonttools", "uharfbuzz", "pypdfium2", "pillow")
 SKIPPED = {"__pycache__", ".git"}
 
 

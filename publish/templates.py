@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 import jinja2
-from fontTools.ttLib import TTFont
+import uharfbuzz
 from markupsafe import Markup
 
 from .errors import PublishError
@@ -62,9 +62,10 @@ class Theme:
         """The theme's font families, as the font files name them."""
         faces: dict[str, Typeface] = {}
         for path in self.fonts:
-            names = TTFont(path, lazy=True)["name"]
-            family = names.getDebugName(16) or names.getDebugName(1) or path.stem
-            notice = COPYRIGHT_NOTICE.search((names.getDebugName(0) or "") + "\n" + (names.getDebugName(13) or ""))
+            face = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path)))
+            name = uharfbuzz.OTNameIdPredefined
+            family = face.get_name(name.TYPOGRAPHIC_FAMILY) or face.get_name(name.FONT_FAMILY) or path.stem
+            notice = COPYRIGHT_NOTICE.search((face.get_name(name.COPYRIGHT) or "") + "\n" + (face.get_name(name.LICENSE) or ""))
             known = faces.get(family)
             if known is None or (notice and not known.copyright):
                 credit = re.sub(r"^Copyright (\(c\) )?", "© ", notice.group(0).strip(" ,")) if notice else ""
