@@ -14,13 +14,13 @@ from pathlib import Path
 from . import epub
 from .assemble import AssembledBook, PrintLayout, assemble
 from .cache import RECORD, build_record
-from .config import PAGE_SIZES, SHEET_SIZES, BookConfig
+from .config import PAGE_SIZES, SHEET_SIZES
 from .errors import PublishWarning
 from .files import write_all_atomically
 from .manuscript import Manuscript, load_manuscript
 from .memo import STORE, Memo
 from .pages import PageStart
-from .parallel import in_parallel
+from .parallel import HandOver, second_process
 from .request import BuildRequest
 from .resources import ResourcePolicy
 from .sources import build_moment, files_digest, fingerprint
@@ -54,17 +54,23 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
         logging.getLogger(library).setLevel(logging.ERROR)
 
     stage = stage_timer(report)
-    with stage("read"):
-        manuscript = load_manuscript(manuscript_dir)
-        theme = Theme.load(theme_dir)
-        memo = remembered_work(manuscript, manuscript_dir, theme_dir, out_dir)
-    moment = build_moment(manuscript.root)
-    with _source_date_epoch(moment):
-        book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage, report, memo)
+    with second_process(_load_layout_engine, enabled=request.parallel) as hand_over:
+        with stage("read"):
+            manuscript = load_manuscript(manuscript_dir)
+            theme = Theme.load(theme_dir)
+            memo = remembered_work(manuscript, manuscript_dir, theme_dir, out_dir)
+        moment = build_moment(manuscript.root)
+        with _source_date_epoch(moment):
+            book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage, report, memo, hand_over)
     record = build_record(key, outputs, guide, [str(warning) for warning in book.warnings])
     write_all_atomically({**outputs, out_dir / RECORD: record})
     memo.save()
     return BuildResult(written=list(outputs), guide=guide, warnings=book.warnings, redone=memo.missed)
+
+
+def _load_layout_engine() -> None:
+    """Import WeasyPrint (half a second) in the second process while this one reads and renders the pieces."""
+    from . import pdf  # noqa: F401
 
 
 def remembered_work(manuscript: Manuscript, manuscript_dir: Path, theme_dir: Path, out_dir: Path) -> Memo:
@@ -100,6 +106,23 @@ def _source_date_epoch(moment: dt.datetime) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
+class PrintJob:
+    """What laying out the print edition needs, as plain data that can be sent to the second process.
+
+    ``html`` is the book laid out for ``page``; ``minizine_html`` the same
+    at mini-zine panel size, when one is asked for.
+    """
+
+    html: str
+    minizine_html: str | None
+    base_url: str
+    resources: ResourcePolicy
+    request: BuildRequest
+    sheet: str
+    creep_points: float
+
+
+@dataclass(frozen=True)
 class PrintEdition:
     """What laying out the print edition yields: its PDFs, and what the EPUB borrows from the layout."""
 
@@ -110,30 +133,47 @@ class PrintEdition:
     stages: list[tuple[str, float]]
 
 
-def print_edition(book: AssembledBook, request: BuildRequest, remembered_cover: bytes | None) -> PrintEdition:
+def print_job(book: AssembledBook, request: BuildRequest) -> PrintJob:
+    """The print edition's HTML and settings; for an EPUB alone, ``book`` has no print pieces (only the cover is wanted)."""
+    config = book.manuscript.config
+    page = PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
+    minizine_html = None
+    if request.impose == "minizine":
+        size_css, name = MINIZINE_PANELS[_minizine_sheet(config.sheet)]
+        minizine_html = book.print_html(PrintLayout(size_css, name, compact=True))
+    return PrintJob(
+        html=book.print_html(page),
+        minizine_html=minizine_html,
+        base_url=book.manuscript.root.resolve().as_uri() + "/",
+        resources=book.resources,
+        request=request,
+        sheet=config.sheet,
+        creep_points=config.creep_points,
+    )
+
+
+def print_edition(job: PrintJob) -> PrintEdition:
     """Lay out and write the print edition (and its imposition); outputs are keyed by file-name suffix.
 
-    For an EPUB alone, only the cover is wanted (``remembered_cover``, if an
-    earlier build made it): ``book`` then has no print pieces, and laying out
-    what is left (cover and front matter) is quick.
+    For an EPUB alone, only the cover is made: laying out what is left of
+    the book without its pieces (cover and front matter) is quick.
     """
+    from . import pdf  # WeasyPrint: imported only where a layout is made
+
     stages: list[tuple[str, float]] = []
     stage = stage_timer(lambda name, seconds: stages.append((name, seconds)))
-    config = book.manuscript.config
+    request = job.request
     outputs: dict[str, bytes] = {}
     guide: list[str] = []
     cover, starts, reading_pdf = b"", [], b""
-    page = _print_page(book, request)
     if not request.prints:
         with stage("cover"):
-            cover = remembered_cover or _cover_alone(book, page)
+            cover = pdf.cover_jpeg(pdf.layout(job.html, job.base_url, job.resources).document)
         return PrintEdition(outputs, guide, cover, starts, stages)
-    from . import pdf  # WeasyPrint: imported only where a layout is made
-
     needs_layout = "pdf" in request.formats or "epub" in request.formats or request.impose == "saddle"
     if needs_layout:
         with stage("layout"):
-            printed = pdf.layout(book, page)
+            printed = pdf.layout(job.html, job.base_url, job.resources)
         if "pdf" in request.formats or request.impose == "saddle":
             with stage("pdf"):
                 reading_pdf = pdf.pdf_bytes(printed.document, request.pdf_variant)
@@ -144,20 +184,9 @@ def print_edition(book: AssembledBook, request: BuildRequest, remembered_cover: 
                 cover, starts = pdf.cover_jpeg(printed.document), printed.page_starts
     if request.impose:
         with stage("impose"):
-            suffix, data, guide = _impose(book, config, request, reading_pdf, len(printed.document.pages) if needs_layout else 0)
+            suffix, data, guide = _impose(job, reading_pdf, len(printed.document.pages) if needs_layout else 0)
             outputs[suffix] = data
     return PrintEdition(outputs, guide, cover, starts, stages)
-
-
-def _print_page(book: AssembledBook, request: BuildRequest) -> PrintLayout:
-    config = book.manuscript.config
-    return PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
-
-
-def _cover_alone(book: AssembledBook, page: PrintLayout) -> bytes:
-    from . import pdf
-
-    return pdf.cover_jpeg(pdf.layout(book, page).document)
 
 
 def _write(
@@ -169,32 +198,34 @@ def _write(
     stage: Callable[[str], AbstractContextManager[None]],
     report: StageReport,
     memo: Memo,
+    hand_over: HandOver,
 ) -> tuple[AssembledBook, dict[Path, bytes], list[str]]:
     """The assembled book, every output's bytes by path, and the printing guide.
 
-    The print edition is laid out in a second process as soon as its
-    pieces are rendered; meanwhile this one renders the EPUB's pages and cuts
-    its fonts, and finishes the EPUB once the layout has said where each
-    printed page begins. An EPUB built alone has only its cover laid out.
+    The print edition is handed to the second process as soon as its HTML
+    is rendered; meanwhile this one renders the EPUB's pages and cuts its
+    fonts, and finishes the EPUB once the layout has said where each
+    printed page begins. An EPUB built alone has only its cover laid out,
+    and not even that when an earlier build made the same one.
     """
     resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote)
     with stage("render"):
         book = assemble(
             manuscript, theme, request.edition, resources, targets=("print",) if request.prints else ("epub",), memo=memo
         )
-    # An EPUB alone remembers its cover by the HTML it is laid out from; a remembered one needs no second process.
-    cover_key = None if request.prints else memo.key("cover", book.print_html(_print_page(book, request)))
+        job = print_job(book, request)
+    # An EPUB alone remembers its cover by the HTML it is laid out from.
+    cover_key = None if request.prints else memo.key("cover", job.html)
     remembered_cover = memo.get(cover_key, "cover") if cover_key else None
-    parallel = request.parallel and not remembered_cover
-    with in_parallel(print_edition, book, request, remembered_cover, enabled=parallel) as pending:
-        fonts = {}
-        if "epub" in request.formats:
-            if request.prints:
-                with stage("pages"):
-                    book = assemble(manuscript, theme, request.edition, resources, memo=memo)
-            with stage("fonts"):
-                fonts = epub.subset_fonts(book, memo)
-        printed = pending()
+    pending = (lambda: PrintEdition({}, [], remembered_cover, [], [])) if remembered_cover else hand_over(print_edition, job)
+    fonts = {}
+    if "epub" in request.formats:
+        if request.prints:
+            with stage("pages"):
+                book = assemble(manuscript, theme, request.edition, resources, memo=memo)
+        with stage("fonts"):
+            fonts = epub.subset_fonts(book, memo)
+    printed = pending()
     if cover_key and not remembered_cover:
         memo.put(cover_key, printed.cover_jpeg)
     for name, seconds in printed.stages:
@@ -208,9 +239,12 @@ def _write(
     return book, outputs, printed.guide
 
 
-def _impose(
-    book: AssembledBook, config: BookConfig, request: BuildRequest, reading_pdf: bytes, page_count: int
-) -> tuple[str, bytes, list[str]]:
+def _minizine_sheet(sheet: str) -> str:
+    """The sheet a mini-zine is folded from: a Letter-family sheet, or else A4."""
+    return "letter" if sheet in ("letter", "tabloid") else "a4"
+
+
+def _impose(job: PrintJob, reading_pdf: bytes, page_count: int) -> tuple[str, bytes, list[str]]:
     """The imposed PDF's file-name suffix and bytes, and its printing guide.
 
     A saddle-stitched zine folds the reading-order PDF; a mini-zine is laid
@@ -218,13 +252,11 @@ def _impose(
     """
     from . import impose, pdf
 
-    if request.impose == "saddle":
-        sheet = config.sheet
-        data = impose.saddle(reading_pdf, SHEET_SIZES[sheet], config.creep_points)
+    if job.request.impose == "saddle":
+        data = impose.saddle(reading_pdf, SHEET_SIZES[job.sheet], job.creep_points)
         sheets = len(impose.saddle_sides(page_count)) // 2
-        return "-zine.pdf", data, impose.printing_guide("saddle", sheet, sheets)
-    sheet = "letter" if config.sheet in ("letter", "tabloid") else "a4"
-    size_css, name = MINIZINE_PANELS[sheet]
-    small = pdf.layout(book, PrintLayout(size_css, name, compact=True)).document
+        return "-zine.pdf", data, impose.printing_guide("saddle", job.sheet, sheets)
+    sheet = _minizine_sheet(job.sheet)
+    small = pdf.layout(job.minizine_html, job.base_url, job.resources).document
     data = impose.minizine(pdf.pdf_bytes(small), SHEET_SIZES[sheet])
     return "-minizine.pdf", data, impose.printing_guide("minizine", sheet, 1)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import pypdfium2
 import weasyprint
 
-from .assemble import AssembledBook, PrintLayout
 from .errors import PublishError
 from .pages import PageStart, page_starts
 from .resources import RefusedResource, ResourcePolicy
@@ -29,13 +28,9 @@ class Printed:
         return page_starts(self.document, self.root)
 
 
-def layout(book: AssembledBook, page: PrintLayout) -> Printed:
-    """Lay out the book into pages, reading only what the book's resource policy allows."""
-    html = weasyprint.HTML(
-        string=book.print_html(page),
-        base_url=book.manuscript.root.resolve().as_uri() + "/",
-        url_fetcher=ConfinedFetcher(book.resources),
-    )
+def layout(html_text: str, base_url: str, resources: ResourcePolicy) -> Printed:
+    """Lay out the book's print HTML into pages, reading only what ``resources`` allows."""
+    html = weasyprint.HTML(string=html_text, base_url=base_url, url_fetcher=ConfinedFetcher(resources))
     try:
         document = html.render(font_config=weasyprint.text.fonts.FontConfiguration())
     except weasyprint.urls.FatalURLFetchingError as refusal:

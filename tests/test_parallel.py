@@ -1,0 +1,81 @@
+"""The second process: warmed up before the work arrives, and never left behind."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from publish.errors import PublishError
+from publish.parallel import second_process
+
+warmed_in: list[int] = []
+
+
+def warm_up() -> None:
+    warmed_in.append(os.getpid())
+
+
+def where_and_warmed(text: str) -> tuple[str, int, list[int]]:
+    return text.upper(), os.getpid(), list(warmed_in)
+
+
+def refuse(path: str) -> None:
+    raise PublishError("no such piece", path)
+
+
+def test_the_work_runs_in_the_warmed_second_process():
+    with second_process(warm_up) as hand_over:
+        result, pid, warmed = hand_over(where_and_warmed, "pages")()
+    assert result == "PAGES"
+    assert pid != os.getpid() and warmed == [pid]
+    assert not warmed_in and not multiprocessing.active_children()
+
+
+def test_disabled_it_runs_here_without_warming_up():
+    with second_process(warm_up, enabled=False) as hand_over:
+        result, pid, warmed = hand_over(where_and_warmed, "pages")()
+    assert (result, pid, warmed) == ("PAGES", os.getpid(), [])
+
+
+def test_the_works_error_reaches_this_process_as_itself():
+    with second_process(warm_up) as hand_over, pytest.raises(PublishError, match="no such piece") as raised:
+        hand_over(refuse, "ghost.md")()
+    assert raised.value.path.name == "ghost.md"
+
+
+@pytest.mark.parametrize("ending", ["no work handed over", "this process fails"])
+def test_the_second_process_is_stopped_however_the_block_ends(ending):
+    try:
+        with second_process(warm_up):
+            assert len(multiprocessing.active_children()) == 1
+            if ending == "this process fails":
+                raise PublishError("bad piece")
+    except PublishError:
+        pass
+    assert not multiprocessing.active_children()
+
+
+@pytest.mark.timeout(30)
+def test_the_second_process_ends_when_this_one_is_killed_before_handing_over():
+    """Killed (SIGKILL: no clean-up runs), this process leaves a second one that must not wait for ever."""
+    program = (
+        "import multiprocessing, os, signal, time\n"
+        "from publish.parallel import second_process\n"
+        "with second_process(lambda: time.sleep(0.5)):\n"
+        "    print(multiprocessing.active_children()[0].pid, flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=20)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    orphan = int(killed.stdout)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{orphan}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{orphan}").exists(), "the second process outlived this one"
