@@ -40,14 +40,18 @@ class BuildResult:
     redone: list[str]
 
 
-def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRequest, report: StageReport) -> BuildResult:
+def build(
+    manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRequest, report: StageReport, key: str | None = None
+) -> BuildResult:
     """Build what ``request`` asks for into ``out_dir``.
 
     Nothing in ``out_dir`` is touched until every input has been read and
     rendered, and the files are replaced together, with a record of what
-    they were made from (``cache.fresh_outputs`` reads it).
+    they were made from (``cache.fresh_outputs`` reads it). ``key`` is that
+    record's fingerprint of the inputs, if the caller has worked it out
+    already (the CLI has, to find whether anything changed).
     """
-    key = fingerprint(manuscript_dir, theme_dir, out_dir, request)
+    key = key or fingerprint(manuscript_dir, theme_dir, out_dir, request)
     # WeasyPrint and fontTools log about the fonts' own quirks; the build
     # reports problems through PublishError and publish check instead.
     for library in ("weasyprint", "fontTools"):
@@ -57,8 +61,8 @@ def build(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRe
     with second_process(_load_layout_engine, enabled=request.parallel) as hand_over:
         with stage("read"):
             manuscript = load_manuscript(manuscript_dir)
-            theme = Theme.load(theme_dir)
             memo = remembered_work(manuscript, manuscript_dir, theme_dir, out_dir)
+            theme = Theme.load(theme_dir, memo)
         moment = build_moment(manuscript.root)
         with _source_date_epoch(moment):
             book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage, report, memo, hand_over)

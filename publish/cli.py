@@ -127,7 +127,8 @@ def build_command(
         pdf_variant=pdf_variant,
         allow_remote=allow_remote,
     )
-    recorded = fresh_outputs(out_dir, fingerprint(manuscript_dir, styles_dir, out_dir, request))
+    key = fingerprint(manuscript_dir, styles_dir, out_dir, request)
+    recorded = fresh_outputs(out_dir, key)
     if recorded:
         for warning in recorded.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -137,7 +138,7 @@ def build_command(
         return
     from .build import build
 
-    result = build(manuscript_dir, styles_dir, out_dir, request, report)
+    result = build(manuscript_dir, styles_dir, out_dir, request, report, key)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not quiet:

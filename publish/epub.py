@@ -124,7 +124,7 @@ def finish_package(data: bytes, moment: dt.datetime, language: str) -> bytes:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, content, compresslevel=9)
+            target.writestr(info, content)
     return out.getvalue()
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import tomlkit
 import yaml
 
 from .config import (
@@ -175,6 +174,8 @@ def add_piece(root: Path, title: str, kind: str, author: str, today: dt.date) ->
         allow_unicode=True,
     )
     path.write_text(f"---\n{front_matter}---\n\nWrite your {kind} here.\n", encoding="utf-8")
+    import tomlkit  # keeps book.toml's comments and layout; only this command writes it
+
     document = tomlkit.parse(read_utf8(config_path))
     document["pieces"].append(path.name)
     config_path.write_text(tomlkit.dumps(document), encoding="utf-8")

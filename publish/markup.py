@@ -16,7 +16,13 @@ from pathlib import Path
 
 import markdown
 from markdown.extensions import Extension
-from markdown.extensions.footnotes import NBSP_PLACEHOLDER
+from markdown.extensions.attr_list import AttrListExtension
+from markdown.extensions.def_list import DefListExtension
+from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.footnotes import NBSP_PLACEHOLDER, FootnoteExtension
+from markdown.extensions.smarty import SmartyExtension
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 
 from .errors import PublishError, PublishWarning
@@ -103,18 +109,18 @@ def render_piece(piece: Piece, target: str, spoiler_style: str, resources: Resou
     """
     warnings: list[PublishWarning] = []
     md = markdown.Markdown(
+        # Instances, not names: a name is looked up among every installed package's entry points.
         extensions=[
-            "footnotes",
-            "smarty",
-            "tables",
-            "attr_list",
-            "def_list",
-            "fenced_code",
-            "toc",
+            FootnoteExtension(),
+            SmartyExtension(**SMARTY),
+            TableExtension(),
+            AttrListExtension(),
+            DefListExtension(),
+            FencedCodeExtension(),
+            TocExtension(),
             SpoilerExtension(piece=piece, style=spoiler_style),
             PieceTreeExtension(piece, target, warnings),
         ],
-        extension_configs={"smarty": SMARTY},
         output_format="xhtml",
     )
     if piece.format == "text":
@@ -169,7 +175,7 @@ class InlineText(str):
 
 def inline(text: str) -> InlineText:
     """Inline Markdown with curled quotes and proper dashes and ellipses."""
-    converted = markdown.markdown(text, extensions=["smarty"], extension_configs={"smarty": SMARTY}, output_format="xhtml")
+    converted = markdown.markdown(text, extensions=[SmartyExtension(**SMARTY)], output_format="xhtml")
     markup = sanitize_inline(re.sub(r"^<p>|</p>$", "", converted.strip()))
     return InlineText(html.unescape(re.sub(r"<[^>]+>", "", markup)), markup)
 

@@ -8,6 +8,7 @@ nothing changed without importing the pipeline.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import hashlib
 import json
@@ -47,6 +48,12 @@ def _last_commit_time(folder: Path) -> str | None:
     return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
 
 
+@functools.cache
+def library_versions() -> tuple[str, ...]:
+    """The versions of ``LIBRARIES``, read once: they are what this process has loaded, whatever is installed later."""
+    return tuple(version(library) for library in LIBRARIES)
+
+
 def fingerprint(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: object) -> str:
     """A digest of everything a build's outputs depend on.
 
@@ -71,7 +78,7 @@ def files_digest(manuscript_dir: Path, theme_dir: Path, out_dir: Path, leave_out
     pieces, for a key that each piece's own content completes.
     """
     digest = hashlib.sha256()
-    digest.update(" ".join(version(library) for library in LIBRARIES).encode())
+    digest.update(" ".join(library_versions()).encode())
     out = out_dir.resolve()
     for label, folder in (("tool", PACKAGE), ("manuscript", manuscript_dir), ("theme", theme_dir)):
         for path in sorted(p for p in folder.resolve().rglob("*") if p.is_file() and not SKIPPED.intersection(p.parts)):

@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from importlib.metadata import version
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,19 @@ from publish.cache import fresh_outputs
 from publish.cli import cli
 from publish.config import DEFAULT_THEME
 from publish.request import BuildRequest
-from publish.sources import fingerprint
+from publish.sources import LIBRARIES, fingerprint, library_versions
 
 from .conftest import PIECE_HEAD, ROOT, one_piece_manuscript
+
+
+NEWER = {"tool version": "booklet-press", "library version": "nh3"}
+
+
+def pretend_newer(monkeypatch, package: str) -> None:
+    """As if ``package`` had been upgraded: the versions the fingerprint and the memo's salt read."""
+    versions = dict(zip(LIBRARIES, library_versions()))
+    versions[package] = "99.0"
+    monkeypatch.setattr("publish.sources.library_versions", lambda: tuple(versions.values()))
 
 
 @pytest.fixture
@@ -78,10 +88,8 @@ def test_any_real_change_rebuilds(built, change, monkeypatch):
             pdf.write(b"%")
     elif change == "output gone":
         (out / "small-hours.epub").unlink()
-    elif change == "tool version":
-        monkeypatch.setattr("publish.sources.version", lambda name: "99.0")
-    elif change == "library version":
-        monkeypatch.setattr("publish.sources.version", lambda name, real=version: "99.0" if name == "nh3" else real(name))
+    elif change in NEWER:
+        pretend_newer(monkeypatch, NEWER[change])
     elif change == "epoch":
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767312000")
     assert not is_fresh(manuscript, theme, out)
@@ -133,10 +141,8 @@ def test_a_style_or_a_new_tool_converts_every_piece_again(built, change, monkeyp
     if change == "style":
         with (theme / "epub.css").open("a") as css:
             css.write("\np { color: black; }\n")
-    elif change == "tool version":
-        monkeypatch.setattr("publish.sources.version", lambda name: "99.0")
     else:
-        monkeypatch.setattr("publish.sources.version", lambda name, real=version: "99.0" if name == "nh3" else real(name))
+        pretend_newer(monkeypatch, NEWER[change])
     assert {"print:note", "epub:note", "page:note.xhtml"} <= set(build_quietly(manuscript, out, theme).redone)
 
 
@@ -149,3 +155,15 @@ def test_an_output_folder_inside_the_manuscript_is_not_an_input(tmp_path, monkey
     build_quietly(manuscript, out)
     assert is_fresh(manuscript, DEFAULT_THEME, out)
     assert build_quietly(manuscript, out).redone == []
+
+
+@pytest.mark.timeout(60)
+def test_an_edited_template_is_compiled_again(built):
+    """Compiled templates are remembered; an edit to one must show in the next build, not the remembered version."""
+    manuscript, theme, out = built
+    page = theme / "templates" / "epub" / "page.xhtml"
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<p>Set again.</p></body>"), encoding="utf-8")
+    result = build_quietly(manuscript, out, theme, BuildRequest(formats=("epub",)))
+    assert "template" in result.redone
+    with zipfile.ZipFile(out / "small-hours.epub") as epub:
+        assert "Set again." in epub.read("EPUB/note.xhtml").decode("utf-8")
