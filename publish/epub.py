@@ -20,6 +20,8 @@ from .resources import RefusedResource, ResourcePolicy
 from .sanitize import svg_problem
 
 XHTML = "application/xhtml+xml"
+# Print page numbers, and the hyphens (hyphen-minus, U+2010, soft hyphen) e-readers set where they break words.
+ALWAYS_KEPT = "0123456789-\u2010\u00ad"
 FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}
 
 
@@ -29,11 +31,13 @@ def subset_fonts(book: AssembledBook, memo: Memo) -> dict[str, bytes]:
     The slowest part of the EPUB, and independent of the print layout, so a
     build can do it while the print edition is laid out, and remembered by
     the characters used, which most edits do not change. Print page
-    numbers add only digits, which are always kept.
+    numbers add only digits, which are always kept; so are the hyphens an
+    e-reader's hyphenation adds (without them, a broken word's hyphen is
+    drawn in the reader's fallback font).
     """
     for page in book.epub_pages:
         _check_well_formed(page)
-    used_text = "".join(page.content for page in book.epub_pages) + book.epub_nav([]) + "0123456789"
+    used_text = "".join(page.content for page in book.epub_pages) + book.epub_nav([]) + ALWAYS_KEPT
     characters = "".join(sorted(set(used_text)))
     return {
         font.name: memo.remember(memo.key("font", font.name, characters), f"font:{font.name}", lambda font=font: subset_font(font, characters))

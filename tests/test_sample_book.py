@@ -155,3 +155,5 @@ def test_epub_fonts_are_subset_but_cover_the_text(sample_book):
             if font.name == "EBGaramond12-Regular.otf":
                 cmap = TTFont(io.BytesIO(data)).getBestCmap()
                 assert {ch for ch in text if not ch.isspace()} <= {chr(code) for code in cmap}
+                # An e-reader that hyphenates draws its hyphen (U+2010, say) in the book's face, not a fallback.
+                assert {"-", "\u2010", "\u00ad"} <= {chr(code) for code in cmap}
