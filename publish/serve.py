@@ -113,6 +113,9 @@ def serve(
         threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
         try:
             ready(server.url)
+            # Loaded here once, WeasyPrint is already in every later build's second process (forked from this
+            # one): each PDF after a save comes half a second sooner.
+            from . import pdf  # noqa: F401
             for _changes in watchfiles.watch(manuscript_dir, styles_dir, watch_filter=SourceFilter(out_dir)):
                 for state in rebuilds(manuscript_dir, styles_dir, out_dir, server.latest):
                     server.latest = state
