@@ -106,6 +106,10 @@ def serve(
         server = PreviewServer(port, styles_dir.resolve(), manuscript_dir.resolve())
     except OSError as error:
         raise PublishError(f"cannot listen on {HOST}:{port} ({error.strerror}): choose another --port, or --port 0") from None
+    # Loaded here once (not after the first build, when an edit could come before the watching starts),
+    # WeasyPrint is already in every build's second process, forked from this one: each PDF comes half a second sooner.
+    from . import pdf  # noqa: F401
+
     with server:
         for state in rebuilds(manuscript_dir, styles_dir, out_dir, server.latest):
             server.latest = state
@@ -113,9 +117,6 @@ def serve(
         threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
         try:
             ready(server.url)
-            # Loaded here once, WeasyPrint is already in every later build's second process (forked from this
-            # one): each PDF after a save comes half a second sooner.
-            from . import pdf  # noqa: F401
             for _changes in watchfiles.watch(manuscript_dir, styles_dir, watch_filter=SourceFilter(out_dir)):
                 for state in rebuilds(manuscript_dir, styles_dir, out_dir, server.latest):
                     server.latest = state
