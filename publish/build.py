@@ -59,14 +59,14 @@ def build(
         logging.getLogger(library).setLevel(logging.ERROR)
 
     stage = stage_timer(report)
-    with second_process(_prepare_for_layout, enabled=request.parallel) as hand_over:
-        with stage("read"):
-            manuscript = load_manuscript(manuscript_dir)
-            memo = remembered_work(manuscript, manuscript_dir, theme_dir, out_dir)
-            theme = Theme.load(theme_dir, memo)
-        moment = build_moment(manuscript.root)
-        with _source_date_epoch(moment):
-            book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage, report, memo, hand_over)
+    with stage("read"):
+        manuscript = load_manuscript(manuscript_dir)
+        memo = remembered_work(manuscript, manuscript_dir, theme_dir, out_dir)
+        theme = Theme.load(theme_dir, memo)
+    moment = build_moment(manuscript.root)
+    # The second process is forked inside the dated block, so that it dates its work the same way.
+    with _source_date_epoch(moment), second_process(_prepare_for_layout, enabled=request.parallel) as hand_over:
+        book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage, report, memo, hand_over)
     record = build_record(key, outputs, guide, [str(warning) for warning in book.warnings])
     write_all_atomically({**outputs, out_dir / RECORD: record})
     memo.save()
@@ -74,7 +74,7 @@ def build(
 
 
 def _prepare_for_layout() -> None:
-    """Get the second process ready while this one reads and renders the pieces.
+    """Get the second process ready while this one renders the pieces.
 
     WeasyPrint takes half a second to import. Garbage is collected seldom:
     a layout keeps nearly every object it makes until the process ends, so
@@ -107,7 +107,8 @@ def stage_timer(report: StageReport) -> Callable[[str], AbstractContextManager[N
 
 @contextmanager
 def _source_date_epoch(moment: dt.datetime) -> Iterator[None]:
-    """Let the libraries date what they make (fontTools stamps font subsets) by the book, not the clock."""
+    """Let the libraries date what they make (fontTools stamps the font subsets it makes, for WeasyPrint or
+    for an old-style kerned font in the EPUB) by the book, not the clock."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
     try:

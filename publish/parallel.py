@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol, TypeVar
 
+from .errors import PublishError
 from .signals import release_held, signals_held
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 Result = TypeVar("Result")
 
@@ -41,23 +46,35 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
     work_receiver, work_sender = context.Pipe(duplex=False)
     result_receiver, result_sender = context.Pipe(duplex=False)
     parents_ends = (work_sender, result_receiver)
-    child = context.Process(target=_warm_then_work, args=(warm_up, work_receiver, result_sender, parents_ends), daemon=True)
+    child = context.Process(
+        target=_warm_then_work, args=(warm_up, work_receiver, result_sender, parents_ends, os.getpid()), daemon=True
+    )
 
     def hand_over(work: Callable[..., Result], *args: object) -> Callable[[], Result]:
-        work_sender.send((work, args))
+        try:
+            work_sender.send((work, args))
+        except OSError:  # it died before taking the work
+            raise died() from None
         return wait
 
     def wait() -> Result:
         try:
             outcome, value = result_receiver.recv()
         except EOFError:
-            raise RuntimeError(f"the second build process died (exit code {child.exitcode})") from None
+            raise died() from None
         child.join()
         if outcome == "error":
             raise value
         if outcome == "crash":
             raise RuntimeError(f"the second build process failed:\n{value}")
         return value
+
+    def died() -> PublishError:
+        child.join(timeout=5)
+        return PublishError(
+            f"the second build process (which lays out the print edition) stopped with exit code {child.exitcode}: "
+            "killed, or out of memory? Nothing was written."
+        )
 
     try:
         with signals_held():
@@ -67,11 +84,14 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
         yield hand_over
     finally:
         work_sender.close()
+        result_receiver.close()
         if child.pid is not None:
             if child.is_alive():
                 child.terminate()
-            child.join()
-        result_receiver.close()
+            child.join(timeout=5)
+            if child.is_alive():
+                child.kill()
+                child.join()
 
 
 def _here(work: Callable[..., Result], *args: object) -> Callable[[], Result]:
@@ -79,15 +99,17 @@ def _here(work: Callable[..., Result], *args: object) -> Callable[[], Result]:
     return lambda: result
 
 
-def _warm_then_work(warm_up: Callable[[], object], work_receiver, result_sender, parents_ends: tuple) -> None:
+def _warm_then_work(warm_up: Callable[[], object], work_receiver, result_sender, parents_ends: tuple, parent: int) -> None:
     """The second process's whole life: warm up, take the work, send the outcome, leave without the parent's exit handlers.
 
     The parent's ends of the pipes, inherited by the fork, are closed first:
     if the parent dies before handing the work over, waiting for it then
-    ends (EOFError) instead of lasting for ever.
+    ends (EOFError) instead of lasting for ever. If it dies later, the
+    kernel stops this process too (on Linux).
     """
     try:
         release_held()
+        _die_with_parent(parent)
         for end in parents_ends:
             end.close()
         try:
@@ -104,8 +126,19 @@ def _warm_then_work(warm_up: Callable[[], object], work_receiver, result_sender,
             message = ("error", error)
         try:
             result_sender.send(message)
-        except Exception:
-            result_sender.send(("crash", traceback.format_exc()))
+        except Exception:  # not picklable: send what happened as text
+            failure = message[1] if message[0] == "error" else None
+            result_sender.send(("crash", "".join(traceback.format_exception(failure)) if failure else traceback.format_exc()))
     except BaseException:
         os._exit(1)
     os._exit(0)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies, even by SIGKILL (when none of the parent's clean-up runs)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the request: too late for the kernel to tell
+            os._exit(1)

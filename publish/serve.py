@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import PIL.Image
 import pypdfium2
 import watchfiles
 
@@ -108,7 +109,11 @@ def serve(
         raise PublishError(f"cannot listen on {HOST}:{port} ({error.strerror}): choose another --port, or --port 0") from None
     # Loaded here once (not after the first build, when an edit could come before the watching starts),
     # WeasyPrint is already in every build's second process, forked from this one: each PDF comes half a second sooner.
+    # Pillow's image plugins load too, before the HTTP thread starts: a build forked while that thread was
+    # importing one (for a page PNG) would find its import lock held for ever when it makes the cover.
     from . import pdf  # noqa: F401
+
+    PIL.Image.init()
 
     with server:
         for state in rebuilds(manuscript_dir, styles_dir, out_dir, server.latest):

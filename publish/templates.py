@@ -27,7 +27,9 @@ REQUIRED_FILES = (
     "epub.css",
     "fonts/fonts.css",
 )
-FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
+FONT_SUFFIXES = (".otf", ".ttf")
+# Compressed web fonts: refused, since the EPUB needs OTF or TTF (it deflates them anyway; older readers know no WOFF2).
+WEB_FONT_SUFFIXES = (".woff", ".woff2")
 # "Copyright 2010-2013, Georg A. Duffner (<url>)" → up to the name's end (initials allowed).
 COPYRIGHT_NOTICE = re.compile(r"Copyright (?:\(c\) )?[0-9][0-9, –-]*(?:\b[A-Z]\.\s|[^(<\n.])+")
 
@@ -51,6 +53,13 @@ class Theme:
         missing = [name for name in REQUIRED_FILES if not (root / name).is_file()]
         if missing:
             raise PublishError(f"not a complete theme: missing {', '.join(missing)}", root)
+        for path in sorted((root / "fonts").iterdir()):
+            if path.suffix.lower() in WEB_FONT_SUFFIXES:
+                raise PublishError(
+                    "a web font: the theme needs the OTF or TTF file, which the EPUB embeds "
+                    "(it compresses it anyway) and e-readers of every age can read",
+                    path,
+                )
         return cls(root, memo)
 
     @property

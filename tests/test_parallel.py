@@ -15,6 +15,8 @@ import pytest
 from publish.errors import PublishError
 from publish.parallel import second_process
 
+from .conftest import ROOT
+
 warmed_in: list[int] = []
 
 
@@ -62,20 +64,42 @@ def test_the_second_process_is_stopped_however_the_block_ends(ending):
     assert not multiprocessing.active_children()
 
 
+def sleep_long() -> None:
+    time.sleep(60)
+
+
 @pytest.mark.timeout(30)
-def test_the_second_process_ends_when_this_one_is_killed_before_handing_over():
-    """Killed (SIGKILL: no clean-up runs), this process leaves a second one that must not wait for ever."""
+@pytest.mark.parametrize("when", ["before handing the work over", "while the work runs"])
+def test_the_second_process_ends_when_this_one_is_killed(when):
+    """Killed (SIGKILL: no clean-up runs), this process leaves a second one that must not wait or work for ever."""
+    hand_over = "    hand_over(sleep_long)\n    time.sleep(0.5)\n" if when == "while the work runs" else ""
     program = (
         "import multiprocessing, os, signal, time\n"
         "from publish.parallel import second_process\n"
-        "with second_process(lambda: time.sleep(0.5)):\n"
+        "from tests.test_parallel import sleep_long\n"
+        "with second_process(lambda: time.sleep(0.5)) as hand_over:\n"
         "    print(multiprocessing.active_children()[0].pid, flush=True)\n"
+        f"{hand_over}"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
     )
-    killed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=20)
+    killed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=20, cwd=ROOT)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     orphan = int(killed.stdout)
     deadline = time.monotonic() + 10
-    while Path(f"/proc/{orphan}").exists() and time.monotonic() < deadline:
+    while running(orphan) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not Path(f"/proc/{orphan}").exists(), "the second process outlived this one"
+    assert not running(orphan), "the second process outlived this one"
+
+
+def running(pid: int) -> bool:
+    """Whether the process is there and not a zombie (a container's first process may never reap an orphan)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_second_process_that_dies_is_one_line_not_a_traceback():
+    with second_process(lambda: os._exit(3)) as hand_over, pytest.raises(PublishError, match="stopped with exit code 3"):
+        hand_over(where_and_warmed, "pages")()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import zipfile
 from dataclasses import replace
@@ -13,6 +14,7 @@ import pytest
 from publish.build import BuildRequest, build
 from publish.config import DEFAULT_THEME
 from publish.errors import PublishError
+from publish.sources import build_moment
 
 from .conftest import MANUSCRIPT, build_book
 
@@ -67,3 +69,16 @@ def test_an_error_in_the_print_process_stops_the_build_with_its_message(tmp_path
         css.write('\nbody { background: url("file:///etc/passwd"); }\n')
     with pytest.raises(PublishError, match="outside the manuscript and styles folders"):
         build(MANUSCRIPT, theme, tmp_path / "out", BuildRequest(), lambda *args: None)
+
+
+def say_the_epoch(job) -> None:
+    raise PublishError(f"dated {os.environ.get('SOURCE_DATE_EPOCH')}")
+
+
+def test_the_print_process_dates_its_work_by_the_book(tmp_path, manuscript_copy, monkeypatch):
+    """The layout runs in a process forked early; it must see the book's epoch (fontTools stamps the fonts it cuts)."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.setattr("publish.build.print_edition", say_the_epoch)
+    with pytest.raises(PublishError) as raised:
+        build(manuscript_copy, DEFAULT_THEME, tmp_path / "out", BuildRequest(formats=("pdf",)), lambda *args: None)
+    assert raised.value.message == f"dated {int(build_moment(manuscript_copy.resolve()).timestamp())}"
