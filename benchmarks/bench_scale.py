@@ -107,7 +107,8 @@ def measure(work: Path) -> dict[int, dict[str, Run]]:
             results[size] = row
             continue
         files = pieces_of(manuscript)
-        row["all"] = best(publish(manuscript, out), times)
+        # Best of two at least: the linear-time verdict divides two of these, and one disturbed run would decide it.
+        row["all"] = best(publish(manuscript, out), max(times, 2))
         row["no-op"] = best(noop(manuscript, out), times)
         row["all after an edit"] = best(edit_then_publish(manuscript, out), times)
         row["pdf"] = best(publish(manuscript, out, "--format", "pdf"), times)
@@ -149,7 +150,9 @@ def verdicts(results: dict[int, dict[str, Run]]) -> list[tuple[str, str, bool]]:
         seconds = results[size]["no-op"].seconds
         checks.append((f"no-op rebuild at N={size}", f"{seconds:.2f} s (target < 0.5 s)", seconds < 0.5))
     linear = results[300]["all"].seconds / results[100]["all"].seconds
-    checks.append(("300 pieces vs 100 (linear)", f"{linear:.2f}× (target ≤ 3.3×)", linear <= 3.3))
+    weasyprint = results[300]["weasyprint alone"].seconds / results[100]["weasyprint alone"].seconds
+    checks.append(("300 pieces vs 100 (linear)", f"{linear:.2f}× (target ≤ 3.3×; WeasyPrint alone: {weasyprint:.2f}×)",
+                   linear <= 3.3))
     peak = max(results[300][name].peak_mib for name in ("all", "pdf", "epub"))
     checks.append(("peak memory at 300 pieces", f"{peak:.0f} MiB (target < 2048 MiB)", peak < 2048))
     return checks
@@ -167,7 +170,7 @@ def write_results(results: dict[int, dict[str, Run]], checks: list[tuple[str, st
         f"- Python {platform.python_version()}; booklet-press {version('booklet-press')}, WeasyPrint {version('weasyprint')},"
         f" EbookLib {version('ebooklib')}, Python-Markdown {version('markdown')}, pandoc {pypandoc.get_pandoc_version()}",
         "",
-        "Wall seconds per command (fresh process each; best of 3 at N ≤ 10). `all`, `pdf`, `epub`: `publish build`"
+        "Wall seconds per command (fresh process each; best of 3 at N ≤ 10, and `all` best of 2 at N ≥ 100). `all`, `pdf`, `epub`: `publish build`"
         " with `--format`; `pandoc pdf`: pandoc to HTML, then WeasyPrint; `weasyprint alone`: the WeasyPrint CLI on the"
         " HTML this project hands WeasyPrint; `… after an edit`: one line added to the last piece, then `publish build`"
         " with the work of earlier builds remembered (build/.cache/store); every other column starts without it.",
