@@ -64,9 +64,15 @@ def build(
         memo = remembered_work(manuscript, manuscript_dir, theme_dir, out_dir)
         theme = Theme.load(theme_dir, memo)
     moment = build_moment(manuscript.root)
-    # The second process is forked inside the dated block, so that it dates its work the same way.
-    with _source_date_epoch(moment), second_process(_prepare_for_layout, enabled=request.parallel) as hand_over:
-        book, outputs, guide = _write(manuscript, theme, out_dir, request, moment, stage, report, memo, hand_over)
+    resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote)
+    with _source_date_epoch(moment):
+        cover = None if request.prints else epub_cover(manuscript, theme, request, resources, memo)
+        # Forked inside the dated block, so that it dates its work the same way; not at all for an EPUB
+        # alone whose cover an earlier build made, since it would have nothing to do.
+        laying_out = request.parallel and not (cover and cover.jpeg)
+        with second_process(_prepare_for_layout, enabled=laying_out) as hand_over:
+            book, outputs, guide = _write(manuscript, theme, out_dir, request, resources, moment, stage, report, memo,
+                                          hand_over, cover)
     record = build_record(key, outputs, guide, [str(warning) for warning in book.warnings])
     write_all_atomically({**outputs, out_dir / RECORD: record})
     memo.save()
@@ -204,35 +210,49 @@ def print_edition(job: PrintJob) -> PrintEdition:
     return PrintEdition(outputs, guide, cover, starts, stages)
 
 
+@dataclass(frozen=True)
+class EpubCover:
+    """For an EPUB built alone: the key its cover is remembered by, and the cover, if an earlier build made it."""
+
+    key: str
+    jpeg: bytes | None
+
+
+def epub_cover(manuscript: Manuscript, theme: Theme, request: BuildRequest, resources: ResourcePolicy, memo: Memo) -> EpubCover:
+    """Looked up before any piece is rendered: the cover is laid out from the book without its pieces, so the
+    front matter alone gives the HTML it is remembered by."""
+    front = assemble(manuscript, theme, request.edition, resources, targets=(), memo=memo)
+    key = memo.key("cover", print_job(front, request).html)
+    return EpubCover(key, memo.get(key, "cover"))
+
+
 def _write(
     manuscript: Manuscript,
     theme: Theme,
     out_dir: Path,
     request: BuildRequest,
+    resources: ResourcePolicy,
     moment: dt.datetime,
     stage: Callable[[str], AbstractContextManager[None]],
     report: StageReport,
     memo: Memo,
     hand_over: HandOver,
+    cover: EpubCover | None,
 ) -> tuple[AssembledBook, dict[Path, bytes], list[str]]:
     """The assembled book, every output's bytes by path, and the printing guide.
 
     The print edition is handed to the second process as soon as its HTML
     is rendered; meanwhile this one renders the EPUB's pages and cuts its
     fonts, and finishes the EPUB once the layout has said where each
-    printed page begins. An EPUB built alone has only its cover laid out,
-    and not even that when an earlier build made the same one.
+    printed page begins. An EPUB built alone (``cover`` given) has only its
+    cover laid out, and not even that when an earlier build made the same one.
     """
-    resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote)
     with stage("render"):
         book = assemble(
             manuscript, theme, request.edition, resources, targets=("print",) if request.prints else ("epub",), memo=memo
         )
-        job = print_job(book, request)
-    # An EPUB alone remembers its cover by the HTML it is laid out from.
-    cover_key = None if request.prints else memo.key("cover", job.html)
-    remembered_cover = memo.get(cover_key, "cover") if cover_key else None
-    pending = (lambda: PrintEdition({}, [], remembered_cover, [], [])) if remembered_cover else hand_over(print_edition, job)
+        remembered = cover.jpeg if cover else None
+        pending = (lambda: PrintEdition({}, [], remembered, [], [])) if remembered else hand_over(print_edition, print_job(book, request))
     fonts = {}
     if "epub" in request.formats:
         if request.prints:
@@ -241,8 +261,8 @@ def _write(
         with stage("fonts"):
             fonts = epub.subset_fonts(book, memo)
     printed = pending()
-    if cover_key and not remembered_cover:
-        memo.put(cover_key, printed.cover_jpeg)
+    if cover and not cover.jpeg:
+        memo.put(cover.key, printed.cover_jpeg)
     for name, seconds in printed.stages:
         report(name, seconds)
     slug = out_dir / (manuscript.config.slug + request.edition.file_suffix)

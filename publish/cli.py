@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
 import sys
 from importlib.metadata import version
@@ -234,4 +235,24 @@ def serve_command(ctx: click.Context, port: int, out_dir: Path, manuscript_dir: 
 
 
 def main() -> None:
-    cli(prog_name="publish")
+    """The console command. It leaves as soon as the command is done.
+
+    By then every file is written and renamed and every line printed; what
+    is left is the interpreter taking apart the libraries the command
+    loaded (Jinja2, lxml, EbookLib…): about 50 ms, a fifth of a rebuild
+    after a small edit, for nothing the writer sees.
+    """
+    code = 0
+    try:
+        cli(prog_name="publish")
+    except SystemExit as leaving:
+        code = leaving.code or 0
+    if not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (publish … | head): nothing left to say
+        pass
+    os._exit(code)

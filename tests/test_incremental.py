@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import publish.build
 from publish.build import build
 from publish.cache import fresh_outputs
 from publish.cli import cli
@@ -167,3 +168,26 @@ def test_an_edited_template_is_compiled_again(built):
     assert "template" in result.redone
     with zipfile.ZipFile(out / "small-hours.epub") as epub:
         assert "Set again." in epub.read("EPUB/note.xhtml").decode("utf-8")
+
+
+@pytest.mark.timeout(60)
+def test_an_epub_whose_cover_is_remembered_starts_no_second_process(manuscript_copy, tmp_path, monkeypatch):
+    """The cover is all an EPUB alone wants of the print layout: remembered, there is nothing to fork for."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    started = []
+    real = publish.build.second_process
+
+    def watched(warm_up, enabled=True):
+        started.append(enabled)
+        return real(warm_up, enabled)
+
+    monkeypatch.setattr("publish.build.second_process", watched)
+    epub_alone = BuildRequest(formats=("epub",))
+    first = build_quietly(manuscript_copy, tmp_path / "out", request=epub_alone)
+    with (manuscript_copy / "response.md").open("a") as piece:
+        piece.write("\nAnd then the lights came on at the end.\n")
+    again = build_quietly(manuscript_copy, tmp_path / "out", request=epub_alone)
+    assert started == [True, False]
+    assert "cover" in first.redone and "cover" not in again.redone
+    fresh = build_quietly(manuscript_copy, tmp_path / "fresh", request=epub_alone)
+    assert again.written[0].read_bytes() == fresh.written[0].read_bytes()
