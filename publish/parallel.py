@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,11 +51,13 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
         target=_warm_then_work, args=(warm_up, work_receiver, result_sender, parents_ends, os.getpid()), daemon=True
     )
 
+    sending: list[threading.Thread] = []
+
     def hand_over(work: Callable[..., Result], *args: object) -> Callable[[], Result]:
-        try:
-            work_sender.send((work, args))
-        except OSError:  # it died before taking the work
-            raise died() from None
+        # A pipe holds 64 KB, and a book's HTML waits in it until the second process has warmed up:
+        # sent from a thread, it does not hold this process up meanwhile.
+        sending.append(threading.Thread(target=_send, args=(work_sender, (work, args)), daemon=True))
+        sending[-1].start()
         return wait
 
     def wait() -> Result:
@@ -83,8 +86,6 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
         result_sender.close()
         yield hand_over
     finally:
-        work_sender.close()
-        result_receiver.close()
         if child.pid is not None:
             if child.is_alive():
                 child.terminate()
@@ -92,6 +93,17 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
             if child.is_alive():
                 child.kill()
                 child.join()
+        for thread in sending:  # ended: the process it was sending to is gone
+            thread.join()
+        work_sender.close()
+        result_receiver.close()
+
+
+def _send(connection, message: object) -> None:
+    try:
+        connection.send(message)
+    except OSError:  # the second process died before taking the work: waiting for its result says so
+        pass
 
 
 def _here(work: Callable[..., Result], *args: object) -> Callable[[], Result]:
