@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import uuid
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 
 from .config import BookConfig
@@ -20,7 +19,7 @@ from .markup import TARGETS, InlineText, RenderedPiece, inline, render_piece
 from .memo import Memo
 from .request import Edition
 from .resources import ResourcePolicy
-from .sources import build_moment
+from .sources import build_moment, library_version
 from .templates import Theme, Typeface
 
 TOOLS = (("booklet-press", "Booklet Press"), ("weasyprint", "WeasyPrint"), ("ebooklib", "EbookLib"), ("markdown", "Python-Markdown"))
@@ -164,7 +163,7 @@ def assemble(
     )
     colophon = Colophon(
         typefaces=theme.typefaces,
-        tools=[Tool(name, version(package)) for package, name in TOOLS],
+        tools=[Tool(name, library_version(package)) for package, name in TOOLS],
         build_date=build_moment(manuscript.root).date(),
         piece_count=len(pieces),
     )

@@ -212,18 +212,20 @@ def print_edition(job: PrintJob) -> PrintEdition:
 
 @dataclass(frozen=True)
 class EpubCover:
-    """For an EPUB built alone: the key its cover is remembered by, and the cover, if an earlier build made it."""
+    """For an EPUB built alone: the layout its cover is made from, the key it is remembered by, and the
+    cover itself, if an earlier build made it."""
 
+    job: PrintJob
     key: str
     jpeg: bytes | None
 
 
 def epub_cover(manuscript: Manuscript, theme: Theme, request: BuildRequest, resources: ResourcePolicy, memo: Memo) -> EpubCover:
     """Looked up before any piece is rendered: the cover is laid out from the book without its pieces, so the
-    front matter alone gives the HTML it is remembered by."""
-    front = assemble(manuscript, theme, request.edition, resources, targets=(), memo=memo)
-    key = memo.key("cover", print_job(front, request).html)
-    return EpubCover(key, memo.get(key, "cover"))
+    front matter alone gives the HTML it is made from and remembered by."""
+    job = print_job(assemble(manuscript, theme, request.edition, resources, targets=(), memo=memo), request)
+    key = memo.key("cover", job.html)
+    return EpubCover(job, key, memo.get(key, "cover"))
 
 
 def _write(
@@ -247,12 +249,15 @@ def _write(
     printed page begins. An EPUB built alone (``cover`` given) has only its
     cover laid out, and not even that when an earlier build made the same one.
     """
+    if cover:  # needs nothing the pieces make, so it is handed over before they are rendered
+        remembered = PrintEdition({}, [], cover.jpeg, [], []) if cover.jpeg else None
+        pending = (lambda: remembered) if remembered else hand_over(print_edition, cover.job)
     with stage("render"):
         book = assemble(
             manuscript, theme, request.edition, resources, targets=("print",) if request.prints else ("epub",), memo=memo
         )
-        remembered = cover.jpeg if cover else None
-        pending = (lambda: PrintEdition({}, [], remembered, [], [])) if remembered else hand_over(print_edition, print_job(book, request))
+    if not cover:
+        pending = hand_over(print_edition, print_job(book, request))
     fonts = {}
     if "epub" in request.formats:
         if request.prints:

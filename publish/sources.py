@@ -49,9 +49,9 @@ def _last_commit_time(folder: Path) -> str | None:
 
 
 @functools.cache
-def library_versions() -> tuple[str, ...]:
-    """The versions of ``LIBRARIES``, read once: they are what this process has loaded, whatever is installed later."""
-    return tuple(version(library) for library in LIBRARIES)
+def library_version(package: str) -> str:
+    """A package's version, read once: it is what this process has loaded, whatever is installed later."""
+    return version(package)
 
 
 def fingerprint(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: object) -> str:
@@ -78,7 +78,7 @@ def files_digest(manuscript_dir: Path, theme_dir: Path, out_dir: Path, leave_out
     pieces, for a key that each piece's own content completes.
     """
     digest = hashlib.sha256()
-    digest.update(" ".join(library_versions()).encode())
+    digest.update(" ".join(library_version(library) for library in LIBRARIES).encode())
     out = out_dir.resolve()
     for label, folder in (("tool", PACKAGE), ("manuscript", manuscript_dir), ("theme", theme_dir)):
         for path in sorted(p for p in folder.resolve().rglob("*") if p.is_file() and not SKIPPED.intersection(p.parts)):

@@ -67,6 +67,14 @@ def manuscript_copy(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def theme_copy(tmp_path: Path) -> Path:
+    """A writable copy of the default theme, to change in tests."""
+    target = tmp_path / "theme"
+    shutil.copytree(DEFAULT_THEME, target)
+    return target
+
+
 PIECE_HEAD = '---\ntitle: "A Note"\n---\n'
 
 

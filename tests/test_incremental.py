@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -18,7 +17,7 @@ from publish.cache import fresh_outputs
 from publish.cli import cli
 from publish.config import DEFAULT_THEME
 from publish.request import BuildRequest
-from publish.sources import LIBRARIES, fingerprint, library_versions
+from publish.sources import fingerprint, library_version
 
 from .conftest import PIECE_HEAD, ROOT, one_piece_manuscript
 
@@ -28,18 +27,16 @@ NEWER = {"tool version": "booklet-press", "library version": "nh3"}
 
 def pretend_newer(monkeypatch, package: str) -> None:
     """As if ``package`` had been upgraded: the versions the fingerprint and the memo's salt read."""
-    versions = dict(zip(LIBRARIES, library_versions()))
-    versions[package] = "99.0"
-    monkeypatch.setattr("publish.sources.library_versions", lambda: tuple(versions.values()))
+    real = library_version
+    monkeypatch.setattr("publish.sources.library_version", lambda name: "99.0" if name == package else real(name))
 
 
 @pytest.fixture
-def built(tmp_path, monkeypatch):
+def built(tmp_path, monkeypatch, theme_copy):
     """A one-piece book and a copy of the theme, built once through the CLI."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening words.\n")
-    theme = tmp_path / "theme"
-    shutil.copytree(DEFAULT_THEME, theme)
+    theme = theme_copy
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import zipfile
 from dataclasses import replace
 
@@ -62,9 +61,8 @@ def test_the_parallel_build_writes_the_same_bytes_as_the_serial_one(tmp_path, mo
         assert one.read_bytes() == other.read_bytes(), one.name
 
 
-def test_an_error_in_the_print_process_stops_the_build_with_its_message(tmp_path):
-    theme = tmp_path / "theme"
-    shutil.copytree(DEFAULT_THEME, theme)
+def test_an_error_in_the_print_process_stops_the_build_with_its_message(tmp_path, theme_copy):
+    theme = theme_copy
     with (theme / "print.css").open("a") as css:
         css.write('\nbody { background: url("file:///etc/passwd"); }\n')
     with pytest.raises(PublishError, match="outside the manuscript and styles folders"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,16 +13,14 @@ from fontTools.ttLib import TTFont, newTable
 from fontTools.ttLib.tables._k_e_r_n import KernTable_format_0
 
 from publish.cli import cli
-from publish.config import DEFAULT_THEME
 from publish.memo import Memo
 from publish.templates import Theme
 
 from .conftest import MANUSCRIPT
 
 
-def test_another_theme_folder_changes_the_look(tmp_path):
-    theme = tmp_path / "my-theme"
-    shutil.copytree(DEFAULT_THEME, theme)
+def test_another_theme_folder_changes_the_look(tmp_path, theme_copy):
+    theme = theme_copy
     colophon = theme / "templates" / "colophon.html"
     colophon.write_text(colophon.read_text() + "<p>Printed by hand in a kitchen.</p>\n")
     out = tmp_path / "out"
@@ -48,9 +45,8 @@ def test_python_dash_m_runs_the_cli():
     assert result.stdout.startswith("publish, version ")
 
 
-def test_a_web_font_in_the_theme_is_refused_by_name(tmp_path):
-    theme = tmp_path / "web-theme"
-    shutil.copytree(DEFAULT_THEME, theme)
+def test_a_web_font_in_the_theme_is_refused_by_name(tmp_path, theme_copy):
+    theme = theme_copy
     (theme / "fonts" / "Display.woff2").write_bytes(b"wOF2")
     result = CliRunner().invoke(cli, ["build", "--manuscript", str(MANUSCRIPT), "--styles", str(theme), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
@@ -58,10 +54,9 @@ def test_a_web_font_in_the_theme_is_refused_by_name(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_font_kerned_the_old_way_keeps_its_kerning_in_the_epub(tmp_path):
+def test_a_font_kerned_the_old_way_keeps_its_kerning_in_the_epub(tmp_path, theme_copy):
     """HarfBuzz's subsetter drops a ``kern`` table; a font with no other kerning is cut the slower way, keeping it."""
-    theme = tmp_path / "kerned-theme"
-    shutil.copytree(DEFAULT_THEME, theme)
+    theme = theme_copy
     path = theme / "fonts" / "Inconsolata.otf"
     font = TTFont(path)
     assert "GPOS" not in font and "kern" not in font
@@ -83,10 +78,9 @@ def test_a_font_kerned_the_old_way_keeps_its_kerning_in_the_epub(tmp_path):
     assert embedded["kern"].kernTables[0].kernTable == {pair: -40}
 
 
-def test_a_remembered_template_serves_only_the_source_it_was_compiled_from(tmp_path):
+def test_a_remembered_template_serves_only_the_source_it_was_compiled_from(tmp_path, theme_copy):
     """Compiled templates live in the memo; one whose file changed must be compiled again, even under the same salt."""
-    theme = tmp_path / "theme"
-    shutil.copytree(DEFAULT_THEME, theme)
+    theme = theme_copy
     probe = theme / "templates" / "probe.html"
     memo = Memo(tmp_path / "store", salt="one salt for both")
     probe.write_text("first draft")

@@ -6,7 +6,6 @@ import http.server
 import io
 import os
 import re
-import shutil
 import threading
 import time
 import zipfile
@@ -17,7 +16,6 @@ from lxml import etree
 from PIL import Image
 
 from publish.check import check_epub
-from publish.config import DEFAULT_THEME
 from publish.resources import RefusedResource, ResourcePolicy
 from publish.sources import build_moment
 
@@ -102,10 +100,9 @@ def test_the_network_is_refused_unless_allowed(tmp_path):
 
 
 @pytest.mark.timeout(60)
-def test_a_style_sheet_cannot_read_outside_the_book(tmp_path):
+def test_a_style_sheet_cannot_read_outside_the_book(tmp_path, theme_copy):
     """The second line of defence: WeasyPrint's fetcher refuses what a theme asks for."""
-    theme = tmp_path / "theme"
-    shutil.copytree(DEFAULT_THEME, theme)
+    theme = theme_copy
     with (theme / "print.css").open("a") as css:
         css.write('\nbody { background: url("file:///etc/passwd"); }\n')
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n")
