@@ -74,8 +74,11 @@ test-deps:
 fuzz: $(INSTALLED)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -n 2 -p no:cacheprovider -o timeout=0 tests/test_properties.py --hypothesis-show-statistics
 
+# The package's bytecode is compiled first, as a user's Python writes it on the first run: where
+# PYTHONDONTWRITEBYTECODE is set, every timed run would otherwise compile the package again.
 bench: $(INSTALLED)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m compileall -q publish
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_scale.py
 

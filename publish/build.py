@@ -18,7 +18,7 @@ from .cache import RECORD, build_record
 from .config import PAGE_SIZES, SHEET_SIZES
 from .errors import PublishWarning
 from .files import write_all_atomically
-from .manuscript import Manuscript, load_manuscript
+from .manuscript import FORMATS as PIECE_FORMATS, Manuscript, load_manuscript
 from .memo import STORE, Memo
 from .pages import PageStart
 from .parallel import HandOver, second_process
@@ -60,8 +60,8 @@ def build(
 
     stage = stage_timer(report)
     with stage("read"):
-        manuscript = load_manuscript(manuscript_dir)
-        memo = remembered_work(manuscript, manuscript_dir, theme_dir, out_dir)
+        memo = remembered_work(manuscript_dir, theme_dir, out_dir)
+        manuscript = load_manuscript(manuscript_dir, memo)
         theme = Theme.load(theme_dir, memo)
     moment = build_moment(manuscript.root)
     resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote)
@@ -93,10 +93,9 @@ def _prepare_for_layout() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
-def remembered_work(manuscript: Manuscript, manuscript_dir: Path, theme_dir: Path, out_dir: Path) -> Memo:
+def remembered_work(manuscript_dir: Path, theme_dir: Path, out_dir: Path) -> Memo:
     """The store of work earlier builds into ``out_dir`` did, salted with every input but the pieces' own text."""
-    pieces = frozenset(piece.path.resolve() for piece in manuscript.pieces)
-    return Memo(out_dir / STORE, files_digest(manuscript_dir, theme_dir, out_dir, leave_out=pieces))
+    return Memo(out_dir / STORE, files_digest(manuscript_dir, theme_dir, out_dir, pieces_by_suffix=tuple(PIECE_FORMATS)))
 
 
 def stage_timer(report: StageReport) -> Callable[[str], AbstractContextManager[None]]:

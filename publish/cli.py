@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import signal
 import sys
-from importlib.metadata import version
 from pathlib import Path
 
 import click
@@ -71,7 +70,7 @@ styles_option = click.option(
 
 
 @click.group(cls=PublishGroup)
-@click.version_option(version("booklet-press"), prog_name="publish")
+@click.version_option(package_name="booklet-press", prog_name="publish")
 @common_options
 def cli() -> None:
     """Turn a manuscript folder into a typeset PDF booklet and an EPUB."""

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
 from .config import (
     PIECE_KINDS,
     BookConfig,
@@ -22,6 +20,7 @@ from .config import (
     slugify,
 )
 from .errors import PublishError, line_of_key
+from .memo import Memo
 
 SPOILER_TAG = re.compile(r"^\s*-*\s*contains\s+spoilers?\s*-*\s*$", re.IGNORECASE)
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
@@ -76,15 +75,15 @@ class Manuscript:
         return self.root / "book.toml"
 
 
-def load_manuscript(root: Path) -> Manuscript:
-    """Read book.toml and every piece it lists, in order."""
+def load_manuscript(root: Path, memo: Memo | None = None) -> Manuscript:
+    """Read book.toml and every piece it lists, in order (with a ``memo``, front matter read before is not parsed again)."""
     config = load_book_config(root / "book.toml")
-    pieces = [read_piece(root / name, root / "book.toml") for name in config.pieces]
+    pieces = [read_piece(root / name, root / "book.toml", memo) for name in config.pieces]
     _check_unique(pieces, root / "book.toml")
     return Manuscript(root=root, config=config, pieces=pieces)
 
 
-def read_piece(path: Path, listed_in: Path) -> Piece:
+def read_piece(path: Path, listed_in: Path, memo: Memo | None = None) -> Piece:
     """Read one piece: front matter, spoiler tag line, body."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -107,7 +106,7 @@ def read_piece(path: Path, listed_in: Path) -> Piece:
             path,
         )
     text = read_utf8(path)
-    data, body, body_line = parse_front_matter(text, path)
+    data, body, body_line = parse_front_matter(text, path, memo)
     contains_spoilers = False
     lines = body.splitlines(keepends=True)
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
@@ -168,6 +167,8 @@ def add_piece(root: Path, title: str, kind: str, author: str, today: dt.date) ->
     path = root / f"{slugify(title)}.md"
     if path.exists():
         raise PublishError("a piece with this name already exists: choose another title", path)
+    import yaml  # a tenth of a small rebuild to import; only this command writes YAML
+
     front_matter = yaml.safe_dump(
         {"title": title, "author": author, "kind": kind, "date": today, "summary": "", "spoilers": []},
         sort_keys=False,

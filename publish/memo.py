@@ -17,6 +17,9 @@ from pathlib import Path
 
 STORE = Path(".cache") / "store"
 KEEP_UNUSED_SECONDS = 24 * 3600
+# Looking at every entry's age costs a stat each (a tenth of a second at 300 pieces): done once an hour.
+SWEEP_EVERY_SECONDS = 3600
+SWEPT = ".swept"
 
 
 class Memo:
@@ -58,7 +61,7 @@ class Memo:
         self.new[key] = data
 
     def save(self) -> None:
-        """Write the new entries, and remove those unused for a day (a store of every draft would only grow).
+        """Write the new entries, and (once an hour) remove those unused for a day: a store of every draft would only grow.
 
         A cache that cannot be written only makes the next build slower.
         """
@@ -71,13 +74,23 @@ class Memo:
                 os.replace(temporary, path)
             except OSError:
                 temporary.unlink(missing_ok=True)
-        oldest = time.time() - KEEP_UNUSED_SECONDS
+        swept = self.folder / SWEPT
+        now = time.time()
+        try:
+            if swept.stat().st_mtime > now - SWEEP_EVERY_SECONDS:
+                return
+        except OSError:
+            pass
         for path in self.folder.glob("*/*"):
             try:
-                if path.stat().st_mtime < oldest:
+                if path.stat().st_mtime < now - KEEP_UNUSED_SECONDS:
                     path.unlink()
             except OSError:
                 continue
+        try:
+            swept.touch()
+        except OSError:
+            pass
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / key

@@ -9,7 +9,6 @@ stopped with it.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
@@ -40,7 +39,12 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
     waits for its result. With ``enabled`` false, or where fork is
     unavailable, ``hand_over`` does the work here, at once.
     """
-    if not enabled or "fork" not in multiprocessing.get_all_start_methods():
+    if not enabled:
+        yield _here
+        return
+    import multiprocessing  # a few milliseconds, spared by an EPUB rebuild that needs no second process
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         yield _here
         return
     context = multiprocessing.get_context("fork")

@@ -183,8 +183,8 @@ def _showing(state: Build, book_html: str, chrome: Theme) -> Build:
 
 def preview_html(manuscript_dir: Path, styles_dir: Path, out_dir: Path) -> str:
     """The print edition's HTML as ``build`` lays it out (from the pieces it just rendered), with the theme linked from the server."""
-    manuscript = load_manuscript(manuscript_dir)
-    memo = remembered_work(manuscript, manuscript_dir, styles_dir, out_dir)
+    memo = remembered_work(manuscript_dir, styles_dir, out_dir)
+    manuscript = load_manuscript(manuscript_dir, memo)
     book = assemble(manuscript, Theme.load(styles_dir, memo), targets=("print",), memo=memo)
     served = dataclasses.replace(book, context={**book.context, "theme_url": STYLES_ROUTE})
     page_size = manuscript.config.page_size

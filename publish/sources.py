@@ -13,13 +13,14 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import subprocess
-from importlib.metadata import version
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
 # This tool and the libraries whose versions change what it makes.
-LIBRARIES = ("booklet-press", "markdown", "nh3", "lxml", "jinja2", "ebooklib", "weasyprint", "pydyf", "fonttools", "uharfbuzz", "pypdfium2", "pillow")
+LIBRARIES = ("booklet-press", "markdown", "nh3", "lxml", "jinja2", "ebooklib", "weasyprint", "pydyf", "fonttools", "uharfbuzz", "pypdfium2", "pillow", "pyyaml")
 SKIPPED = {"__pycache__", ".git"}
 
 
@@ -50,8 +51,35 @@ def _last_commit_time(folder: Path) -> str | None:
 
 @functools.cache
 def library_version(package: str) -> str:
-    """A package's version, read once: it is what this process has loaded, whatever is installed later."""
-    return version(package)
+    """A package's version, read once: it is what this process has loaded, whatever is installed later.
+
+    Read from the name of its ``{name}-{version}.dist-info`` folder, the form
+    installers must give it: importlib.metadata reads the same, but importing
+    it (and the email package it parses with) is a seventh of a small rebuild.
+    """
+    normalized = re.sub(r"[-_.]+", "_", package).lower()
+    found = _dist_info_versions().get(normalized)
+    if found is None:
+        from importlib.metadata import version
+
+        found = version(package)
+    return found
+
+
+@functools.cache
+def _dist_info_versions() -> dict[str, str]:
+    """Installed versions by normalized name; the first on sys.path wins, as it does for imports."""
+    versions: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                project, _, version = name.removesuffix(".dist-info").partition("-")
+                versions.setdefault(re.sub(r"[-_.]+", "_", project).lower(), version)
+    return versions
 
 
 def fingerprint(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: object) -> str:
@@ -70,19 +98,20 @@ def fingerprint(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: o
     return digest.hexdigest()
 
 
-def files_digest(manuscript_dir: Path, theme_dir: Path, out_dir: Path, leave_out: frozenset[Path] = frozenset()) -> str:
+def files_digest(manuscript_dir: Path, theme_dir: Path, out_dir: Path, pieces_by_suffix: tuple[str, ...] = ()) -> str:
     """A digest of the tool and its libraries, the manuscript's files and the theme's, by content.
 
     The output folder (which may lie inside the manuscript's) and git's
-    own folder are not inputs. ``leave_out`` names more files to skip: the
-    pieces, for a key that each piece's own content completes.
+    own folder are not inputs. Manuscript files ending in one of
+    ``pieces_by_suffix`` are left out too: the pieces, for a key that each
+    piece's own content completes.
     """
     digest = hashlib.sha256()
     digest.update(" ".join(library_version(library) for library in LIBRARIES).encode())
     out = out_dir.resolve()
     for label, folder in (("tool", PACKAGE), ("manuscript", manuscript_dir), ("theme", theme_dir)):
         for path in sorted(p for p in folder.resolve().rglob("*") if p.is_file() and not SKIPPED.intersection(p.parts)):
-            if path in leave_out or path.is_relative_to(out):
+            if path.is_relative_to(out) or (label == "manuscript" and path.suffix.lower() in pieces_by_suffix):
                 continue
             digest.update(f"{label}/{path.relative_to(folder.resolve())}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())

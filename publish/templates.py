@@ -7,17 +7,21 @@ the print document and the EPUB pages, ``print.css``, ``epub.css`` and
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
-import uharfbuzz
 from markupsafe import Markup
 
 from .errors import PublishError
 from .memo import Memo
+
+if TYPE_CHECKING:
+    import uharfbuzz
 
 REQUIRED_FILES = (
     "templates/book.html",
@@ -72,18 +76,13 @@ class Theme:
 
     @property
     def typefaces(self) -> list[Typeface]:
-        """The theme's font families, as the font files name them."""
-        faces: dict[str, Typeface] = {}
-        for path in self.fonts:
-            face = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path)))
-            name = uharfbuzz.OTNameIdPredefined
-            family = face.get_name(name.TYPOGRAPHIC_FAMILY) or face.get_name(name.FONT_FAMILY) or path.stem
-            notice = COPYRIGHT_NOTICE.search((face.get_name(name.COPYRIGHT) or "") + "\n" + (face.get_name(name.LICENSE) or ""))
-            known = faces.get(family)
-            if known is None or (notice and not known.copyright):
-                credit = re.sub(r"^Copyright (\(c\) )?", "© ", notice.group(0).strip(" ,")) if notice else ""
-                faces[family] = Typeface(family=family, copyright=credit)
-        return sorted(faces.values(), key=lambda face: face.family)
+        """The theme's font families, as the font files name them (remembered: reading them loads HarfBuzz)."""
+        if self.memo is None:
+            return _read_typefaces(self.fonts)
+        read = self.memo.remember(
+            self.memo.key("typefaces"), "typefaces", lambda: json.dumps([astuple(face) for face in _read_typefaces(self.fonts)]).encode()
+        )
+        return [Typeface(*face) for face in json.loads(read)]
 
     def file(self, name: str) -> Path:
         return self.root / name
@@ -109,6 +108,29 @@ class Theme:
         )
         environment.filters["work"] = work_title
         return environment
+
+
+def font_face(path: Path) -> uharfbuzz.Face:
+    """A font file as HarfBuzz reads it. HarfBuzz is imported here, when a font must be read: a rebuild
+    that finds its fonts' work remembered never loads it."""
+    import uharfbuzz
+
+    return uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path)))
+
+
+def _read_typefaces(fonts: list[Path]) -> list[Typeface]:
+    from uharfbuzz import OTNameIdPredefined as name
+
+    faces: dict[str, Typeface] = {}
+    for path in fonts:
+        face = font_face(path)
+        family = face.get_name(name.TYPOGRAPHIC_FAMILY) or face.get_name(name.FONT_FAMILY) or path.stem
+        notice = COPYRIGHT_NOTICE.search((face.get_name(name.COPYRIGHT) or "") + "\n" + (face.get_name(name.LICENSE) or ""))
+        known = faces.get(family)
+        if known is None or (notice and not known.copyright):
+            credit = re.sub(r"^Copyright (\(c\) )?", "© ", notice.group(0).strip(" ,")) if notice else ""
+            faces[family] = Typeface(family=family, copyright=credit)
+    return sorted(faces.values(), key=lambda face: face.family)
 
 
 class RememberedTemplates(jinja2.BytecodeCache):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from publish.build import build
 from publish.cache import fresh_outputs
 from publish.cli import cli
 from publish.config import DEFAULT_THEME
+from publish.memo import KEEP_UNUSED_SECONDS, SWEEP_EVERY_SECONDS, Memo
 from publish.request import BuildRequest
 from publish.sources import fingerprint, library_version
 
@@ -188,3 +190,75 @@ def test_an_epub_whose_cover_is_remembered_starts_no_second_process(manuscript_c
     assert "cover" in first.redone and "cover" not in again.redone
     fresh = build_quietly(manuscript_copy, tmp_path / "fresh", request=epub_alone)
     assert again.written[0].read_bytes() == fresh.written[0].read_bytes()
+
+
+@pytest.mark.timeout(60)
+def test_a_small_epub_rebuild_loads_only_what_it_needs(built, monkeypatch):
+    """After an edit to a piece's text, an EPUB rebuild is start-up bound: the libraries whose work the memo
+    holds (YAML for front matter, HarfBuzz for fonts, WeasyPrint for the cover) must not even be imported."""
+    manuscript, theme, out = built
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    args = ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out), "--format", "epub"]
+    assert CliRunner().invoke(cli, args).exit_code == 0  # an EPUB alone's cover, remembered
+    with (manuscript / "note.md").open("a") as piece:
+        piece.write("\nOne more line.\n")
+    probe = (
+        "import sys; from publish.cli import cli\n"
+        "try:\n    cli(sys.argv[1:], standalone_mode=False)\n"
+        "finally:\n    print(sorted(m for m in ('weasyprint', 'yaml', 'uharfbuzz', 'multiprocessing', 'importlib.metadata')"
+        " if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True, text=True)
+    assert "wrote" in result.stderr, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.timeout(60)
+def test_front_matter_is_parsed_again_only_when_it_changes(manuscript_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    first = build_quietly(manuscript_copy, tmp_path / "out", request=BuildRequest(formats=("epub",)))
+    assert "front matter:response.md" in first.redone
+    piece = manuscript_copy / "response.md"
+    with piece.open("a") as text:
+        text.write("\nAnd then the lights came on at the end.\n")
+    assert not [label for label in build_quietly(manuscript_copy, tmp_path / "out").redone if label.startswith("front matter")]
+    piece.write_text(piece.read_text(encoding="utf-8").replace("title:", "title: A New", 1), encoding="utf-8")
+    again = build_quietly(manuscript_copy, tmp_path / "out", request=BuildRequest(formats=("epub",)))
+    assert [label for label in again.redone if label.startswith("front matter")] == ["front matter:response.md"]
+    with zipfile.ZipFile(again.written[0]) as epub:
+        assert "A New" in epub.read("EPUB/nav.xhtml").decode("utf-8")
+
+
+def test_bad_front_matter_is_reported_however_often_it_is_read(built):
+    """A parse that failed is not remembered: the next build names the same line."""
+    manuscript, theme, out = built
+    (manuscript / "note.md").write_text("---\ntitle: [unclosed\n---\nText.\n", encoding="utf-8")
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)])
+        assert result.exit_code == 1 and "note.md:" in result.stderr and "invalid YAML front matter" in result.stderr
+
+
+def test_library_versions_are_what_importlib_metadata_reads():
+    from importlib.metadata import version
+
+    from publish.sources import LIBRARIES
+
+    for library in LIBRARIES:
+        assert library_version(library) == version(library), library
+
+
+def test_the_store_forgets_what_no_build_used_for_a_day_looking_once_an_hour(tmp_path):
+    store = tmp_path / "store"
+    memo = Memo(store, "salt")
+    memo.put("aa-old", b"old")
+    memo.put("bb-new", b"new")
+    memo.save()
+    old, new = store / "aa" / "aa-old", store / "bb" / "bb-new"
+    a_day_and_more = time.time() - KEEP_UNUSED_SECONDS - 60
+    os.utime(old, (a_day_and_more, a_day_and_more))
+    Memo(store, "salt").save()
+    assert old.exists(), "swept again within the hour"
+    an_hour_ago = time.time() - SWEEP_EVERY_SECONDS - 60
+    os.utime(store / ".swept", (an_hour_ago, an_hour_ago))
+    Memo(store, "salt").save()
+    assert not old.exists() and new.exists()
