@@ -13,12 +13,17 @@ from click.testing import CliRunner
 from lxml import etree
 from PIL import Image
 
+from publish import pdf
+from publish.assemble import PrintLayout, assemble
 from publish.build import BuildRequest, build
 from publish.cli import cli
-from publish.config import DEFAULT_THEME, SHEET_SIZES
+from publish.config import DEFAULT_THEME, PAGE_SIZES, SHEET_SIZES
 from publish.errors import PublishError
 from publish.impose import minizine, padded, saddle, saddle_sides
+from publish.manuscript import load_manuscript
 from publish.preview import spreads
+from publish.resources import ResourcePolicy
+from publish.templates import Theme
 
 from .conftest import MANUSCRIPT, PIECE_HEAD, one_piece_manuscript
 
@@ -229,3 +234,24 @@ def test_preview_renders_spreads_sheets_and_a_contact_sheet(small_book, tmp_path
 def test_preview_with_nothing_built_says_so(tmp_path):
     result = CliRunner().invoke(cli, ["preview", "--out", str(tmp_path)])
     assert result.exit_code == 1 and "run 'publish build' first" in result.stderr
+
+
+@pytest.mark.timeout(120)
+def test_our_page_styling_lays_out_the_book_as_weasyprints_own(monkeypatch):
+    """publish.pdf styles each page without WeasyPrint's walk over every page's styles: the book must not change."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    manuscript = load_manuscript(MANUSCRIPT)
+    theme = Theme.load(DEFAULT_THEME)
+    size = manuscript.config.page_size
+    html = assemble(manuscript, theme).print_html(PrintLayout(PAGE_SIZES[size], size))
+    resources = ResourcePolicy((manuscript.root, theme.root))
+
+    def printed() -> tuple[int, bytes]:
+        document = pdf.layout(html, manuscript.root.resolve().as_uri() + "/", resources).document
+        return len(document.pages), pdf.pdf_bytes(document)
+
+    assert weasyprint.layout.page.set_page_type_computed_styles is not pdf.WEASYPRINT_PAGE_STYLING
+    ours = printed()
+    monkeypatch.setattr("weasyprint.layout.page.set_page_type_computed_styles", pdf.WEASYPRINT_PAGE_STYLING)
+    assert ours == printed()
+    assert ours[0] > 12
