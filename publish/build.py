@@ -201,7 +201,7 @@ def print_edition(job: PrintJob) -> PrintEdition:
                 outputs[".pdf"] = reading_pdf
         if "epub" in request.formats:
             with stage("cover"):
-                cover, starts = pdf.cover_jpeg(printed.document), printed.page_starts
+                cover, starts = pdf.cover_jpeg(printed.document, reading_pdf), printed.page_starts
     if request.impose:
         with stage("impose"):
             suffix, data, guide = _impose(job, reading_pdf, len(printed.document.pages) if needs_layout else 0)

@@ -102,9 +102,10 @@ def pdf_bytes(document: weasyprint.Document, variant: str | None = None) -> byte
     return document.write_pdf(pdf_variant=variant, pdf_identifier=True)
 
 
-def cover_jpeg(document: weasyprint.Document) -> bytes:
-    """The first page, rendered to a JPEG for the EPUB's cover image."""
-    single = document.copy([document.pages[0]]).write_pdf()
+def cover_jpeg(document: weasyprint.Document, written: bytes = b"") -> bytes:
+    """The first page, rendered to a JPEG for the EPUB's cover image: from the PDF of the whole book when it
+    has been ``written`` already, else from a PDF of that page alone."""
+    single = written or document.copy([document.pages[0]]).write_pdf()
     page = pypdfium2.PdfDocument(single)[0]
     width, height = page.get_size()
     image = page.render(scale=COVER_LONG_SIDE / max(width, height)).to_pil().convert("RGB")
