@@ -110,9 +110,10 @@ def files_digest(manuscript_dir: Path, theme_dir: Path, out_dir: Path, pieces_by
     digest.update(" ".join(library_version(library) for library in LIBRARIES).encode())
     out = out_dir.resolve()
     for label, folder in (("tool", PACKAGE), ("manuscript", manuscript_dir), ("theme", theme_dir)):
-        for path in sorted(p for p in folder.resolve().rglob("*") if p.is_file() and not SKIPPED.intersection(p.parts)):
+        root = folder.resolve()
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and not SKIPPED.intersection(p.parts)):
             if path.is_relative_to(out) or (label == "manuscript" and path.suffix.lower() in pieces_by_suffix):
                 continue
-            digest.update(f"{label}/{path.relative_to(folder.resolve())}\0".encode())
+            digest.update(f"{label}/{path.relative_to(root)}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

@@ -66,3 +66,12 @@ def test_tables_definition_lists_and_attributes():
     source = "| a | b |\n|---|---|\n| 1 | 2 |\n\nTerm\n: Definition\n\nA paragraph.\n{: .aside }\n"
     html = render_piece(piece(source), "epub", "notes").html
     assert "<table>" in html and "<dl>" in html and '<p class="aside">' in html
+
+
+def test_titles_converted_one_after_another_share_nothing():
+    """Every title goes through one converter: what one title leaves behind must not reach the next."""
+    first = inline('"Mia\'s" *La La Land* -- <b>x</b>')
+    assert inline("Plain words").markup == "Plain words"
+    assert inline('"Mia\'s" *La La Land* -- <b>x</b>').markup == first.markup
+    inline("[ending]: https://example.com/")  # a link reference, in one title…
+    assert inline("The [ending]").markup == "The [ending]"  # …is not the next one's
