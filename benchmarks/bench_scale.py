@@ -142,7 +142,7 @@ def verdicts(results: dict[int, dict[str, Run]]) -> list[tuple[str, str, bool]]:
         row = results[size]
         ratio = row["epub"].seconds / row["pandoc epub"].seconds
         limit = 1 / 3 if size == 300 else 1.0
-        checks.append((f"EPUB at N={size} vs pandoc's EPUB", f"{ratio:.2f}× (target ≤ {limit:.2f}×)", ratio <= limit))
+        checks.append((f"first EPUB build at N={size} vs pandoc's EPUB", f"{ratio:.2f}× (target ≤ {limit:.2f}×)", ratio <= limit))
     for size in SIZES:
         row = results[size]
         ratio = row["pdf"].seconds / row["weasyprint alone"].seconds
@@ -152,9 +152,10 @@ def verdicts(results: dict[int, dict[str, Run]]) -> list[tuple[str, str, bool]]:
         slower = max(row["pdf"].seconds, row["epub"].seconds)
         ratio = row["all"].seconds / slower
         checks.append((f"both formats at N={size} vs the slower alone", f"{ratio:.2f}× (target ≤ 1.10×)", ratio <= 1.10))
-    for name in ("epub", "epub after an edit"):
+    for name, label in (("epub", "one piece, first EPUB build (the cover laid out)"),
+                        ("epub after an edit", "one piece, EPUB after an edit (start-up bound)")):
         one = results[1][name].seconds
-        checks.append((f"one piece, {name.replace('epub', 'EPUB')}", f"{one:.2f} s (target < 0.2 s)", one < 0.2))
+        checks.append((label, f"{one:.2f} s (target < 0.2 s)", one < 0.2))
     for size in SIZES:
         seconds = results[size]["no-op"].seconds
         checks.append((f"no-op rebuild at N={size}", f"{seconds:.2f} s (target < 0.5 s)", seconds < 0.5))
@@ -200,7 +201,7 @@ def main() -> int:
         results = measure(Path(folder))
     checks = verdicts(results)
     for name, measured, ok in checks:
-        print(f"{'ok  ' if ok else 'MISS'}  {name:<48} {measured}")
+        print(f"{'ok  ' if ok else 'MISS'}  {name:<52} {measured}")
     report = write_results(results, checks, time.perf_counter() - started)
     notes = BENCHMARKS / "NOTES.md"
     if notes.is_file():
