@@ -10,6 +10,7 @@ stopped with it.
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -139,7 +140,7 @@ def _warm_then_work(warm_up: Callable[[], object], work_receiver, result_sender,
         try:
             message = ("ok", work(*args))
         except Exception as error:
-            message = ("error", error)
+            message = ("error", error) if _rebuilds(error) else ("crash", "".join(traceback.format_exception(error)))
         try:
             result_sender.send(message)
         except Exception:  # not picklable: send what happened as text
@@ -148,6 +149,16 @@ def _warm_then_work(warm_up: Callable[[], object], work_receiver, result_sender,
     except BaseException:
         os._exit(1)
     os._exit(0)
+
+
+def _rebuilds(error: Exception) -> bool:
+    """Whether the parent can rebuild ``error`` from its pickle: one whose constructor wants more than its
+    ``args`` pickles, but fails to unpickle, which would end the parent's wait in a TypeError of its own."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return False
+    return True
 
 
 def _die_with_parent(parent: int) -> None:

@@ -52,6 +52,21 @@ def test_the_works_error_reaches_this_process_as_itself():
     assert raised.value.path.name == "ghost.md"
 
 
+class NeedsTwo(Exception):
+    def __init__(self, first: str, second: str):
+        super().__init__(f"{first} and {second}")
+
+
+def fail_oddly() -> None:
+    raise NeedsTwo("a library's", "own exception")
+
+
+def test_an_error_that_cannot_be_rebuilt_here_arrives_as_its_traceback():
+    with second_process(warm_up) as hand_over, pytest.raises(RuntimeError, match="second build process failed") as raised:
+        hand_over(fail_oddly)()
+    assert "NeedsTwo: a library's and own exception" in str(raised.value)
+
+
 @pytest.mark.parametrize("ending", ["no work handed over", "this process fails"])
 def test_the_second_process_is_stopped_however_the_block_ends(ending):
     try:
