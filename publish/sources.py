@@ -115,5 +115,13 @@ def files_digest(manuscript_dir: Path, theme_dir: Path, out_dir: Path, pieces_by
             if path.is_relative_to(out) or (label == "manuscript" and path.suffix.lower() in pieces_by_suffix):
                 continue
             digest.update(f"{label}/{path.relative_to(root)}\0".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            status = path.stat()
+            digest.update(_content_digest(path, status.st_size, status.st_mtime_ns, status.st_ino))
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=4096)
+def _content_digest(path: Path, size: int, mtime_ns: int, inode: int) -> bytes:
+    """A file's SHA-256, read once for each version of it (its size, time and inode tell versions apart): the
+    fingerprint and the memo's salt both digest every file, the theme's fonts among them."""
+    return hashlib.sha256(path.read_bytes()).digest()
