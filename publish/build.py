@@ -18,7 +18,8 @@ from .cache import RECORD, build_record
 from .config import PAGE_SIZES, SHEET_SIZES
 from .errors import PublishWarning
 from .files import write_all_atomically
-from .manuscript import FORMATS as PIECE_FORMATS, Manuscript, load_manuscript
+from .manuscript import FORMATS as PIECE_FORMATS
+from .manuscript import Manuscript, load_manuscript
 from .memo import STORE, Memo
 from .pages import PageStart
 from .parallel import HandOver, second_process
@@ -94,7 +95,11 @@ def _prepare_for_layout() -> None:
 
 
 def remembered_work(manuscript_dir: Path, theme_dir: Path, out_dir: Path) -> Memo:
-    """The store of work earlier builds into ``out_dir`` did, salted with every input but the pieces' own text."""
+    """The store of work earlier builds into ``out_dir`` did, salted with every input but the pieces.
+
+    The manuscript's piece files (by suffix, listed or not) are left out of
+    the salt: each entry made from a piece is keyed by that piece's text.
+    """
     return Memo(out_dir / STORE, files_digest(manuscript_dir, theme_dir, out_dir, pieces_by_suffix=tuple(PIECE_FORMATS)))
 
 

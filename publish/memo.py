@@ -4,7 +4,7 @@ Each entry is keyed by a digest of everything its value depends on (the
 tool's own source among them), so an entry is either right or never asked
 for again. New entries are written only when the build succeeds (a failed
 build leaves build/ as it was); entries no build has used for a day are
-removed.
+removed (looked for once an hour).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ COVER_LONG_SIDE = 1600  # pixels: what Kindle and Kobo stores ask of a cover
 WEASYPRINT_PAGE_STYLING = weasyprint.layout.page.set_page_type_computed_styles
 
 
-def _style_page_and_its_margin_boxes(page_type, html, style_for) -> None:  # noqa: ANN001 (WeasyPrint's own types)
+def _style_page_and_its_margin_boxes(page_type, html, style_for) -> None:
     """WeasyPrint's page styling, without its walk over every page's styles.
 
     WeasyPrint finds a new page's margin boxes by walking the whole cascade,
@@ -37,7 +37,7 @@ def _style_page_and_its_margin_boxes(page_type, html, style_for) -> None:  # noq
             style_for.set_computed_styles(page_type, pseudo_type=pseudo_type, root=root, parent=page_type, base_url=html.base_url)
 
 
-def _margin_box_names(style_for) -> tuple[str, ...]:  # noqa: ANN001
+def _margin_box_names(style_for) -> tuple[str, ...]:
     names = getattr(style_for, "margin_box_names", None)
     if names is None:
         names = style_for.margin_box_names = tuple(
@@ -52,7 +52,9 @@ def _margin_box_names(style_for) -> tuple[str, ...]:  # noqa: ANN001
     return names
 
 
-weasyprint.layout.page.set_page_type_computed_styles = _style_page_and_its_margin_boxes
+# It reads WeasyPrint's internals (the sheets' page rules): only for the version it is checked against.
+if weasyprint.__version__.startswith("70."):
+    weasyprint.layout.page.set_page_type_computed_styles = _style_page_and_its_margin_boxes
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ nothing changed without importing the pipeline.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -54,8 +54,9 @@ def library_version(package: str) -> str:
     """A package's version, read once: it is what this process has loaded, whatever is installed later.
 
     Read from the name of its ``{name}-{version}.dist-info`` folder, the form
-    installers must give it: importlib.metadata reads the same, but importing
-    it (and the email package it parses with) is a seventh of a small rebuild.
+    installers must give it: importing importlib.metadata (and the email
+    package it parses with) is a seventh of a small rebuild. A package
+    installed otherwise (an ``.egg-info``) is asked of importlib.metadata.
     """
     normalized = re.sub(r"[-_.]+", "_", package).lower()
     found = _dist_info_versions().get(normalized)

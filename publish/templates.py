@@ -46,7 +46,8 @@ class Typeface:
 
 @dataclass(frozen=True)
 class Theme:
-    """A theme folder; with a ``memo``, its templates compiled by an earlier build are not compiled again."""
+    """A theme folder; with a ``memo``, its templates compiled and its fonts' names read by an earlier build are
+    not compiled or read again (the memo's salt covers the theme's files)."""
 
     root: Path
     memo: Memo | None = field(default=None, compare=False, repr=False)

@@ -23,7 +23,6 @@ from publish.sources import fingerprint, library_version
 
 from .conftest import PIECE_HEAD, ROOT, one_piece_manuscript
 
-
 NEWER = {"tool version": "booklet-press", "library version": "nh3"}
 
 
@@ -239,16 +238,18 @@ def test_bad_front_matter_is_reported_however_often_it_is_read(built):
     (manuscript / "note.md").write_text("---\ntitle: [unclosed\n---\nText.\n", encoding="utf-8")
     for _ in range(2):
         result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)])
-        assert result.exit_code == 1 and "note.md:" in result.stderr and "invalid YAML front matter" in result.stderr
+        assert result.exit_code == 1 and "invalid YAML front matter" in result.stderr
+        assert result.stderr.count("\n") == 1 and "note.md:3:" in result.stderr, result.stderr
 
 
 def test_library_versions_are_what_importlib_metadata_reads():
     from importlib.metadata import version
 
-    from publish.sources import LIBRARIES
+    from publish.sources import LIBRARIES, _dist_info_versions
 
     for library in LIBRARIES:
         assert library_version(library) == version(library), library
+        assert _dist_info_versions()[library.replace("-", "_")] == version(library), f"{library}: not from its dist-info"
 
 
 def test_the_store_forgets_what_no_build_used_for_a_day_looking_once_an_hour(tmp_path):
