@@ -8,12 +8,11 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import epub
-from .assemble import AssembledBook, PrintLayout, assemble
 from .cache import RECORD, build_record
 from .config import PAGE_SIZES, SHEET_SIZES
 from .errors import PublishWarning
@@ -26,7 +25,13 @@ from .parallel import HandOver, second_process
 from .request import BuildRequest
 from .resources import ResourcePolicy
 from .sources import build_moment, files_digest, fingerprint
-from .templates import Theme
+
+# The stages that render (Jinja2, Python-Markdown, EbookLib: a tenth of a second to import) are imported
+# where they are used, once build() has forked the process that lays out the print edition: its own
+# import, WeasyPrint's half second, then starts that much sooner.
+if TYPE_CHECKING:
+    from .assemble import AssembledBook
+    from .templates import Theme
 
 # A mini-zine's panel: an eighth of an A4 or a Letter sheet.
 MINIZINE_PANELS = {"a4": ("74mm 105mm", "a7"), "letter": ("2.75in 4.25in", "letter-panel")}
@@ -63,17 +68,20 @@ def build(
     with stage("read"):
         memo = remembered_work(manuscript_dir, theme_dir, out_dir)
         manuscript = load_manuscript(manuscript_dir, memo)
-        theme = Theme.load(theme_dir, memo)
     moment = build_moment(manuscript.root)
-    resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote)
-    with _source_date_epoch(moment):
+    # The second process is forked inside the dated block, so that it dates its work the same way.
+    with _source_date_epoch(moment), ExitStack() as processes:
+        if request.prints:  # at once, before the rendering stages are imported
+            hand_over = processes.enter_context(second_process(_prepare_for_layout, enabled=request.parallel))
+        from .templates import Theme
+
+        theme = Theme.load(theme_dir, memo)
+        resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote)
         cover = None if request.prints else epub_cover(manuscript, theme, request, resources, memo)
-        # Forked inside the dated block, so that it dates its work the same way; not at all for an EPUB
-        # alone whose cover an earlier build made, since it would have nothing to do.
-        laying_out = request.parallel and not (cover and cover.jpeg)
-        with second_process(_prepare_for_layout, enabled=laying_out) as hand_over:
-            book, outputs, guide = _write(manuscript, theme, out_dir, request, resources, moment, stage, report, memo,
-                                          hand_over, cover)
+        if cover:  # not at all for an EPUB alone whose cover an earlier build made: it would have nothing to do
+            hand_over = processes.enter_context(second_process(_prepare_for_layout, enabled=request.parallel and not cover.jpeg))
+        book, outputs, guide = _write(manuscript, theme, out_dir, request, resources, moment, stage, report, memo,
+                                      hand_over, cover)
     record = build_record(key, outputs, guide, [str(warning) for warning in book.warnings])
     write_all_atomically({**outputs, out_dir / RECORD: record})
     memo.save()
@@ -160,6 +168,8 @@ class PrintEdition:
 
 def print_job(book: AssembledBook, request: BuildRequest) -> PrintJob:
     """The print edition's HTML and settings; for an EPUB alone, ``book`` has no print pieces (only the cover is wanted)."""
+    from .assemble import PrintLayout
+
     config = book.manuscript.config
     page = PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
     minizine_html = None
@@ -227,6 +237,8 @@ class EpubCover:
 def epub_cover(manuscript: Manuscript, theme: Theme, request: BuildRequest, resources: ResourcePolicy, memo: Memo) -> EpubCover:
     """Looked up before any piece is rendered: the cover is laid out from the book without its pieces, so the
     front matter alone gives the HTML it is made from and remembered by."""
+    from .assemble import assemble
+
     job = print_job(assemble(manuscript, theme, request.edition, resources, targets=(), memo=memo), request)
     key = memo.key("cover", job.html)
     return EpubCover(job, key, memo.get(key, "cover"))
@@ -253,6 +265,9 @@ def _write(
     printed page begins. An EPUB built alone (``cover`` given) has only its
     cover laid out, and not even that when an earlier build made the same one.
     """
+    from . import epub
+    from .assemble import assemble
+
     if cover:  # needs nothing the pieces make, so it is handed over before they are rendered
         remembered = PrintEdition({}, [], cover.jpeg, [], []) if cover.jpeg else None
         pending = (lambda: remembered) if remembered else hand_over(print_edition, cover.job)
