@@ -71,14 +71,17 @@ def build(
     moment = build_moment(manuscript.root)
     # The second process is forked inside the dated block, so that it dates its work the same way.
     with _source_date_epoch(moment), ExitStack() as processes:
-        if request.prints:  # at once, before the rendering stages are imported
+        # At once, before the rendering stages are imported; for an EPUB alone, only when no earlier
+        # build can have made its cover (finding out takes those stages).
+        laying_out_now = request.prints or memo.is_empty()
+        if laying_out_now:
             hand_over = processes.enter_context(second_process(_prepare_for_layout, enabled=request.parallel))
         from .templates import Theme
 
         theme = Theme.load(theme_dir, memo)
         resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote)
         cover = None if request.prints else epub_cover(manuscript, theme, request, resources, memo)
-        if cover:  # not at all for an EPUB alone whose cover an earlier build made: it would have nothing to do
+        if cover and not laying_out_now:  # not at all for an EPUB alone whose cover is remembered: nothing to do
             hand_over = processes.enter_context(second_process(_prepare_for_layout, enabled=request.parallel and not cover.jpeg))
         book, outputs, guide = _write(manuscript, theme, out_dir, request, resources, moment, stage, report, memo,
                                       hand_over, cover)

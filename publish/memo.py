@@ -31,6 +31,10 @@ class Memo:
         self.missed: list[str] = []
         self.new: dict[str, bytes] = {}
 
+    def is_empty(self) -> bool:
+        """Whether no build has stored anything yet (the first build, or one after build/.cache was removed)."""
+        return not self.folder.is_dir()
+
     def key(self, *parts: str) -> str:
         digest = hashlib.sha256(self.salt.encode())
         for part in parts:

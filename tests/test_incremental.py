@@ -267,3 +267,23 @@ def test_the_store_forgets_what_no_build_used_for_a_day_looking_once_an_hour(tmp
     os.utime(store / ".swept", (an_hour_ago, an_hour_ago))
     Memo(store, "salt").save()
     assert not old.exists() and new.exists()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("fmt", ["all", "epub"])
+def test_the_layout_process_is_forked_before_the_rendering_stages_are_imported(manuscript_copy, tmp_path, fmt):
+    """WeasyPrint's half-second import, in the second process, should start before this one imports its own stages.
+    An EPUB alone forks that early only when no earlier build can have made its cover: on its first build."""
+    probe = (
+        "import sys\nimport publish.build as pipeline\nreal = pipeline.second_process\n"
+        "def watched(warm_up, enabled=True):\n"
+        "    print('publish.assemble' in sys.modules, enabled)\n"
+        "    return real(warm_up, enabled)\n"
+        "pipeline.second_process = watched\n"
+        "from publish.cli import cli\ncli(sys.argv[1:], standalone_mode=False)\n"
+    )
+    args = ["build", "--quiet", "--manuscript", str(manuscript_copy), "--out", str(tmp_path / "out"), "--format", fmt]
+    result = subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == "False True"
