@@ -143,9 +143,8 @@ def _warm_then_work(warm_up: Callable[[], object], work_receiver, result_sender,
             message = ("error", error) if _rebuilds(error) else ("crash", "".join(traceback.format_exception(error)))
         try:
             result_sender.send(message)
-        except Exception:  # not picklable: send what happened as text
-            failure = message[1] if message[0] == "error" else None
-            result_sender.send(("crash", "".join(traceback.format_exception(failure)) if failure else traceback.format_exc()))
+        except Exception:  # a result that cannot be pickled: send what happened as text
+            result_sender.send(("crash", traceback.format_exc()))
     except BaseException:
         os._exit(1)
     os._exit(0)

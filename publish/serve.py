@@ -25,9 +25,9 @@ import PIL.Image
 import pypdfium2
 import watchfiles
 
-from .assemble import PrintLayout, assemble
-from .build import build, remembered_work
-from .config import DEFAULT_THEME, PAGE_SIZES
+from .assemble import assemble
+from .build import build, print_job, remembered_work
+from .config import DEFAULT_THEME
 from .errors import PublishError, PublishWarning
 from .fragment import IMAGE_TYPES
 from .manuscript import load_manuscript
@@ -187,8 +187,7 @@ def preview_html(manuscript_dir: Path, styles_dir: Path, out_dir: Path) -> str:
     manuscript = load_manuscript(manuscript_dir, memo)
     book = assemble(manuscript, Theme.load(styles_dir, memo), targets=("print",), memo=memo)
     served = dataclasses.replace(book, context={**book.context, "theme_url": STYLES_ROUTE})
-    page_size = manuscript.config.page_size
-    page = served.print_html(PrintLayout(PAGE_SIZES[page_size], page_size))
+    page = print_job(served, BuildRequest()).html
     # Pictures are file: addresses for WeasyPrint, which a page served over HTTP may not load.
     return page.replace(manuscript.root.resolve().as_uri() + "/", MANUSCRIPT_ROUTE + "/")
 

@@ -58,8 +58,7 @@ def library_version(package: str) -> str:
     package it parses with) is a seventh of a small rebuild. A package
     installed otherwise (an ``.egg-info``) is asked of importlib.metadata.
     """
-    normalized = re.sub(r"[-_.]+", "_", package).lower()
-    found = _dist_info_versions().get(normalized)
+    found = _dist_info_versions().get(_normalized(package))
     if found is None:
         from importlib.metadata import version
 
@@ -79,8 +78,13 @@ def _dist_info_versions() -> dict[str, str]:
         for name in names:
             if name.endswith(".dist-info"):
                 project, _, version = name.removesuffix(".dist-info").partition("-")
-                versions.setdefault(re.sub(r"[-_.]+", "_", project).lower(), version)
+                versions.setdefault(_normalized(project), version)
     return versions
+
+
+def _normalized(project: str) -> str:
+    """A project's name as dist-info folders write it (PEP 503's normalization, with underscores)."""
+    return re.sub(r"[-_.]+", "_", project).lower()
 
 
 def fingerprint(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: object) -> str:

@@ -106,16 +106,21 @@ def test_another_request_is_another_build(built):
 def test_finding_nothing_changed_does_not_load_the_pipeline(built):
     """The no-op answer must not pay for importing WeasyPrint (about half a second)."""
     manuscript, theme, out = built
+    args = ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)]
+    result = modules_loaded_by(args, ("weasyprint", "fontTools", "markdown", "ebooklib"))
+    assert "nothing changed" in result.stderr, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def modules_loaded_by(args: list[str], modules: tuple[str, ...]) -> subprocess.CompletedProcess:
+    """Run ``publish`` with ``args`` in a fresh interpreter; its stdout lists which of ``modules`` it imported."""
     probe = (
         "import sys; from publish.cli import cli\n"
         "try:\n    cli(sys.argv[1:], standalone_mode=False)\n"
-        "finally:\n    print(sorted(m for m in ('weasyprint', 'fontTools', 'markdown', 'ebooklib') if m in sys.modules))"
+        f"finally:\n    print(sorted(m for m in {modules!r} if m in sys.modules))"
     )
-    args = ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)]
-    result = subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
-    assert "nothing changed" in result.stderr, result.stderr
-    assert result.stdout.strip() == "[]"
+    return subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
 
 
 def build_quietly(manuscript: Path, out: Path, theme: Path = DEFAULT_THEME, request: BuildRequest = BuildRequest()):
@@ -205,13 +210,7 @@ def test_a_small_epub_rebuild_loads_only_what_it_needs(built, monkeypatch):
     assert CliRunner().invoke(cli, args).exit_code == 0  # an EPUB alone's cover, remembered
     with (manuscript / "note.md").open("a") as piece:
         piece.write("\nOne more line.\n")
-    probe = (
-        "import sys; from publish.cli import cli\n"
-        "try:\n    cli(sys.argv[1:], standalone_mode=False)\n"
-        "finally:\n    print(sorted(m for m in ('weasyprint', 'yaml', 'uharfbuzz', 'multiprocessing', 'importlib.metadata')"
-        " if m in sys.modules))"
-    )
-    result = subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True, text=True)
+    result = modules_loaded_by(args, ("weasyprint", "yaml", "uharfbuzz", "multiprocessing", "importlib.metadata"))
     assert "wrote" in result.stderr, result.stderr
     assert result.stdout.strip() == "[]"
 
