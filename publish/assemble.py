@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
+import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import BookConfig
 from .errors import PublishWarning
-from .fragment import Image
+from .fragment import PIECE_LINK_SOURCE, Image
 from .manuscript import Manuscript, Piece
 from .markup import TARGETS, InlineText, RenderedPiece, inline, render_piece
 from .memo import Memo
@@ -167,10 +169,11 @@ def assemble(
         build_date=build_moment(manuscript.root).date(),
         piece_count=len(pieces),
     )
-    print_pieces = [_render(piece, "print", edition.spoiler_style("print", config), resources, memo)
-                    for piece in pieces if "print" in targets]
-    epub_pieces = [_render(piece, "epub", edition.spoiler_style("epub", config), resources, memo)
-                   for piece in pieces if "epub" in targets]
+    book_pieces = {str(piece.path.resolve()): piece.id for piece in pieces}
+    print_pieces = settle_piece_links([_render(piece, "print", edition.spoiler_style("print", config), resources, memo, book_pieces)
+                                       for piece in pieces if "print" in targets])
+    epub_pieces = settle_piece_links([_render(piece, "epub", edition.spoiler_style("epub", config), resources, memo, book_pieces)
+                                      for piece in pieces if "epub" in targets])
     context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings}
     pages = _epub_pages(theme, epub_pieces, context, memo) if "epub" in targets else []
     images = sorted({image for rendered in print_pieces + epub_pieces for image in rendered.images}, key=lambda image: image.epub_name)
@@ -180,13 +183,48 @@ def assemble(
     )
 
 
-def _render(piece: Piece, target: str, style: str, resources: ResourcePolicy, memo: Memo | None) -> RenderedPiece:
+def _render(
+    piece: Piece, target: str, style: str, resources: ResourcePolicy, memo: Memo | None, book_pieces: dict[str, str]
+) -> RenderedPiece:
     """``render_piece``, or what it made last time from the same text (never for remote images, which may change)."""
     if memo is None or resources.allow_remote:
-        return render_piece(piece, target, style, resources)
-    key = memo.key("piece", target, style, repr(resources.roots), repr(piece))
-    data = memo.remember(key, f"{target}:{piece.id}", lambda: render_piece(piece, target, style, resources).to_json())
+        return render_piece(piece, target, style, resources, book_pieces)
+    key = memo.key("piece", target, style, repr(resources.roots), repr(piece), repr(sorted(book_pieces.items())))
+    data = memo.remember(key, f"{target}:{piece.id}", lambda: render_piece(piece, target, style, resources, book_pieces).to_json())
     return RenderedPiece.from_json(data, piece)
+
+
+PIECE_LINK = re.compile(f'<a [^>]*{PIECE_LINK_SOURCE}="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+HREF = re.compile(r'href="[^"#]*#([^"]*)"')
+ID = re.compile(r'\bid="([^"]*)"')
+
+
+def settle_piece_links(pieces: list[RenderedPiece]) -> list[RenderedPiece]:
+    """Links from one piece to a heading of another, checked now that every piece is rendered.
+
+    A link to a heading the other piece does not have is a warning, and its
+    words stay as plain text (an EPUB may not link to a missing id).
+    """
+    ids = {piece.piece.id for piece in pieces} | {found for piece in pieces for found in ID.findall(piece.html)}
+    settled = []
+    for rendered in pieces:
+        problems: list[PublishWarning] = []
+
+        def settle(link: re.Match, rendered: RenderedPiece = rendered, problems: list[PublishWarning] = problems) -> str:
+            source = html.unescape(link.group(1))
+            if HREF.search(link.group(0)).group(1) in ids:
+                return link.group(0).replace(f' {PIECE_LINK_SOURCE}="{link.group(1)}"', "")
+            problems.append(PublishWarning(
+                f"the link to {source!r} goes nowhere: that piece has no heading or anchor with that id; "
+                "its words are kept as plain text",
+                rendered.piece.path,
+                rendered.piece.line_of(source),
+            ))
+            return link.group(2)
+
+        text = PIECE_LINK.sub(settle, rendered.html)
+        settled.append(replace(rendered, html=text, warnings=rendered.warnings + problems) if text != rendered.html else rendered)
+    return settled
 
 
 def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict, memo: Memo | None) -> list[EpubPage]:

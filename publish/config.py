@@ -11,6 +11,7 @@ import difflib
 import pickle
 import re
 import tomllib
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -283,7 +284,9 @@ def read_utf8(path: Path) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise PublishError(f"not UTF-8 text{_guess_encoding(data)}: save the file as UTF-8", path, line) from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Composed (NFC), as Standard Ebooks' tools keep text: a decomposed "é" shares its glyph with the composed
+    # ones, and a PDF maps each glyph to one text, so one decomposed letter made every "é" copy out decomposed.
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     control = CONTROL_CHARACTERS.search(text)
     if control:
         line = text.count("\n", 0, control.start()) + 1
@@ -315,8 +318,11 @@ def _validate(
             raise PublishError(f"unknown key '{key}'{hint}", path, line_of_key(text, key))
         types, described = schema[key]
         if not isinstance(value, types) or isinstance(value, bool):
+            # YAML reads yes, no, on and off as true/false: "title: Yes" is a boolean.
+            hint = f" (YAML reads {key}: {'Yes' if value else 'No'} as a yes/no value: put the text in quotes)" if (
+                isinstance(value, bool) and str in types) else ""
             raise PublishError(
-                f"'{key}' must be {described}, not {_type_name(value)}", path, line_of_key(text, key)
+                f"'{key}' must be {described}, not {_type_name(value)}{hint}", path, line_of_key(text, key)
             )
     for key in required:
         if key not in data:

@@ -33,6 +33,9 @@ EPUB_IMAGE_DIR = "images"
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
                ".webp": "image/webp", ".svg": "image/svg+xml"}
 LINK_SCHEMES = ("http", "https", "mailto")
+# A link to another piece: checked once every piece is rendered (assemble.settle_piece_links), by what the writer wrote.
+PIECE_LINK = "piece-link"
+PIECE_LINK_SOURCE = "data-link-source"
 # An address as RFC 3986 writes it (non-ASCII letters allowed, as in an IRI): no spaces, controls or stray brackets.
 WEB_ADDRESS = re.compile(r"^(https?://(\[[0-9A-Fa-f:.]+\]|[^\s/?#\[\]@]+)(:\d+)?|mailto:)[^\s\x00-\x1f\x7f<>\\^`{|}]*$")
 # Blocks whose direction follows their text (a Hebrew or Arabic paragraph in an English book).
@@ -72,9 +75,13 @@ class Image:
 
 
 def finish_fragment(
-    html: str, piece: Piece, target: str, resources: ResourcePolicy
+    html: str, piece: Piece, target: str, resources: ResourcePolicy, book_pieces: dict[str, str] | None = None
 ) -> tuple[str, list[Image], list[PublishWarning]]:
-    """The piece's HTML as XHTML, with ids, links and images settled for ``target``, and warnings for what was moved."""
+    """The piece's HTML as XHTML, with ids, links and images settled for ``target``, and warnings for what was moved.
+
+    ``book_pieces`` maps each piece file of the book (its resolved path) to
+    its id, so that a link to another piece can lead to it.
+    """
     container = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div", parser=_PARSER)
     _check_depth(container, piece)
     warnings = [_misplaced_warning(element, piece) for element in fit_content_model(container)]
@@ -86,8 +93,11 @@ def finish_fragment(
         for name, valid in VALID_VALUES.items():
             if element.get(name) is not None and not valid.match(element.get(name)):
                 del element.attrib[name]
-    for link in container.iter("a"):
-        _settle_link(link, piece, prefix, ids)
+    for link in list(container.iter("a")):
+        problem = _settle_link(link, piece, prefix, ids, target, book_pieces or {})
+        if problem:
+            warnings.append(problem)
+            _unwrap(link)
     images = [_settle_image(img, piece, target, resources) for img in container.iter("img")]
     for element in container.iter(*DIRECTIONAL_BLOCKS):
         if not element.get("dir") and _first_strong_direction(element.text_content()) == "rtl":
@@ -146,17 +156,20 @@ def _check_depth(container: etree.Element, piece: Piece) -> None:
         stack.extend((child, depth + 1) for child in element)
 
 
-def _settle_link(link: etree.Element, piece: Piece, prefix: str, ids: set[str]) -> None:
+def _settle_link(
+    link: etree.Element, piece: Piece, prefix: str, ids: set[str], target: str, book_pieces: dict[str, str]
+) -> PublishWarning | None:
+    """Check and rewrite a link for ``target``; a warning if it can lead nowhere in a book (its words stay, unlinked)."""
     href = link.get("href")
     if href is None:
-        return
+        return None
     try:
         parsed = urlparse(href)
     except ValueError:
         raise PublishError(f"the link to {href!r} is not a valid web address", piece.path, piece.line_of(href[:40])) from None
     if href.startswith("#"):
-        target = prefix + unquote(href[1:])
-        if target not in ids:
+        target_id = prefix + unquote(href[1:])
+        if target_id not in ids:
             known = sorted("#" + name.removeprefix(prefix) for name in ids if not name.startswith(prefix + "note"))
             hint = " (this piece has " + ", ".join(known[:8]) + ")" if known else ""
             raise PublishError(
@@ -164,17 +177,52 @@ def _settle_link(link: etree.Element, piece: Piece, prefix: str, ids: set[str]) 
                 piece.path,
                 piece.line_of(f"({href})") or piece.line_of(href),
             )
-        link.set("href", "#" + target)
+        link.set("href", "#" + target_id)
     elif parsed.scheme.lower() in LINK_SCHEMES:
         if not WEB_ADDRESS.match(href) or (parsed.scheme.lower() != "mailto" and not parsed.netloc):
             line = piece.line_of(href[:40]) or piece.line_of(parsed.scheme + ":")
             raise PublishError(f"the link to {href!r} is not a valid web address", piece.path, line)
+    elif not parsed.scheme and not parsed.netloc:
+        other = book_pieces.get(str((piece.path.parent / unquote(parsed.path)).resolve())) if parsed.path else None
+        if other is None:
+            return PublishWarning(
+                f"the link to {href!r} leads to a web page, not into the book: its words are kept as plain text "
+                "(link to a web address, https://…, another piece, other.md, or a heading, #…)",
+                piece.path,
+                piece.line_of(f"({href})") or piece.line_of(href),
+            )
+        anchor = f"{other}-{unquote(parsed.fragment)}" if parsed.fragment else other
+        link.set("href", (f"{other}.xhtml" if target == "epub" else "") + "#" + anchor)
+        link.set("class", " ".join(filter(None, [link.get("class"), PIECE_LINK])))
+        link.set(PIECE_LINK_SOURCE, href)
     else:
         raise PublishError(
-            f"the link to {href!r} leads out of the book: link to a web address (https://…) or a heading in this piece (#…)",
+            f"the link to {href!r} leads out of the book: link to a web address (https://…), another piece "
+            "(other.md) or a heading in this piece (#…)",
             piece.path,
             piece.line_of(href),
         )
+    return None
+
+
+def _unwrap(link: etree.Element) -> None:
+    """Replace a link by its content."""
+    parent = link.getparent()
+    index = parent.index(link)
+    text = (link.text or "")
+    if index:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    for offset, child in enumerate(list(link)):
+        parent.insert(index + offset, child)
+    last = link.getprevious()
+    if last is not None:
+        last.tail = (last.tail or "") + (link.tail or "")
+    else:
+        parent.text = (parent.text or "") + (link.tail or "")
+    parent.remove(link)
 
 
 def _settle_image(img: etree.Element, piece: Piece, target: str, resources: ResourcePolicy) -> Image:

@@ -20,20 +20,21 @@ from markdown.extensions import Extension
 from markdown.extensions.attr_list import AttrListExtension
 from markdown.extensions.def_list import DefListExtension
 from markdown.extensions.fenced_code import FencedCodeExtension
-from markdown.extensions.footnotes import NBSP_PLACEHOLDER, FootnoteExtension
+from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.smarty import SmartyExtension
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 
+from .blocks import HEADINGS, BookShapesExtension
 from .errors import PublishError, PublishWarning
 from .fragment import Image, finish_fragment
 from .manuscript import Piece
+from .notes import NotesTreeprocessor
 from .resources import ResourcePolicy
 from .sanitize import sanitize, sanitize_inline, strip_bidi_overrides
 from .signals import OverBudget, cpu_budget
 from .spoilers import REVEALS_TAG, SPOILER_FENCE, SpoilerExtension
-from .structure import PHRASING
 
 TARGETS = ("print", "epub")
 CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
@@ -53,17 +54,9 @@ SMARTY = {
         "ellipsis": "…",
     }
 }
-PAGE_FOOT_NOTES = 250
 # CPU time a piece may take to convert: a million characters of prose take about a second.
 CONVERT_SECONDS = 5.0
 CONVERT_SECONDS_PER_MILLION_CHARACTERS = 20.0
-HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-# Opening punctuation, the initial letter, then the rest of the first few
-# words (up to four, stopping at a comma, colon, semicolon or dash). Smarty's
-# quotes are still placeholders (STX…ETX) here, so they count as one token.
-_STASHED = "\x02[^\x03]*\x03"
-_WORD = f"(?:{_STASHED}|[^\\s,;:—–\x02])"
-LEAD_IN = re.compile(f"((?:{_STASHED}|[^\\w\x02])*)(\\w)({_WORD}*(?:\\s{_WORD}+){{0,3}})(.*)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -100,13 +93,20 @@ class RenderedPiece:
         )
 
 
-def render_piece(piece: Piece, target: str, spoiler_style: str, resources: ResourcePolicy | None = None) -> RenderedPiece:
+def render_piece(
+    piece: Piece,
+    target: str,
+    spoiler_style: str,
+    resources: ResourcePolicy | None = None,
+    book_pieces: dict[str, str] | None = None,
+) -> RenderedPiece:
     """Render a piece's body to an HTML fragment for ``target`` (print or epub).
 
     ``spoiler_style`` says how marked spoilers are shown (see spoilers.py);
     with ``endnotes`` their words come back separately, as ``reveals_html``.
     ``resources`` says which files and addresses images may come from (by
-    default the piece's own folder, and no network).
+    default the piece's own folder, and no network). ``book_pieces`` maps the
+    book's piece files to their ids, for links from one piece to another.
     """
     warnings: list[PublishWarning] = []
     md = markdown.Markdown(
@@ -120,6 +120,7 @@ def render_piece(piece: Piece, target: str, spoiler_style: str, resources: Resou
             FencedCodeExtension(),
             TocExtension(),
             SpoilerExtension(piece=piece, style=spoiler_style),
+            BookShapesExtension(piece, target),
             PieceTreeExtension(piece, target, warnings),
         ],
         output_format="xhtml",
@@ -134,7 +135,9 @@ def render_piece(piece: Piece, target: str, spoiler_style: str, resources: Resou
     try:
         with cpu_budget(budget):
             body, removals = sanitize(md.convert(source), piece)
-            body, images, misplaced = finish_fragment(body, piece, target, resources or ResourcePolicy((piece.path.parent,)))
+            body, images, misplaced = finish_fragment(
+                body, piece, target, resources or ResourcePolicy((piece.path.parent,)), book_pieces
+            )
     except OverBudget:
         raise PublishError(
             f"converting this piece took more than {budget:.0f} s of CPU, far longer than its size needs: it holds a "
@@ -234,7 +237,7 @@ def _plain_text_only(md: markdown.Markdown) -> None:
 
 
 class PieceTreeExtension(Extension):
-    """Headings, notes for the target medium, and the opening flourish."""
+    """Headings, and notes for the target medium."""
 
     def __init__(self, piece: Piece, target: str, warnings: list[PublishWarning]):
         super().__init__()
@@ -247,7 +250,6 @@ class PieceTreeExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(HeadingLevelsTreeprocessor(md), "publish-headings", 4)
         md.treeprocessors.register(NotesTreeprocessor(md, self.target, self.warnings, self.piece), "publish-notes", 4)
-        md.treeprocessors.register(OpeningTreeprocessor(md), "publish-opening", 3)
 
 
 class HeadingLevelsTreeprocessor(Treeprocessor):
@@ -263,149 +265,3 @@ class HeadingLevelsTreeprocessor(Treeprocessor):
         shift = 2 - min(int(el.tag[1]) for el in headings)
         for heading in headings:
             heading.tag = f"h{min(6, int(heading.tag[1]) + shift)}"
-
-
-class NotesTreeprocessor(Treeprocessor):
-    """Move Python-Markdown's footnotes to where each medium wants them.
-
-    In print they go to the page foot, unless a piece has more than
-    ``PAGE_FOOT_NOTES`` of them: WeasyPrint re-lays a page for each note it
-    places there, so thousands would take minutes; they become endnotes.
-    """
-
-    def __init__(self, md: markdown.Markdown, target: str, warnings: list[PublishWarning], piece: Piece):
-        super().__init__(md)
-        self.target = target
-        self.warnings = warnings
-        self.piece = piece
-
-    def run(self, root: etree.Element) -> None:
-        container = next((el for el in root if el.tag == "div" and el.get("class") == "footnote"), None)
-        if container is None:
-            return
-        root.remove(container)
-        notes = {li.get("id"): li for li in container.find("ol")}
-        for note in notes.values():
-            for link in note.iter("a"):
-                if link.get("class") == "footnote-ref":
-                    label = link.get("href").removeprefix("#fn:")
-                    raise PublishError(
-                        f"a note cites another note ([^{label}]): notes cannot hold notes; fold it into the first",
-                        self.piece.path,
-                        self.piece.line_matching(re.compile(rf"^\s*\[\^[^\]]+\]:.*\[\^{re.escape(label)}\]"))
-                        or self.piece.line_of(f"[^{label}]"),
-                    )
-        at_page_foot = self.target == "print" and len(notes) <= PAGE_FOOT_NOTES
-        if self.target == "print" and not at_page_foot:
-            self.warnings.append(PublishWarning(
-                f"{len(notes)} notes: printed as endnotes after the piece (the page foot takes up to {PAGE_FOOT_NOTES})",
-                self.piece.path,
-            ))
-        asides = []
-        calls: dict[str, int] = {}
-        for parent in list(root.iter()):
-            for index, sup in enumerate(list(parent)):
-                link = sup.find("a") if sup.tag == "sup" else None
-                if link is None or link.get("class") != "footnote-ref":
-                    continue
-                number = link.text
-                calls[number] = calls.get(number, 0) + 1
-                if calls[number] > 1:
-                    replacement = _repeated_call(number, calls[number], self.target, at_page_foot)
-                    replacement.tail = sup.tail
-                    parent.remove(sup)
-                    parent.insert(index, replacement)
-                    continue
-                body = _note_body(notes[link.get("href")[1:]])
-                if at_page_foot:
-                    # A note at the page foot is a line of text: its paragraphs, and any list or quote in them, become spans.
-                    replacement = etree.Element("span", {"class": "footnote"})
-                    for block in body:
-                        for inner in block.iter():
-                            if inner is block or inner.tag not in PHRASING:
-                                inner.tag = "span"
-                                inner.set("class", "note-para")
-                                inner.text = (inner.text or "").lstrip() or None
-                        block.tail = None
-                        replacement.append(block)
-                else:
-                    replacement = etree.Element(
-                        "a",
-                        {"epub:type": "noteref", "role": "doc-noteref", "class": "noteref",
-                         "href": f"#note-{number}", "id": f"noteref-{number}"},
-                    )
-                    replacement.text = number
-                    asides.append(_aside(number, body, "footnote" if self.target == "epub" else "endnote"))
-                replacement.tail = sup.tail
-                parent.remove(sup)
-                parent.insert(index, replacement)
-        if asides:
-            section = etree.SubElement(root, "section", {"class": "notes", "role": "doc-endnotes"})
-            section.extend(asides)
-
-
-def _repeated_call(number: str, count: int, target: str, at_page_foot: bool) -> etree.Element:
-    """A second call of the same note: its number again, pointing at the one note."""
-    if at_page_foot:
-        call = etree.Element("sup", {"class": "note-again"})
-    else:
-        call = etree.Element("a", {"class": "noteref", "href": f"#note-{number}", "id": f"noteref-{number}-{count}"})
-        if target == "epub":
-            call.set("epub:type", "noteref")
-            call.set("role", "doc-noteref")
-    call.text = number
-    return call
-
-
-def _note_body(li: etree.Element) -> list[etree.Element]:
-    """A footnote's blocks, without Python-Markdown's own back-link."""
-    for element in li.iter():
-        for backref in [child for child in element if child.get("class") == "footnote-backref"]:
-            if backref.tail:
-                element.text = (element.text or "") + backref.tail
-            element.remove(backref)
-        if element.text:
-            element.text = element.text.replace(NBSP_PLACEHOLDER, "")
-        if element.tail:
-            element.tail = element.tail.replace(NBSP_PLACEHOLDER, "")
-    return list(li)
-
-
-def _aside(number: str, body: list[etree.Element], css_class: str) -> etree.Element:
-    aside = etree.Element(
-        "aside", {"epub:type": "footnote", "role": "doc-footnote", "id": f"note-{number}", "class": css_class}
-    )
-    aside.extend(body)
-    first = body[0] if body and body[0].tag == "p" else etree.SubElement(aside, "p")
-    backlink = etree.Element("a", {"href": f"#noteref-{number}", "role": "doc-backlink", "class": "note-number"})
-    backlink.text = f"{number}."
-    backlink.tail = " " + (first.text or "")
-    first.text = None
-    first.insert(0, backlink)
-    return aside
-
-
-class OpeningTreeprocessor(Treeprocessor):
-    """Mark a piece's first letter and first words, for the theme's opening flourish.
-
-    Real elements rather than ``::first-letter`` and ``::first-line``:
-    WeasyPrint does not flow text around a floated pseudo-element, and
-    ``::first-line`` styling leaks onto the next page when the paragraph breaks.
-    """
-
-    def run(self, root: etree.Element) -> None:
-        first = next(iter(root), None)
-        if first is None or first.tag != "p" or not first.text:
-            return
-        match = LEAD_IN.match(first.text)
-        if match is None:
-            return
-        before, letter, rest, after = match.groups()
-        initial = etree.Element("span", {"class": "initial"})
-        initial.text = letter
-        lead_in = etree.Element("span", {"class": "lead-in"})
-        lead_in.text = rest
-        lead_in.tail = after
-        first.text = before
-        first.insert(0, initial)
-        first.insert(1, lead_in)

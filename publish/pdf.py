@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pydyf
 import pypdfium2
 import weasyprint
 
@@ -52,9 +55,52 @@ def _margin_box_names(style_for) -> tuple[str, ...]:
     return names
 
 
-# It reads WeasyPrint's internals (the sheets' page rules): only for the version it is checked against.
+WEASYPRINT_INLINE_DRAWING = weasyprint.draw.draw_inline_level
+WEASYPRINT_TEXT_DRAWING = weasyprint.draw.draw_text
+# Set apart in the markup so that the layout can find it (see blocks.OpeningTreeprocessor).
+OPENING_WORD = "opening-word"
+# Poppler (pdftotext, Evince, Okular) reads letters spaced wider than this as separate words.
+SPACED_LETTERS = 0.05
+
+
+@contextlib.contextmanager
+def _as_written(stream, text: str) -> Iterator[None]:
+    """A marked span whose ActualText is ``text``: what viewers search and copy for the glyphs inside it."""
+    stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(text)}))
+    yield
+    stream.end_marked_content()
+
+
+def _draw_inline_with_whole_words(stream, page, box, *args, **kwargs) -> None:
+    """WeasyPrint's inline drawing, with a piece's opening word marked as the one word it is.
+
+    The raised initial is a larger size than the rest of its word, and
+    Poppler splits a word where the size changes ("N ever").
+    """
+    element = box.element if isinstance(box, weasyprint.formatting_structure.boxes.InlineBox) else None
+    if element is None or OPENING_WORD not in (element.get("class") or "").split():
+        WEASYPRINT_INLINE_DRAWING(stream, page, box, *args, **kwargs)
+        return
+    with _as_written(stream, "".join(element.itertext())):
+        WEASYPRINT_INLINE_DRAWING(stream, page, box, *args, **kwargs)
+
+
+def _draw_text_with_whole_words(stream, textbox, *args, **kwargs) -> None:
+    """WeasyPrint's text drawing, with letter-spaced words (small-caps labels) marked as the words they are."""
+    spacing = textbox.style["letter_spacing"]
+    if spacing == "normal" or spacing < SPACED_LETTERS * textbox.style["font_size"] or not textbox.text.strip():
+        WEASYPRINT_TEXT_DRAWING(stream, textbox, *args, **kwargs)
+        return
+    with _as_written(stream, textbox.text):
+        WEASYPRINT_TEXT_DRAWING(stream, textbox, *args, **kwargs)
+
+
+# They read WeasyPrint's internals (the sheets' page rules, the drawing of inline boxes and text): only for the
+# version they are checked against.
 if weasyprint.__version__.startswith("70."):
     weasyprint.layout.page.set_page_type_computed_styles = _style_page_and_its_margin_boxes
+    weasyprint.draw.draw_inline_level = _draw_inline_with_whole_words
+    weasyprint.draw.draw_text = _draw_text_with_whole_words
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ def fit_content_model(container: etree.Element) -> list[Misplaced]:
         misplaced.append(Misplaced(element.tag, parent.tag, parent is container, first_words(element)))
         _make_neutral(element, _context(parent, container))
 
+    _untermed_definitions(container)
     # A second caption is neutral from the start, so that moving the first never makes another "first".
     for element in container.iter(*(FIRST | FIRST_OR_LAST)):
         if any(other.tag == element.tag for other in element.itersiblings(preceding=True)):
@@ -96,6 +97,32 @@ def fit_content_model(container: etree.Element) -> list[Misplaced]:
                 _move(element, parent, 0 if element.tag in FIRST else len(parent))
                 changed = True
     return misplaced
+
+
+def _untermed_definitions(container: etree.Element) -> None:
+    """A definition with no term before it (``: text`` alone in Markdown) is a plain block before its list.
+
+    HTML lets a ``dd`` follow only a ``dt`` (or another ``dd``): a list
+    that opens with one is invalid in an EPUB.
+    """
+    for dl in list(container.iter("dl")):
+        leading = []
+        for child in dl:
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag != "dd":
+                break
+            leading.append(child)
+        for definition in leading:
+            definition.tag = "div"
+            definition.set("class", " ".join(filter(None, [definition.get("class"), "definition"])))
+            dl.addprevious(definition)
+        if leading and not len(dl):
+            parent = dl.getparent()
+            previous = dl.getprevious()
+            if dl.tail and previous is not None:
+                previous.tail = (previous.tail or "") + dl.tail
+            parent.remove(dl)
 
 
 def first_words(element: etree.Element) -> str:

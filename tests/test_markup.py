@@ -28,7 +28,7 @@ def test_plain_text_recurls_a_misturned_quote_and_closes_up_a_loose_dash():
 
 def test_plain_text_paragraphs_split_on_blank_lines():
     html = render_piece(piece("one\nline\n\n\ntwo\n", "text"), "print", "foot").html
-    assert html.count("<p>") == 2 and "ne line" in html
+    assert html.count("<p") == 2 and "ne</span> line" in html
 
 
 def test_inline_metadata_sets_quotes_dashes_and_emphasis():
@@ -40,7 +40,7 @@ def test_inline_metadata_sets_quotes_dashes_and_emphasis():
 
 def test_print_notes_float_in_the_text_flow():
     html = render_piece(piece("Text.[^a] More.\n\n[^a]: The note.\n"), "print", "foot").html
-    assert '<span class="footnote"><span class="note-para">The note.</span></span> More.' in html
+    assert '<span class="footnote">The note.</span> More.' in html
     assert "footnote-ref" not in html and "<hr" not in html
 
 
@@ -59,7 +59,12 @@ def test_headings_start_at_h2_with_piece_unique_ids():
 
 def test_first_letter_is_marked_for_the_opening_flourish():
     html = render_piece(piece("“Almost there,” she said.\n\nNext.\n"), "print", "foot").html
-    assert html.startswith('<p>“<span class="initial">A</span><span class="lead-in">lmost there</span>,”')
+    assert html.startswith(
+        '<p class="opening"><span class="lead-in"><span class="opening-word"><span class="opening-punctuation">“</span>'
+        '<span class="initial">A</span>lmost</span> there</span>,”'
+    )
+    epub = render_piece(piece("“Almost there,” she said.\n\nNext.\n"), "epub", "notes").html
+    assert epub.startswith('<p class="opening"><span class="lead-in">“Almost there</span>,”')
 
 
 def test_tables_definition_lists_and_attributes():

