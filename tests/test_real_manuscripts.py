@@ -57,10 +57,39 @@ def test_every_word_of_every_piece_is_in_both_editions(anthology):
     epub_words = words(" ".join("".join(doc.itertext()) for doc in anthology.epub_documents().values()))
     for piece in load_manuscript(ANTHOLOGY).pieces:
         # Markup and smart-punctuation sources are not words of the text.
-        body = re.sub(r"\{[^}]*\}|\]\([^)]*\)|^:::.*$|\[\^\w+\]:?", " ", piece.body, flags=re.M)
+        body = re.sub(r"\{[^}]*\}|\]\([^)]*\)|^:::.*$|\[\^\w+\]:?|^Table:", " ", piece.body, flags=re.M)
         expected = words(body) - {"verse", "md", "after"}
         assert expected <= pdf_words, (piece.path.name, sorted(expected - pdf_words))
         assert expected <= epub_words, (piece.path.name, sorted(expected - epub_words))
+
+
+def word_list(text: str) -> list[str]:
+    text = re.sub(r"[-\u2010]\n", "", text.replace("\u00ad", "").replace("’", "'"))
+    return [w.lower() for w in re.findall(r"\w+", text)]
+
+
+def missing_from_order(wanted: list[str], text: list[str]) -> list[str]:
+    """The words of ``wanted`` that do not come, in order, in ``text`` (other words may come between)."""
+    position = 0
+    for index, word in enumerate(wanted):
+        try:
+            position = text.index(word, position) + 1
+        except ValueError:
+            return wanted[index:index + 8]
+    return []
+
+
+def test_every_piece_reads_in_order_in_both_editions(anthology):
+    """Each piece's running text, notes aside, comes in the order written (running heads and notes may come between)."""
+    pdf_text = word_list(pdftotext(anthology.pdf))
+    documents = anthology.epub_documents()
+    for piece in load_manuscript(ANTHOLOGY).pieces:
+        body = re.sub(r"^\[\^\w+\]:.*?(?=^\S|\Z)", "", piece.body, flags=re.M | re.S)
+        body = re.sub(r"\{[^}]*\}|\]\([^)]*\)|^:::.*$|\[\^\w+\]|^:\s|^Table:", " ", body, flags=re.M)
+        wanted = word_list(body)
+        assert missing_from_order(wanted, pdf_text) == [], piece.path.name
+        epub_text = word_list(" ".join(documents[f"{piece.id}.xhtml"].itertext()))
+        assert missing_from_order(wanted, epub_text) == [], piece.path.name
 
 
 @pytest.mark.parametrize("extract", ["pdftotext", "pypdf"])
