@@ -140,19 +140,25 @@ def _text_slots(element: etree.Element):
 
 
 def _page_foot_note(body: list[etree.Element]) -> etree.Element:
-    """A note for the page foot: its first paragraph inline; any other block a span the theme sets as a block.
+    note = etree.Element("span", {"class": "footnote"})
+    inline_blocks(body, note)
+    return note
+
+
+def inline_blocks(blocks: list[etree.Element], into: etree.Element) -> None:
+    """Put ``blocks`` into ``into``, a span in a line of text (a note, a hidden spoiler), as spans the theme sets
+    as blocks: the first paragraph inline, every other block a span of its kind.
 
     A line break ends the first paragraph so that its last line is not
     stretched to the full measure.
     """
-    note = etree.Element("span", {"class": "footnote"})
-    blocks = list(body)
+    blocks = list(blocks)
     if blocks and blocks[0].tag == "p":
         first = blocks.pop(0)
-        note.text = (first.text or "").lstrip() or None
-        note.extend(first)
+        into.text = (first.text or "").lstrip() or None
+        into.extend(first)
         if blocks:
-            etree.SubElement(note, "br", {"class": "note-break"})
+            etree.SubElement(into, "br", {"class": "note-break"})
     for block in blocks:
         for inner in block.iter():
             if inner is block or inner.tag not in PHRASING:
@@ -161,8 +167,7 @@ def _page_foot_note(body: list[etree.Element]) -> etree.Element:
                 inner.text = (inner.text or "").lstrip() or None
                 inner.tail = (inner.tail or "").strip() or None
         block.tail = None
-        note.append(block)
-    return note
+        into.append(block)
 
 
 def _repeated_call(number: str, count: int, target: str, at_page_foot: bool) -> etree.Element:

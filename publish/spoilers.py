@@ -25,6 +25,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .errors import PublishError
 from .manuscript import Piece
+from .notes import inline_blocks
 
 STYLES = ("foot", "endnotes", "notes", "redact")
 REMOVED = "[spoiler removed]"
@@ -234,12 +235,13 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
 
 
 def _move_content(source: etree.Element, target: etree.Element, as_spans: bool) -> None:
+    """Move a spoiler's words into ``target``; ``as_spans`` for a target in a line of text (print's page foot),
+    where a block would end the paragraph and leave the words after it in plain view."""
+    if as_spans and len(source):
+        inline_blocks(list(source), target)
+        return
     target.text = source.text if len(source) == 0 else (source.text or "").strip() or None
     for child in list(source):
-        if as_spans and child.tag == "p":
-            child.tag = "span"
-            child.set("class", "note-para")
-            child.tail = None
         target.append(child)
 
 
