@@ -40,6 +40,8 @@ TARGETS = ("print", "epub")
 CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 # A hyphen closed up to the word before it and spaced after ("movie- or") is a dash.
 LOOSE_DASH = re.compile(r"(?<=\w)- (?=\w)|(?<=\w) -- ?(?=\w)| - ")
+# A line of dialogue in plain text: a hyphen, two or three, or a dash, then the words.
+DIALOGUE_LINE = re.compile(r"^(?:-{1,3}|–|—)\s+(?=\S)")
 # Characters, not named entities: EPUB documents are XML and know no &rsquo;.
 SMARTY = {
     "substitutions": {
@@ -204,17 +206,21 @@ def plain_text_paragraphs(text: str) -> str:
     Paragraphs are split on blank lines and their lines joined; quotes are
     straightened so that smarty curls them all by the same rules (a quote
     typed the wrong way round is turned); a hyphen used as a dash becomes one.
-    Spoiler block fences (``::: spoiler`` … ``:::``) keep lines of their own.
+    A line that opens with a dash is a line of dialogue: a paragraph of its
+    own, opened by an em dash. Spoiler block fences (``::: spoiler`` …
+    ``:::``) keep lines of their own.
     """
     blocks = []
     for block in re.split(r"\n\s*\n", text):
         lines: list[str] = []
         for line in (line.strip() for line in block.splitlines()):
-            if SPOILER_FENCE.match(line) or not lines or SPOILER_FENCE.match(lines[-1]):
+            if DIALOGUE_LINE.match(line):
+                lines += ["", DIALOGUE_LINE.sub("--- ", line)]
+            elif SPOILER_FENCE.match(line) or not lines or not lines[-1] or SPOILER_FENCE.match(lines[-1]):
                 lines.append(line)
             else:
                 lines[-1] += " " + line
-        joined = "\n".join(line for line in lines if line)
+        joined = re.sub(r"\n{3,}", "\n\n", "\n".join(lines).strip("\n"))
         if joined:
             blocks.append(LOOSE_DASH.sub("---", joined.translate(CURLY_QUOTES)))
     return "\n\n".join(blocks) + "\n"

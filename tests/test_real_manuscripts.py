@@ -101,7 +101,7 @@ def test_each_piece_opens_with_its_first_words_whole(anthology, extract):
     else:
         text = squash("\n".join(page.extract_text() for page in pypdf.PdfReader(anthology.pdf).pages))
     for piece in load_manuscript(ANTHOLOGY).pieces:
-        opening = first_words(piece.body).replace('"', "“").replace("--", "–").replace("'", "’")
+        opening = first_words(piece.body).replace('"', "“").replace("--", "—").replace("'", "’")
         opening = re.sub(r"“(\w+)“", r"“\1”", opening)
         assert opening in text, (piece.path.name, opening)
 
