@@ -250,6 +250,14 @@ def test_no_page_marker_stands_inside_a_word(small_pages):
         assert not (before[-1:].isalnum() and after[:1].isalnum()), (marker.get("id"), before, after)
 
 
+def test_no_page_marker_stands_inside_a_word_in_the_sample_book(sample_book):
+    found = markers(sample_book)
+    assert len(found) == len(sample_book.pdf_pages())
+    for marker in found:
+        before, after = around(marker)
+        assert not (before[-1:].isalnum() and after[:1].isalnum()), (marker.get("id"), before, after)
+
+
 def test_page_list_is_complete_and_in_order_on_small_pages(small_pages):
     pages = small_pages.epub_documents()["nav.xhtml"].xpath("//x:nav[@epub:type='page-list']//x:a/@href", namespaces=XHTML_NS)
     assert [href.rsplit("#", 1)[1] for href in pages] == [f"page-{n}" for n in range(1, len(small_pages.pdf_pages()) + 1)]
