@@ -166,7 +166,7 @@ def _insert(section: etree._Element, offset: int | None, marker: etree._Element)
             for index, ch in enumerate(text):
                 weight = _weight(ch)
                 if weight and seen + weight > offset:
-                    _split_at(*(word if word and _in_word(ch) else (owner, attribute, index)), marker)
+                    _split_at(*_before_later_pages(*(word if word and _in_word(ch) else (owner, attribute, index))), marker)
                     return
                 seen += weight
                 if ch.isalnum():
@@ -174,6 +174,18 @@ def _insert(section: etree._Element, offset: int | None, marker: etree._Element)
                 elif not _in_word(ch):
                     word = None
     _append(section, marker)
+
+
+def _before_later_pages(owner: etree._Element, attribute: str, index: int) -> tuple[etree._Element, str, int]:
+    """The same place, but before the markers of later pages put there already (a word longer than a page)."""
+    while attribute == "tail" and index == 0 and owner.get(EPUB_TYPE) == "pagebreak":
+        previous = owner.getprevious()
+        if previous is None:
+            owner, attribute = owner.getparent(), "text"
+        else:
+            owner = previous
+        index = len(getattr(owner, attribute) or "")
+    return owner, attribute, index
 
 
 def _append(section: etree._Element, marker: etree._Element) -> None:

@@ -321,6 +321,14 @@ def test_a_page_marker_goes_before_the_word_its_page_begins_in(body, offset, exp
     assert marked == expected and page_list == [("1", "a.xhtml#page-1")]
 
 
+def test_pages_that_begin_in_one_long_word_are_marked_before_it_in_order():
+    documents, _ = place_page_markers({"a.xhtml": chapter("<p>Ink " + "a" * 90 + " dries</p>")},
+                                      [PageStart(1, "s", 0), PageStart(2, "s", 30), PageStart(3, "s", 60)])
+    ids = re.findall(r'id="(page-\d)"', documents["a.xhtml"])
+    assert ids == ["page-1", "page-2", "page-3"]
+    assert re.search(r'Ink <span[^>]*page-2[^>]*/><span[^>]*page-3[^>]*/>a{90} dries', documents["a.xhtml"])
+
+
 def test_print_and_epub_count_the_same_whatever_the_layout_does_to_the_text():
     text = "\u0130stanbul Stra\u00dfe o\ufb03ce cafe\u0301 extra\u00adordinary word\u2060\u2014\u2060word zero\u200bwidth"
     counted = _visible(text)
