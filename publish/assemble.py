@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .config import BookConfig
 from .errors import PublishWarning
-from .fragment import PIECE_LINK_SOURCE, Image
+from .fragment import PIECE_LINK_SOURCE, Image, link_across
 from .manuscript import Manuscript, Piece
 from .markup import TARGETS, InlineText, RenderedPiece, inline, render_piece
 from .memo import Memo
@@ -24,6 +24,8 @@ from .resources import ResourcePolicy
 from .sources import build_moment, library_version
 from .templates import Theme, Typeface
 
+# Where an EPUB's spoilers are revealed: one document, out of the reading order.
+REVEALS_FILE = "spoilers-revealed.xhtml"
 TOOLS = (("booklet-press", "Booklet Press"), ("weasyprint", "WeasyPrint"), ("ebooklib", "EbookLib"), ("markdown", "Python-Markdown"))
 
 
@@ -74,13 +76,14 @@ class Colophon:
 
 @dataclass(frozen=True)
 class EpubPage:
-    """One XHTML document of the EPUB, in spine order."""
+    """One XHTML document of the EPUB, in spine order; one not ``linear`` is reached by links only."""
 
     file_name: str
     title: str
     content: str
     landmark: str = ""
     source: Path | None = None
+    linear: bool = True
 
 
 @dataclass(frozen=True)
@@ -172,8 +175,9 @@ def assemble(
     book_pieces = {str(piece.path.resolve()): piece.id for piece in pieces}
     print_pieces = settle_piece_links([_render(piece, "print", edition.spoiler_style("print", config), resources, memo, book_pieces)
                                        for piece in pieces if "print" in targets])
-    epub_pieces = settle_piece_links([_render(piece, "epub", edition.spoiler_style("epub", config), resources, memo, book_pieces)
-                                      for piece in pieces if "epub" in targets])
+    epub_pieces = [_reveals_apart(rendered) for rendered in settle_piece_links(
+        [_render(piece, "epub", edition.spoiler_style("epub", config), resources, memo, book_pieces)
+         for piece in pieces if "epub" in targets])]
     context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings}
     pages = _epub_pages(theme, epub_pieces, context, memo) if "epub" in targets else []
     images = sorted({image for rendered in print_pieces + epub_pieces for image in rendered.images}, key=lambda image: image.epub_name)
@@ -227,12 +231,24 @@ def settle_piece_links(pieces: list[RenderedPiece]) -> list[RenderedPiece]:
     return settled
 
 
+def _reveals_apart(rendered: RenderedPiece) -> RenderedPiece:
+    """An EPUB piece whose spoilers' words are in the reveals document, linked both ways.
+
+    Out of the piece's own document, so that no one reading straight on, or
+    whose reading system shows notes where they stand, meets them by chance.
+    """
+    if not rendered.reveals_html:
+        return rendered
+    html, reveals = link_across(rendered.html, rendered.reveals_html, f"{rendered.piece.id}.xhtml", REVEALS_FILE)
+    return replace(rendered, html=html, reveals_html=reveals)
+
+
 def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict, memo: Memo | None) -> list[EpubPage]:
     # A piece's page may show the others' titles (a theme's next/previous links), not their text.
     titles = [(rendered.piece.id, rendered.title.markup, rendered.piece.meta) for rendered in pieces]
     context_digest = hashlib.sha256(repr((context, titles)).encode()).hexdigest()
 
-    def page(name: str, title: str, part: str, landmark: str = "", **extra: object) -> EpubPage:
+    def page(name: str, title: str, part: str, landmark: str = "", linear: bool = True, **extra: object) -> EpubPage:
         def fill() -> str:
             return theme.render("epub/page.xhtml", part=part, page_title=str(title), pieces=pieces, **extra, **context)
 
@@ -243,7 +259,7 @@ def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict, memo: 
             content = fill()
         rendered = extra.get("rendered")
         source = rendered.piece.path if isinstance(rendered, RenderedPiece) else None
-        return EpubPage(file_name=name, title=title, content=content, landmark=landmark, source=source)
+        return EpubPage(file_name=name, title=title, content=content, landmark=landmark, source=source, linear=linear)
 
     book = context["book"]
     pages = [
@@ -261,6 +277,10 @@ def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict, memo: 
             landmark = ""
         pages.append(page(f"{rendered.piece.id}.xhtml", rendered.title, "piece", landmark, rendered=rendered))
     pages.append(page("colophon.xhtml", "Colophon", "colophon"))
+    revealed = [rendered for rendered in pieces if rendered.reveals_html]
+    if revealed:
+        # Its title is the template's; it is in no contents or landmarks, which list what is read in order.
+        pages.append(page(REVEALS_FILE, "", "reveals", linear=False, revealed=revealed))
     return pages
 
 
@@ -269,7 +289,7 @@ def _epub_toc(pages: list[EpubPage], warnings: dict[str, SpoilerWarning]) -> lis
     entries = []
     skip = {"cover.xhtml", "contents.xhtml"}
     for index, page in enumerate(pages):
-        if page.file_name in skip:
+        if page.file_name in skip or not page.linear:
             continue
         if page.file_name.startswith("warning-"):
             piece_page = pages[index + 1]

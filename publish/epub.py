@@ -81,7 +81,8 @@ def epub_bytes(
 
     package.add_item(_item("epub.css", "text/css", book.theme.file("epub.css").read_bytes()))
     package.add_item(_item("fonts/fonts.css", "text/css", book.theme.file("fonts/fonts.css").read_bytes()))
-    contents, page_list = place_page_markers({page.file_name: page.content for page in book.epub_pages}, print_pages)
+    # Print pages are marked in what is read in order; the reveals document is read by links only.
+    contents, page_list = place_page_markers({page.file_name: page.content for page in book.epub_pages if page.linear}, print_pages)
     nav = book.epub_nav(page_list)
     for name, data in fonts.items():
         package.add_item(_item(f"fonts/{name}", FONT_TYPES[Path(name).suffix.lower()], data))
@@ -92,9 +93,10 @@ def epub_bytes(
 
     documents = []
     for page in book.epub_pages:
-        document = _item(page.file_name, XHTML, contents[page.file_name].encode("utf-8"), uid=page.file_name.removesuffix(".xhtml"))
+        content = contents.get(page.file_name, page.content)
+        document = _item(page.file_name, XHTML, content.encode("utf-8"), uid=page.file_name.removesuffix(".xhtml"))
         package.add_item(document)
-        documents.append(document)
+        documents.append(document if page.linear else (document, "no"))
     package.add_item(_item("nav.xhtml", XHTML, nav.encode("utf-8"), properties=["nav"], uid="nav"))
     package.add_item(epub.EpubNcx())
     package.spine = documents

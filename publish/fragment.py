@@ -58,6 +58,7 @@ VALID_VALUES = {
     "height": re.compile(r"\d{1,5}$"),
     "datetime": re.compile(r"\d{4}(-\d\d(-\d\d([T ]\d\d:\d\d(:\d\d)?)?)?)?$"),
 }
+OPS = "http://www.idpf.org/2007/ops"
 # Runs this long with no space get a break opportunity every 24 letters.
 LONG_RUN = re.compile(r"\S{48,}")
 # Tags inside a line of text: a run of letters goes on through them.
@@ -107,6 +108,24 @@ def finish_fragment(
     xhtml = xhtml_content(container)
     _refuse_non_characters(xhtml, piece)
     return xhtml, images, warnings
+
+
+def link_across(html: str, moved: str, here: str, there: str) -> tuple[str, str]:
+    """``html`` and ``moved``, a part cut out of it (a piece's spoiler reveals), as the documents ``here`` and ``there``.
+
+    ``finish_fragment`` settled the links within one piece; now that it lies in
+    two files, a link from either part to an id in the other names that file.
+    """
+    wrapper = f'<div xmlns:epub="{OPS}">'
+    parts = [etree.fromstring(f"{wrapper}{part}</div>") for part in (html, moved)]
+    ids = [{element.get("id") for element in part.iter() if element.get("id")} for part in parts]
+    for part, other_ids, other in ((parts[0], ids[1], there), (parts[1], ids[0], here)):
+        for link in part.iter("a"):
+            href = link.get("href") or ""
+            if href.startswith("#") and href[1:] in other_ids:
+                link.set("href", other + href)
+    # Written out inside the wrapper, so that no element repeats its namespace declaration.
+    return tuple(etree.tostring(part, encoding="unicode")[len(wrapper):-len("</div>")] for part in parts)
 
 
 def _refuse_non_characters(xhtml: str, piece: Piece) -> None:

@@ -25,7 +25,7 @@ from .memo import Memo
 SPOILER_TAG = re.compile(r"^\s*-*\s*contains\s+spoilers?\s*-*\s*$", re.IGNORECASE)
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 # Ids the book's own pages use, in print and in the EPUB.
-RESERVED_IDS = {"cover", "title", "contents", "colophon", "nav"}
+RESERVED_IDS = {"cover", "title", "contents", "colophon", "nav", "spoilers-revealed"}
 # A booklet's piece is an essay, not an encyclopedia: a bound that keeps a
 # hostile or mistaken file from occupying the build for many minutes.
 MAX_PIECE_BYTES = 1_000_000

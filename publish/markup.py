@@ -105,7 +105,7 @@ def render_piece(
     """Render a piece's body to an HTML fragment for ``target`` (print or epub).
 
     ``spoiler_style`` says how marked spoilers are shown (see spoilers.py);
-    with ``endnotes`` their words come back separately, as ``reveals_html``.
+    with ``endnotes`` and ``notes`` their words come back separately, as ``reveals_html``.
     ``resources`` says which files and addresses images may come from (by
     default the piece's own folder, and no network). ``book_pieces`` maps the
     book's piece files to their ids, for links from one piece to another.
@@ -149,7 +149,7 @@ def render_piece(
         ) from None
     warnings += overrides + removals + misplaced
     reveals = ""
-    if spoiler_style == "endnotes":
+    if spoiler_style in ("endnotes", "notes"):
         body, _, reveals = body.partition(REVEALS_TAG)
         reveals = reveals.removesuffix("</section>")
     return RenderedPiece(piece, inline(piece.meta.title), body, images, reveals, warnings)

@@ -2,26 +2,39 @@
 
 A page's start is given as the section it begins in (an element with
 ``data-section`` and an id, the same in the print document and the EPUB)
-and how many non-space characters of that section come before it. Counting
-only characters both editions print makes the two comparable: notes and
-hidden spoilers, which each edition places differently, are left out.
+and how many characters of that section come before it. Counting only
+characters both editions print makes the two comparable: notes and hidden
+spoilers, which each edition places differently, are left out. So is what
+the print layout changes: its case (``text-transform``), the hyphens it
+adds, and what it does not draw (spaces, soft hyphens, joiners, combining
+marks, which Unicode may also write as part of one character). A page that
+begins inside a word, after a hyphen, is marked before the word.
 """
 
 from __future__ import annotations
 
+import unicodedata
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 from lxml import etree
+
+from .structure import PHRASING
 
 if TYPE_CHECKING:
     import weasyprint
 
 # Text each edition places or words differently: not counted on either side.
 PRINT_ONLY = {"footnote", "spoiler-reveal", "spoiler-block", "spoiler-notice"}
-EPUB_ONLY = {"noteref", "spoiler-ref", "notes", "spoiler-reveals", "spoiler-block", "spoiler-notice"}
-LAYOUT_HYPHENS = {"\u2010", "\u00ad"}
+EPUB_ONLY = {"noteref", "spoiler-ref", "notes", "spoiler-block", "spoiler-notice"}
+# The hyphen WeasyPrint ends a broken word's line with (its default ``hyphenate-character``).
+LAYOUT_HYPHEN = "\u2010"
+# Format characters (soft hyphen, word joiner, zero-width space, byte-order mark) and combining marks.
+UNCOUNTED_CATEGORIES = {"Cf", "Mn", "Mc", "Me"}
+# Elements a word runs on through; any other starts or ends a run of text.
+INLINE = PHRASING - {"br", "img"}
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
@@ -77,7 +90,24 @@ def page_starts(document: weasyprint.Document, root: ElementTree.Element) -> lis
 
 
 def _visible(text: str) -> int:
-    return sum(1 for ch in text if not ch.isspace() and ch not in LAYOUT_HYPHENS)
+    if text.isascii():
+        return len("".join(text.split()))
+    return sum(map(_weight, text))
+
+
+@cache
+def _weight(ch: str) -> int:
+    """How many characters ``ch`` counts as: the same in either case (“ß” is “SS” in capitals) and
+    in any Unicode form (a ligature such as “ﬁ” is two letters, an accent is not one)."""
+    return sum(
+        1 for part in unicodedata.normalize("NFKD", ch.casefold())
+        if not part.isspace() and part != LAYOUT_HYPHEN and unicodedata.category(part) not in UNCOUNTED_CATEGORIES
+    )
+
+
+def _in_word(ch: str) -> bool:
+    """Whether ``ch`` may be inside a word: a letter or digit, or a mark or joiner that goes on with one."""
+    return ch.isalnum() or unicodedata.category(ch) in UNCOUNTED_CATEGORIES
 
 
 def place_page_markers(documents: dict[str, str], starts: list[PageStart]) -> tuple[dict[str, str], list[tuple[str, str]]]:
@@ -118,7 +148,8 @@ def place_page_markers(documents: dict[str, str], starts: list[PageStart]) -> tu
 
 
 def _insert(section: etree._Element, offset: int | None, marker: etree._Element) -> None:
-    """Put ``marker`` before the counted character number ``offset`` of ``section`` (None: at its end)."""
+    """Put ``marker`` before the counted character number ``offset`` of ``section``, or before the
+    word that character is in (None: at the section's end)."""
     if offset == 0:
         marker.tail = section.text
         section.text = None
@@ -126,27 +157,64 @@ def _insert(section: etree._Element, offset: int | None, marker: etree._Element)
         return
     if offset is not None:
         seen = 0
-        for owner, attribute, text in _text_slots(section):
+        word: tuple[etree._Element, str, int] | None = None
+        for slot in _text_slots(section):
+            if slot is None:
+                word = None
+                continue
+            owner, attribute, text = slot
             for index, ch in enumerate(text):
-                if ch.isspace():
-                    continue
-                if seen == offset:
-                    _split_at(owner, attribute, index, marker)
+                weight = _weight(ch)
+                if weight and seen + weight > offset:
+                    _split_at(*_before_later_pages(*(word if word and _in_word(ch) else (owner, attribute, index))), marker)
                     return
-                seen += 1
-    section.append(marker)
+                seen += weight
+                if ch.isalnum():
+                    word = word or (owner, attribute, index)
+                elif not _in_word(ch):
+                    word = None
+    _append(section, marker)
 
 
-def _text_slots(element: etree._Element, counted: bool = True):
-    """(element, "text" or "tail", string) in reading order, for counted text only."""
-    classes = set((element.get("class") or "").split())
-    counted = counted and not classes & EPUB_ONLY
-    if counted and element.text:
+def _before_later_pages(owner: etree._Element, attribute: str, index: int) -> tuple[etree._Element, str, int]:
+    """The same place, but before the markers of later pages put there already (a word longer than a page)."""
+    while attribute == "tail" and index == 0 and owner.get(EPUB_TYPE) == "pagebreak":
+        previous = owner.getprevious()
+        if previous is None:
+            owner, attribute = owner.getparent(), "text"
+        else:
+            owner = previous
+        index = len(getattr(owner, attribute) or "")
+    return owner, attribute, index
+
+
+def _append(section: etree._Element, marker: etree._Element) -> None:
+    """Put ``marker`` at the end of ``section``, before the markers of later pages put there already."""
+    index = len(section)
+    while index and section[index - 1].get(EPUB_TYPE) == "pagebreak" and not (section[index - 1].tail or "").strip():
+        index -= 1
+    section.insert(index, marker)
+
+
+def _text_slots(element: etree._Element):
+    """(element, "text" or "tail", string) in reading order, for counted text only; None where no
+    word runs on (the edge of a block, or of text not counted)."""
+    if not isinstance(element.tag, str):
+        return
+    if set((element.get("class") or "").split()) & EPUB_ONLY:
+        yield None
+        return
+    apart = etree.QName(element).localname not in INLINE
+    if apart:
+        yield None
+    if element.text:
         yield element, "text", element.text
     for child in element:
-        yield from _text_slots(child, counted)
-        if counted and child.tail:
+        yield from _text_slots(child)
+        if child.tail:
             yield child, "tail", child.tail
+    if apart:
+        yield None
 
 
 def _split_at(owner: etree._Element, attribute: str, index: int, marker: etree._Element) -> None:

@@ -8,7 +8,8 @@ How a marked spoiler is shown depends on the edition (``style``):
 
 - ``foot``: print; the words float to the foot of the page, upside down.
 - ``endnotes``: print; the words move to a "Spoilers revealed" section.
-- ``notes``: EPUB; a pop-up note (noteref → aside) with a back-link.
+- ``notes``: EPUB; a pop-up note (noteref → aside) with a back-link; the
+  asides are collected like ``endnotes``, for a document of their own.
 - ``redact``: the words are replaced by a visible "[spoiler removed]".
 """
 
@@ -36,6 +37,8 @@ LOOKS_LIKE_BLOCK = re.compile(r":::[ \t]*spoiler")
 SPOILER_FENCE = re.compile(r"^:::(?:[ \t]*spoiler\b.*)?[ \t]*$")
 # Where the reveals of a piece begin in its HTML, when they are collected.
 REVEALS_TAG = '<section class="spoiler-reveals">'
+# The same class in a writer's raw HTML, which would cut the piece in the wrong place.
+FORGED_REVEALS = re.compile(r"""class\s*=\s*["']?[^"'>]*\bspoiler-reveals\b""", re.IGNORECASE)
 
 
 class SpoilerExtension(markdown.Extension):
@@ -55,6 +58,7 @@ class SpoilerExtension(markdown.Extension):
         md.inlinePatterns.register(SpoilerInlineProcessor(r"\|\|(.+?)\|\|", md, self.piece, "||"), "spoiler-discord", 171)
         md.treeprocessors.register(StrayMarkerTreeprocessor(md, self.piece), "spoiler-stray", 6)
         md.treeprocessors.register(SpoilerStyleTreeprocessor(md, self.style), "spoiler-style", 5)
+        md.treeprocessors.register(RevealsLastTreeprocessor(md, self.piece), "spoiler-reveals-last", 3.5)
 
 
 class LineStartRedditPreprocessor(Preprocessor):
@@ -232,6 +236,27 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
         call = etree.Element("p", {"class": "spoiler-block"})
         call.append(ref)
         return call
+
+
+class RevealsLastTreeprocessor(Treeprocessor):
+    """Keep the collected reveals last, after the notes section added since: they are cut off the end of the piece
+    where their class begins, so raw HTML may not use it."""
+
+    def __init__(self, md: markdown.Markdown, piece: Piece):
+        super().__init__(md)
+        self.piece = piece
+
+    def run(self, root: etree.Element) -> None:
+        if any(FORGED_REVEALS.search(str(raw)) for raw in self.md.htmlStash.rawHtmlBlocks):
+            raise PublishError(
+                "the class 'spoiler-reveals' is the book's own, for hidden spoilers: give the raw HTML another",
+                self.piece.path,
+                self.piece.line_of("spoiler-reveals"),
+            )
+        reveals = next((child for child in root if child.get("class") == "spoiler-reveals"), None)
+        if reveals is not None:
+            root.remove(reveals)
+            root.append(reveals)
 
 
 def _move_content(source: etree.Element, target: etree.Element, as_spans: bool) -> None:
