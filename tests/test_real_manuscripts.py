@@ -23,6 +23,7 @@ from publish.manuscript import load_manuscript
 from publish.markup import render_piece
 
 from .conftest import XHTML_NS, build_book, one_piece_manuscript, words
+from .test_epub_reveals import REVEALS, around, markers, spine, text
 
 ANTHOLOGY = Path(__file__).parent / "books" / "anthology"
 
@@ -223,3 +224,21 @@ def test_a_spoiler_block_holding_a_quote_and_a_list_stays_hidden_at_the_page_foo
     last_body_line = top_of["long."]
     for hidden in ("church.", "without", "carry", "uneaten,", "beach"):
         assert top_of[hidden] > last_body_line, hidden
+
+
+def test_no_linear_document_of_the_anthology_holds_a_spoilers_words(anthology):
+    documents = anthology.epub_documents()
+    for name, linear in spine(anthology.epub):
+        if linear != "no":
+            reading = text(documents[name])
+            for hidden in ("never reach the sea", "turn back at the church", "went on without us", "bread, uneaten"):
+                assert hidden not in reading, (name, hidden)
+    assert "bread, uneaten" in text(documents[REVEALS])
+
+
+def test_no_page_marker_of_the_anthology_stands_inside_a_word(anthology):
+    found = markers(anthology)
+    assert len(found) == len(anthology.pdf_pages())
+    for marker in found:
+        before, after = around(marker)
+        assert not (before[-1:].isalnum() and after[:1].isalnum()), (marker.get("id"), before, after)
