@@ -34,6 +34,8 @@ from .sanitize import sanitize, sanitize_inline, strip_bidi_overrides
 from .signals import OverBudget, cpu_budget
 from .spoilers import REVEALS_TAG, SPOILER_FENCE, SpoilerExtension
 from .structure import PHRASING
+from .typography import typeset
+from .wording import Wording, english
 
 TARGETS = ("print", "epub")
 CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
@@ -100,14 +102,19 @@ class RenderedPiece:
         )
 
 
-def render_piece(piece: Piece, target: str, spoiler_style: str, resources: ResourcePolicy | None = None) -> RenderedPiece:
+def render_piece(
+    piece: Piece, target: str, spoiler_style: str, resources: ResourcePolicy | None = None, words: Wording | None = None
+) -> RenderedPiece:
     """Render a piece's body to an HTML fragment for ``target`` (print or epub).
 
     ``spoiler_style`` says how marked spoilers are shown (see spoilers.py);
     with ``endnotes`` their words come back separately, as ``reveals_html``.
     ``resources`` says which files and addresses images may come from (by
-    default the piece's own folder, and no network).
+    default the piece's own folder, and no network). ``words`` are the book's
+    (its language, and what its spoiler markers say); by default English.
     """
+    words = words or english()
+    language = piece.meta.language or words.language
     warnings: list[PublishWarning] = []
     md = markdown.Markdown(
         # Instances, not names: a name is looked up among every installed package's entry points.
@@ -119,7 +126,7 @@ def render_piece(piece: Piece, target: str, spoiler_style: str, resources: Resou
             DefListExtension(),
             FencedCodeExtension(),
             TocExtension(),
-            SpoilerExtension(piece=piece, style=spoiler_style),
+            SpoilerExtension(piece=piece, style=spoiler_style, words=words),
             PieceTreeExtension(piece, target, warnings),
         ],
         output_format="xhtml",
@@ -135,6 +142,7 @@ def render_piece(piece: Piece, target: str, spoiler_style: str, resources: Resou
         with cpu_budget(budget):
             body, removals = sanitize(md.convert(source), piece)
             body, images, misplaced = finish_fragment(body, piece, target, resources or ResourcePolicy((piece.path.parent,)))
+            body = typeset(body, language)
     except OverBudget:
         raise PublishError(
             f"converting this piece took more than {budget:.0f} s of CPU, far longer than its size needs: it holds a "
@@ -147,7 +155,7 @@ def render_piece(piece: Piece, target: str, spoiler_style: str, resources: Resou
     if spoiler_style == "endnotes":
         body, _, reveals = body.partition(REVEALS_TAG)
         reveals = reveals.removesuffix("</section>")
-    return RenderedPiece(piece, inline(piece.meta.title), body, images, reveals, warnings)
+    return RenderedPiece(piece, inline(piece.meta.title, language), body, images, reveals, warnings)
 
 
 class InlineText(str):
@@ -174,10 +182,10 @@ class InlineText(str):
         return str(self)
 
 
-def inline(text: str) -> InlineText:
-    """Inline Markdown with curled quotes and proper dashes and ellipses."""
+def inline(text: str, language: str = "") -> InlineText:
+    """Inline Markdown with curled quotes and proper dashes and ellipses, set by the rules of ``language``."""
     converted = _inline_markdown().reset().convert(text)
-    markup = sanitize_inline(re.sub(r"^<p>|</p>$", "", converted.strip()))
+    markup = typeset(sanitize_inline(re.sub(r"^<p>|</p>$", "", converted.strip())), language)
     return InlineText(html.unescape(re.sub(r"<[^>]+>", "", markup)), markup)
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import jinja2
 from markupsafe import Markup
 
+from .config import slugify
 from .errors import PublishError
 from .memo import Memo
 
@@ -108,6 +109,7 @@ class Theme:
             bytecode_cache=RememberedTemplates(self.memo) if self.memo else None,
         )
         environment.filters["work"] = work_title
+        environment.filters["slug"] = slugify
         return environment
 
 
