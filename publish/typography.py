@@ -30,7 +30,8 @@ FRENCH_HIGH_PUNCTUATION = re.compile(rf"(?<=[^\s(\[«]){SPACES}([;:!?]+)(?=$|[\s
 
 def typeset(markup: str, language: str) -> str:
     """``markup`` (an HTML fragment) with its text set by the typographic rules of ``language`` (a BCP 47 tag)."""
-    rule, triggers = RULES.get(language.lower().split("-")[0], (None, ""))
+    tag = language.lower()
+    rule, triggers = RULES.get(tag) or RULES.get(tag.split("-")[0], (None, ""))
     if rule is None:  # dialogue dashes only: a quick pass, however many tags
         return PARAGRAPH_DIALOGUE.sub(rf"\1—{NBSP}", markup)
     parts = TAG.split(markup)
@@ -39,10 +40,10 @@ def typeset(markup: str, language: str) -> str:
     paragraph_start = False
     for index, part in enumerate(parts):
         if index % 2:
-            tag = TAG_NAME.match(part)
-            if tag is None:
+            element = TAG_NAME.match(part)
+            if element is None:
                 continue
-            closing, name = tag.group(1) == "/", tag.group(2).lower()
+            closing, name = element.group(1) == "/", element.group(2).lower()
             if name in VERBATIM and not part.endswith("/>"):
                 verbatim += -1 if closing else 1
             if name not in INLINE:
@@ -58,8 +59,7 @@ def typeset(markup: str, language: str) -> str:
         if paragraph_start and text.strip():
             text = DIALOGUE.sub(rf"\1—{NBSP}", text)
             paragraph_start = False
-        if rule is not None:
-            text = rule(text, state)
+        text = rule(text, state)
         state["before"] = text[-1] if text else state["before"]
         parts[index] = html.escape(text, quote=False)
     return "".join(parts)
@@ -77,24 +77,39 @@ def _french(text: str, state: dict) -> str:
 
 
 def _german(text: str, state: dict) -> str:
-    """„Gänsefüßchen“ and ‚halbe‘: the opening quote low, the closing one shaped like an English opening quote.
+    """„Gänsefüßchen“ and ‚halbe‘: the opening quote low, the closing one shaped like an English opening quote."""
+    return _quotes(text, state, "„“", "‚‘")
+
+
+def _swiss(text: str, state: dict) -> str:
+    """Swiss German and Liechtenstein: «Guillemets» and ‹halbe›, with no space inside."""
+    return _quotes(text, state, "«»", "‹›")
+
+
+def _quotes(text: str, state: dict, double: str, single: str) -> str:
+    """English curly quotes as ``double`` and ``single`` (opening, closing).
 
     A ’ between letters is an apostrophe (geht’s), not a closing quote.
     """
-    text = text.translate({ord("“"): "„", ord("”"): "“"})
+    text = text.translate({ord("“"): double[0], ord("”"): double[1]})
     out = []
     for index, char in enumerate(text):
         before = text[index - 1] if index else state["before"]
         after = text[index + 1] if index + 1 < len(text) else " "
         if char == "‘":
             state["open_singles"] += 1
-            char = "‚"
+            char = single[0]
         elif char == "’" and state["open_singles"] and not (before.isalpha() and after.isalpha()):
             state["open_singles"] -= 1
-            char = "‘"
+            char = single[1]
         out.append(char)
     return "".join(out)
 
 
 # Each language's rule, and the characters without which it has nothing to do.
-RULES: dict[str, tuple[Callable[[str, dict], str], str]] = {"fr": (_french, "“”«»;:!?"), "de": (_german, "“”‘’")}
+RULES: dict[str, tuple[Callable[[str, dict], str], str]] = {
+    "fr": (_french, "“”«»;:!?"),
+    "de": (_german, "“”‘’"),
+    "de-ch": (_swiss, "“”‘’"),
+    "de-li": (_swiss, "“”‘’"),
+}

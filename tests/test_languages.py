@@ -122,7 +122,7 @@ def test_a_french_epub_speaks_french_and_passes_epubcheck(french):
     assert "Achevé de composer le" in everything and "1er décembre 2026" in everything
     with zipfile.ZipFile(french.epub) as archive:
         package = archive.read("EPUB/content.opf").decode("utf-8")
-    assert "Contient des révélations sur Le Rayon vert (1986)." in package
+    assert "Contient des révélations sur Le Rayon vert (1986)." in package and "Tout le contenu est du texte" in package
     for english in ENGLISH_WORDS:
         assert english not in everything, english
     assert EpubCheck(str(french.epub)).messages == []
@@ -299,3 +299,11 @@ def test_typography_leaves_code_and_attributes_alone():
     fragment = '<p title="a: b?">Quoi: <code>x = a ? b : c;</code> “oui” &amp; 12:30 http://x.fr</p><pre>-- y ?</pre>'
     assert typeset(fragment, "fr") == (f'<p title="a: b?">Quoi{NNBSP}: <code>x = a ? b : c;</code> «{NNBSP}oui{NNBSP}» '
                                        "&amp; 12:30 http://x.fr</p><pre>-- y ?</pre>")
+
+
+def test_swiss_german_takes_guillemets_and_an_apostrophe_stays_one():
+    from publish.typography import typeset
+
+    fragment = "<p>“Kommst du?” – ‘Geht’s nicht später?’</p>"
+    assert typeset(fragment, "de-CH") == "<p>«Kommst du?» – ‹Geht’s nicht später?›</p>"
+    assert typeset(fragment, "de") == "<p>„Kommst du?“ – ‚Geht’s nicht später?‘</p>"
