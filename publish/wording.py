@@ -1,7 +1,7 @@
 """The words the book itself prints, from the theme's locale files: headings, warnings, dates, the colophon.
 
 Every generated word belongs to the theme, in ``locales/<language>.toml``,
-so that a French book says "Table des matières" without a line of Python
+so that a French book says "Sommaire" without a line of Python
 knowing it. A key is looked up, one by one, in the book's own ``[strings]``,
 then the theme's locale for the book's language (``fr-CA`` → ``fr-ca.toml``,
 then ``fr.toml``), then the default theme's, then English: a theme may
@@ -14,6 +14,7 @@ import datetime as dt
 import difflib
 import functools
 import re
+import string
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -61,8 +62,8 @@ class Wording:
         before, _, after = self.text(key).partition("{" + field + "}")
         if keep_together:
             before, after = re.sub(" $", "\u00a0", before), re.sub("^ ", "\u00a0", after)
-        quoted = [f'"{_css_string(part)}"' for part in (before, after) if part]
-        return Markup(" ".join(([quoted[0]] if before else []) + [f"counter({counter})"] + (quoted[-1:] if after else [])))
+        parts = ([f'"{_css_string(before)}"'] if before else []) + [f"counter({counter})"]
+        return Markup(" ".join(parts + ([f'"{_css_string(after)}"'] if after else [])))
 
     def date(self, day: dt.date) -> str:
         """A date as the language writes it ("1 December 2026", "1er décembre 2026"), never from the C locale."""
@@ -135,7 +136,10 @@ def check_overrides(table: dict[str, Any], theme: Path, path: Path, text: str) -
         elif key == KINDS:
             right = isinstance(value, dict) and all(isinstance(label, str) for label in value.values())
         else:
-            right = isinstance(value, str)
+            right = isinstance(value, str) and _fields(value) <= _fields(known[key])
+        if not right and isinstance(value, str):
+            allowed = ", ".join("{" + name + "}" for name in sorted(_fields(known[key]))) or "none"
+            raise PublishError(f"'{key}' in [strings] may only use the fields {allowed}", path, line)
         if not right:
             expected = {MONTHS: "a list of the twelve months' names", KINDS: "a table of kind = label"}.get(key, "a string")
             raise PublishError(f"'{key}' in [strings] must be {expected}", path, line)
@@ -152,6 +156,14 @@ def _line_in_table(text: str, table: str, key: str) -> int | None:
         if "=" in stripped and name in (key, f"{table}.{key}") and (inside or name.startswith(table + ".")):
             return number
     return None
+
+
+def _fields(template: str) -> set[str]:
+    """The ``{names}`` a string is filled in with; a stray brace is a name no template fills in."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError:
+        return {"a stray brace"}
 
 
 def _read_locale(path: Path) -> dict[str, Any]:

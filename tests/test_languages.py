@@ -307,3 +307,12 @@ def test_swiss_german_takes_guillemets_and_an_apostrophe_stays_one():
     fragment = "<p>“Kommst du?” – ‘Geht’s nicht später?’</p>"
     assert typeset(fragment, "de-CH") == "<p>«Kommst du?» – ‹Geht’s nicht später?›</p>"
     assert typeset(fragment, "de") == "<p>„Kommst du?“ – ‚Geht’s nicht später?‘</p>"
+
+
+def test_a_strings_override_may_only_use_the_fields_its_key_is_filled_in_with(tmp_path):
+    root = one_piece_manuscript(tmp_path / "m", "Just this.\n")
+    config = root / "book.toml"
+    config.write_text(config.read_text() + '\n[strings]\nskip_to = "Jump to {titel}"\n')
+    result = CliRunner().invoke(cli, ["build", "--manuscript", str(root), "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {config}:8: 'skip_to' in [strings] may only use the fields {{title}}", result.stderr
