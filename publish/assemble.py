@@ -163,7 +163,7 @@ def assemble(
         description=inline(" ".join(filter(None, [
             edition_name + "." if edition_name else "",
             config.description,
-            words.text("description_spoils", works=words.join(spoiled)) if spoiled else "",
+            words.text("description_spoilers", works=words.join(spoiled)) if spoiled else "",
         ])), language),
         rights=inline(config.rights, language),
         edition=edition_name,
@@ -185,7 +185,7 @@ def assemble(
     images = sorted({image for rendered in print_pieces + epub_pieces for image in rendered.images}, key=lambda image: image.epub_name)
     found = list(dict.fromkeys(found for rendered in print_pieces + epub_pieces for found in rendered.warnings))
     return AssembledBook(
-        manuscript, theme, book, colophon, print_pieces, pages, _epub_toc(pages, warnings, words.text("spoilers_mark")), images, context, resources, found
+        manuscript, theme, book, colophon, print_pieces, pages, _epub_toc(pages, warnings, words.text("toc_spoilers_mark")), images, context, resources, found
     )
 
 

@@ -35,7 +35,7 @@ KINDS = "kinds"
 
 @dataclass(frozen=True)
 class Wording:
-    """A book's generated words, by key; templates call it: ``words("skip_to", title=...)``.
+    """A book's generated words, by key; templates call it: ``words("warning_skip_to", title=...)``.
 
     ``values`` is a tuple of pairs, so that the wording's ``repr`` (part of
     what a remembered EPUB page is keyed by) is its whole content.

@@ -244,9 +244,9 @@ def test_a_theme_locale_may_change_one_word_and_fall_back_for_the_rest(theme_cop
     for path in (theme_copy / "locales").iterdir():
         path.unlink()
     (theme_copy / "locales" / "fr.toml").write_text('contents = "Table des matières"\n', encoding="utf-8")
-    words = load_wording([theme_copy, DEFAULT_THEME], "fr-CA", {"read_on": "Lire la suite"})
+    words = load_wording([theme_copy, DEFAULT_THEME], "fr-CA", {"warning_read_on": "Lire la suite"})
     assert words.text("contents") == "Table des matières"
-    assert words.text("colophon") == "Colophon" and words.text("read_on") == "Lire la suite"
+    assert words.text("colophon") == "Colophon" and words.text("warning_read_on") == "Lire la suite"
     assert words.kind("story") == "Nouvelle" and words.kind("zine review") == "zine review"
     assert load_wording([theme_copy, DEFAULT_THEME], "sv", {}).text("contents") == "Contents"
 
@@ -305,10 +305,10 @@ def test_swiss_german_takes_guillemets_and_an_apostrophe_stays_one():
 def test_a_strings_override_may_only_use_the_fields_its_key_is_filled_in_with(tmp_path):
     root = one_piece_manuscript(tmp_path / "m", "Just this.\n")
     config = root / "book.toml"
-    config.write_text(config.read_text() + '\n[strings]\nskip_to = "Jump to {titel}"\n')
+    config.write_text(config.read_text() + '\n[strings]\nwarning_skip_to = "Jump to {titel}"\n')
     result = CliRunner().invoke(cli, ["build", "--manuscript", str(root), "--out", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"error: {config}:8: 'skip_to' in [strings] may only use the fields {{title}}", result.stderr
+    assert result.stderr.strip() == f"error: {config}:8: 'warning_skip_to' in [strings] may only use the fields {{title}}", result.stderr
 
 
 def test_titles_get_the_typography_of_their_language():
