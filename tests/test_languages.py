@@ -18,7 +18,7 @@ from publish.cli import cli
 from publish.config import DEFAULT_THEME
 from publish.manuscript import add_piece, load_manuscript
 from publish.markup import inline
-from publish.templates import Theme
+from publish.templates import Theme, class_token
 from publish.typography import typeset
 from publish.wording import load_wording
 
@@ -316,3 +316,8 @@ def test_titles_get_the_typography_of_their_language():
     assert title.plain == f"Qui parle «{NNBSP}le premier{NNBSP}»{NNBSP}?" and title.markup == title.plain
     assert inline('"Los" und so', "de").plain == "„Los“ und so"
     assert inline('"Go" and so', "en").plain == "“Go” and so"
+
+
+def test_a_kind_becomes_a_class_name_of_its_own_words():
+    assert [class_token(kind) for kind in ("story", "Letter from abroad", "Q&A", "réponse", "詩", "!!")] == \
+        ["story", "letter-from-abroad", "q-a", "réponse", "詩", ""]
