@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .config import BookConfig
+from .config import DEFAULT_THEME, BookConfig
 from .errors import PublishWarning
 from .fragment import PIECE_LINK_SOURCE, Image, link_across
 from .manuscript import Manuscript, Piece
@@ -23,6 +23,7 @@ from .request import Edition
 from .resources import ResourcePolicy
 from .sources import build_moment, library_version
 from .templates import Theme, Typeface
+from .wording import Wording, load_wording
 
 # Where an EPUB's spoilers are revealed: one document, out of the reading order.
 REVEALS_FILE = "spoilers-revealed.xhtml"
@@ -72,6 +73,11 @@ class Colophon:
     @property
     def generator(self) -> str:
         return ", ".join(f"{tool.name} {tool.version}" for tool in self.tools)
+
+    @property
+    def tool_names(self) -> list[str]:
+        """Each tool with its version, kept together on a line."""
+        return [f"{tool.name}\u00a0{tool.version}" for tool in self.tools]
 
 
 @dataclass(frozen=True)
@@ -148,21 +154,24 @@ def assemble(
     """
     resources = resources or ResourcePolicy((manuscript.root, theme.root))
     config = manuscript.config
+    words = load_wording(dict.fromkeys([theme.root, DEFAULT_THEME]), config.language, config.strings)
     pieces = [piece for piece in manuscript.pieces if edition.includes(piece)]
-    warnings = spoiler_warnings(pieces, config)
+    warnings = spoiler_warnings(pieces, config, words)
     spoiled = list(dict.fromkeys(work for warning in warnings.values() for work in warning.works))
+    edition_name = words.text(edition.label_key) if edition.label_key else ""
+    language = config.language
     book = BookView(
         config=config,
-        title=inline(config.title),
-        subtitle=inline(config.subtitle),
-        byline=_join_names(config.authors),
+        title=inline(config.title, language),
+        subtitle=inline(config.subtitle, language),
+        byline=words.join(config.authors),
         description=inline(" ".join(filter(None, [
-            edition.label + "." if edition.label else "",
+            edition_name + "." if edition_name else "",
             config.description,
-            "Contains spoilers for " + _join_names(spoiled) + "." if spoiled else "",
-        ]))),
-        rights=inline(config.rights),
-        edition=edition.label,
+            words.text("description_spoilers", works=words.join(spoiled)) if spoiled else "",
+        ])), language),
+        rights=inline(config.rights, language),
+        edition=edition_name,
         identifier=_edition_identifier(config.identifier, edition),
         spoiled_works=spoiled,
     )
@@ -173,28 +182,38 @@ def assemble(
         piece_count=len(pieces),
     )
     book_pieces = {str(piece.path.resolve()): piece.id for piece in pieces}
-    print_pieces = settle_piece_links([_render(piece, "print", edition.spoiler_style("print", config), resources, memo, book_pieces)
+    print_pieces = settle_piece_links([_render(piece, "print", edition.spoiler_style("print", config), resources, memo, words, book_pieces)
                                        for piece in pieces if "print" in targets])
     epub_pieces = [_reveals_apart(rendered) for rendered in settle_piece_links(
-        [_render(piece, "epub", edition.spoiler_style("epub", config), resources, memo, book_pieces)
+        [_render(piece, "epub", edition.spoiler_style("epub", config), resources, memo, words, book_pieces)
          for piece in pieces if "epub" in targets])]
-    context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings}
+    context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings, "words": words}
     pages = _epub_pages(theme, epub_pieces, context, memo) if "epub" in targets else []
     images = sorted({image for rendered in print_pieces + epub_pieces for image in rendered.images}, key=lambda image: image.epub_name)
     found = list(dict.fromkeys(found for rendered in print_pieces + epub_pieces for found in rendered.warnings))
     return AssembledBook(
-        manuscript, theme, book, colophon, print_pieces, pages, _epub_toc(pages, warnings), images, context, resources, found
+        manuscript, theme, book, colophon, print_pieces, pages, _epub_toc(pages, warnings, words.text("toc_spoilers_mark")), images, context, resources, found
     )
 
 
 def _render(
-    piece: Piece, target: str, style: str, resources: ResourcePolicy, memo: Memo | None, book_pieces: dict[str, str]
+    piece: Piece,
+    target: str,
+    style: str,
+    resources: ResourcePolicy,
+    memo: Memo | None,
+    words: Wording,
+    book_pieces: dict[str, str],
 ) -> RenderedPiece:
     """``render_piece``, or what it made last time from the same text (never for remote images, which may change)."""
+
+    def render() -> RenderedPiece:
+        return render_piece(piece, target, style, resources, words=words, book_pieces=book_pieces)
+
     if memo is None or resources.allow_remote:
-        return render_piece(piece, target, style, resources, book_pieces)
-    key = memo.key("piece", target, style, repr(resources.roots), repr(piece), repr(sorted(book_pieces.items())))
-    data = memo.remember(key, f"{target}:{piece.id}", lambda: render_piece(piece, target, style, resources, book_pieces).to_json())
+        return render()
+    key = memo.key("piece", target, style, repr(resources.roots), repr(piece), repr(words), repr(sorted(book_pieces.items())))
+    data = memo.remember(key, f"{target}:{piece.id}", lambda: render().to_json())
     return RenderedPiece.from_json(data, piece)
 
 
@@ -261,22 +280,22 @@ def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict, memo: 
         source = rendered.piece.path if isinstance(rendered, RenderedPiece) else None
         return EpubPage(file_name=name, title=title, content=content, landmark=landmark, source=source, linear=linear)
 
-    book = context["book"]
+    book, words = context["book"], context["words"]
     pages = [
-        page("cover.xhtml", "Cover", "cover", "cover"),
+        page("cover.xhtml", words.text("cover"), "cover", "cover"),
         page("title.xhtml", book.title, "title", "titlepage"),
-        page("contents.xhtml", "Contents", "contents", "toc"),
+        page("contents.xhtml", words.text("contents"), "contents", "toc"),
     ]
     warnings = context["warnings"]
     for index, rendered in enumerate(pieces):
         landmark = "bodymatter" if index == 0 else ""
         warning = warnings.get(rendered.piece.id)
         if warning and book.spoiler_warning == "page":
-            pages.append(page(f"warning-{rendered.piece.id}.xhtml", "Spoiler warning", "warning", landmark,
+            pages.append(page(f"warning-{rendered.piece.id}.xhtml", words.text("spoiler_warning"), "warning", landmark,
                               rendered=rendered, warning=warning))
             landmark = ""
         pages.append(page(f"{rendered.piece.id}.xhtml", rendered.title, "piece", landmark, rendered=rendered))
-    pages.append(page("colophon.xhtml", "Colophon", "colophon"))
+    pages.append(page("colophon.xhtml", words.text("colophon"), "colophon"))
     revealed = [rendered for rendered in pieces if rendered.reveals_html]
     if revealed:
         # Its title is the template's; it is in no contents or landmarks, which list what is read in order.
@@ -284,8 +303,8 @@ def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict, memo: 
     return pages
 
 
-def _epub_toc(pages: list[EpubPage], warnings: dict[str, SpoilerWarning]) -> list[TocEntry]:
-    """Title page, each piece (at its warning, if it has one, marked as a spoiler), colophon."""
+def _epub_toc(pages: list[EpubPage], warnings: dict[str, SpoilerWarning], marked: str) -> list[TocEntry]:
+    """Title page, each piece (at its warning, if it has one, ``marked`` as a spoiler: " (spoilers)"), colophon."""
     entries = []
     skip = {"cover.xhtml", "contents.xhtml"}
     for index, page in enumerate(pages):
@@ -294,15 +313,15 @@ def _epub_toc(pages: list[EpubPage], warnings: dict[str, SpoilerWarning]) -> lis
         if page.file_name.startswith("warning-"):
             piece_page = pages[index + 1]
             skip.add(piece_page.file_name)
-            entries.append(TocEntry(page.file_name, piece_page.title + " (spoilers)"))
+            entries.append(TocEntry(page.file_name, f"{piece_page.title} {marked}"))
         elif page.file_name.removesuffix(".xhtml") in warnings:
-            entries.append(TocEntry(page.file_name, page.title + " (spoilers)"))
+            entries.append(TocEntry(page.file_name, f"{page.title} {marked}"))
         else:
             entries.append(TocEntry(page.file_name, page.title))
     return entries
 
 
-def spoiler_warnings(pieces: list[Piece], config: BookConfig) -> dict[str, SpoilerWarning]:
+def spoiler_warnings(pieces: list[Piece], config: BookConfig, words: Wording) -> dict[str, SpoilerWarning]:
     """A warning for each piece with spoilers, pointing past the run of spoiler pieces."""
     warnings = {}
     for index, piece in enumerate(pieces):
@@ -312,7 +331,7 @@ def spoiler_warnings(pieces: list[Piece], config: BookConfig) -> dict[str, Spoil
         warnings[piece.id] = SpoilerWarning(
             works=piece.meta.spoilers or config.spoils,
             skip_to_id=safe.id if safe else "colophon",
-            skip_to_title=inline(safe.meta.title if safe else "Colophon"),
+            skip_to_title=inline(safe.meta.title, safe.meta.language or config.language) if safe else inline(words.text("colophon")),
         )
     return warnings
 
@@ -322,9 +341,3 @@ def _edition_identifier(identifier: str, edition: Edition) -> str:
     if not edition.spoiler_free or not identifier.startswith("urn:uuid:"):
         return identifier
     return "urn:uuid:" + str(uuid.uuid5(uuid.UUID(identifier.removeprefix("urn:uuid:")), "spoiler-free"))
-
-
-def _join_names(names: list[str]) -> str:
-    if len(names) < 2:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]

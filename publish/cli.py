@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .cache import fresh_outputs
-from .config import DEFAULT_THEME, LENGTH, PIECE_KINDS
+from .config import DEFAULT_THEME, LENGTH
 from .errors import PublishError, display_path
 from .request import FORMATS, IMPOSITIONS, PDF_VARIANTS, BuildRequest, Edition
 from .sources import fingerprint
@@ -186,7 +186,7 @@ def preview_command(ctx: click.Context, out_dir: Path) -> None:
 
 @cli.command("new")
 @click.argument("title")
-@click.option("--kind", type=click.Choice(PIECE_KINDS), default="essay", show_default=True)
+@click.option("--kind", default="", help="What the piece is, in a word or two: essay, story, poem, interview…  [default: none]")
 @click.option("--author", default=None, help="Author of the piece.  [default: the book's first author]")
 @manuscript_option
 @common_options

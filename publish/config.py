@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import PublishError, line_of_key
 from .memo import Memo
+from .wording import DEFAULT_THEME, check_overrides
 
 PAGE_SIZES = {
     "a5": "A5",
@@ -38,14 +39,13 @@ SHEET_SIZES = {
 DEFAULT_SHEETS = {"a5": "a4", "half-letter": "letter", "a6": "a5", "letter": "tabloid"}
 LENGTH = re.compile(r"^(\d+(?:\.\d+)?)(mm|pt|in)$")
 POINTS_PER = {"mm": 72 / 25.4, "pt": 1.0, "in": 72.0}
-# The theme this project ships; another is a folder given with --styles.
-DEFAULT_THEME = Path(__file__).resolve().parent.parent / "styles"
 # Embeddings and overrides (LRE, RLE, PDF, LRO, RLO) make text display other
 # than it reads ("Trojan Source"); isolates and marks, which right-to-left
 # writing needs, are not among them.
 BIDI_OVERRIDES = "\u202a\u202b\u202c\u202d\u202e"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-PIECE_KINDS = ("foreword", "essay", "response", "afterword", "notes")
+# A kind is any short label ("story", "interview"); the theme's locale translates the ones it knows.
+MAX_KIND_LENGTH = 40
 SPOILER_WARNINGS = ("page", "notice")
 SPOILER_REVEALS = ("foot", "endnotes")
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -75,6 +75,7 @@ class BookConfig:
     spoiler_reveal: str = "foot"
     sheet_size: str = ""
     creep: str = "0mm"
+    strings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def sheet(self) -> str:
@@ -92,9 +93,10 @@ class PieceMeta:
 
     title: str
     author: str = ""
-    kind: str = "essay"
+    kind: str = ""
     date: dt.date | None = None
     summary: str = ""
+    language: str = ""
     spoilers: list[str] = field(default_factory=list)
     contains_spoilers: bool = False
 
@@ -120,16 +122,18 @@ BOOK_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "spoiler_reveal": ((str,), "one of " + ", ".join(f'"{v}"' for v in SPOILER_REVEALS)),
     "sheet_size": ((str,), "one of " + ", ".join(SHEET_SIZES)),
     "creep": ((str,), "a length per sheet such as \"0.2mm\""),
+    "strings": ((dict,), "a table of the words the book prints itself, such as contents = \"Table\""),
 }
 BOOK_REQUIRED = ("title", "authors", "language", "pieces")
 
 PIECE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "title": ((str,), "a string"),
     "author": ((str,), "a string"),
-    "kind": ((str,), "one of " + ", ".join(PIECE_KINDS)),
+    "kind": ((str,), "a short label such as story, poem or essay"),
     "date": ((dt.date, str), "a date such as 2026-11-25"),
     "summary": ((str,), "a string"),
     "spoilers": ((list,), "a list of the works spoiled"),
+    "language": ((str,), "a BCP 47 language tag such as \"fr\" or \"de-CH\""),
 }
 
 
@@ -161,9 +165,8 @@ def load_book_config(path: Path) -> BookConfig:
             )
     if not values["pieces"]:
         raise PublishError("'pieces' is empty: list at least one file", path, line_of_key(text, "pieces"))
-    language = values["language"]
-    if not LANGUAGE_TAG.match(language):
-        raise PublishError(f"'language' is {language!r}, not a BCP 47 tag such as \"en\"", path, line_of_key(text, "language"))
+    _check_language(values, path, text)
+    check_overrides(values.get("strings", {}), DEFAULT_THEME, path, text)
     page_size = values.get("page_size", "a5")
     if page_size not in PAGE_SIZES:
         raise PublishError(
@@ -261,14 +264,24 @@ def _check_text(value: Any, key: str, path: Path, text: str) -> None:
 def piece_meta(data: dict[str, Any], path: Path, text: str, contains_spoilers: bool) -> PieceMeta:
     """Validate front matter into PieceMeta."""
     values = _validate(data, PIECE_KEYS, ("title",), path, text)
-    if values.get("kind", "essay") not in PIECE_KINDS:
-        raise PublishError(
-            f"'kind' is {values['kind']!r}; use one of " + ", ".join(PIECE_KINDS), path, line_of_key(text, "kind")
-        )
+    check_kind(values.get("kind", ""), path, line_of_key(text, "kind"))
+    _check_language(values, path, text)
     _check_string_list(values, "spoilers", path, text)
     if "date" in values:
         values["date"] = _parse_date(values["date"], "date", path, text)
     return PieceMeta(**values, contains_spoilers=contains_spoilers or bool(values.get("spoilers")))
+
+
+def check_kind(kind: str, path: Path | None, line: int | None = None) -> None:
+    """A kind is a label over a piece: one short line."""
+    if len(kind) > MAX_KIND_LENGTH or "\n" in kind:
+        raise PublishError(f"'kind' should be a short label on one line (at most {MAX_KIND_LENGTH} characters)", path, line)
+
+
+def _check_language(values: dict[str, Any], path: Path, text: str) -> None:
+    language = values.get("language")
+    if language is not None and not LANGUAGE_TAG.match(language):
+        raise PublishError(f"'language' is {language!r}, not a BCP 47 tag such as \"en\"", path, line_of_key(text, "language"))
 
 
 def read_utf8(path: Path) -> str:

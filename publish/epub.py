@@ -145,13 +145,13 @@ def _accessibility_metadata(package: epub.EpubBook, book: AssembledBook, print_p
         features += ["printPageNumbers", "pageNavigation"]
     if book.images:
         features.append("alternativeText")
-    summary = (
-        "All content is text, in reading order, with headings and a table of contents for navigation"
-        + (", and the page numbers of the print edition." if print_page_numbers else ".")
-        + " Notes and hidden spoilers are linked both ways."
-        + (" Every image has a text alternative." if book.images else "")
-        + " No flashing, sound or motion."
-    )
+    words = book.context["words"]
+    summary = " ".join(words.text(key) for key in (
+        "accessibility_text_and_pages" if print_page_numbers else "accessibility_text",
+        "accessibility_notes",
+        *(["accessibility_images"] if book.images else []),
+        "accessibility_hazards",
+    ))
     entries = [("schema:accessMode", "textual"), ("schema:accessModeSufficient", "textual")]
     entries += [("schema:accessibilityFeature", feature) for feature in features]
     if print_page_numbers:

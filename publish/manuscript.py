@@ -10,8 +10,8 @@ from functools import cached_property
 from pathlib import Path
 
 from .config import (
-    PIECE_KINDS,
     BookConfig,
+    check_kind,
     PieceMeta,
     load_book_config,
     parse_front_matter,
@@ -162,19 +162,18 @@ def add_piece(root: Path, title: str, kind: str, author: str, today: dt.date) ->
     """Scaffold a Markdown piece with front matter and list it last in book.toml."""
     config_path = root / "book.toml"
     load_book_config(config_path)
-    if kind not in PIECE_KINDS:
-        raise PublishError(f"unknown kind {kind!r}; use one of " + ", ".join(PIECE_KINDS))
+    check_kind(kind, None)
     path = root / f"{slugify(title)}.md"
     if path.exists():
         raise PublishError("a piece with this name already exists: choose another title", path)
     import yaml  # a tenth of a small rebuild to import; only this command writes YAML
 
     front_matter = yaml.safe_dump(
-        {"title": title, "author": author, "kind": kind, "date": today, "summary": "", "spoilers": []},
+        {"title": title, "author": author, **({"kind": kind} if kind else {}), "date": today, "summary": "", "spoilers": []},
         sort_keys=False,
         allow_unicode=True,
     )
-    path.write_text(f"---\n{front_matter}---\n\nWrite your {kind} here.\n", encoding="utf-8")
+    path.write_text(f"---\n{front_matter}---\n\nWrite your {kind or 'piece'} here.\n", encoding="utf-8")
     import tomlkit  # keeps book.toml's comments and layout; only this command writes it
 
     document = tomlkit.parse(read_utf8(config_path))

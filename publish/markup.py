@@ -35,6 +35,8 @@ from .resources import ResourcePolicy
 from .sanitize import sanitize, sanitize_inline, strip_bidi_overrides
 from .signals import OverBudget, cpu_budget
 from .spoilers import REVEALS_TAG, SPOILER_FENCE, SpoilerExtension
+from .typography import typeset
+from .wording import Wording, english
 
 TARGETS = ("print", "epub")
 CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
@@ -100,6 +102,7 @@ def render_piece(
     target: str,
     spoiler_style: str,
     resources: ResourcePolicy | None = None,
+    words: Wording | None = None,
     book_pieces: dict[str, str] | None = None,
 ) -> RenderedPiece:
     """Render a piece's body to an HTML fragment for ``target`` (print or epub).
@@ -107,9 +110,13 @@ def render_piece(
     ``spoiler_style`` says how marked spoilers are shown (see spoilers.py);
     with ``endnotes`` and ``notes`` their words come back separately, as ``reveals_html``.
     ``resources`` says which files and addresses images may come from (by
-    default the piece's own folder, and no network). ``book_pieces`` maps the
-    book's piece files to their ids, for links from one piece to another.
+    default the piece's own folder, and no network). ``words`` are the book's
+    (its language, and what its spoiler markers say); by default English.
+    ``book_pieces`` maps the book's piece files to their ids, for links from
+    one piece to another.
     """
+    words = words or english()
+    language = piece.meta.language or words.language
     warnings: list[PublishWarning] = []
     md = markdown.Markdown(
         # Instances, not names: a name is looked up among every installed package's entry points.
@@ -121,7 +128,7 @@ def render_piece(
             DefListExtension(),
             FencedCodeExtension(),
             TocExtension(),
-            SpoilerExtension(piece=piece, style=spoiler_style),
+            SpoilerExtension(piece=piece, style=spoiler_style, words=words),
             BookShapesExtension(piece, target),
             PieceTreeExtension(piece, target, warnings),
         ],
@@ -140,6 +147,7 @@ def render_piece(
             body, images, misplaced = finish_fragment(
                 body, piece, target, resources or ResourcePolicy((piece.path.parent,)), book_pieces
             )
+            body = typeset(body, language)
     except OverBudget:
         raise PublishError(
             f"converting this piece took more than {budget:.0f} s of CPU, far longer than its size needs: it holds a "
@@ -152,7 +160,7 @@ def render_piece(
     if spoiler_style in ("endnotes", "notes"):
         body, _, reveals = body.partition(REVEALS_TAG)
         reveals = reveals.removesuffix("</section>")
-    return RenderedPiece(piece, inline(piece.meta.title), body, images, reveals, warnings)
+    return RenderedPiece(piece, inline(piece.meta.title, language), body, images, reveals, warnings)
 
 
 class InlineText(str):
@@ -179,10 +187,10 @@ class InlineText(str):
         return str(self)
 
 
-def inline(text: str) -> InlineText:
-    """Inline Markdown with curled quotes and proper dashes and ellipses."""
+def inline(text: str, language: str = "") -> InlineText:
+    """Inline Markdown with curled quotes and proper dashes and ellipses, set by the rules of ``language``."""
     converted = _inline_markdown().reset().convert(text)
-    markup = sanitize_inline(re.sub(r"^<p>|</p>$", "", converted.strip()))
+    markup = typeset(sanitize_inline(re.sub(r"^<p>|</p>$", "", converted.strip())), language)
     return InlineText(html.unescape(re.sub(r"<[^>]+>", "", markup)), markup)
 
 

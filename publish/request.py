@@ -30,8 +30,9 @@ class Edition:
     redact: bool = False
 
     @property
-    def label(self) -> str:
-        return "Spoiler-free edition" if self.spoiler_free else ""
+    def label_key(self) -> str:
+        """The key of the edition's name among the book's words (see wording.py); none for the full book."""
+        return "spoiler_free_edition" if self.spoiler_free else ""
 
     @property
     def file_suffix(self) -> str:

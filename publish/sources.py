@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
+# The default theme's locales, where every theme's missing words come from (see wording.py).
+FALLBACK_LOCALES = PACKAGE.parent / "styles" / "locales"
 # This tool and the libraries whose versions change what it makes.
 LIBRARIES = ("booklet-press", "markdown", "nh3", "lxml", "jinja2", "ebooklib", "weasyprint", "pydyf", "fonttools", "uharfbuzz", "pypdfium2", "pillow", "pyyaml")
 SKIPPED = {"__pycache__", ".git"}
@@ -104,7 +106,8 @@ def fingerprint(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: o
 
 
 def files_digest(manuscript_dir: Path, theme_dir: Path, out_dir: Path, pieces_by_suffix: tuple[str, ...] = ()) -> str:
-    """A digest of the tool and its libraries, the manuscript's files and the theme's, by content.
+    """A digest of the tool and its libraries (and the default theme's locales), the manuscript's files and the
+    theme's, by content.
 
     The output folder (which may lie inside the manuscript's) and git's
     own folder are not inputs. Manuscript files ending in one of
@@ -114,7 +117,8 @@ def files_digest(manuscript_dir: Path, theme_dir: Path, out_dir: Path, pieces_by
     digest = hashlib.sha256()
     digest.update(" ".join(library_version(library) for library in LIBRARIES).encode())
     out = out_dir.resolve()
-    for label, folder in (("tool", PACKAGE), ("manuscript", manuscript_dir), ("theme", theme_dir)):
+    folders = (("tool", PACKAGE), ("locales", FALLBACK_LOCALES), ("manuscript", manuscript_dir), ("theme", theme_dir))
+    for label, folder in folders:
         root = folder.resolve()
         for path in sorted(p for p in root.rglob("*") if p.is_file() and not SKIPPED.intersection(p.parts)):
             if path.is_relative_to(out) or (label == "manuscript" and path.suffix.lower() in pieces_by_suffix):

@@ -11,6 +11,8 @@ How a marked spoiler is shown depends on the edition (``style``):
 - ``notes``: EPUB; a pop-up note (noteref → aside) with a back-link; the
   asides are collected like ``endnotes``, for a document of their own.
 - ``redact``: the words are replaced by a visible "[spoiler removed]".
+
+What the markers say comes from the book's words (its theme's locale).
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from markdown.treeprocessors import Treeprocessor
 from .errors import PublishError
 from .manuscript import Piece
 from .notes import inline_blocks
+from .wording import Wording
 
 STYLES = ("foot", "endnotes", "notes", "redact")
-REMOVED = "[spoiler removed]"
 INLINE_MARKERS = (">!", "!<", "||")
 BLOCK_START = re.compile(r'^:::[ \t]*spoiler(?:[ \t]+"(?P<label>[^"\n]*)")?[ \t]*$')
 BLOCK_END = re.compile(r"^:::[ \t]*$")
@@ -42,12 +44,13 @@ FORGED_REVEALS = re.compile(r"""class\s*=\s*["']?[^"'>]*\bspoiler-reveals\b""", 
 
 
 class SpoilerExtension(markdown.Extension):
-    def __init__(self, piece: Piece, style: str):
+    def __init__(self, piece: Piece, style: str, words: Wording):
         super().__init__()
         if style not in STYLES:
             raise ValueError(f"unknown spoiler style {style!r}")
         self.piece = piece
         self.style = style
+        self.words = words
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.register(LineStartRedditPreprocessor(md), "spoiler-line-start", 25)
@@ -57,7 +60,7 @@ class SpoilerExtension(markdown.Extension):
         )
         md.inlinePatterns.register(SpoilerInlineProcessor(r"\|\|(.+?)\|\|", md, self.piece, "||"), "spoiler-discord", 171)
         md.treeprocessors.register(StrayMarkerTreeprocessor(md, self.piece), "spoiler-stray", 6)
-        md.treeprocessors.register(SpoilerStyleTreeprocessor(md, self.style), "spoiler-style", 5)
+        md.treeprocessors.register(SpoilerStyleTreeprocessor(md, self.style, self.words), "spoiler-style", 5)
         md.treeprocessors.register(RevealsLastTreeprocessor(md, self.piece), "spoiler-reveals-last", 3.5)
 
 
@@ -181,9 +184,10 @@ class StrayMarkerTreeprocessor(Treeprocessor):
 class SpoilerStyleTreeprocessor(Treeprocessor):
     """Turn marked spoilers into what the edition shows (see module docstring)."""
 
-    def __init__(self, md: markdown.Markdown, style: str):
+    def __init__(self, md: markdown.Markdown, style: str, words: Wording):
         super().__init__(md)
         self.style = style
+        self.words = words
 
     def run(self, root: etree.Element) -> None:
         reveals: list[etree.Element] = []
@@ -203,7 +207,7 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
         label = spoiler.get("data-label")
         if self.style == "redact":
             removed = etree.Element("p" if block else "span", {"class": "spoiler-removed"})
-            removed.text = REMOVED
+            removed.text = self.words.text("spoiler_removed")
             return removed
         if self.style == "foot":
             reveal = etree.Element("span", {"class": "spoiler-reveal"})
@@ -211,11 +215,11 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
             if not block:
                 return reveal
             call = etree.Element("p", {"class": "spoiler-block"})
-            call.text = label or "A spoiler"
+            call.text = label or self.words.text("spoiler_block")
             call.append(reveal)
             return call
         ref = etree.Element("a", {"class": "spoiler-ref", "href": f"#spoiler-{number}", "id": f"spoiler-ref-{number}"})
-        ref.text = f"[spoiler {number}" + (f": {label}" if label else "") + "]"
+        ref.text = self.words.text("spoiler_call_labelled", number=number, label=label) if label else self.words.text("spoiler_call", number=number)
         note = etree.Element("aside", {"class": "spoiler-note", "id": f"spoiler-{number}"})
         if self.style == "notes":
             ref.set("epub:type", "noteref")
@@ -226,7 +230,7 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
         if not block or not len(note) or note[0].tag != "p":
             _wrap_inline(note)
         backlink = etree.Element("a", {"href": f"#spoiler-ref-{number}", "role": "doc-backlink", "class": "note-number"})
-        backlink.text = f"Spoiler {number}."
+        backlink.text = self.words.text("spoiler_number", number=number)
         backlink.tail = " " + (note[0].text or "")
         note[0].text = None
         note[0].insert(0, backlink)

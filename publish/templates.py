@@ -108,6 +108,7 @@ class Theme:
             bytecode_cache=RememberedTemplates(self.memo) if self.memo else None,
         )
         environment.filters["work"] = work_title
+        environment.filters["token"] = class_token
         return environment
 
 
@@ -154,6 +155,12 @@ class RememberedTemplates(jinja2.BytecodeCache):
 
     def _key(self, bucket: jinja2.bccache.Bucket) -> str:
         return self.memo.key("template", bucket.key, bucket.checksum)
+
+
+def class_token(text: str) -> str:
+    """A label as part of a class name: its words, lowercased and joined by hyphens ("Q&A" → "q-a", "réponse"
+    stays itself: CSS names may hold any letter)."""
+    return "-".join(re.findall(r"[^\W_]+", text.lower()))
 
 
 def work_title(work: str) -> Markup:

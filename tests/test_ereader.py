@@ -174,7 +174,7 @@ def test_plain_text_reading_order_makes_sense(sample_book):
         spine = [manifest[ref.get("idref")] for ref in package.xpath("//opf:itemref", namespaces=OPF_NS)]
         text = "\n".join(" ".join("".join(etree.fromstring(archive.read(f"EPUB/{name}")).itertext()).split()) for name in spine)
     order = ["What the Epilogue Means", "Contents", "Before the Lights Come Up", "Spoiler warning",
-             "Not seen it yet? Skip to Colophon", "A Very Happy Ending", "Never in my life",
+             "Would rather not know yet? Skip to Colophon", "A Very Happy Ending", "Never in my life",
              "Spoiler warning", "The Last Look Back", "[spoiler 1]", "1. The epilogue is staged", "Colophon",
              "Spoilers revealed", "Spoiler 1. she once told him to use"]
     position = 0

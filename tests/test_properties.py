@@ -18,7 +18,7 @@ from lxml import etree
 from publish.assemble import Edition, assemble
 from publish.build import BuildRequest, build
 from publish.check import check_epub
-from publish.config import DEFAULT_THEME, PIECE_KINDS
+from publish.config import DEFAULT_THEME
 from publish.errors import PublishError
 from publish.manuscript import load_manuscript
 from publish.templates import Theme
@@ -47,13 +47,14 @@ front_matter = st.fixed_dictionaries(
     {"title": st.one_of(st.sampled_from(WORDS), printable.filter(str.strip))},
     optional={
         "author": st.sampled_from(WORDS),
-        "kind": st.sampled_from(PIECE_KINDS),
+        "kind": st.sampled_from(["essay", "story", "Letter from abroad", "réponse", "Q&A"]),
         "spoilers": st.lists(st.sampled_from(WORDS), max_size=2),
         "summary": printable,
+        "language": st.sampled_from(["fr", "de-AT", "en-GB"]),
     },
 )
-# Now and then something a writer must be told about: a control character, a misspelt key, an unknown kind.
-mishap = st.sampled_from(["\x07", "titel: a typo\n", "kind: poem\n", " >!", " ||", "\n:::\n", *[""] * 24])
+# Now and then something a writer must be told about: a control character, a misspelt key, a kind too long to print.
+mishap = st.sampled_from(["\x07", "titel: a typo\n", "kind: a label far too long to print above a title\n", " >!", " ||", "\n:::\n", *[""] * 24])
 
 
 @st.composite
