@@ -122,7 +122,7 @@ def test_a_french_epub_speaks_french_and_passes_epubcheck(french):
     assert landmarks == ["Couverture", "Page de titre", "Sommaire", "Début du texte"]
     alt = documents["cover.xhtml"].xpath("//x:img/@alt", namespaces=XHTML_NS)[0]
     assert alt == f"Couverture{NNBSP}: Le Phare du bout du quai, par Maud Lenoir et Ilan Roux"
-    assert "Révélation 1." in epub_text(french, "la-fin.xhtml")
+    assert "Révélation 1." in epub_text(french, "spoilers-revealed.xhtml")
     assert "Achevé de composer le" in everything and "1er décembre 2026" in everything
     with zipfile.ZipFile(french.epub) as archive:
         package = archive.read("EPUB/content.opf").decode("utf-8")

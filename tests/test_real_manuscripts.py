@@ -118,7 +118,7 @@ def test_the_flourish_goes_to_the_first_paragraph_after_an_epigraph(anthology):
     page = anthology.epub_documents()["after-the-flood.xhtml"]
     epigraph = page.find(".//x:blockquote[@class='epigraph']", XHTML_NS)
     assert epigraph is not None
-    assert epigraph.find("x:p[@class='attribution']", XHTML_NS).text.startswith("— Margit Sallow")
+    assert epigraph.find("x:p[@class='attribution']", XHTML_NS).text.replace("\xa0", " ").startswith("— Margit Sallow")
     assert page.find(".//x:p[@class='opening']", XHTML_NS).find("x:span", XHTML_NS).text == "When the water went"
 
 
