@@ -21,7 +21,8 @@ from urllib.parse import unquote, urlparse
 import lxml.html
 from lxml import etree
 
-from .config import CONTROL_CHARACTERS, slugify
+from .config import slugify
+from .decoding import CONTROL_CHARACTERS
 from .errors import PublishError, PublishWarning
 from .manuscript import Piece
 from .resources import RefusedResource, ResourcePolicy

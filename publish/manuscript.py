@@ -11,14 +11,14 @@ from pathlib import Path
 
 from .config import (
     BookConfig,
-    check_kind,
     PieceMeta,
+    check_kind,
     load_book_config,
     parse_front_matter,
     piece_meta,
-    read_utf8,
     slugify,
 )
+from .decoding import read_utf8
 from .errors import PublishError, line_of_key
 from .memo import Memo
 
