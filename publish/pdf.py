@@ -81,7 +81,9 @@ def _draw_inline_with_whole_words(stream, page, box, *args, **kwargs) -> None:
     if element is None or OPENING_WORD not in (element.get("class") or "").split():
         WEASYPRINT_INLINE_DRAWING(stream, page, box, *args, **kwargs)
         return
-    with _as_written(stream, "".join(element.itertext())):
+    # The text this box holds, not the element's: a word too long for a line (a run of CJK, say) is one box a line.
+    text = "".join(child.text for child in box.descendants() if isinstance(child, weasyprint.formatting_structure.boxes.TextBox))
+    with _as_written(stream, text):
         WEASYPRINT_INLINE_DRAWING(stream, page, box, *args, **kwargs)
 
 

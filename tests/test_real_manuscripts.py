@@ -242,3 +242,12 @@ def test_no_page_marker_of_the_anthology_stands_inside_a_word(anthology):
     for marker in found:
         before, after = around(marker)
         assert not (before[-1:].isalnum() and after[:1].isalnum()), (marker.get("id"), before, after)
+
+
+def test_an_opening_word_longer_than_a_line_is_in_the_text_once(tmp_path):
+    """A script written without spaces makes the whole first sentence one "word", laid out over several lines."""
+    sentence = "雨が降っていたので私たちは駅まで歩いて行きましたがそこには誰もいませんでしたそして電車は来ませんでした。"
+    manuscript = one_piece_manuscript(tmp_path / "m", f"---\ntitle: 雨\nlanguage: ja\n---\n\n{sentence}\n\n二番目の段落。\n")
+    book = build_book(manuscript, tmp_path / "out")
+    text = re.sub(r"[\s\u200b]", "", pdftotext(book.pdf))
+    assert text.count(sentence) == 1
