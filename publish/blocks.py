@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Callable
 
 import markdown
 from markdown.blockprocessors import BlockProcessor, BlockQuoteProcessor
@@ -82,21 +83,13 @@ class VerseProcessor(BlockProcessor):
 
     def run(self, parent: etree.Element, blocks: list[str]) -> None:
         first_line, _, rest = blocks.pop(0).partition("\n")
+        stanzas = take_fenced(rest, blocks)
+        if stanzas is None:
+            raise PublishError("verse block is never closed: end it with a line ':::'", self.piece.path,
+                               self.piece.line_of(first_line))
         verse = etree.SubElement(parent, "div", {"class": "verse"})
-        pending = rest
-        while True:
-            lines = pending.split("\n") if pending else []
-            end = next((index for index, line in enumerate(lines) if FENCE_END.match(line)), None)
-            self._stanza(verse, lines if end is None else lines[:end])
-            if end is not None:
-                after = "\n".join(lines[end + 1:])
-                if after.strip():
-                    blocks.insert(0, after)
-                return
-            if not blocks:
-                raise PublishError("verse block is never closed: end it with a line ':::'", self.piece.path,
-                                   self.piece.line_of(first_line))
-            pending = blocks.pop(0)
+        for stanza in stanzas:
+            self._stanza(verse, stanza.split("\n"))
 
     @staticmethod
     def _stanza(verse: etree.Element, lines: list[str]) -> None:
@@ -110,6 +103,31 @@ class VerseProcessor(BlockProcessor):
             indent = (len(line) - len(line.lstrip(" "))) // INDENT_STEP
             span = etree.SubElement(stanza, "span", {"class": f"i{min(indent, 4)}"} if indent else {})
             span.text = line.strip()
+
+
+def take_fenced(rest: str, blocks: list[str], check: Callable[[str], None] = lambda line: None) -> list[str] | None:
+    """The blocks inside a ``:::`` fence whose first line has been read, taken from ``blocks``.
+
+    ``rest`` is what followed the first line in its block; the fence ends at
+    a line ``:::``, and what follows that line goes back to ``blocks``.
+    ``check`` sees each line inside. None if no line closes the fence.
+    """
+    content = []
+    pending = rest
+    while True:
+        lines = pending.split("\n") if pending else []
+        for index, line in enumerate(lines):
+            if FENCE_END.match(line):
+                content.append("\n".join(lines[:index]))
+                after = "\n".join(lines[index + 1:])
+                if after.strip():
+                    blocks.insert(0, after)
+                return content
+            check(line)
+        content.append(pending)
+        if not blocks:
+            return None
+        pending = blocks.pop(0)
 
 
 class CaptionTreeprocessor(Treeprocessor):

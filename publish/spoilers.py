@@ -26,6 +26,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from .blocks import take_fenced
 from .errors import PublishError
 from .manuscript import Piece
 from .notes import inline_blocks
@@ -103,27 +104,17 @@ class SpoilerBlockProcessor(BlockProcessor):
     def run(self, parent: etree.Element, blocks: list[str]) -> None:
         first_line, _, rest = blocks.pop(0).partition("\n")
         label = BLOCK_START.match(first_line).group("label")
-        content: list[str] = []
-        pending = rest
-        while True:
-            lines = pending.split("\n") if pending else []
-            for index, line in enumerate(lines):
-                if BLOCK_START.match(line):
-                    raise PublishError("spoiler blocks cannot be nested", self.piece.path, self._line(first_line, line))
-                if BLOCK_END.match(line):
-                    content.append("\n".join(lines[:index]))
-                    after = "\n".join(lines[index + 1:])
-                    if after.strip():
-                        blocks.insert(0, after)
-                    return self._emit(parent, label, content)
-            content.append(pending)
-            if not blocks:
-                raise PublishError(
-                    "spoiler block is never closed: end it with a line ':::'",
-                    self.piece.path,
-                    self.piece.line_of(first_line),
-                )
-            pending = blocks.pop(0)
+
+        def refuse_nesting(line: str) -> None:
+            if BLOCK_START.match(line):
+                raise PublishError("spoiler blocks cannot be nested", self.piece.path, self._line(first_line, line))
+
+        content = take_fenced(rest, blocks, refuse_nesting)
+        if content is None:
+            raise PublishError(
+                "spoiler block is never closed: end it with a line ':::'", self.piece.path, self.piece.line_of(first_line)
+            )
+        self._emit(parent, label, content)
 
     def _emit(self, parent: etree.Element, label: str | None, content: list[str]) -> None:
         div = etree.SubElement(parent, "div", {"class": "spoiler"})
