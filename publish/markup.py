@@ -25,6 +25,7 @@ from markdown.extensions.smarty import SmartyExtension
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup
 
 from .blocks import HEADINGS, BookShapesExtension
 from .errors import PublishError, PublishWarning
@@ -179,8 +180,9 @@ class InlineText(str):
         text.markup = markup
         return text
 
-    def __html__(self) -> str:
-        return self.markup
+    def __html__(self) -> Markup:
+        # Markup, not str: MarkupSafe escapes a plain string an __html__ returns when it fills a format field.
+        return Markup(self.markup)
 
     @property
     def plain(self) -> str:

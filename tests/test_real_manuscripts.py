@@ -251,3 +251,12 @@ def test_an_opening_word_longer_than_a_line_is_in_the_text_once(tmp_path):
     book = build_book(manuscript, tmp_path / "out")
     text = re.sub(r"[\s\u200b]", "", pdftotext(book.pdf))
     assert text.count(sentence) == 1
+
+
+def test_no_markup_is_printed_as_text(anthology):
+    """Inline Markdown in the book's metadata (an italic word in the subtitle) is set, never shown as tags."""
+    assert not re.search(r"</?(em|i|span)\b", pdftotext(anthology.pdf))
+    for name, document in anthology.epub_documents().items():
+        assert not re.search(r"</?(em|i|span)\b", " ".join(document.itertext())), name
+    title_page = anthology.epub_documents()["title.xhtml"]
+    assert title_page.find(".//x:p[@class='imprint-title']/x:em", XHTML_NS).text == "shapes"
