@@ -32,6 +32,8 @@ FENCE_END = re.compile(r"^:::[ \t]*$")
 # Pandoc's table captions: "Table: …" or ": …" on its own paragraph, just before or after the table.
 CAPTION = re.compile(r"^(?:Table)?:\s+", re.IGNORECASE)
 INDENT_STEP = 2
+# Words this short (articles, prepositions) do not end the small-caps lead-in.
+SHORT_WORD = 3
 
 
 class BookShapesExtension(markdown.Extension):
@@ -44,6 +46,7 @@ class BookShapesExtension(markdown.Extension):
         md.parser.blockprocessors.register(SeparateQuotesProcessor(md.parser), "quote", 20)
         md.parser.blockprocessors.register(VerseProcessor(md.parser, self.piece), "verse", 104)
         md.treeprocessors.register(CaptionTreeprocessor(md), "publish-captions", 3.5)
+        md.treeprocessors.register(QuotedLinesTreeprocessor(md), "publish-quoted-lines", 3.4)
         md.treeprocessors.register(OpeningTreeprocessor(md, self.target), "publish-opening", 3)
 
 
@@ -101,7 +104,7 @@ class VerseProcessor(BlockProcessor):
             if number:
                 etree.SubElement(stanza, "br")
             indent = (len(line) - len(line.lstrip(" "))) // INDENT_STEP
-            span = etree.SubElement(stanza, "span", {"class": f"i{min(indent, 4)}"} if indent else {})
+            span = etree.SubElement(stanza, "span", {"class": f"line i{min(indent, 4)}" if indent else "line"})
             span.text = line.strip()
 
 
@@ -169,6 +172,36 @@ def _take_caption(element: etree.Element, parent: etree.Element) -> etree.Elemen
     return caption
 
 
+class QuotedLinesTreeprocessor(Treeprocessor):
+    """A quoted paragraph broken into lines (verse quoted with hard breaks) is set line by line, as ``::: verse`` is,
+    so that a line too long for the page hangs instead of reading as a line of its own."""
+
+    def run(self, root: etree.Element) -> None:
+        for quote in root.iter("blockquote"):
+            for paragraph in [child for child in quote if child.tag == "p" and child.find("br") is not None]:
+                _set_line_by_line(paragraph)
+
+
+def _set_line_by_line(paragraph: etree.Element) -> None:
+    line = etree.Element("span", {"class": "line"})
+    line.text = (paragraph.text or "").lstrip() or None
+    lines = [line]
+    for child in list(paragraph):
+        paragraph.remove(child)
+        if child.tag == "br":
+            line = etree.Element("span", {"class": "line"})
+            line.text = (child.tail or "").lstrip() or None
+            lines.append(line)
+        else:
+            line.append(child)
+    paragraph.text = None
+    for index, line in enumerate(lines):
+        if index:
+            paragraph.append(etree.Element("br"))
+        paragraph.append(line)
+    _add_class(paragraph, "lines")
+
+
 class OpeningTreeprocessor(Treeprocessor):
     """Mark a piece's opening: the epigraph, and the first words of the first text paragraph.
 
@@ -210,6 +243,7 @@ class OpeningTreeprocessor(Treeprocessor):
         if match is None:
             return
         before, letter, word_rest, more_words, after = match.groups()
+        more_words, after = _without_short_last_words(more_words, after)
         _add_class(paragraph, "opening")
         lead_in = etree.Element("span", {"class": "lead-in"})
         lead_in.tail = after
@@ -233,6 +267,14 @@ class OpeningTreeprocessor(Treeprocessor):
         """Text with smarty's placeholders put back as the characters they stand for."""
         stash = self.md.htmlStash.rawHtmlBlocks
         return re.sub("\x02wzxhzdk:(\\d+)\x03", lambda m: str(stash[int(m.group(1))]), text)
+
+
+def _without_short_last_words(more_words: str, after: str) -> tuple[str, str]:
+    """The lead-in does not end on a short word ("this began as a", "every reader writes in"): it goes back to the text."""
+    words = re.split(r"(?=\s)", more_words)
+    while words and len(re.sub(f"{_STASHED}|\\W", "", words[-1])) <= SHORT_WORD:
+        after = words.pop() + after
+    return "".join(words), after
 
 
 def _only_pictures(element: etree.Element) -> bool:

@@ -53,7 +53,7 @@ def typeset(markup: str, language: str) -> str:
             continue
         if verbatim or not part:
             continue
-        if not paragraph_start and state["before"] != NARROW_NBSP and not any(char in part for char in triggers):
+        if not paragraph_start and state["before"] != "«" and not any(char in part for char in triggers):
             state["before"] = part[-1]  # nothing to change, and no character reference (none without a ";")
             continue
         text = html.unescape(part)
@@ -69,9 +69,10 @@ def typeset(markup: str, language: str) -> str:
 def _french(text: str, state: dict) -> str:
     """« Guillemets » with thin no-break spaces inside, and one before ; : ! ? — as French printers set them."""
     text = text.replace("“", "«").replace("”", "»")
-    text = re.sub(f"«{SPACES}", f"«{NARROW_NBSP}", text)
-    if state["before"] == NARROW_NBSP:  # a tag between the guillemet (already spaced) and its word
-        text = text.lstrip(f" {NBSP}{NARROW_NBSP}")
+    # The space after « goes where the next word is: a tag between them (a raised initial's) keeps it out of the tag.
+    text = re.sub(f"«{SPACES}$", "«", re.sub(f"«{SPACES}(?=[^ {NBSP}{NARROW_NBSP}])", f"«{NARROW_NBSP}", text))
+    if state["before"] == "«":
+        text = NARROW_NBSP + text.lstrip(f" {NBSP}{NARROW_NBSP}")
     text = re.sub(f"{SPACES}»", f"{NARROW_NBSP}»", text)
     if text.startswith(NARROW_NBSP + "»") and state["before"].isspace():
         text = text[1:]

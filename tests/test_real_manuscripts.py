@@ -163,10 +163,11 @@ def test_epub_notes_open_with_their_number_and_hold_no_empty_elements(anthology)
 
 def test_verse_keeps_its_lines_and_stanzas(anthology):
     page = anthology.epub_documents()["two-stanzas.xhtml"]
-    assert len(page.findall(".//x:div[@class='piece-body']/x:blockquote", XHTML_NS)) == 2
+    quotes = page.findall(".//x:div[@class='piece-body']/x:blockquote", XHTML_NS)
+    assert [len(quote.findall("x:p[@class='lines']/x:span[@class='line']", XHTML_NS)) for quote in quotes] == [4, 3]
     stanzas = page.findall(".//x:div[@class='verse']/x:p", XHTML_NS)
     assert [len(stanza.findall("x:span", XHTML_NS)) for stanza in stanzas] == [3, 1]
-    assert stanzas[0].findall("x:span", XHTML_NS)[1].get("class") == "i1"
+    assert stanzas[0].findall("x:span", XHTML_NS)[1].get("class") == "line i1"
     lines = pdftotext(anthology.pdf, "-f", str(page_holding(anthology.pdf, "Here is a second poem")), "-l", "99").splitlines()
     starts = [line for line in lines if line.startswith(("Here is a second", "with an indented", "and a last line", "And a stanza"))]
     assert len(starts) == 4, starts
