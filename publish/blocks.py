@@ -26,7 +26,7 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _STASHED = "\x02[^\x03]*\x03"
 _WORD = f"(?:{_STASHED}|[^\\s,;:—–\x02])"
 LEAD_IN = re.compile(f"((?:{_STASHED}|[^\\w\x02])*)(\\w)({_WORD}*)((?:\\s{_WORD}+){{0,3}})(.*)", re.DOTALL)
-ATTRIBUTION_DASHES = ("—", "–", "―", "-")
+DASHES = ("—", "–", "―", "-")
 VERSE_START = re.compile(r"^:::[ \t]*verse[ \t]*$")
 FENCE_END = re.compile(r"^:::[ \t]*$")
 # Pandoc's table captions: "Table: …" or ": …" on its own paragraph, just before or after the table.
@@ -235,7 +235,7 @@ class OpeningTreeprocessor(Treeprocessor):
         _add_class(quote, "epigraph")
         paragraphs = [child for child in quote if child.tag == "p"]
         last = paragraphs[-1] if len(paragraphs) > 1 else None
-        if last is not None and self._unstash(last.text or "").lstrip().startswith(ATTRIBUTION_DASHES):
+        if last is not None and self._unstash(last.text or "").lstrip().startswith(DASHES):
             _add_class(last, "attribution")
 
     def _flourish(self, paragraph: etree.Element) -> None:
@@ -245,6 +245,8 @@ class OpeningTreeprocessor(Treeprocessor):
         before, letter, word_rest, more_words, after = match.groups()
         more_words, after = _without_short_last_words(more_words, after)
         _add_class(paragraph, "opening")
+        if self._unstash(before).strip().startswith(DASHES):
+            _add_class(paragraph, "dialogue")  # a dash opens a line of dialogue: the theme keeps it at text size
         lead_in = etree.Element("span", {"class": "lead-in"})
         lead_in.tail = after
         paragraph.text = None

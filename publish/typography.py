@@ -22,7 +22,8 @@ INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "del", "dfn", "em", "i", "ins"
           "strong", "sub", "sup", "u", "var", "wbr"}
 # A paragraph opening with a hyphen, two, or the dash Smarty made of them, then a space: a line of dialogue.
 DIALOGUE = re.compile(rf"^(\s*)(?:--?|–|—)[ {NBSP}]+")
-PARAGRAPH_DIALOGUE = re.compile(rf"(<p(?:\s[^>]*)?>\s*)(?:--?|–|—)[ {NBSP}]+")
+# The opening's markup (its lead-in, and in print the dash's own span) may stand between the paragraph and its dash.
+PARAGRAPH_DIALOGUE = re.compile(rf"(<p(?:\s[^>]*)?>\s*(?:<span[^>]*>)*)(?:--?|–|—)((?:</span>)?)[ {NBSP}]+")
 SPACES = f"[ {NBSP}{NARROW_NBSP}]*"
 # French: a thin no-break space before ; : ! ? (not in "http://" or "12:30": the sign must end a word).
 FRENCH_HIGH_PUNCTUATION = re.compile(rf"(?<=[^\s(\[«]){SPACES}([;:!?]+)(?=$|[\s)\]»….,\"”])")
@@ -33,7 +34,7 @@ def typeset(markup: str, language: str) -> str:
     tag = language.lower()
     rule, triggers = RULES.get(tag) or RULES.get(tag.split("-")[0], (None, ""))
     if rule is None:  # dialogue dashes only: a quick pass, however many tags
-        return PARAGRAPH_DIALOGUE.sub(rf"\1—{NBSP}", markup)
+        return PARAGRAPH_DIALOGUE.sub(rf"\1—\2{NBSP}", markup)
     parts = TAG.split(markup)
     state: dict[str, object] = {"before": " ", "open_singles": 0}
     verbatim = 0

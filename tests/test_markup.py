@@ -80,3 +80,16 @@ def test_titles_converted_one_after_another_share_nothing():
     assert inline('"Mia\'s" *La La Land* -- <b>x</b>').markup == first.markup
     inline("[ending]: https://example.com/")  # a link reference, in one title…
     assert inline("The [ending]").markup == "The [ending]"  # …is not the next one's
+
+
+def test_a_note_that_opens_with_a_quote_has_its_number_inside_the_quote_and_no_empty_paragraph():
+    html = render_piece(piece("Text.[^q] After.\n\n[^q]:\n    > Quoted words.\n\n    - an item\n"), "epub", "notes").html
+    assert '<blockquote>\n<p><a class="note-number" href="#demo-noteref-1" role="doc-backlink">1.</a> Quoted words.</p>' in html
+    assert "<p/>" not in html and "<p></p>" not in html
+
+
+def test_a_heading_or_epigraph_first_leaves_the_flourish_to_the_first_paragraph_of_text():
+    html = render_piece(piece("## Part one\n\n> Words of another.\n>\n> — Someone\n\nThe story begins here, slowly.\n"), "epub", "notes").html
+    assert '<p class="opening"><span class="lead-in">The story begins here</span>, slowly.</p>' in html
+    html = render_piece(piece("> Words of another.\n>\n> — Someone\n\nThe story begins.\n"), "epub", "notes").html
+    assert '<blockquote class="epigraph">' in html and '<p class="attribution">' in html
