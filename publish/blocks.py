@@ -143,12 +143,35 @@ class CaptionTreeprocessor(Treeprocessor):
     def run(self, root: etree.Element) -> None:
         for parent in list(root.iter()):
             for table in [child for child in parent if child.tag == "table"]:
+                caption = _caption_row(table)
+                if caption is not None:
+                    table.insert(0, caption)
+                    continue
                 index = list(parent).index(table)
                 for neighbour in list(parent)[index + 1:index + 2] + list(parent)[max(index - 1, 0):index]:
                     caption = _take_caption(neighbour, parent)
                     if caption is not None:
                         table.insert(0, caption)
                         break
+
+
+def _caption_row(table: etree.Element) -> etree.Element | None:
+    """A "Table: …" line written straight under a table, which the tables extension read as a last row."""
+    body = table.find("tbody")
+    rows = body.findall("tr") if body is not None else []
+    if not rows:
+        return None
+    cells = list(rows[-1])
+    first = cells[0] if cells else None
+    if first is None or not first.text or not CAPTION.match(first.text) or any(
+            len(cell) or (cell.text or "").strip() for cell in cells[1:]):
+        return None
+    body.remove(rows[-1])
+    first.text = CAPTION.sub("", first.text, count=1)
+    caption = etree.Element("caption")
+    caption.text = first.text
+    caption.extend(first)
+    return caption
 
 
 def _take_caption(element: etree.Element, parent: etree.Element) -> etree.Element | None:

