@@ -45,10 +45,18 @@ class BuildResult:
     warnings: list[PublishWarning]
     # What had to be made afresh (e.g. "epub:response", "page:response.xhtml"): the rest came from build/.cache.
     redone: list[str]
+    # Entries of build/.cache that were there but failed their seal (damaged or altered), and were made again.
+    damaged: list[str]
 
 
 def build(
-    manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: BuildRequest, report: StageReport, key: str | None = None
+    manuscript_dir: Path,
+    theme_dir: Path,
+    out_dir: Path,
+    request: BuildRequest,
+    report: StageReport,
+    key: str | None = None,
+    fresh: bool = False,
 ) -> BuildResult:
     """Build what ``request`` asks for into ``out_dir``.
 
@@ -56,7 +64,8 @@ def build(
     rendered, and the files are replaced together, with a record of what
     they were made from (``cache.fresh_outputs`` reads it). ``key`` is that
     record's fingerprint of the inputs, if the caller has worked it out
-    already (the CLI has, to find whether anything changed).
+    already (the CLI has, to find whether anything changed). ``fresh`` makes
+    everything again, using nothing earlier builds stored.
     """
     key = key or fingerprint(manuscript_dir, theme_dir, out_dir, request)
     # WeasyPrint and fontTools log about the fonts' own quirks; the build
@@ -66,7 +75,7 @@ def build(
 
     stage = stage_timer(report)
     with stage("read"):
-        memo = remembered_work(manuscript_dir, theme_dir, out_dir)
+        memo = remembered_work(manuscript_dir, theme_dir, out_dir, used=not fresh)
         manuscript = load_manuscript(manuscript_dir, memo)
     moment = build_moment(manuscript.root)
     # The second process is forked inside the dated block, so that it dates its work the same way.
@@ -88,7 +97,7 @@ def build(
     record = build_record(key, outputs, guide, [str(warning) for warning in book.warnings])
     write_all_atomically({**outputs, out_dir / RECORD: record})
     memo.save()
-    return BuildResult(written=list(outputs), guide=guide, warnings=book.warnings, redone=memo.missed)
+    return BuildResult(written=list(outputs), guide=guide, warnings=book.warnings, redone=memo.missed, damaged=memo.damaged)
 
 
 def _prepare_for_layout() -> None:
@@ -105,13 +114,13 @@ def _prepare_for_layout() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
-def remembered_work(manuscript_dir: Path, theme_dir: Path, out_dir: Path) -> Memo:
+def remembered_work(manuscript_dir: Path, theme_dir: Path, out_dir: Path, used: bool = True) -> Memo:
     """The store of work earlier builds into ``out_dir`` did, salted with every input but the pieces.
 
     The manuscript's piece files (by suffix, listed or not) are left out of
     the salt: each entry made from a piece is keyed by that piece's text.
     """
-    return Memo(out_dir / STORE, files_digest(manuscript_dir, theme_dir, out_dir, pieces_by_suffix=tuple(PIECE_FORMATS)))
+    return Memo(out_dir / STORE, files_digest(manuscript_dir, theme_dir, out_dir, pieces_by_suffix=tuple(PIECE_FORMATS)), used)
 
 
 def stage_timer(report: StageReport) -> Callable[[str], AbstractContextManager[None]]:

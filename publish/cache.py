@@ -12,7 +12,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-RECORD = Path(".cache") / "last-build.json"
+# What a build keeps beside its outputs: the store of remembered work and this record.
+CACHE = Path(".cache")
+RECORD = CACHE / "last-build.json"
 
 
 @dataclass(frozen=True)
@@ -25,18 +27,35 @@ class Recorded:
 
 
 def fresh_outputs(out_dir: Path, key: str) -> Recorded | None:
-    """The last build's outputs, if it had this fingerprint and they are all still as it wrote them."""
+    """The last build's outputs, if it had this fingerprint and they are all still as it wrote them.
+
+    A record that cannot be read, or is not what a build writes, means "not fresh": never an error.
+    """
     try:
         record = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if record.get("key") != key:
+    if not _well_formed(record) or record["key"] != key:
         return None
     written = [out_dir / name for name in record["outputs"]]
     for path, digest in zip(written, record["outputs"].values()):
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
             return None
     return Recorded(written, record["guide"], record["warnings"])
+
+
+def _well_formed(record: object) -> bool:
+    def strings(value: object) -> bool:
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+    return (
+        isinstance(record, dict)
+        and isinstance(record.get("key"), str)
+        and isinstance(record.get("outputs"), dict)
+        and all(isinstance(name, str) and "/" not in name and isinstance(digest, str) for name, digest in record["outputs"].items())
+        and strings(record.get("guide"))
+        and strings(record.get("warnings"))
+    )
 
 
 def build_record(key: str, outputs: dict[Path, bytes], guide: list[str], warnings: list[str]) -> bytes:

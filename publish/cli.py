@@ -91,6 +91,7 @@ def cli() -> None:
 @click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), help="Archival (PDF/A-3b) or accessible (PDF/UA-1) PDF.")
 @click.option("--allow-remote", is_flag=True,
               help="Let pieces use images from http(s) addresses (fetched with a time limit and a size cap).")
+@click.option("--fresh", is_flag=True, help="Make everything again, using nothing earlier builds stored in OUT/.cache.")
 @common_options
 @click.pass_context
 def build_command(
@@ -106,6 +107,7 @@ def build_command(
     marks: str | None,
     pdf_variant: str | None,
     allow_remote: bool,
+    fresh: bool,
 ) -> None:
     """Build the book into OUT (build/ by default)."""
     if redact and not spoiler_free:
@@ -128,7 +130,7 @@ def build_command(
         allow_remote=allow_remote,
     )
     key = fingerprint(manuscript_dir, styles_dir, out_dir, request)
-    recorded = fresh_outputs(out_dir, key)
+    recorded = None if fresh else fresh_outputs(out_dir, key)
     if recorded:
         for warning in recorded.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -138,7 +140,10 @@ def build_command(
         return
     from .build import build
 
-    result = build(manuscript_dir, styles_dir, out_dir, request, report, key)
+    result = build(manuscript_dir, styles_dir, out_dir, request, report, key, fresh=fresh)
+    if ctx.meta.get("publish.debug"):
+        for label in result.damaged:
+            click.echo(f"store: the stored {label} failed its check and was made again", err=True)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not quiet:
@@ -182,6 +187,21 @@ def preview_command(ctx: click.Context, out_dir: Path) -> None:
     if not ctx.meta.get("publish.quiet", False):
         for path in written:
             click.echo(f"wrote  {display_path(path)}", err=True)
+
+
+@cli.command("clean")
+@out_option
+@common_options
+@click.pass_context
+def clean_command(ctx: click.Context, out_dir: Path) -> None:
+    """Forget what earlier builds into OUT stored (OUT/.cache); the built files stay."""
+    import shutil
+
+    from .cache import CACHE
+
+    shutil.rmtree(out_dir / CACHE, ignore_errors=True)
+    if not ctx.meta.get("publish.quiet", False):
+        click.echo(f"removed {display_path(out_dir / CACHE)}", err=True)
 
 
 @cli.command("new")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import pickle
+import json
 import re
 import tomllib
 import uuid
@@ -218,11 +218,7 @@ def parse_front_matter(text: str, path: Path, memo: Memo | None = None) -> tuple
             break
     else:
         raise PublishError("front matter starts with '---' but never ends with '---'", path, 1)
-    if memo is None:
-        data = _read_yaml(block, path)
-    else:
-        read = memo.remember(memo.key("front matter", block), f"front matter:{path.name}", lambda: pickle.dumps(_read_yaml(block, path)))
-        data = pickle.loads(read)
+    data = _read_yaml(block, path) if memo is None else _remembered_yaml(block, path, memo)
     if not isinstance(data, dict):
         raise PublishError("front matter must be a mapping of keys to values", path, 2)
     for key, value in data.items():
@@ -230,6 +226,49 @@ def parse_front_matter(text: str, path: Path, memo: Memo | None = None) -> tuple
             raise PublishError(f"front matter key {key!r} is not a name: keys are words such as 'title'", path)
         _check_text(value, key, path, text)
     return data, body, index + 2
+
+
+def _remembered_yaml(block: str, path: Path, memo: Memo) -> Any:
+    """Front matter read before, as plain JSON (dates tagged), or read now; what JSON cannot carry as it is
+    (a key that is not a string, a set, bytes) is not remembered, so that it is refused the same way every time."""
+    key = memo.key("front matter", block)
+    stored = memo.get(key, f"front matter:{path.name}")
+    if stored is not None:
+        return json.loads(stored, object_hook=_untagged)
+    data = _read_yaml(block, path)
+    try:
+        memo.put(key, json.dumps(_tagged(data), allow_nan=False).encode("utf-8"))
+    except ValueError:
+        pass
+    return data
+
+
+DATE_TAG = "\0date"
+DATETIME_TAG = "\0datetime"
+
+
+def _tagged(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {DATETIME_TAG: value.isoformat()}
+    if isinstance(value, dt.date):
+        return {DATE_TAG: value.isoformat()}
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise ValueError("a key that is not a string")
+        return {key: _tagged(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_tagged(item) for item in value]
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    raise ValueError(f"not JSON: {type(value).__name__}")
+
+
+def _untagged(mapping: dict[str, Any]) -> Any:
+    if DATETIME_TAG in mapping:
+        return dt.datetime.fromisoformat(mapping[DATETIME_TAG])
+    if DATE_TAG in mapping:
+        return dt.date.fromisoformat(mapping[DATE_TAG])
+    return mapping
 
 
 def _read_yaml(block: str, path: Path) -> Any:

@@ -5,14 +5,24 @@ tool's own source among them), so an entry is either right or never asked
 for again. New entries are written only when the build succeeds (a failed
 build leaves build/ as it was); entries no build has used for a day are
 removed (looked for once an hour).
+
+An entry is sealed: it opens with a keyed digest (HMAC-SHA256) of its key
+and its content, made with a secret kept in the user's own cache folder. An
+entry that is damaged (cut short by a crash or a full disk, altered), moved
+to another key, or written by anyone without the secret fails the check and
+is a miss: made again, never used. Compiled templates are code, so an
+entry is trusted only as far as this seal.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
+import secrets
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 STORE = Path(".cache") / "store"
@@ -20,20 +30,66 @@ KEEP_UNUSED_SECONDS = 24 * 3600
 # Looking at every entry's age costs a stat each (a tenth of a second at 300 pieces): done once an hour.
 SWEEP_EVERY_SECONDS = 3600
 SWEPT = ".swept"
+SEAL_SIZE = 64  # the hex digest, then a newline
+SECRET_SIZE = 32
+
+
+@cache
+def _secret() -> bytes:
+    """This user's key for sealing entries, made once and kept readable by the user alone.
+
+    Where there is no such folder to keep it in, a key for this process only:
+    nothing stored before can be trusted, so nothing is used.
+    """
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "booklet-press"
+    path = folder / "store-key"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(handle, "wb") as out:
+                out.write(secrets.token_bytes(SECRET_SIZE))
+        key = path.read_bytes()
+    except OSError:
+        key = b""
+    return key if len(key) == SECRET_SIZE else secrets.token_bytes(SECRET_SIZE)
+
+
+def seal(key: str, data: bytes) -> bytes:
+    return _digest(key, data) + b"\n" + data
+
+
+def unseal(key: str, sealed: bytes) -> bytes | None:
+    """The content of a sealed entry, or None if its seal does not match its key and content."""
+    data = sealed[SEAL_SIZE + 1:]
+    if sealed[SEAL_SIZE:SEAL_SIZE + 1] != b"\n" or not hmac.compare_digest(sealed[:SEAL_SIZE], _digest(key, data)):
+        return None
+    return data
+
+
+def _digest(key: str, data: bytes) -> bytes:
+    return hmac.new(_secret(), key.encode() + b"\0" + data, hashlib.sha256).hexdigest().encode()
 
 
 class Memo:
-    """A folder of values by key; ``missed`` lists the labels of what had to be made afresh, in order."""
+    """A folder of values by key; ``missed`` lists the labels of what had to be made afresh, in order, and
+    ``damaged`` those of entries that were there but failed their seal. A memo that is not ``used`` reads
+    nothing (``publish build --fresh``), but stores what it makes."""
 
-    def __init__(self, folder: Path, salt: str):
+    def __init__(self, folder: Path, salt: str, used: bool = True):
         self.folder = folder
         self.salt = salt
+        self.used = used
         self.missed: list[str] = []
+        self.damaged: list[str] = []
         self.new: dict[str, bytes] = {}
 
     def is_empty(self) -> bool:
         """Whether no build has stored anything yet (the first build, or one after build/.cache was removed)."""
-        return not self.folder.is_dir()
+        return not self.used or not self.folder.is_dir()
 
     def key(self, *parts: str) -> str:
         digest = hashlib.sha256(self.salt.encode())
@@ -54,11 +110,17 @@ class Memo:
             return self.new[key]
         path = self._path(key)
         try:
-            data = path.read_bytes()
-            os.utime(path)
+            if not self.used:
+                raise FileNotFoundError(path)
+            data = unseal(key, path.read_bytes())
+            if data is None:
+                self.damaged.append(label)
+            else:
+                os.utime(path)
         except OSError:
+            data = None
+        if data is None:
             self.missed.append(label)
-            return None
         return data
 
     def put(self, key: str, data: bytes) -> None:
@@ -74,7 +136,10 @@ class Memo:
             temporary = path.with_name(f".{path.name}.{os.getpid()}")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                temporary.write_bytes(data)
+                with temporary.open("wb") as out:
+                    out.write(seal(key, data))
+                    out.flush()
+                    os.fsync(out.fileno())
                 os.replace(temporary, path)
             except OSError:
                 temporary.unlink(missing_ok=True)

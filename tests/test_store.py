@@ -1,0 +1,101 @@
+"""The store of remembered work (build/.cache) cannot make a wrong book: what fails its check is made again."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from publish.build import BuildRequest, build
+from publish.cache import RECORD
+from publish.cli import cli
+from publish.config import DEFAULT_THEME
+from publish.memo import STORE
+
+from .conftest import MANUSCRIPT
+
+KINDS = ("print:", "epub:", "front matter:", "page:", "font:", "cover", "template", "typefaces")
+
+
+def build_into(out: Path, fresh: bool = False, request: BuildRequest = BuildRequest()):
+    return build(MANUSCRIPT, DEFAULT_THEME, out, request, lambda *args: None, fresh=fresh)
+
+
+def damage(path: Path, how: int) -> None:
+    """Four ways a store entry goes wrong: one byte altered, cut short, emptied, replaced by noise."""
+    data = path.read_bytes()
+    if how == 0:
+        middle = len(data) // 2 + 40
+        path.write_bytes(data[:middle] + bytes([data[middle] ^ 0x20]) + data[middle + 1:])
+    elif how == 1:
+        path.write_bytes(data[: len(data) // 2])
+    elif how == 2:
+        path.write_bytes(b"")
+    else:
+        path.write_bytes(os.urandom(len(data)))
+
+
+def test_a_damaged_store_entry_is_made_again_and_the_book_is_as_if_there_were_no_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+    out = tmp_path / "out"
+    # An EPUB alone is the build that stores its cover, and takes it from the store.
+    epub_alone = BuildRequest(formats=("epub",))
+    build_into(out)
+    build_into(out, request=epub_alone)
+    entries = sorted(path for path in (out / STORE).glob("*/*") if path.is_file())
+    assert len(entries) > 20
+    for number, entry in enumerate(entries):
+        damage(entry, number % 4)
+    damaged = build_into(out, request=epub_alone).damaged
+    assert build_into(out, request=epub_alone).written[0].read_bytes() == build_into(
+        tmp_path / "clean-epub", fresh=True, request=epub_alone).written[0].read_bytes()
+    again = build_into(out)
+    damaged += again.damaged
+    for kind in KINDS:
+        assert any(label.startswith(kind) for label in damaged), kind
+    clean = build_into(tmp_path / "clean", fresh=True)
+    for made, reference in zip(again.written, clean.written):
+        assert made.read_bytes() == reference.read_bytes(), made.name
+    # Made again, and stored whole: the next build finds nothing damaged.
+    assert build_into(out).damaged == []
+
+
+def test_an_entry_moved_to_another_key_fails_its_check(tmp_path, monkeypatch):
+    """The seal covers the key too: a right entry under a wrong name is not used."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+    out = tmp_path / "out"
+    build_into(out)
+    entries = sorted(path for path in (out / STORE).glob("*/*") if path.is_file())
+    contents = [entry.read_bytes() for entry in entries]
+    for entry, content in zip(entries, contents[1:] + contents[:1]):
+        entry.write_bytes(content)
+    assert len(build_into(out).damaged) == len(entries)
+
+
+def test_fresh_uses_nothing_stored(tmp_path):
+    out = tmp_path / "out"
+    first = build_into(out)
+    assert set(build_into(out, fresh=True).redone) == set(first.redone)
+    assert build_into(out).redone == []
+
+
+@pytest.mark.parametrize("record", ["[]", "{}", '{"key": "x"}', '{"key": "x", "outputs": []}', "not json", '{"key": 1, "outputs": {}}'])
+def test_a_malformed_build_record_means_not_fresh(tmp_path, record):
+    out = tmp_path / "out"
+    (out / RECORD).parent.mkdir(parents=True)
+    (out / RECORD).write_text(record)
+    result = CliRunner().invoke(cli, ["build", "--manuscript", str(MANUSCRIPT), "--out", str(out), "--format", "epub"])
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.stderr
+    assert json.loads((out / RECORD).read_text())["outputs"]
+
+
+def test_clean_forgets_the_store_and_keeps_the_book(tmp_path):
+    out = tmp_path / "out"
+    built = build_into(out)
+    result = CliRunner().invoke(cli, ["clean", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not (out / ".cache").exists() and all(path.is_file() for path in built.written)
