@@ -49,6 +49,9 @@ SPOILER_WARNINGS = ("page", "notice")
 SPOILER_REVEALS = ("foot", "endnotes")
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 ISBN = re.compile(r"^(urn:isbn:)?(97[89][0-9]{10})$")
+# Bounds that keep a mistaken or hostile book.toml from occupying a build for minutes before anything is said.
+MAX_CONFIG_BYTES = 1_000_000
+MAX_LIST_ITEMS = {"authors": 100, "keywords": 100, "pieces": 1000, "spoils": 100}
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,12 @@ def load_book_config(path: Path) -> BookConfig:
     """Read and validate book.toml."""
     if not path.is_file():
         raise PublishError("book.toml not found: every manuscript needs one (see README)", path)
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise PublishError(
+            f"book.toml is {path.stat().st_size / 1_000_000:.1f} MB; it may be at most {MAX_CONFIG_BYTES // 1000} kB "
+            "(it lists the pieces and describes the book: the writing goes in the pieces)",
+            path,
+        )
     text = read_utf8(path)
     try:
         data = tomllib.loads(text)
@@ -157,6 +166,10 @@ def load_book_config(path: Path) -> BookConfig:
 
     for key in ("authors", "keywords", "pieces", "spoils"):
         _check_string_list(values, key, path, text)
+        if len(values.get(key, [])) > MAX_LIST_ITEMS[key]:
+            raise PublishError(
+                f"'{key}' lists {len(values[key])} items; a book may have at most {MAX_LIST_ITEMS[key]}", path, line_of_key(text, key)
+            )
     for key, allowed in (("spoiler_warning", SPOILER_WARNINGS), ("spoiler_reveal", SPOILER_REVEALS)):
         if key in values and values[key] not in allowed:
             raise PublishError(

@@ -15,7 +15,7 @@ from publish.cli import cli
 from publish.config import DEFAULT_THEME
 from publish.memo import STORE
 
-from .conftest import MANUSCRIPT
+from .conftest import MANUSCRIPT, assert_fails_cleanly, build_over_last_good, one_piece_manuscript
 
 KINDS = ("print:", "epub:", "front matter:", "page:", "font:", "cover", "template", "typefaces")
 
@@ -99,3 +99,31 @@ def test_clean_forgets_the_store_and_keeps_the_book(tmp_path):
     result = CliRunner().invoke(cli, ["clean", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert not (out / ".cache").exists() and all(path.is_file() for path in built.written)
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        ('keywords = [' + ", ".join(['"k"'] * 101) + "]\n", "'keywords' lists 101 items; a book may have at most 100"),
+        ('description = "' + "x" * 1_000_001 + '"\n', "book.toml is 1.0 MB; it may be at most 1000 kB"),
+    ],
+)
+def test_an_oversized_book_toml_is_one_line_before_any_work(tmp_path, extra, fragment):
+    manuscript = one_piece_manuscript(tmp_path / "m", "---\ntitle: A\n---\n\nText.\n")
+    (manuscript / "book.toml").write_text((manuscript / "book.toml").read_text() + extra)
+    result = build_over_last_good(manuscript, tmp_path / "out", ("small-hours.pdf",))
+    assert_fails_cleanly(result, tmp_path / "out", "book.toml", fragment)
+
+
+def test_a_killed_builds_temporary_files_are_removed_by_the_next_build(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    leftovers = [out / ".what-the-epilogue-means.pdf.k3j_9x2a.tmp", out / ".what-the-epilogue-means.epub.abcdefgh.tmp"]
+    for path in leftovers:
+        path.write_bytes(b"half a book")
+    kept = [out / "notes.tmp", out / ".hidden"]
+    for path in kept:
+        path.write_bytes(b"the writer's own")
+    build_into(out)
+    assert not any(path.exists() for path in leftovers)
+    assert all(path.read_bytes() == b"the writer's own" for path in kept)
