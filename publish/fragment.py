@@ -42,6 +42,7 @@ WEB_ADDRESS = re.compile(r"^(https?://(\[[0-9A-Fa-f:.]+\]|[^\s/?#\[\]@]+)(:\d+)?
 # Blocks whose direction follows their text (a Hebrew or Arabic paragraph in an English book).
 DIRECTIONAL_BLOCKS = {"p", "li", "blockquote", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "figcaption"}
 MAX_DEPTH = 40
+VOID_ELEMENTS = {"br", "img", "hr", "wbr", "col"}
 # Attribute values the sanitizer lets through by name only; a value outside these is dropped,
 # as EPUBCheck would refuse it. The one inline style kept is Python-Markdown's table alignment.
 VALID_VALUES = {
@@ -106,6 +107,10 @@ def finish_fragment(
             element.set("dir", "rtl")
     if target == "print":
         _offer_breaks(container)
+    for element in container.iter():
+        # "<span/>" is XML; the print document is read as HTML, where it opens a span the rest of the piece falls into.
+        if element.text is None and not len(element) and element.tag not in VOID_ELEMENTS:
+            element.text = ""
     xhtml = xhtml_content(container)
     _refuse_non_characters(xhtml, piece)
     return xhtml, images, warnings

