@@ -9,6 +9,7 @@ is its caption.
 from __future__ import annotations
 
 import re
+import unicodedata
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 
@@ -274,7 +275,8 @@ class OpeningTreeprocessor(Treeprocessor):
         lead_in.tail = after
         paragraph.text = None
         paragraph.insert(0, lead_in)
-        if self.target != "print":
+        # Right to left, the raised initial is left out: Poppler reads the word whole only backwards.
+        if self.target != "print" or unicodedata.bidirectional(letter) in ("R", "AL"):
             lead_in.text = before + letter + word_rest + more_words
             return
         word = etree.SubElement(lead_in, "span", {"class": "opening-word"})

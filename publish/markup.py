@@ -45,6 +45,8 @@ CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 LOOSE_DASH = re.compile(r"(?<=\w)- (?=\w)|(?<=\w) -- ?(?=\w)| - ")
 # A line of dialogue in plain text: a hyphen, two or three, or a dash, then the words.
 DIALOGUE_LINE = re.compile(r"^(?:-{1,3}|–|—)\s+(?=\S)")
+# A line of dialogue follows a finished sentence; after one that runs on, a dash at a line start is a dash in the text.
+SENTENCE_END = re.compile(r"[.!?…:;»”\"')]\s*$")
 # Characters, not named entities: EPUB documents are XML and know no &rsquo;.
 SMARTY = {
     "substitutions": {
@@ -216,15 +218,15 @@ def plain_text_paragraphs(text: str) -> str:
     Paragraphs are split on blank lines and their lines joined; quotes are
     straightened so that smarty curls them all by the same rules (a quote
     typed the wrong way round is turned); a hyphen used as a dash becomes one.
-    A line that opens with a dash is a line of dialogue: a paragraph of its
-    own, opened by an em dash. Spoiler block fences (``::: spoiler`` …
+    A line that opens with a dash after a finished sentence is a line of
+    dialogue: a paragraph of its own, opened by an em dash. Spoiler block fences (``::: spoiler`` …
     ``:::``) keep lines of their own.
     """
     blocks = []
     for block in re.split(r"\n\s*\n", text):
         lines: list[str] = []
         for line in (line.strip() for line in block.splitlines()):
-            if DIALOGUE_LINE.match(line):
+            if DIALOGUE_LINE.match(line) and (not lines or not lines[-1] or SENTENCE_END.search(lines[-1])):
                 lines += ["", DIALOGUE_LINE.sub("--- ", line)]
             elif SPOILER_FENCE.match(line) or not lines or not lines[-1] or SPOILER_FENCE.match(lines[-1]):
                 lines.append(line)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from publish.config import PieceMeta
 from publish.manuscript import Piece
-from publish.markup import inline, render_piece
+from publish.markup import inline, plain_text_paragraphs, render_piece
 
 
 def piece(body: str, fmt: str = "markdown", piece_id: str = "demo") -> Piece:
@@ -93,3 +93,13 @@ def test_a_heading_or_epigraph_first_leaves_the_flourish_to_the_first_paragraph_
     assert '<p class="opening"><span class="lead-in">The story begins here</span>, slowly.</p>' in html
     html = render_piece(piece("> Words of another.\n>\n> — Someone\n\nThe story begins.\n"), "epub", "notes").html
     assert '<blockquote class="epigraph">' in html and '<p class="attribution">' in html
+
+
+def test_plain_text_dialogue_lines_follow_a_finished_sentence():
+    text = plain_text_paragraphs("-- Where to? she asked.\n-- Out.\n\nShe always did as she\n-- or so she said -- always\ndid.\n")
+    assert text == "--- Where to? she asked.\n\n--- Out.\n\nShe always did as she---or so she said---always did.\n"
+
+
+def test_a_right_to_left_opening_keeps_its_first_word_whole_in_print():
+    html = render_piece(piece("בראשית ברא אלהים את השמים.\n"), "print", "foot").html
+    assert '<span class="lead-in">בראשית ברא אלהים</span>' in html and "initial" not in html
