@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .config import DEFAULT_THEME, BookConfig
 from .errors import PublishWarning
-from .fragment import PIECE_LINK_SOURCE, Image, link_across
+from .fragment import PIECE_LINK_SOURCE, PIECE_LINK_TARGET, Image, link_across
 from .manuscript import Manuscript, Piece
 from .markup import TARGETS, InlineText, RenderedPiece, inline, render_piece
 from .memo import Memo
@@ -217,36 +217,39 @@ def _render(
     return RenderedPiece.from_json(data, piece)
 
 
-PIECE_LINK = re.compile(f'<a [^>]*{PIECE_LINK_SOURCE}="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+PIECE_LINK = re.compile(f'<a [^>]*{PIECE_LINK_SOURCE}="([^"]*)" {PIECE_LINK_TARGET}="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
 HREF = re.compile(r'href="[^"#]*#([^"]*)"')
-ID = re.compile(r'\bid="([^"]*)"')
+ID = re.compile(r'(?<![\w-])id="([^"]*)"')
 
 
 def settle_piece_links(pieces: list[RenderedPiece]) -> list[RenderedPiece]:
     """Links from one piece to a heading of another, checked now that every piece is rendered.
 
     A link to a heading the other piece does not have is a warning, and its
-    words stay as plain text (an EPUB may not link to a missing id).
+    words stay as plain text (an EPUB may not link to a missing id). A
+    piece's ids are its text's and its hidden spoilers'.
     """
-    ids = {piece.piece.id for piece in pieces} | {found for piece in pieces for found in ID.findall(piece.html)}
+    ids = {piece.piece.id: {piece.piece.id, *ID.findall(piece.html + piece.reveals_html)} for piece in pieces}
     settled = []
     for rendered in pieces:
         problems: list[PublishWarning] = []
 
         def settle(link: re.Match, rendered: RenderedPiece = rendered, problems: list[PublishWarning] = problems) -> str:
-            source = html.unescape(link.group(1))
-            if HREF.search(link.group(0)).group(1) in ids:
-                return link.group(0).replace(f' {PIECE_LINK_SOURCE}="{link.group(1)}"', "")
+            source, target = html.unescape(link.group(1)), link.group(2)
+            if HREF.search(link.group(0)).group(1) in ids.get(target, ()):
+                return link.group(0).replace(f' {PIECE_LINK_SOURCE}="{link.group(1)}" {PIECE_LINK_TARGET}="{target}"', "")
             problems.append(PublishWarning(
                 f"the link to {source!r} goes nowhere: that piece has no heading or anchor with that id; "
                 "its words are kept as plain text",
                 rendered.piece.path,
                 rendered.piece.line_of(source),
             ))
-            return link.group(2)
+            return link.group(3)
 
-        text = PIECE_LINK.sub(settle, rendered.html)
-        settled.append(replace(rendered, html=text, warnings=rendered.warnings + problems) if text != rendered.html else rendered)
+        text, reveals = PIECE_LINK.sub(settle, rendered.html), PIECE_LINK.sub(settle, rendered.reveals_html)
+        changed = (text, reveals) != (rendered.html, rendered.reveals_html)
+        settled.append(replace(rendered, html=text, reveals_html=reveals, warnings=rendered.warnings + problems)
+                       if changed else rendered)
     return settled
 
 

@@ -37,6 +37,7 @@ LINK_SCHEMES = ("http", "https", "mailto")
 # A link to another piece: checked once every piece is rendered (assemble.settle_piece_links), by what the writer wrote.
 PIECE_LINK = "piece-link"
 PIECE_LINK_SOURCE = "data-link-source"
+PIECE_LINK_TARGET = "data-link-piece"
 # An address as RFC 3986 writes it (non-ASCII letters allowed, as in an IRI): no spaces, controls or stray brackets.
 WEB_ADDRESS = re.compile(r"^(https?://(\[[0-9A-Fa-f:.]+\]|[^\s/?#\[\]@]+)(:\d+)?|mailto:)[^\s\x00-\x1f\x7f<>\\^`{|}]*$")
 # Blocks whose direction follows their text (a Hebrew or Arabic paragraph in an English book).
@@ -220,6 +221,7 @@ def _settle_link(
         link.set("href", (f"{other}.xhtml" if target == "epub" else "") + "#" + anchor)
         link.set("class", " ".join(filter(None, [link.get("class"), PIECE_LINK])))
         link.set(PIECE_LINK_SOURCE, href)
+        link.set(PIECE_LINK_TARGET, other)
     else:
         raise PublishError(
             f"the link to {href!r} leads out of the book: link to a web address (https://…), another piece "

