@@ -24,6 +24,7 @@ from .pages import PageStart
 from .parallel import HandOver, second_process
 from .request import BuildRequest
 from .resources import ResourcePolicy
+from .signals import InterruptedAfterWriting
 from .sources import build_moment, files_digest, fingerprint
 
 # The stages that render (Jinja2, Python-Markdown, EbookLib: a tenth of a second to import) are imported
@@ -96,7 +97,10 @@ def build(
                                       hand_over, cover)
     record = build_record(key, outputs, guide, [str(warning) for warning in book.warnings])
     write_all_atomically({**outputs, out_dir / RECORD: record})
-    memo.save()
+    try:
+        memo.save()
+    except KeyboardInterrupt:
+        raise InterruptedAfterWriting from None
     return BuildResult(written=list(outputs), guide=guide, warnings=book.warnings, redone=memo.missed, damaged=memo.damaged)
 
 

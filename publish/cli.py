@@ -14,6 +14,7 @@ from .cache import fresh_outputs
 from .config import DEFAULT_THEME, LENGTH
 from .errors import PublishError, display_path
 from .request import FORMATS, IMPOSITIONS, PDF_VARIANTS, BuildRequest, Edition
+from .signals import InterruptedAfterWriting
 from .sources import fingerprint
 
 # The pipeline (WeasyPrint, fontTools, pdfium) is imported inside the commands
@@ -32,6 +33,11 @@ class PublishGroup(click.Group):
                 raise
             click.echo(f"error: {error}", err=True)
             ctx.exit(1)
+        except InterruptedAfterWriting:
+            if ctx.meta.get("publish.debug"):
+                raise
+            click.echo("interrupted: the new files had been written and are in place", err=True)
+            ctx.exit(130)
         except KeyboardInterrupt:
             if ctx.meta.get("publish.debug"):
                 raise

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .signals import signals_held
+from .signals import InterruptedAfterWriting, signals_held
 
 TEMPORARY_SUFFIX = ".tmp"
 # What mkstemp names a temporary here: ".<output name>.<8 random letters, digits or _>.tmp".
@@ -49,10 +49,13 @@ def write_all_atomically(outputs: dict[Path, bytes]) -> None:
                     out.flush()
                     os.fsync(out.fileno())
                 os.chmod(temporary, 0o644)
-            with signals_held():
-                while temporaries:
-                    path, temporary = temporaries.popitem()
-                    os.replace(temporary, path)
+            try:
+                with signals_held():
+                    while temporaries:
+                        path, temporary = temporaries.popitem()
+                        os.replace(temporary, path)
+            except KeyboardInterrupt:  # held during the renames, delivered once they were all done
+                raise InterruptedAfterWriting from None
         finally:
             for temporary in temporaries.values():
                 temporary.unlink(missing_ok=True)

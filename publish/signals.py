@@ -11,6 +11,10 @@ from contextlib import contextmanager
 HELD = {signal.SIGINT, signal.SIGTERM}
 
 
+class InterruptedAfterWriting(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM that came once the new outputs were in place: the build did write them."""
+
+
 @contextmanager
 def signals_held() -> Iterator[None]:
     """Block Ctrl-C and SIGTERM inside the block; one that came meanwhile is delivered at its end.

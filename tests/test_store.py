@@ -127,3 +127,36 @@ def test_a_killed_builds_temporary_files_are_removed_by_the_next_build(tmp_path)
     build_into(out)
     assert not any(path.exists() for path in leftovers)
     assert all(path.read_bytes() == b"the writer's own" for path in kept)
+
+
+def test_an_interrupt_held_through_the_renames_says_the_new_files_were_written(tmp_path, monkeypatch):
+    """Ctrl-C while the outputs are renamed into place is held until they all are: then it is the truth to say so."""
+    import signal
+
+    import publish.files
+
+    renamed = []
+
+    def replace_and_interrupt(source, target):
+        os.rename(source, target)
+        renamed.append(target)
+        os.kill(os.getpid(), signal.SIGINT)  # held: delivered once every rename is done
+
+    monkeypatch.setattr(publish.files.os, "replace", replace_and_interrupt)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", "--manuscript", str(MANUSCRIPT), "--out", str(out), "--format", "epub"])
+    assert result.exit_code == 130, result.output
+    assert result.stderr.strip().splitlines()[-1] == "interrupted: the new files had been written and are in place"
+    assert len(renamed) == 2 and (out / "what-the-epilogue-means.epub").is_file()
+
+
+def test_an_interrupt_before_the_renames_says_nothing_was_written(tmp_path, monkeypatch):
+    import publish.files
+
+    def interrupted(source, target):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(publish.files.tempfile, "mkstemp", lambda **kwargs: interrupted(None, None))
+    result = CliRunner().invoke(cli, ["build", "--manuscript", str(MANUSCRIPT), "--out", str(tmp_path / "out"), "--format", "epub"])
+    assert result.exit_code == 130
+    assert result.stderr.strip().splitlines()[-1] == "interrupted: nothing was written, the last good files are as they were"
