@@ -19,6 +19,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .errors import PublishError
 from .manuscript import Piece
+from .structure import add_class
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Opening punctuation, the initial letter, then the rest of the first few
@@ -169,10 +170,7 @@ def _caption_row(table: etree.Element) -> etree.Element | None:
         return None
     body.remove(rows[-1])
     first.text = CAPTION.sub("", first.text, count=1)
-    caption = etree.Element("caption")
-    caption.text = first.text
-    caption.extend(first)
-    return caption
+    return _caption_from(first)
 
 
 def _take_caption(element: etree.Element, parent: etree.Element) -> etree.Element | None:
@@ -190,6 +188,10 @@ def _take_caption(element: etree.Element, parent: etree.Element) -> etree.Elemen
         parent.remove(element)
     else:
         return None
+    return _caption_from(source)
+
+
+def _caption_from(source: etree.Element) -> etree.Element:
     caption = etree.Element("caption")
     caption.text = source.text
     caption.extend(source)
@@ -223,7 +225,7 @@ def _set_line_by_line(paragraph: etree.Element) -> None:
         if index:
             paragraph.append(etree.Element("br"))
         paragraph.append(line)
-    _add_class(paragraph, "lines")
+    add_class(paragraph, "lines")
 
 
 class OpeningTreeprocessor(Treeprocessor):
@@ -256,11 +258,11 @@ class OpeningTreeprocessor(Treeprocessor):
             return
 
     def _epigraph(self, quote: etree.Element) -> None:
-        _add_class(quote, "epigraph")
+        add_class(quote, "epigraph")
         paragraphs = [child for child in quote if child.tag == "p"]
         last = paragraphs[-1] if len(paragraphs) > 1 else None
         if last is not None and self._unstash(last.text or "").lstrip().startswith(DASHES):
-            _add_class(last, "attribution")
+            add_class(last, "attribution")
 
     def _flourish(self, paragraph: etree.Element) -> None:
         match = LEAD_IN.match(paragraph.text)
@@ -268,9 +270,9 @@ class OpeningTreeprocessor(Treeprocessor):
             return
         before, letter, word_rest, more_words, after = match.groups()
         more_words, after = _without_short_last_words(more_words, after)
-        _add_class(paragraph, "opening")
+        add_class(paragraph, "opening")
         if self._unstash(before).strip().startswith(DASHES):
-            _add_class(paragraph, "dialogue")  # a dash opens a line of dialogue: the theme keeps it at text size
+            add_class(paragraph, "dialogue")  # a dash opens a line of dialogue: the theme keeps it at text size
         lead_in = etree.Element("span", {"class": "lead-in"})
         lead_in.tail = after
         paragraph.text = None
@@ -308,7 +310,3 @@ def _only_pictures(element: etree.Element) -> bool:
     return element.tag in ("p", "figure") and not (element.text or "").strip() and all(
         child.tag in ("img", "figure", "figcaption", "br") and not (child.tail or "").strip() for child in element
     )
-
-
-def _add_class(element: etree.Element, name: str) -> None:
-    element.set("class", " ".join(filter(None, [element.get("class"), name])))

@@ -27,7 +27,7 @@ from .errors import PublishError, PublishWarning
 from .manuscript import Piece
 from .resources import RefusedResource, ResourcePolicy
 from .sanitize import svg_problem, xhtml_content
-from .structure import PHRASING, Misplaced, first_words, fit_content_model
+from .structure import PHRASING, Misplaced, add_class, first_words, fit_content_model
 
 EPUB_IMAGE_DIR = "images"
 # EPUB 3 core media types for images: every reading system must show these.
@@ -43,7 +43,6 @@ WEB_ADDRESS = re.compile(r"^(https?://(\[[0-9A-Fa-f:.]+\]|[^\s/?#\[\]@]+)(:\d+)?
 # Blocks whose direction follows their text (a Hebrew or Arabic paragraph in an English book).
 DIRECTIONAL_BLOCKS = {"p", "li", "blockquote", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "figcaption"}
 MAX_DEPTH = 40
-VOID_ELEMENTS = {"br", "img", "hr", "wbr", "col"}
 # Attribute values the sanitizer lets through by name only; a value outside these is dropped,
 # as EPUBCheck would refuse it. The one inline style kept is Python-Markdown's table alignment.
 VALID_VALUES = {
@@ -101,17 +100,13 @@ def finish_fragment(
         problem = _settle_link(link, piece, prefix, ids, target, book_pieces or {})
         if problem:
             warnings.append(problem)
-            _unwrap(link)
+            link.drop_tag()  # lxml.html's own unwrapping: the words stay, the link goes
     images = [_settle_image(img, piece, target, resources) for img in container.iter("img")]
     for element in container.iter(*DIRECTIONAL_BLOCKS):
         if not element.get("dir") and _first_strong_direction(element.text_content()) == "rtl":
             element.set("dir", "rtl")
     if target == "print":
         _offer_breaks(container)
-    for element in container.iter():
-        # "<span/>" is XML; the print document is read as HTML, where it opens a span the rest of the piece falls into.
-        if element.text is None and not len(element) and element.tag not in VOID_ELEMENTS:
-            element.text = ""
     xhtml = xhtml_content(container)
     _refuse_non_characters(xhtml, piece)
     return xhtml, images, warnings
@@ -219,7 +214,7 @@ def _settle_link(
             )
         anchor = f"{other}-{unquote(parsed.fragment)}" if parsed.fragment else other
         link.set("href", (f"{other}.xhtml" if target == "epub" else "") + "#" + anchor)
-        link.set("class", " ".join(filter(None, [link.get("class"), PIECE_LINK])))
+        add_class(link, PIECE_LINK)
         link.set(PIECE_LINK_SOURCE, href)
         link.set(PIECE_LINK_TARGET, other)
     else:
@@ -230,26 +225,6 @@ def _settle_link(
             piece.line_of(href),
         )
     return None
-
-
-def _unwrap(link: etree.Element) -> None:
-    """Replace a link by its content."""
-    parent = link.getparent()
-    index = parent.index(link)
-    text = (link.text or "")
-    if index:
-        previous = parent[index - 1]
-        previous.tail = (previous.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-    for offset, child in enumerate(list(link)):
-        parent.insert(index + offset, child)
-    last = link.getprevious()
-    if last is not None:
-        last.tail = (last.tail or "") + (link.tail or "")
-    else:
-        parent.text = (parent.text or "") + (link.tail or "")
-    parent.remove(link)
 
 
 def _settle_image(img: etree.Element, piece: Piece, target: str, resources: ResourcePolicy) -> Image:

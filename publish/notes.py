@@ -112,7 +112,7 @@ class NotesTreeprocessor(Treeprocessor):
 
     def _unmatched_calls(self, root: etree.Element) -> None:
         """A call with no note ("[^99]") is a warning; the call itself is not printed."""
-        for element, slot in _text_slots(root):
+        for element, slot in _text_outside_code(root):
             text = getattr(element, slot)
             if text and "[^" in text:
                 for label in UNMATCHED_CALL.findall(text):
@@ -137,12 +137,12 @@ class NotesTreeprocessor(Treeprocessor):
             kept.extend(_note_body(note))
 
 
-def _text_slots(element: etree.Element):
+def _text_outside_code(element: etree.Element):
     """(element, "text" or "tail") for every text outside code, in document order."""
     if element.tag not in LITERAL:
         yield element, "text"
         for child in element:
-            yield from _text_slots(child)
+            yield from _text_outside_code(child)
     yield element, "tail"
 
 

@@ -64,7 +64,14 @@ def sanitize_inline(markup: str) -> str:
 
 
 def xhtml_content(container: etree.Element) -> str:
-    """What is inside ``container``, as XHTML: nh3 and lxml.html write HTML (``&nbsp;``, ``<br>``), EPUB wants XML."""
+    """What is inside ``container``, as XHTML: nh3 and lxml.html write HTML (``&nbsp;``, ``<br>``), EPUB wants XML.
+
+    An empty element is written open and closed (``<span></span>``), never ``<span/>``: the print document is
+    read as HTML, where ``<span/>`` opens a span that the rest of the piece falls into.
+    """
+    for element in container.iter():
+        if element.text is None and not len(element) and element.tag not in VOID_TAGS:
+            element.text = ""
     return html.escape(container.text or "", quote=False) + "".join(
         etree.tostring(child, method="xml", encoding="unicode") for child in container
     )

@@ -26,7 +26,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from .blocks import take_fenced
+from .blocks import FENCE_END, take_fenced
 from .errors import PublishError
 from .manuscript import Piece
 from .notes import inline_blocks
@@ -35,7 +35,6 @@ from .wording import Wording
 STYLES = ("foot", "endnotes", "notes", "redact")
 INLINE_MARKERS = (">!", "!<", "||")
 BLOCK_START = re.compile(r'^:::[ \t]*spoiler(?:[ \t]+"(?P<label>[^"\n]*)")?[ \t]*$')
-BLOCK_END = re.compile(r"^:::[ \t]*$")
 LOOKS_LIKE_BLOCK = re.compile(r":::[ \t]*spoiler")
 SPOILER_FENCE = re.compile(r"^:::(?:[ \t]*spoiler\b.*)?[ \t]*$")
 # Where the reveals of a piece begin in its HTML, when they are collected.
@@ -161,7 +160,7 @@ class StrayMarkerTreeprocessor(Treeprocessor):
                 self.piece.path,
                 self.piece.line_of("::: spoiler") or self.piece.line_of(":::"),
             )
-        if BLOCK_END.match(text.strip()):
+        if FENCE_END.match(text.strip()):
             raise PublishError("':::' closes no spoiler block", self.piece.path, self.piece.line_of(":::"))
         for marker in INLINE_MARKERS:
             if marker in text:

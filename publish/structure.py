@@ -115,7 +115,7 @@ def _untermed_definitions(container: etree.Element) -> None:
             leading.append(child)
         for definition in leading:
             definition.tag = "div"
-            definition.set("class", " ".join(filter(None, [definition.get("class"), "definition"])))
+            add_class(definition, "definition")
             dl.addprevious(definition)
         if leading and not len(dl):
             parent = dl.getparent()
@@ -123,6 +123,11 @@ def _untermed_definitions(container: etree.Element) -> None:
             if dl.tail and previous is not None:
                 previous.tail = (previous.tail or "") + dl.tail
             parent.remove(dl)
+
+
+def add_class(element: etree.Element, name: str) -> None:
+    """Give ``element`` the class ``name`` too, keeping any it has (a writer's ``{: .aside }``)."""
+    element.set("class", " ".join(filter(None, [element.get("class"), name])))
 
 
 def first_words(element: etree.Element) -> str:
