@@ -44,7 +44,8 @@ CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 # A hyphen closed up to the word before it and spaced after ("movie- or") is a dash.
 LOOSE_DASH = re.compile(r"(?<=\w)- (?=\w)|(?<=\w) -- ?(?=\w)| - ")
 # A line of dialogue in plain text: a hyphen, two or three, or a dash, then the words.
-DIALOGUE_LINE = re.compile(r"^(?:-{1,3}|–|—)\s+(?=\S)")
+# Spanish and Catalan set the dash close to the words ("—Fue el viento"); hyphens and en dashes stand apart.
+DIALOGUE_LINE = re.compile(r"^(?:-{1,3}|–)(?=\s+\S)|^—(?=\s*\S)")
 # A line of dialogue follows a finished sentence; after one that runs on, a dash at a line start is a dash in the text.
 SENTENCE_END = re.compile(r"[.!?…:;»”\"')]\s*$")
 # Characters, not named entities: EPUB documents are XML and know no &rsquo;.
@@ -227,7 +228,7 @@ def plain_text_paragraphs(text: str) -> str:
         lines: list[str] = []
         for line in (line.strip() for line in block.splitlines()):
             if DIALOGUE_LINE.match(line) and (not lines or not lines[-1] or SENTENCE_END.search(lines[-1])):
-                lines += ["", DIALOGUE_LINE.sub("--- ", line)]
+                lines += ["", DIALOGUE_LINE.sub("---", line)]
             elif SPOILER_FENCE.match(line) or not lines or not lines[-1] or SPOILER_FENCE.match(lines[-1]):
                 lines.append(line)
             else:

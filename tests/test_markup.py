@@ -103,3 +103,8 @@ def test_plain_text_dialogue_lines_follow_a_finished_sentence():
 def test_a_right_to_left_opening_keeps_its_first_word_whole_in_print():
     html = render_piece(piece("בראשית ברא אלהים את השמים.\n"), "print", "foot").html
     assert '<span class="lead-in">בראשית ברא אלהים</span>' in html and "initial" not in html
+
+
+def test_plain_text_dialogue_set_close_to_its_words_stays_close():
+    text = plain_text_paragraphs("—¿Quién fue? —preguntó.\n—Fue el viento.\n")
+    assert text == "---¿Quién fue? —preguntó.\n\n---Fue el viento.\n"  # "---" is Smarty's em dash, with no space added
