@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import RECORD, build_record
+from .cache import RECORD, build_record, last_outputs_size
 from .config import PAGE_SIZES, SHEET_SIZES
 from .errors import PublishWarning
-from .files import write_all_atomically
+from .files import check_output_folder, write_all_atomically
 from .manuscript import FORMATS as PIECE_FORMATS
 from .manuscript import Manuscript, load_manuscript
 from .memo import STORE, Memo
@@ -74,6 +74,7 @@ def build(
     for library in ("weasyprint", "fontTools"):
         logging.getLogger(library).setLevel(logging.ERROR)
 
+    check_output_folder(out_dir, last_outputs_size(out_dir))
     stage = stage_timer(report)
     with stage("read"):
         memo = remembered_work(manuscript_dir, theme_dir, out_dir, used=not fresh)
@@ -180,6 +181,8 @@ class PrintEdition:
     cover_jpeg: bytes
     page_starts: list[PageStart]
     stages: list[tuple[str, float]]
+    # How many pages each PDF was laid out with, by file-name ending: what it must have when read back.
+    page_counts: dict[str, int]
 
 
 def print_job(book: AssembledBook, request: BuildRequest) -> PrintJob:
@@ -217,10 +220,11 @@ def print_edition(job: PrintJob) -> PrintEdition:
     outputs: dict[str, bytes] = {}
     guide: list[str] = []
     cover, starts, reading_pdf = b"", [], b""
+    page_counts: dict[str, int] = {}
     if not request.prints:
         with stage("cover"):
             cover = pdf.cover_jpeg(pdf.layout(job.html, job.base_url, job.resources).document)
-        return PrintEdition(outputs, guide, cover, starts, stages)
+        return PrintEdition(outputs, guide, cover, starts, stages, {})
     needs_layout = "pdf" in request.formats or "epub" in request.formats or request.impose == "saddle"
     if needs_layout:
         with stage("layout"):
@@ -230,14 +234,15 @@ def print_edition(job: PrintJob) -> PrintEdition:
                 reading_pdf = pdf.pdf_bytes(printed.document, request.pdf_variant)
             if "pdf" in request.formats:
                 outputs[".pdf"] = reading_pdf
+                page_counts[".pdf"] = len(printed.document.pages)
         if "epub" in request.formats:
             with stage("cover"):
                 cover, starts = pdf.cover_jpeg(printed.document, reading_pdf), printed.page_starts
     if request.impose:
         with stage("impose"):
-            suffix, data, guide = _impose(job, reading_pdf, len(printed.document.pages) if needs_layout else 0)
+            suffix, data, page_counts[suffix], guide = _impose(job, reading_pdf, len(printed.document.pages) if needs_layout else 0)
             outputs[suffix] = data
-    return PrintEdition(outputs, guide, cover, starts, stages)
+    return PrintEdition(outputs, guide, cover, starts, stages, page_counts)
 
 
 @dataclass(frozen=True)
@@ -281,11 +286,11 @@ def _write(
     printed page begins. An EPUB built alone (``cover`` given) has only its
     cover laid out, and not even that when an earlier build made the same one.
     """
-    from . import epub
+    from . import epub, verify
     from .assemble import assemble
 
     if cover:  # needs nothing the pieces make, so it is handed over before they are rendered
-        remembered = PrintEdition({}, [], cover.jpeg, [], []) if cover.jpeg else None
+        remembered = PrintEdition({}, [], cover.jpeg, [], [], {}) if cover.jpeg else None
         pending = (lambda: remembered) if remembered else hand_over(print_edition, cover.job)
     with stage("render"):
         book = assemble(
@@ -300,6 +305,7 @@ def _write(
                 book = assemble(manuscript, theme, request.edition, resources, memo=memo)
         with stage("fonts"):
             fonts = epub.subset_fonts(book, memo)
+    verify.load_libraries()  # while the other process lays out the print edition
     printed = pending()
     if cover and not cover.jpeg:
         memo.put(cover.key, printed.cover_jpeg)
@@ -311,6 +317,8 @@ def _write(
         with stage("epub"):
             data = epub.epub_bytes(book, fonts, printed.cover_jpeg, moment, printed.page_starts)
             outputs[slug.with_name(slug.name + ".epub")] = data
+    with stage("verify"):
+        verify.check_outputs(outputs, printed.page_counts)
     return book, outputs, printed.guide
 
 
@@ -319,8 +327,8 @@ def _minizine_sheet(sheet: str) -> str:
     return "letter" if sheet in ("letter", "tabloid") else "a4"
 
 
-def _impose(job: PrintJob, reading_pdf: bytes, page_count: int) -> tuple[str, bytes, list[str]]:
-    """The imposed PDF's file-name suffix and bytes, and its printing guide.
+def _impose(job: PrintJob, reading_pdf: bytes, page_count: int) -> tuple[str, bytes, int, list[str]]:
+    """The imposed PDF's file-name suffix, bytes and number of sheet sides, and its printing guide.
 
     A saddle-stitched zine folds the reading-order PDF; a mini-zine is laid
     out anew at panel size.
@@ -329,9 +337,9 @@ def _impose(job: PrintJob, reading_pdf: bytes, page_count: int) -> tuple[str, by
 
     if job.request.impose == "saddle":
         data = impose.saddle(reading_pdf, SHEET_SIZES[job.sheet], job.creep_points)
-        sheets = len(impose.saddle_sides(page_count)) // 2
-        return "-zine.pdf", data, impose.printing_guide("saddle", job.sheet, sheets)
+        sides = len(impose.saddle_sides(page_count))
+        return "-zine.pdf", data, sides, impose.printing_guide("saddle", job.sheet, sides // 2)
     sheet = _minizine_sheet(job.sheet)
     small = pdf.layout(job.minizine_html, job.base_url, job.resources).document
     data = impose.minizine(pdf.pdf_bytes(small), SHEET_SIZES[sheet])
-    return "-minizine.pdf", data, impose.printing_guide("minizine", sheet, 1)
+    return "-minizine.pdf", data, 1, impose.printing_guide("minizine", sheet, 1)

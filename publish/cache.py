@@ -44,6 +44,18 @@ def fresh_outputs(out_dir: Path, key: str) -> Recorded | None:
     return Recorded(written, record["guide"], record["warnings"])
 
 
+def last_outputs_size(out_dir: Path) -> int:
+    """How many bytes the last build's outputs take (0 when there is no readable record): about what the next will."""
+    try:
+        record = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    if not _well_formed(record):
+        return 0
+    paths = [out_dir / name for name in record["outputs"]]
+    return sum(path.stat().st_size for path in paths if path.is_file())
+
+
 def _well_formed(record: object) -> bool:
     def strings(value: object) -> bool:
         return isinstance(value, list) and all(isinstance(item, str) for item in value)

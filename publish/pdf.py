@@ -15,6 +15,7 @@ import weasyprint
 from .errors import PublishError
 from .pages import PageStart, page_starts
 from .resources import RefusedResource, ResourcePolicy
+from .verify import unreadable
 
 COVER_LONG_SIDE = 1600  # pixels: what Kindle and Kobo stores ask of a cover
 WEASYPRINT_PAGE_STYLING = weasyprint.layout.page.set_page_type_computed_styles
@@ -156,7 +157,10 @@ def cover_jpeg(document: weasyprint.Document, written: bytes = b"") -> bytes:
     """The first page, rendered to a JPEG for the EPUB's cover image: from the PDF of the whole book when it
     has been ``written`` already, else from a PDF of that page alone."""
     single = written or document.copy([document.pages[0]]).write_pdf()
-    page = pypdfium2.PdfDocument(single)[0]
+    try:
+        page = pypdfium2.PdfDocument(single)[0]
+    except pypdfium2.PdfiumError as error:  # the book's own new PDF, which the build then keeps from replacing the last
+        raise unreadable("PDF", str(error)) from None
     width, height = page.get_size()
     image = page.render(scale=COVER_LONG_SIDE / max(width, height)).to_pil().convert("RGB")
     out = io.BytesIO()
