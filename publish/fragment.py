@@ -24,6 +24,7 @@ from lxml import etree
 from .config import slugify
 from .decoding import CONTROL_CHARACTERS
 from .errors import PublishError, PublishWarning
+from .images import RASTER_TYPES, sniff_image
 from .manuscript import Piece
 from .resources import RefusedResource, ResourcePolicy
 from .sanitize import svg_problem, xhtml_content
@@ -252,6 +253,8 @@ def _settle_image(img: etree.Element, piece: Piece, target: str, resources: Reso
                 raise RefusedResource(f"{src!r} is not what its name says ({kind or 'not an image'}): rename or convert it")
             if kind == "image/svg+xml" and (problem := svg_problem(data)):
                 raise RefusedResource(f"{src!r} {problem}")
+            if kind in RASTER_TYPES:
+                resources.image(data, src)
     except RefusedResource as refusal:
         raise PublishError(f"image {refusal}", piece.path, line) from None
     if suffix not in IMAGE_TYPES:
@@ -314,21 +317,6 @@ def _cut(element: etree.Element, slot: str, text: str, cuts: list[int]) -> None:
         else:
             previous.addnext(wbr)  # not parent.index(), which counts every sibling
         previous = wbr
-
-
-def sniff_image(data: bytes) -> str | None:
-    """The image type the bytes are, whatever the file is called (WeasyPrint and e-readers go by content)."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if b"<svg" in data[:4096]:
-        return "image/svg+xml"
-    return None
 
 
 def _first_strong_direction(text: str) -> str | None:

@@ -132,7 +132,8 @@ class FetchRefused(weasyprint.urls.FatalURLFetchingError):
 
 
 class ConfinedFetcher(weasyprint.urls.URLFetcher):
-    """WeasyPrint's fetcher, limited to what a ``ResourcePolicy`` allows."""
+    """WeasyPrint's fetcher, limited to what a ``ResourcePolicy`` allows, with images checked and fitted to the page
+    (from a piece, a template or a style sheet alike)."""
 
     def __init__(self, policy: ResourcePolicy):
         super().__init__(timeout=policy.timeout, fail_on_errors=True)
@@ -143,9 +144,10 @@ class ConfinedFetcher(weasyprint.urls.URLFetcher):
             return super().fetch(url, headers)
         try:
             resource = self.policy.read(url, self.policy.roots[0])
+            data = self.policy.image(resource.data, resource.url, "print")  # WeasyPrint sees only the fitted image
         except RefusedResource as refusal:
             raise FetchRefused(str(refusal)) from None
-        return weasyprint.urls.URLFetcherResponse(resource.url, resource.data, {"Content-Type": resource.media_type})
+        return weasyprint.urls.URLFetcherResponse(resource.url, data, {"Content-Type": resource.media_type})
 
 
 def pdf_bytes(document: weasyprint.Document, variant: str | None = None) -> bytes:
