@@ -119,6 +119,8 @@ def _opened(data: bytes, name: str, limits: ImageLimits) -> Iterator[PILImage.Im
             f"{name!r} is over {2 * Image.MAX_IMAGE_PIXELS / 1e6:,.0f} megapixels, more than Pillow opens (it may be "
             f"a decompression bomb), and over the limit of {limit}: make it smaller"
         ) from None
+    except Image.UnidentifiedImageError:
+        raise ImageRefused(f"{name!r} is not an image Pillow can read: export it again") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageRefused(f"{name!r} cannot be read as an image ({error}): export it again") from None
     with image:
@@ -143,7 +145,14 @@ def _decode_whole(image: PILImage.Image, name: str) -> None:
 
 
 def _orientation(image: PILImage.Image) -> int:
-    return image.getexif().get(EXIF_ORIENTATION, 1) if image.format in ("JPEG", "WEBP", "PNG") else 1
+    """A photo's EXIF orientation (1: as stored), read without decoding; EXIF that cannot be read is ignored, as
+    Pillow and the readers ignore it."""
+    if image.format not in ("JPEG", "WEBP"):
+        return 1
+    try:
+        return int(image.getexif().get(EXIF_ORIENTATION, 1))
+    except (OSError, SyntaxError, ValueError, TypeError):
+        return 1
 
 
 def _upright_size(image: PILImage.Image) -> tuple[int, int]:
@@ -156,7 +165,7 @@ def _scaled(image: PILImage.Image, size: tuple[int, int]) -> PILImage.Image:
     """Turned upright by its EXIF orientation, in a mode Pillow scales (palettes are scaled in full colour), then scaled."""
     from PIL import Image, ImageOps
 
-    upright = ImageOps.exif_transpose(image)
+    upright = ImageOps.exif_transpose(image) if _orientation(image) != 1 else image
     if upright.mode not in ("L", "LA", "RGB", "RGBA", "CMYK"):
         has_alpha = "A" in upright.getbands() or "transparency" in upright.info
         upright = upright.convert("RGBA" if has_alpha else "RGB")
