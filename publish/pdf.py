@@ -144,10 +144,18 @@ class ConfinedFetcher(weasyprint.urls.URLFetcher):
             return super().fetch(url, headers)
         try:
             resource = self.policy.read(url, self.policy.roots[0])
-            data = self.policy.image(resource.data, resource.url, "print")  # WeasyPrint sees only the fitted image
+            data = self.policy.image(resource.data, resource.url, "print")
         except RefusedResource as refusal:
             raise FetchRefused(str(refusal)) from None
-        return weasyprint.urls.URLFetcherResponse(resource.url, data, {"Content-Type": resource.media_type})
+        response = weasyprint.urls.URLFetcherResponse if data is resource.data else FittedResponse
+        return response(resource.url, data, {"Content-Type": resource.media_type})
+
+
+class FittedResponse(weasyprint.urls.URLFetcherResponse):
+    """An image fitted to the page: WeasyPrint reads a local image's file again by its path when it writes the
+    PDF, which would put the original's bytes (a 7,000-pixel picture) under the fitted one's size."""
+
+    path = None
 
 
 def pdf_bytes(document: weasyprint.Document, variant: str | None = None) -> bytes:

@@ -65,14 +65,21 @@ def epub_images(epub: Path) -> dict[str, bytes]:
 
 
 def pdf_image_sizes(pdf: Path) -> set[tuple[int, int]]:
-    """The pixel sizes of the image XObjects the pages draw."""
+    """The pixel sizes of the images the pages draw, each checked against the data embedded (WeasyPrint can put one
+    image's bytes under another's size)."""
     sizes = set()
     for page in pypdf.PdfReader(pdf).pages:
         objects = page["/Resources"].get("/XObject")
         for thing in (objects.get_object().values() if objects else ()):
             thing = thing.get_object()
-            if thing["/Subtype"] == "/Image":
-                sizes.add((int(thing["/Width"]), int(thing["/Height"])))
+            if thing["/Subtype"] != "/Image":
+                continue
+            size = (int(thing["/Width"]), int(thing["/Height"]))
+            if thing["/Filter"] == "/DCTDecode":
+                assert Image.open(io.BytesIO(thing._data)).size == size
+            else:
+                assert len(thing.get_data()) == size[0] * size[1] * int(thing["/DecodeParms"].get("/Colors", 1))
+            sizes.add(size)
     return sizes
 
 
