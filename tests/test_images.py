@@ -7,6 +7,7 @@ import http.server
 import io
 import struct
 import threading
+import time
 import warnings
 import zipfile
 import zlib
@@ -16,6 +17,8 @@ import pypdf
 import pytest
 from PIL import Image, ImageFile
 
+from publish import images as images_module
+from publish import markup as markup_module
 from publish import resources as resources_module
 from publish.build import BuildRequest, build
 from publish.config import DEFAULT_THEME
@@ -181,6 +184,23 @@ def test_the_limit_in_book_toml_is_checked_with_its_line(tmp_path, value, fragme
     out = tmp_path / "out"
     assert_fails_cleanly(build_over_last_good(manuscript, out, OUTPUTS), out,
                          "book.toml:6: 'max_image_megapixels'", fragment)
+
+
+@pytest.mark.timeout(60)
+def test_decoding_an_image_is_not_counted_in_the_piece_s_cpu_budget(tmp_path, monkeypatch):
+    """The budget stops Markdown that converts in quadratic time; a piece with many large photos is not that."""
+    decode = images_module._decode_whole
+
+    def slow_decode(image, name):
+        start = time.thread_time()
+        while time.thread_time() - start < 0.4:
+            sum(range(100_000))  # user time, which the budget's timer counts
+        decode(image, name)
+
+    monkeypatch.setattr(markup_module, "CONVERT_SECONDS", 0.25)
+    monkeypatch.setattr(images_module, "_decode_whole", slow_decode)
+    manuscript = book_with(tmp_path, {"photo.png": encoded(halves((60, 40)), "PNG")})
+    build(manuscript, DEFAULT_THEME, tmp_path / "out", BuildRequest(formats=("epub",), parallel=False), lambda *args: None)
 
 
 def photos() -> dict[str, bytes]:
