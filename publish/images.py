@@ -133,7 +133,17 @@ def _opened(data: bytes, name: str, limits: ImageLimits) -> Iterator[PILImage.Im
 
 
 def _decode_whole(image: PILImage.Image, name: str) -> None:
-    """Decode every frame: a file cut short or damaged fails here (Pillow is never told to fill in what is missing)."""
+    """Decode every frame: a file cut short or damaged fails here.
+
+    WeasyPrint, once imported, tells Pillow to fill in what is missing
+    (``LOAD_TRUNCATED_IMAGES``, for the whole process), so the print
+    process and ``publish serve`` would pass a file cut in half: the flag
+    is off while this decodes.
+    """
+    from PIL import ImageFile
+
+    filling_in = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         for frame in range(getattr(image, "n_frames", 1)):
             image.seek(frame)
@@ -141,6 +151,8 @@ def _decode_whole(image: PILImage.Image, name: str) -> None:
         image.seek(0)
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ImageRefused(f"{name!r} is cut short or damaged ({error}): export it again") from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = filling_in
 
 
 def _orientation(image: PILImage.Image) -> int:
