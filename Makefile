@@ -4,7 +4,7 @@
 # make preview — PNGs of the spreads and imposed sheets in build/preview/
 # make serve — live preview at http://127.0.0.1:8000/, rebuilt on every save (Ctrl-C stops)
 # make a11y  — DAISY Ace on the EPUBs (report in build/a11y/), then publish check
-# make bench — build time and memory against targets; N = 10/100/300 pieces against pandoc (benchmarks/RESULTS.md)
+# make bench — build time and memory (huge images too) against targets; N = 10/100/300 pieces against pandoc (benchmarks/RESULTS.md)
 # make fuzz  — property-based tests at length (random manuscripts, EPUBCheck)
 # make test  — run the test suite (builds the sample book, runs EPUBCheck)
 # make check — validate what is in build/
@@ -80,6 +80,7 @@ bench: $(INSTALLED)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m compileall -q publish
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_images.py
 	$(BIN)/python benchmarks/bench_scale.py
 
 check: book

@@ -16,6 +16,7 @@ from pathlib import Path
 from .config import DEFAULT_THEME, BookConfig
 from .errors import PublishWarning
 from .fragment import PIECE_LINK_SOURCE, PIECE_LINK_TARGET, Image, link_across
+from .images import ImageLimits
 from .manuscript import Manuscript, Piece
 from .markup import TARGETS, InlineText, RenderedPiece, inline, render_piece
 from .memo import Memo
@@ -152,8 +153,8 @@ def assemble(
     pieces). With a ``memo``, a piece whose text has not changed is not
     converted again, and its EPUB page not rendered again.
     """
-    resources = resources or ResourcePolicy((manuscript.root, theme.root))
     config = manuscript.config
+    resources = resources or ResourcePolicy((manuscript.root, theme.root), limits=ImageLimits.for_book(config))
     words = load_wording(dict.fromkeys([theme.root, DEFAULT_THEME]), config.language, config.strings)
     pieces = [piece for piece in manuscript.pieces if edition.includes(piece)]
     warnings = spoiler_warnings(pieces, config, words)

@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from .cache import RECORD, build_record, last_outputs_size
 from .config import PAGE_SIZES, SHEET_SIZES
 from .errors import PublishWarning
 from .files import check_output_folder, write_all_atomically
+from .images import ImageLimits
 from .manuscript import FORMATS as PIECE_FORMATS
 from .manuscript import Manuscript, load_manuscript
 from .memo import STORE, Memo
@@ -90,7 +91,8 @@ def build(
         from .templates import Theme
 
         theme = Theme.load(theme_dir, memo)
-        resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote)
+        resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote,
+                                   limits=ImageLimits.for_book(manuscript.config), store=memo)
         cover = None if request.prints else epub_cover(manuscript, theme, request, resources, memo)
         if cover and not laying_out_now:  # not at all for an EPUB alone whose cover is remembered: nothing to do
             hand_over = processes.enter_context(second_process(_prepare_for_layout, enabled=request.parallel and not cover.jpeg))
@@ -182,7 +184,9 @@ class PrintEdition:
     page_starts: list[PageStart]
     stages: list[tuple[str, float]]
     # How many pages each PDF was laid out with, by file-name ending: what it must have when read back.
-    page_counts: dict[str, int]
+    page_counts: dict[str, int] = field(default_factory=dict)
+    # Images the layout fitted to the page, by store key: this process remembers them (the store is saved here).
+    fitted_images: dict[str, bytes] = field(default_factory=dict)
 
 
 def print_job(book: AssembledBook, request: BuildRequest) -> PrintJob:
@@ -224,7 +228,7 @@ def print_edition(job: PrintJob) -> PrintEdition:
     if not request.prints:
         with stage("cover"):
             cover = pdf.cover_jpeg(pdf.layout(job.html, job.base_url, job.resources).document)
-        return PrintEdition(outputs, guide, cover, starts, stages, {})
+        return PrintEdition(outputs, guide, cover, starts, stages, fitted_images=job.resources.fitted_here)
     needs_layout = "pdf" in request.formats or "epub" in request.formats or request.impose == "saddle"
     if needs_layout:
         with stage("layout"):
@@ -242,7 +246,7 @@ def print_edition(job: PrintJob) -> PrintEdition:
         with stage("impose"):
             suffix, data, page_counts[suffix], guide = _impose(job, reading_pdf, len(printed.document.pages) if needs_layout else 0)
             outputs[suffix] = data
-    return PrintEdition(outputs, guide, cover, starts, stages, page_counts)
+    return PrintEdition(outputs, guide, cover, starts, stages, page_counts, job.resources.fitted_here)
 
 
 @dataclass(frozen=True)
@@ -290,7 +294,7 @@ def _write(
     from .assemble import assemble
 
     if cover:  # needs nothing the pieces make, so it is handed over before they are rendered
-        remembered = PrintEdition({}, [], cover.jpeg, [], [], {}) if cover.jpeg else None
+        remembered = PrintEdition({}, [], cover.jpeg, [], []) if cover.jpeg else None
         pending = (lambda: remembered) if remembered else hand_over(print_edition, cover.job)
     with stage("render"):
         book = assemble(
@@ -309,6 +313,8 @@ def _write(
     printed = pending()
     if cover and not cover.jpeg:
         memo.put(cover.key, printed.cover_jpeg)
+    for image_key, fitted in printed.fitted_images.items():
+        memo.put(image_key, fitted)
     for name, seconds in printed.stages:
         report(name, seconds)
     slug = out_dir / (manuscript.config.slug + request.edition.file_suffix)

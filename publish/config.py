@@ -18,6 +18,7 @@ from typing import Any
 
 from .decoding import CONTROL_CHARACTERS, read_utf8
 from .errors import PublishError, line_of_key
+from .images import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS
 from .memo import Memo
 from .wording import DEFAULT_THEME, check_overrides
 
@@ -26,6 +27,13 @@ PAGE_SIZES = {
     "half-letter": "5.5in 8.5in",
     "a6": "A6",
     "letter": "letter",
+}
+# The same pages in inches (width, height): an image cannot print larger than its page.
+PAGE_INCHES = {
+    "a5": (148 / 25.4, 210 / 25.4),
+    "half-letter": (5.5, 8.5),
+    "a6": (105 / 25.4, 148 / 25.4),
+    "letter": (8.5, 11.0),
 }
 # Sheets a booklet is imposed on (portrait width × height, in points), and
 # the sheet each page size folds from by default.
@@ -77,6 +85,7 @@ class BookConfig:
     spoiler_reveal: str = "foot"
     sheet_size: str = ""
     creep: str = "0mm"
+    max_image_megapixels: float = DEFAULT_MAX_MEGAPIXELS
     strings: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -124,6 +133,7 @@ BOOK_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "spoiler_reveal": ((str,), "one of " + ", ".join(f'"{v}"' for v in SPOILER_REVEALS)),
     "sheet_size": ((str,), "one of " + ", ".join(SHEET_SIZES)),
     "creep": ((str,), "a length per sheet such as \"0.2mm\""),
+    "max_image_megapixels": ((int, float), f"a number of megapixels such as 80 (at most {MAX_MEGAPIXELS})"),
     "strings": ((dict,), "a table of the words the book prints itself, such as contents = \"Table\""),
 }
 BOOK_REQUIRED = ("title", "authors", "language", "pieces")
@@ -191,6 +201,12 @@ def load_book_config(path: Path) -> BookConfig:
     if not LENGTH.match(values.get("creep", "0mm")):
         raise PublishError(
             f"'creep' is {values['creep']!r}, not a length such as \"0.2mm\" (mm, pt or in)", path, line_of_key(text, "creep")
+        )
+    megapixels = values.get("max_image_megapixels", DEFAULT_MAX_MEGAPIXELS)
+    if not 0 < megapixels <= MAX_MEGAPIXELS:
+        raise PublishError(
+            f"'max_image_megapixels' is {megapixels:g}; use a number above 0 and at most {MAX_MEGAPIXELS} "
+            "(a larger image would take a build past its memory)", path, line_of_key(text, "max_image_megapixels"),
         )
     if "date" in values:
         values["date"] = _parse_date(values["date"], "date", path, text)

@@ -215,16 +215,18 @@ def _item(file_name: str, media_type: str, content: bytes, properties: list[str]
 
 
 def _image_item(image: Image, resources: ResourcePolicy) -> epub.EpubItem:
-    """An image, read (or fetched, if remote images are allowed) through the build's resource policy."""
+    """An image, read (or fetched, if remote images are allowed) through the build's resource policy, checked and
+    fitted to an e-reader's screen."""
     try:
         resource = resources.read(image.source, resources.roots[0])
+        if resource.media_type not in IMAGE_TYPES.values():
+            raise PublishError(f"image {image.source!r} is {resource.media_type}, not an image type every e-reader shows")
+        if resource.media_type == "image/svg+xml" and (problem := svg_problem(resource.data)):
+            raise PublishError(f"image {image.source!r} {problem}")
+        data = resources.image(resource.data, image.source, "epub")
     except RefusedResource as refusal:
         raise PublishError(f"image {refusal}") from None
-    if resource.media_type not in IMAGE_TYPES.values():
-        raise PublishError(f"image {image.source!r} is {resource.media_type}, not an image type every e-reader shows")
-    if resource.media_type == "image/svg+xml" and (problem := svg_problem(resource.data)):
-        raise PublishError(f"image {image.source!r} {problem}")
-    return _item(image.epub_name, resource.media_type, resource.data)
+    return _item(image.epub_name, resource.media_type, data)
 
 
 def _check_well_formed(page: EpubPage) -> None:

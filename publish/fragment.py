@@ -24,6 +24,7 @@ from lxml import etree
 from .config import slugify
 from .decoding import CONTROL_CHARACTERS
 from .errors import PublishError, PublishWarning
+from .images import RASTER_TYPES, sniff_image
 from .manuscript import Piece
 from .resources import RefusedResource, ResourcePolicy
 from .sanitize import svg_problem, xhtml_content
@@ -77,10 +78,20 @@ class Image:
     epub_name: str
 
 
+@dataclass(frozen=True)
+class PixelCheck:
+    """A raster image a piece shows, to be decoded within the book's limits by ``check_pixels``."""
+
+    data: bytes
+    src: str
+    line: int | None
+
+
 def finish_fragment(
     html: str, piece: Piece, target: str, resources: ResourcePolicy, book_pieces: dict[str, str] | None = None
-) -> tuple[str, list[Image], list[PublishWarning]]:
-    """The piece's HTML as XHTML, with ids, links and images settled for ``target``, and warnings for what was moved.
+) -> tuple[str, list[Image], list[PixelCheck], list[PublishWarning]]:
+    """The piece's HTML as XHTML, with ids, links and images settled for ``target``, the raster images still to
+    decode (``check_pixels``), and warnings for what was moved.
 
     ``book_pieces`` maps each piece file of the book (its resolved path) to
     its id, so that a link to another piece can lead to it.
@@ -101,7 +112,8 @@ def finish_fragment(
         if problem:
             warnings.append(problem)
             link.drop_tag()  # lxml.html's own unwrapping: the words stay, the link goes
-    images = [_settle_image(img, piece, target, resources) for img in container.iter("img")]
+    pixel_checks: list[PixelCheck] = []
+    images = [_settle_image(img, piece, target, resources, pixel_checks) for img in container.iter("img")]
     for element in container.iter(*DIRECTIONAL_BLOCKS):
         if not element.get("dir") and _first_strong_direction(element.text_content()) == "rtl":
             element.set("dir", "rtl")
@@ -109,7 +121,17 @@ def finish_fragment(
         _offer_breaks(container)
     xhtml = xhtml_content(container)
     _refuse_non_characters(xhtml, piece)
-    return xhtml, images, warnings
+    return xhtml, images, pixel_checks, warnings
+
+
+def check_pixels(checks: list[PixelCheck], piece: Piece, resources: ResourcePolicy) -> None:
+    """Decode each raster image within the book's limits: one over them, cut short or damaged is an error with its
+    line. Done once the piece's text is converted, outside its CPU budget: decoding a photo is not the text's time."""
+    for check in checks:
+        try:
+            resources.image(check.data, check.src)
+        except RefusedResource as refusal:
+            raise PublishError(f"image {refusal}", piece.path, check.line) from None
 
 
 def link_across(html: str, moved: str, here: str, there: str) -> tuple[str, str]:
@@ -227,7 +249,7 @@ def _settle_link(
     return None
 
 
-def _settle_image(img: etree.Element, piece: Piece, target: str, resources: ResourcePolicy) -> Image:
+def _settle_image(img: etree.Element, piece: Piece, target: str, resources: ResourcePolicy, pixel_checks: list[PixelCheck]) -> Image:
     src = img.get("src", "")
     line = piece.line_of(src) if src else piece.line_of("<img") or piece.line_of("![")
     if not src:
@@ -252,6 +274,8 @@ def _settle_image(img: etree.Element, piece: Piece, target: str, resources: Reso
                 raise RefusedResource(f"{src!r} is not what its name says ({kind or 'not an image'}): rename or convert it")
             if kind == "image/svg+xml" and (problem := svg_problem(data)):
                 raise RefusedResource(f"{src!r} {problem}")
+            if kind in RASTER_TYPES:
+                pixel_checks.append(PixelCheck(data, src, line))
     except RefusedResource as refusal:
         raise PublishError(f"image {refusal}", piece.path, line) from None
     if suffix not in IMAGE_TYPES:
@@ -314,21 +338,6 @@ def _cut(element: etree.Element, slot: str, text: str, cuts: list[int]) -> None:
         else:
             previous.addnext(wbr)  # not parent.index(), which counts every sibling
         previous = wbr
-
-
-def sniff_image(data: bytes) -> str | None:
-    """The image type the bytes are, whatever the file is called (WeasyPrint and e-readers go by content)."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if b"<svg" in data[:4096]:
-        return "image/svg+xml"
-    return None
 
 
 def _first_strong_direction(text: str) -> str | None:

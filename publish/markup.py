@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from .blocks import HEADINGS, BookShapesExtension
 from .errors import PublishError, PublishWarning
-from .fragment import Image, finish_fragment
+from .fragment import Image, check_pixels, finish_fragment
 from .manuscript import Piece
 from .notes import NotesTreeprocessor
 from .resources import ResourcePolicy
@@ -144,13 +144,12 @@ def render_piece(
     else:
         source = piece.body
     source, overrides = strip_bidi_overrides(source, piece)
+    resources = resources or ResourcePolicy((piece.path.parent,))
     budget = CONVERT_SECONDS + CONVERT_SECONDS_PER_MILLION_CHARACTERS * len(source) / 1_000_000
     try:
         with cpu_budget(budget):
             body, removals = sanitize(md.convert(source), piece)
-            body, images, misplaced = finish_fragment(
-                body, piece, target, resources or ResourcePolicy((piece.path.parent,)), book_pieces
-            )
+            body, images, pixel_checks, misplaced = finish_fragment(body, piece, target, resources, book_pieces)
             body = typeset(body, language)
     except OverBudget:
         raise PublishError(
@@ -159,6 +158,7 @@ def render_piece(
             "remove it or put it in a code block",
             piece.path,
         ) from None
+    check_pixels(pixel_checks, piece, resources)
     warnings += overrides + removals + misplaced
     reveals = ""
     if spoiler_style in ("endnotes", "notes"):

@@ -87,6 +87,11 @@ class Memo:
         self.damaged: list[str] = []
         self.new: dict[str, bytes] = {}
 
+    def __getstate__(self) -> dict:
+        """What the print edition's process needs to read the store: not this build's new entries (megabytes of
+        pieces it never asks for), nor its tallies."""
+        return {**self.__dict__, "missed": [], "damaged": [], "new": {}}
+
     def is_empty(self) -> bool:
         """Whether no build has stored anything yet (the first build, or one after build/.cache was removed)."""
         return not self.used or not self.folder.is_dir()

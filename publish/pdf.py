@@ -133,7 +133,8 @@ class FetchRefused(weasyprint.urls.FatalURLFetchingError):
 
 
 class ConfinedFetcher(weasyprint.urls.URLFetcher):
-    """WeasyPrint's fetcher, limited to what a ``ResourcePolicy`` allows."""
+    """WeasyPrint's fetcher, limited to what a ``ResourcePolicy`` allows, with images checked and fitted to the page
+    (from a piece, a template or a style sheet alike)."""
 
     def __init__(self, policy: ResourcePolicy):
         super().__init__(timeout=policy.timeout, fail_on_errors=True)
@@ -144,9 +145,18 @@ class ConfinedFetcher(weasyprint.urls.URLFetcher):
             return super().fetch(url, headers)
         try:
             resource = self.policy.read(url, self.policy.roots[0])
+            data = self.policy.image(resource.data, resource.url, "print")
         except RefusedResource as refusal:
             raise FetchRefused(str(refusal)) from None
-        return weasyprint.urls.URLFetcherResponse(resource.url, resource.data, {"Content-Type": resource.media_type})
+        response = weasyprint.urls.URLFetcherResponse if data is resource.data else FittedResponse
+        return response(resource.url, data, {"Content-Type": resource.media_type})
+
+
+class FittedResponse(weasyprint.urls.URLFetcherResponse):
+    """An image fitted to the page: WeasyPrint reads a local image's file again by its path when it writes the
+    PDF, which would put the original's bytes (a 7,000-pixel picture) under the fitted one's size."""
+
+    path = None
 
 
 def pdf_bytes(document: weasyprint.Document, variant: str | None = None) -> bytes:

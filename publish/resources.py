@@ -5,16 +5,24 @@ Pieces come from contributors the editor does not vet line by line, so every
 file or URL a piece, a template or a style sheet refers to is checked here,
 both when the pieces are rendered (to name the piece and line) and again in
 WeasyPrint's fetcher (so nothing slips through a style sheet or raw HTML).
+Images are held to the book's image limits the same way (images.py), and
+WeasyPrint and the EPUB get them fitted to their medium.
 """
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlparse
+
+from .images import RASTER_TYPES, ImageLimits, ImageRefused, fitted, sniff_image
+
+if TYPE_CHECKING:
+    from .memo import Memo
 
 REMOTE_SCHEMES = ("http", "https")
 REMOTE_TIMEOUT = 10  # seconds for one remote file
@@ -37,13 +45,19 @@ class ResourcePolicy:
     """The folders a build may read from, and whether it may use the network.
 
     Remote files are read once, with a timeout and a size cap, and kept for
-    the rest of the build (the PDF and the EPUB need the same image).
+    the rest of the build (the PDF and the EPUB need the same image). Images
+    are held to ``limits``; with a ``store``, each check and fitting is
+    remembered by the image's content, and ``fitted_here`` keeps what this
+    policy's process fitted (the print edition's process hands it back).
     """
 
     roots: tuple[Path, ...]
     allow_remote: bool = False
     timeout: float = REMOTE_TIMEOUT
     max_bytes: int = REMOTE_MAX_BYTES
+    limits: ImageLimits = field(default_factory=ImageLimits)
+    store: Memo | None = field(default=None, repr=False, compare=False)
+    fitted_here: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
     _fetched: dict[str, Resource] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -96,6 +110,33 @@ class ResourcePolicy:
             return self._fetched[reference]
         path = self.local_path(reference, base)
         return Resource(path.as_uri(), path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+
+    def image(self, data: bytes, name: str, target: str | None = None) -> bytes:
+        """``data``, checked if it is a raster image (PNG, JPEG, GIF, WebP), and fitted to ``target``
+        ("print" or "epub") when given; anything else passes as it is. An image refused raises RefusedResource.
+
+        What the store remembers is keyed by the image's digest, the limits
+        and the target: empty for an image that passes as it is.
+        """
+        if sniff_image(data) not in RASTER_TYPES:
+            return data
+        box = self.limits.box(target) if target else None
+
+        def fit() -> bytes:
+            try:
+                return fitted(data, name, self.limits, box) or b""
+            except ImageRefused as refusal:
+                raise RefusedResource(str(refusal)) from None
+
+        if self.store is None:
+            result = fit()
+        else:
+            key = self.store.key("image", hashlib.sha256(data).hexdigest(), repr(self.limits), repr(box))
+            result = self.store.get(key, f"image:{target or 'check'}:{name.rsplit('/', 1)[-1]}")
+            if result is None:
+                result = self.fitted_here[key] = fit()
+                self.store.put(key, result)
+        return result or data
 
     def _download(self, url: str) -> Resource:
         import urllib.request  # with http.client and ssl, a hundredth of a second every build would pay for nothing

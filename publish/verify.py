@@ -148,10 +148,9 @@ def _check_font(name: str, data: bytes) -> None:
 
 
 def _check_image(name: str, data: bytes) -> None:
-    from PIL import Image
+    from .images import MAX_MEGAPIXELS, ImageLimits, ImageRefused, fitted
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-    except Exception as error:  # Pillow's errors for a damaged file are of many kinds
-        raise BrokenOutput(f"the image {name} does not read: {error}") from None
+        fitted(data, name, ImageLimits(max_pixels=MAX_MEGAPIXELS * 1_000_000))  # decodes it whole, or refuses
+    except ImageRefused as refused:
+        raise BrokenOutput(f"the image {refused}") from None
