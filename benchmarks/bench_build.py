@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from publish.build import BuildRequest, build
-from publish.config import DEFAULT_THEME
+from publish.pipeline.build import BuildRequest, build
+from publish.read.config import DEFAULT_THEME
 
 MANUSCRIPT = Path(__file__).resolve().parent.parent / "manuscript"
 RUNS = 3

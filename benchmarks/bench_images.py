@@ -18,8 +18,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from publish.build import BuildRequest, build
-from publish.config import DEFAULT_THEME
+from publish.pipeline.build import BuildRequest, build
+from publish.read.config import DEFAULT_THEME
 from publish.errors import PublishError
 
 TARGETS = {

@@ -91,8 +91,8 @@ def print_html(manuscript: Path, target: Path) -> Path:
     """The print edition's HTML as this project hands it to WeasyPrint."""
     code = (
         "import sys; from pathlib import Path;"
-        "from publish.assemble import PrintLayout, assemble; from publish.config import PAGE_SIZES;"
-        "from publish.manuscript import load_manuscript; from publish.config import DEFAULT_THEME; from publish.templates import Theme;"
+        "from publish.render.assemble import PrintLayout, assemble; from publish.read.config import PAGE_SIZES;"
+        "from publish.read.manuscript import load_manuscript; from publish.read.config import DEFAULT_THEME; from publish.render.theme import Theme;"
         "m = load_manuscript(Path(sys.argv[1])); book = assemble(m, Theme.load(DEFAULT_THEME));"
         "size = m.config.page_size;"
         "Path(sys.argv[2]).write_text(book.print_html(PrintLayout(PAGE_SIZES[size], size)), encoding='utf-8')"

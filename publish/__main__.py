@@ -1,3 +1,3 @@
-from .cli import main
+from publish.cli import main
 
 main()

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import click
 
-from .cache import fresh_outputs
-from .config import DEFAULT_THEME, LENGTH
-from .errors import PublishError, display_path
-from .request import FORMATS, IMPOSITIONS, PDF_VARIANTS, BuildRequest, Edition
-from .signals import InterruptedAfterWriting
-from .sources import fingerprint
+from publish.pipeline.cache import fresh_outputs
+from publish.read.config import DEFAULT_THEME, LENGTH
+from publish.errors import PublishError, display_path
+from publish.request import FORMATS, IMPOSITIONS, PDF_VARIANTS, BuildRequest, Edition
+from publish.pipeline.signals import InterruptedAfterWriting
+from publish.pipeline.sources import fingerprint
 
 # The pipeline (WeasyPrint, fontTools, pdfium) is imported inside the commands
 # that use it: `publish build` with nothing to do answers before loading it.
@@ -144,7 +144,7 @@ def build_command(
             for path in recorded.written:
                 click.echo(f"fresh  {display_path(path)} (nothing changed since it was built)", err=True)
         return
-    from .build import build
+    from publish.pipeline.build import build
 
     result = build(manuscript_dir, styles_dir, out_dir, request, report, key, fresh=fresh)
     if ctx.meta.get("publish.debug"):
@@ -165,8 +165,8 @@ def build_command(
 @common_options
 def check_command(out_dir: Path, styles_dir: Path) -> None:
     """Validate what is in OUT: EPUBCheck, PDF fonts, pages and metadata."""
-    from .check import check_outputs
-    from .templates import Theme
+    from publish.tools.check import check_outputs
+    from publish.render.theme import Theme
 
     results = check_outputs(out_dir, [face.family for face in Theme.load(styles_dir).typefaces])
     if not results:
@@ -187,7 +187,7 @@ def check_command(out_dir: Path, styles_dir: Path) -> None:
 @click.pass_context
 def preview_command(ctx: click.Context, out_dir: Path) -> None:
     """Render what is in OUT to PNGs: spreads, imposed sheets, a contact sheet."""
-    from .preview import preview
+    from publish.tools.preview import preview
 
     written = preview(out_dir)
     if not ctx.meta.get("publish.quiet", False):
@@ -203,7 +203,7 @@ def clean_command(ctx: click.Context, out_dir: Path) -> None:
     """Forget what earlier builds into OUT stored (OUT/.cache); the built files stay."""
     import shutil
 
-    from .cache import CACHE
+    from publish.pipeline.cache import CACHE
 
     shutil.rmtree(out_dir / CACHE, ignore_errors=True)
     if not ctx.meta.get("publish.quiet", False):
@@ -218,8 +218,8 @@ def clean_command(ctx: click.Context, out_dir: Path) -> None:
 @common_options
 def new_command(title: str, kind: str, author: str | None, manuscript_dir: Path) -> None:
     """Start a new piece called TITLE and add it to book.toml."""
-    from .config import load_book_config
-    from .manuscript import add_piece
+    from publish.read.config import load_book_config
+    from publish.read.manuscript import add_piece
 
     if author is None:
         author = load_book_config(manuscript_dir / "book.toml").authors[0]
@@ -237,7 +237,7 @@ def new_command(title: str, kind: str, author: str | None, manuscript_dir: Path)
 @click.pass_context
 def serve_command(ctx: click.Context, port: int, out_dir: Path, manuscript_dir: Path, styles_dir: Path) -> None:
     """Preview the book in a browser, rebuilt into OUT whenever the manuscript or the theme changes; Ctrl-C stops."""
-    from .serve import Build, serve
+    from publish.tools.serve import Build, serve
 
     quiet = ctx.meta.get("publish.quiet", False)
 

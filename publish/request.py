@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .config import BookConfig
-    from .manuscript import Piece
+    from publish.read.config import BookConfig
+    from publish.read.manuscript import Piece
 
 FORMATS = ("pdf", "epub")
 IMPOSITIONS = ("saddle", "minizine")
@@ -31,7 +31,7 @@ class Edition:
 
     @property
     def label_key(self) -> str:
-        """The key of the edition's name among the book's words (see wording.py); none for the full book."""
+        """The key of the edition's name among the book's words (see read/wording.py); none for the full book."""
         return "spoiler_free_edition" if self.spoiler_free else ""
 
     @property

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from hypothesis import settings
 from lxml import etree
 
-from publish.assemble import Edition
-from publish.build import BuildRequest, build
+from publish.render.assemble import Edition
+from publish.pipeline.build import BuildRequest, build
 from publish.cli import cli
-from publish.config import DEFAULT_THEME
+from publish.read.config import DEFAULT_THEME
 
 # make test: a fixed sample, the same on every run; make fuzz: many more, at random.
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True, print_blob=True)

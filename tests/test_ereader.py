@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from lxml import etree
 from PIL import Image
 
-from publish.check import check_ace_report, check_epub
+from publish.tools.check import check_ace_report, check_epub
 from publish.cli import cli
-from publish.pages import EPUB_ONLY
+from publish.outputs.pages import EPUB_ONLY
 
 from .conftest import MANUSCRIPT, XHTML_NS
 

@@ -17,11 +17,11 @@ import pytest
 from fontTools.ttLib import TTFont
 from lxml import etree
 
-from publish.check import check_epub
-from publish.config import DEFAULT_THEME
-from publish.manuscript import load_manuscript
-from publish.markup import render_piece
-from publish.signals import OverBudget, cpu_budget
+from publish.tools.check import check_epub
+from publish.read.config import DEFAULT_THEME
+from publish.read.manuscript import load_manuscript
+from publish.markup.convert import render_piece
+from publish.markup.budget import OverBudget, cpu_budget
 
 from .conftest import PIECE_HEAD, XHTML_NS, assert_fails_cleanly, one_piece_manuscript
 from .test_untrusted import run_build

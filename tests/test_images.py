@@ -17,11 +17,11 @@ import pypdf
 import pytest
 from PIL import Image, ImageFile
 
-from publish import images as images_module
-from publish import markup as markup_module
-from publish import resources as resources_module
-from publish.build import BuildRequest, build
-from publish.config import DEFAULT_THEME
+from publish.read import images as images_module
+from publish.markup import convert as markup_module
+from publish.read import resources as resources_module
+from publish.pipeline.build import BuildRequest, build
+from publish.read.config import DEFAULT_THEME
 
 from .conftest import PIECE_HEAD, assert_fails_cleanly, build_over_last_good, one_piece_manuscript
 

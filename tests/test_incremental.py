@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import publish.build
-from publish.build import build
-from publish.cache import fresh_outputs
+import publish.pipeline.build
+from publish.pipeline.build import build
+from publish.pipeline.cache import fresh_outputs
 from publish.cli import cli
-from publish.config import DEFAULT_THEME
-from publish.memo import KEEP_UNUSED_SECONDS, SWEEP_EVERY_SECONDS, Memo
+from publish.read.config import DEFAULT_THEME
+from publish.pipeline.memo import KEEP_UNUSED_SECONDS, SWEEP_EVERY_SECONDS, Memo
 from publish.request import BuildRequest
-from publish.sources import fingerprint, library_version
+from publish.pipeline.sources import fingerprint, library_version
 
 from .conftest import PIECE_HEAD, ROOT, one_piece_manuscript
 
@@ -29,7 +29,7 @@ NEWER = {"tool version": "booklet-press", "library version": "nh3"}
 def pretend_newer(monkeypatch, package: str) -> None:
     """As if ``package`` had been upgraded: the versions the fingerprint and the memo's salt read."""
     real = library_version
-    monkeypatch.setattr("publish.sources.library_version", lambda name: "99.0" if name == package else real(name))
+    monkeypatch.setattr("publish.pipeline.sources.library_version", lambda name: "99.0" if name == package else real(name))
 
 
 @pytest.fixture
@@ -182,13 +182,13 @@ def test_an_epub_whose_cover_is_remembered_starts_no_second_process(manuscript_c
     """The cover is all an EPUB alone wants of the print layout: remembered, there is nothing to fork for."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     started = []
-    real = publish.build.second_process
+    real = publish.pipeline.build.second_process
 
     def watched(warm_up, enabled=True):
         started.append(enabled)
         return real(warm_up, enabled)
 
-    monkeypatch.setattr("publish.build.second_process", watched)
+    monkeypatch.setattr("publish.pipeline.build.second_process", watched)
     epub_alone = BuildRequest(formats=("epub",))
     first = build_quietly(manuscript_copy, tmp_path / "out", request=epub_alone)
     with (manuscript_copy / "response.md").open("a") as piece:
@@ -244,7 +244,7 @@ def test_bad_front_matter_is_reported_however_often_it_is_read(built):
 def test_library_versions_are_what_importlib_metadata_reads():
     from importlib.metadata import version
 
-    from publish.sources import LIBRARIES, _dist_info_versions
+    from publish.pipeline.sources import LIBRARIES, _dist_info_versions
 
     for library in LIBRARIES:
         assert library_version(library) == version(library), library
@@ -274,9 +274,9 @@ def test_the_layout_process_is_forked_before_the_rendering_stages_are_imported(m
     """WeasyPrint's half-second import, in the second process, should start before this one imports its own stages.
     An EPUB alone forks that early only when no earlier build can have made its cover: on its first build."""
     probe = (
-        "import sys\nimport publish.build as pipeline\nreal = pipeline.second_process\n"
+        "import sys\nimport publish.pipeline.build as pipeline\nreal = pipeline.second_process\n"
         "def watched(warm_up, enabled=True):\n"
-        "    print('publish.assemble' in sys.modules, enabled)\n"
+        "    print('publish.render.assemble' in sys.modules, enabled)\n"
         "    return real(warm_up, enabled)\n"
         "pipeline.second_process = watched\n"
         "from publish.cli import cli\ncli(sys.argv[1:], standalone_mode=False)\n"

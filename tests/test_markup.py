@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from publish.config import PieceMeta
-from publish.manuscript import Piece
-from publish.markup import inline, plain_text_paragraphs, render_piece
+from publish.read.config import PieceMeta
+from publish.read.manuscript import Piece
+from publish.markup.convert import inline, plain_text_paragraphs, render_piece
 
 
 def piece(body: str, fmt: str = "markdown", piece_id: str = "demo") -> Piece:

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from publish import epub, pdf
+from publish.outputs import epub
+
+from publish.outputs import pdf
 
 from .conftest import PIECE_HEAD, ROOT, assert_fails_cleanly, build_over_last_good, one_piece_manuscript
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from publish.errors import PublishError
-from publish.parallel import second_process
+from publish.pipeline.parallel import second_process
 
 from .conftest import ROOT
 
@@ -90,7 +90,7 @@ def test_the_second_process_ends_when_this_one_is_killed(when):
     hand_over = "    hand_over(sleep_long)\n    time.sleep(0.5)\n" if when == "while the work runs" else ""
     program = (
         "import multiprocessing, os, signal, time\n"
-        "from publish.parallel import second_process\n"
+        "from publish.pipeline.parallel import second_process\n"
         "from tests.test_parallel import sleep_long\n"
         "with second_process(lambda: time.sleep(0.5)) as hand_over:\n"
         "    print(multiprocessing.active_children()[0].pid, flush=True)\n"

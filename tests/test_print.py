@@ -13,17 +13,17 @@ from click.testing import CliRunner
 from lxml import etree
 from PIL import Image
 
-from publish import pdf
-from publish.assemble import PrintLayout, assemble
-from publish.build import BuildRequest, build
+from publish.outputs import pdf
+from publish.render.assemble import PrintLayout, assemble
+from publish.pipeline.build import BuildRequest, build
 from publish.cli import cli
-from publish.config import DEFAULT_THEME, PAGE_SIZES, SHEET_SIZES
+from publish.read.config import DEFAULT_THEME, PAGE_SIZES, SHEET_SIZES
 from publish.errors import PublishError
-from publish.impose import minizine, padded, saddle, saddle_sides
-from publish.manuscript import load_manuscript
-from publish.preview import spreads
-from publish.resources import ResourcePolicy
-from publish.templates import Theme
+from publish.outputs.impose import minizine, padded, saddle, saddle_sides
+from publish.read.manuscript import load_manuscript
+from publish.tools.preview import spreads
+from publish.read.resources import ResourcePolicy
+from publish.render.theme import Theme
 
 from .conftest import MANUSCRIPT, PIECE_HEAD, one_piece_manuscript
 
@@ -238,7 +238,7 @@ def test_preview_with_nothing_built_says_so(tmp_path):
 
 @pytest.mark.timeout(120)
 def test_our_page_styling_lays_out_the_book_as_weasyprints_own(monkeypatch):
-    """publish.pdf styles each page without WeasyPrint's walk over every page's styles: the book must not change."""
+    """publish.outputs.pdf styles each page without WeasyPrint's walk over every page's styles: the book must not change."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     manuscript = load_manuscript(MANUSCRIPT)
     theme = Theme.load(DEFAULT_THEME)

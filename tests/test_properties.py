@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from publish.assemble import Edition, assemble
-from publish.build import BuildRequest, build
-from publish.check import check_epub
-from publish.config import DEFAULT_THEME
+from publish.render.assemble import Edition, assemble
+from publish.pipeline.build import BuildRequest, build
+from publish.tools.check import check_epub
+from publish.read.config import DEFAULT_THEME
 from publish.errors import PublishError
-from publish.manuscript import load_manuscript
-from publish.templates import Theme
+from publish.read.manuscript import load_manuscript
+from publish.render.theme import Theme
 
 from .conftest import XHTML_NS
 

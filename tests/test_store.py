@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from publish.build import BuildRequest, build
-from publish.cache import RECORD
+from publish.pipeline.build import BuildRequest, build
+from publish.pipeline.cache import RECORD
 from publish.cli import cli
-from publish.config import DEFAULT_THEME
-from publish.memo import STORE
+from publish.read.config import DEFAULT_THEME
+from publish.pipeline.memo import STORE
 
 from .conftest import MANUSCRIPT, assert_fails_cleanly, build_over_last_good, one_piece_manuscript
 
@@ -133,14 +133,14 @@ def test_an_interrupt_held_through_the_renames_says_the_new_files_were_written(t
     """Ctrl-C while the outputs are renamed into place is held until they all are: then it is the truth to say so."""
     from contextlib import contextmanager
 
-    import publish.files
+    import publish.pipeline.files
 
     @contextmanager
     def held_then_delivered():
         yield
         raise KeyboardInterrupt  # what signals_held does with a Ctrl-C that came during the renames
 
-    monkeypatch.setattr(publish.files, "signals_held", held_then_delivered)
+    monkeypatch.setattr(publish.pipeline.files, "signals_held", held_then_delivered)
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["build", "--manuscript", str(MANUSCRIPT), "--out", str(out), "--format", "epub"])
     assert result.exit_code == 130, result.output
@@ -149,12 +149,12 @@ def test_an_interrupt_held_through_the_renames_says_the_new_files_were_written(t
 
 
 def test_an_interrupt_before_the_renames_says_nothing_was_written(tmp_path, monkeypatch):
-    import publish.files
+    import publish.pipeline.files
 
     def interrupted(source, target):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(publish.files.tempfile, "mkstemp", lambda **kwargs: interrupted(None, None))
+    monkeypatch.setattr(publish.pipeline.files.tempfile, "mkstemp", lambda **kwargs: interrupted(None, None))
     result = CliRunner().invoke(cli, ["build", "--manuscript", str(MANUSCRIPT), "--out", str(tmp_path / "out"), "--format", "epub"])
     assert result.exit_code == 130
     assert result.stderr.strip().splitlines()[-1] == "interrupted: nothing was written, the last good files are as they were"

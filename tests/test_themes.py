@@ -13,8 +13,8 @@ from fontTools.ttLib import TTFont, newTable
 from fontTools.ttLib.tables._k_e_r_n import KernTable_format_0
 
 from publish.cli import cli
-from publish.memo import Memo
-from publish.templates import Theme
+from publish.pipeline.memo import Memo
+from publish.render.theme import Theme
 
 from .conftest import MANUSCRIPT
 

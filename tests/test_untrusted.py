@@ -15,9 +15,9 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from publish.check import check_epub
-from publish.resources import RefusedResource, ResourcePolicy
-from publish.sources import build_moment
+from publish.tools.check import check_epub
+from publish.read.resources import RefusedResource, ResourcePolicy
+from publish.pipeline.sources import build_moment
 
 from .conftest import (
     OLD,

@@ -1,0 +1,156 @@
+"""Every new output is read back before it may replace the last good one.
+
+A library's bug, a font or image damaged on its way in, or memory running
+out half-way through a write would otherwise put a broken book where a good
+one was, and the build would say it had succeeded. What is checked here is
+what a reader's device needs first: the PDF opens and has every page; the
+EPUB is a zip with ``mimetype`` first and uncompressed, and every document,
+font and image it lists is there, non-empty and readable.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+from publish.errors import PublishError
+
+EPUB_MIMETYPE = b"application/epub+zip"
+MARKUP = (".xhtml", ".html", ".opf", ".ncx", ".xml", ".svg")
+FONTS = (".otf", ".ttf", ".woff", ".woff2")
+RASTER_IMAGES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+OPF_NS = {"opf": "http://www.idpf.org/2007/opf"}
+# Markup read back as the build wrote it: no entities resolved, nothing fetched, no size tricks.
+SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+class BrokenOutput(Exception):
+    """What is wrong with a new output, in a few words."""
+
+
+def load_libraries() -> None:
+    """Import what the checks read with (a tenth of a second), where the build would otherwise wait."""
+    import fontTools.ttLib  # noqa: F401
+    import PIL.Image  # noqa: F401
+    import pypdf  # noqa: F401
+
+
+def check_outputs(outputs: dict[Path, bytes], page_counts: dict[str, int]) -> None:
+    """Read back each PDF and EPUB in ``outputs``; ``page_counts`` holds each PDF's page count by file-name ending."""
+    for path, data in outputs.items():
+        try:
+            if path.suffix == ".epub":
+                _check_epub(data)
+            elif path.suffix == ".pdf":
+                ending = next(ending for ending in sorted(page_counts, key=len, reverse=True) if path.name.endswith(ending))
+                _check_pdf(data, page_counts[ending])
+        except BrokenOutput as broken:
+            raise unreadable(path.name, str(broken)) from None
+
+
+def unreadable(name: str, reason: str) -> PublishError:
+    """The error for a new output that did not read back."""
+    return PublishError(
+        f"the new {name} did not read back whole ({reason}), so the last good files were kept: "
+        "build again with --fresh, and report it if it happens again"
+    )
+
+
+def _check_pdf(data: bytes, pages: int) -> None:
+    """The PDF opens strictly, every object it lists is where its cross-reference table says, and it has every page."""
+    import pypdf
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=True)
+        found = len(reader.pages)
+        numbers = [(number, generation) for generation, numbers in reader.xref.items() for number in numbers]
+        for number, generation in numbers + [(number, 0) for number in reader.xref_objStm]:
+            stored = reader.get_object(pypdf.generic.IndirectObject(number, generation, reader))
+            if isinstance(stored, pypdf.generic.StreamObject):
+                stored.get_data()
+    except Exception as error:  # pypdf raises many kinds, for many kinds of damage
+        raise BrokenOutput(f"the PDF does not open: {error}") from None
+    if found != pages:
+        raise BrokenOutput(f"it has {found} pages where {pages} were laid out")
+
+
+def _check_epub(data: bytes) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+        first = members[0] if members else None
+        if first is None or first.filename != "mimetype" or first.compress_type != zipfile.ZIP_STORED:
+            raise BrokenOutput("its first entry is not an uncompressed mimetype")
+        if archive.read(first) != EPUB_MIMETYPE:
+            raise BrokenOutput("its mimetype is not application/epub+zip")
+        if (damaged := archive.testzip()) is not None:
+            raise BrokenOutput(f"{damaged} does not match its checksum")
+        contents = {member.filename: archive.read(member) for member in members}
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise BrokenOutput(f"it does not open as a zip: {error}") from None
+    package = _package_path(contents)
+    listed = [posixpath.normpath(posixpath.join(posixpath.dirname(package), href)) for href in _manifest(contents[package])]
+    for name in [package, *listed]:
+        if name not in contents:
+            raise BrokenOutput(f"{name} is listed but missing")
+        _check_member(name, contents[name])
+
+
+def _package_path(contents: dict[str, bytes]) -> str:
+    container = _parsed("META-INF/container.xml", contents.get("META-INF/container.xml", b""))
+    paths = container.xpath("//*[local-name()='rootfile']/@full-path")
+    if not paths or paths[0] not in contents:
+        raise BrokenOutput("META-INF/container.xml names no package document in the EPUB")
+    return str(paths[0])
+
+
+def _manifest(package: bytes) -> list[str]:
+    return [str(href) for href in _parsed("the package document", package).xpath("//opf:manifest/opf:item/@href", namespaces=OPF_NS)]
+
+
+def _check_member(name: str, data: bytes) -> None:
+    if not data:
+        raise BrokenOutput(f"{name} is empty")
+    suffix = posixpath.splitext(name)[1].lower()
+    if suffix in MARKUP:
+        _parsed(name, data)
+    elif suffix == ".css":
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BrokenOutput(f"{name} is not UTF-8 text") from None
+    elif suffix in FONTS:
+        _check_font(name, data)
+    elif suffix in RASTER_IMAGES:
+        _check_image(name, data)
+
+
+def _parsed(name: str, data: bytes) -> etree._Element:
+    try:
+        return etree.fromstring(data, SAFE_XML)
+    except etree.XMLSyntaxError as error:
+        raise BrokenOutput(f"{name} is not well-formed: {error}") from None
+
+
+def _check_font(name: str, data: bytes) -> None:
+    from fontTools.ttLib import TTFont
+
+    try:
+        font = TTFont(io.BytesIO(data), checkChecksums=2)
+        for tag in font.reader.keys():
+            font.reader[tag]  # noqa: B018 — reads the table whole and checks its checksum, which a garbled byte breaks
+    except Exception as error:  # fontTools raises whatever the damaged table leads it to
+        raise BrokenOutput(f"the font {name} does not read: {error}") from None
+
+
+def _check_image(name: str, data: bytes) -> None:
+    from publish.read.images import MAX_MEGAPIXELS, ImageLimits, ImageRefused, fitted
+
+    try:
+        fitted(data, name, ImageLimits(max_pixels=MAX_MEGAPIXELS * 1_000_000))  # decodes it whole, or refuses
+    except ImageRefused as refused:
+        raise BrokenOutput(f"the image {refused}") from None

@@ -1,0 +1,170 @@
+"""Run one slow step in a second process, started early so that it is ready when the step is.
+
+The second process is forked at once and warms up (imports a slow library)
+while this one prepares the step's input; the input is then sent to it,
+pickled, and its result comes back the same way. If this process is
+interrupted or fails, or never hands the step over, the second process is
+stopped with it.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Protocol, TypeVar
+
+from publish.errors import PublishError
+from publish.pipeline.signals import release_held, signals_held
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+Result = TypeVar("Result")
+
+
+class HandOver(Protocol):
+    def __call__(self, work: Callable[..., Result], *args: object) -> Callable[[], Result]: ...
+
+
+@contextmanager
+def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Iterator[HandOver]:
+    """Fork a process that runs ``warm_up``, then waits for one piece of work.
+
+    Yields ``hand_over(work, *args)``, which sends the work (``work`` a
+    module-level function, ``args`` picklable) and returns a function that
+    waits for its result. With ``enabled`` false, or where fork is
+    unavailable, ``hand_over`` does the work here, at once.
+    """
+    if not enabled:
+        yield _here
+        return
+    import multiprocessing  # a few milliseconds, spared by an EPUB rebuild that needs no second process
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        yield _here
+        return
+    context = multiprocessing.get_context("fork")
+    work_receiver, work_sender = context.Pipe(duplex=False)
+    result_receiver, result_sender = context.Pipe(duplex=False)
+    parents_ends = (work_sender, result_receiver)
+    child = context.Process(
+        target=_warm_then_work, args=(warm_up, work_receiver, result_sender, parents_ends, os.getpid()), daemon=True
+    )
+
+    sending: list[threading.Thread] = []
+
+    def hand_over(work: Callable[..., Result], *args: object) -> Callable[[], Result]:
+        # A pipe holds 64 KB, and a book's HTML waits in it until the second process has warmed up:
+        # sent from a thread, it does not hold this process up meanwhile.
+        sending.append(threading.Thread(target=_send, args=(work_sender, (work, args)), daemon=True))
+        sending[-1].start()
+        return wait
+
+    def wait() -> Result:
+        try:
+            outcome, value = result_receiver.recv()
+        except EOFError:
+            raise died() from None
+        child.join()
+        if outcome == "error":
+            raise value
+        if outcome == "crash":
+            raise RuntimeError(f"the second build process failed:\n{value}")
+        return value
+
+    def died() -> PublishError:
+        child.join(timeout=5)
+        return PublishError(
+            f"the second build process (which lays out the print edition) stopped with exit code {child.exitcode}: "
+            "killed, or out of memory? Nothing was written."
+        )
+
+    try:
+        with signals_held():
+            child.start()
+        work_receiver.close()
+        result_sender.close()
+        yield hand_over
+    finally:
+        if child.pid is not None:
+            if child.is_alive():
+                child.terminate()
+            child.join(timeout=5)
+            if child.is_alive():
+                child.kill()
+                child.join()
+        for thread in sending:  # ended: the process it was sending to is gone
+            thread.join()
+        work_sender.close()
+        result_receiver.close()
+
+
+def _send(connection, message: object) -> None:
+    try:
+        connection.send(message)
+    except OSError:  # the second process died before taking the work: waiting for its result says so
+        pass
+
+
+def _here(work: Callable[..., Result], *args: object) -> Callable[[], Result]:
+    result = work(*args)
+    return lambda: result
+
+
+def _warm_then_work(warm_up: Callable[[], object], work_receiver, result_sender, parents_ends: tuple, parent: int) -> None:
+    """The second process's whole life: warm up, take the work, send the outcome, leave without the parent's exit handlers.
+
+    The parent's ends of the pipes, inherited by the fork, are closed first:
+    if the parent dies before handing the work over, waiting for it then
+    ends (EOFError) instead of lasting for ever. If it dies later, the
+    kernel stops this process too (on Linux).
+    """
+    try:
+        release_held()
+        _die_with_parent(parent)
+        for end in parents_ends:
+            end.close()
+        try:
+            warm_up()
+        except Exception:
+            pass  # the work meets the same failure (an import, say) and reports it
+        try:
+            work, args = work_receiver.recv()
+        except EOFError:  # the build ended without needing this process
+            os._exit(0)
+        try:
+            message = ("ok", work(*args))
+        except Exception as error:
+            message = ("error", error) if _rebuilds(error) else ("crash", "".join(traceback.format_exception(error)))
+        try:
+            result_sender.send(message)
+        except Exception:  # a result that cannot be pickled: send what happened as text
+            result_sender.send(("crash", traceback.format_exc()))
+    except BaseException:
+        os._exit(1)
+    os._exit(0)
+
+
+def _rebuilds(error: Exception) -> bool:
+    """Whether the parent can rebuild ``error`` from its pickle: one whose constructor wants more than its
+    ``args`` pickles, but fails to unpickle, which would end the parent's wait in a TypeError of its own."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return False
+    return True
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies, even by SIGKILL (when none of the parent's clean-up runs)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the request: too late for the kernel to tell
+            os._exit(1)

@@ -1,0 +1,429 @@
+"""book.toml and piece front matter, validated into plain dataclasses.
+
+Every key is checked: an unknown key names the closest valid one, a value of
+the wrong type names the key and what was expected, and both give the line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import re
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from publish.read.decoding import CONTROL_CHARACTERS, read_utf8
+from publish.errors import PublishError, line_of_key
+from publish.read.images import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS
+from publish.read.remembering import Remembering
+from publish.read.wording import DEFAULT_THEME, check_overrides
+
+PAGE_SIZES = {
+    "a5": "A5",
+    "half-letter": "5.5in 8.5in",
+    "a6": "A6",
+    "letter": "letter",
+}
+# The same pages in inches (width, height): an image cannot print larger than its page.
+PAGE_INCHES = {
+    "a5": (148 / 25.4, 210 / 25.4),
+    "half-letter": (5.5, 8.5),
+    "a6": (105 / 25.4, 148 / 25.4),
+    "letter": (8.5, 11.0),
+}
+# Sheets a booklet is imposed on (portrait width × height, in points), and
+# the sheet each page size folds from by default.
+SHEET_SIZES = {
+    "a3": (841.89, 1190.55),
+    "a4": (595.28, 841.89),
+    "a5": (419.53, 595.28),
+    "letter": (612.0, 792.0),
+    "tabloid": (792.0, 1224.0),
+}
+DEFAULT_SHEETS = {"a5": "a4", "half-letter": "letter", "a6": "a5", "letter": "tabloid"}
+LENGTH = re.compile(r"^(\d+(?:\.\d+)?)(mm|pt|in)$")
+POINTS_PER = {"mm": 72 / 25.4, "pt": 1.0, "in": 72.0}
+# Embeddings and overrides (LRE, RLE, PDF, LRO, RLO) make text display other
+# than it reads ("Trojan Source"); isolates and marks, which right-to-left
+# writing needs, are not among them.
+BIDI_OVERRIDES = "\u202a\u202b\u202c\u202d\u202e"
+# A kind is any short label ("story", "interview"); the theme's locale translates the ones it knows.
+MAX_KIND_LENGTH = 40
+SPOILER_WARNINGS = ("page", "notice")
+SPOILER_REVEALS = ("foot", "endnotes")
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+ISBN = re.compile(r"^(urn:isbn:)?(97[89][0-9]{10})$")
+# Bounds that keep a mistaken or hostile book.toml from occupying a build for minutes before anything is said.
+MAX_CONFIG_BYTES = 1_000_000
+MAX_LIST_ITEMS = {"authors": 100, "keywords": 100, "pieces": 1000, "spoils": 100}
+
+
+@dataclass(frozen=True)
+class BookConfig:
+    """What book.toml says about the whole book."""
+
+    title: str
+    authors: list[str]
+    language: str
+    identifier: str
+    pieces: list[str]
+    subtitle: str = ""
+    date: dt.date | None = None
+    publisher: str = ""
+    rights: str = ""
+    license: str = ""
+    description: str = ""
+    keywords: list[str] = field(default_factory=list)
+    page_size: str = "a5"
+    slug: str = ""
+    spoils: list[str] = field(default_factory=list)
+    spoiler_warning: str = "page"
+    spoiler_reveal: str = "foot"
+    sheet_size: str = ""
+    creep: str = "0mm"
+    max_image_megapixels: float = DEFAULT_MAX_MEGAPIXELS
+    strings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sheet(self) -> str:
+        """The sheet the booklet is imposed on: sheet_size, or the natural one for the page size."""
+        return self.sheet_size or DEFAULT_SHEETS[self.page_size]
+
+    @property
+    def creep_points(self) -> float:
+        return length_in_points(self.creep)
+
+
+@dataclass(frozen=True)
+class PieceMeta:
+    """What a piece's front matter (or spoiler tag line) says about it."""
+
+    title: str
+    author: str = ""
+    kind: str = ""
+    date: dt.date | None = None
+    summary: str = ""
+    language: str = ""
+    spoilers: list[str] = field(default_factory=list)
+    contains_spoilers: bool = False
+
+
+# key -> (accepted Python types, how to describe them in an error)
+BOOK_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "title": ((str,), "a string"),
+    "subtitle": ((str,), "a string"),
+    "authors": ((list,), "a list of names"),
+    "language": ((str,), "a BCP 47 language tag such as \"en\" or \"en-GB\""),
+    "identifier": ((str,), "a string (urn:uuid:… or an ISBN)"),
+    "date": ((dt.date, str), "a date such as 2026-11-25"),
+    "publisher": ((str,), "a string"),
+    "rights": ((str,), "a string"),
+    "license": ((str,), "a string"),
+    "description": ((str,), "a string"),
+    "keywords": ((list,), "a list of strings"),
+    "page_size": ((str,), "one of " + ", ".join(PAGE_SIZES)),
+    "slug": ((str,), "a string of lowercase letters, digits and hyphens"),
+    "pieces": ((list,), "a list of file names"),
+    "spoils": ((list,), "a list of the works the book's tagged pieces spoil"),
+    "spoiler_warning": ((str,), "one of " + ", ".join(f'"{v}"' for v in SPOILER_WARNINGS)),
+    "spoiler_reveal": ((str,), "one of " + ", ".join(f'"{v}"' for v in SPOILER_REVEALS)),
+    "sheet_size": ((str,), "one of " + ", ".join(SHEET_SIZES)),
+    "creep": ((str,), "a length per sheet such as \"0.2mm\""),
+    "max_image_megapixels": ((int, float), f"a number of megapixels such as 80 (at most {MAX_MEGAPIXELS})"),
+    "strings": ((dict,), "a table of the words the book prints itself, such as contents = \"Table\""),
+}
+BOOK_REQUIRED = ("title", "authors", "language", "pieces")
+
+PIECE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "title": ((str,), "a string"),
+    "author": ((str,), "a string"),
+    "kind": ((str,), "a short label such as story, poem or essay"),
+    "date": ((dt.date, str), "a date such as 2026-11-25"),
+    "summary": ((str,), "a string"),
+    "spoilers": ((list,), "a list of the works spoiled"),
+    "language": ((str,), "a BCP 47 language tag such as \"fr\" or \"de-CH\""),
+}
+
+
+def slugify(text: str) -> str:
+    """A file- and URL-safe name: lowercase ASCII words joined by hyphens."""
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("’", "").replace("'", ""))
+    return "-".join(words) or "book"
+
+
+def load_book_config(path: Path) -> BookConfig:
+    """Read and validate book.toml."""
+    if not path.is_file():
+        raise PublishError("book.toml not found: every manuscript needs one (see README)", path)
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise PublishError(
+            f"book.toml is {path.stat().st_size / 1_000_000:.1f} MB; it may be at most {MAX_CONFIG_BYTES // 1000} kB "
+            "(it lists the pieces and describes the book: the writing goes in the pieces)",
+            path,
+        )
+    text = read_utf8(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = re.search(r"line (\d+)", str(error))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
+        raise PublishError(f"invalid TOML: {message}", path, int(line.group(1)) if line else None) from None
+    values = _validate(data, BOOK_KEYS, BOOK_REQUIRED, path, text)
+
+    for key in ("authors", "keywords", "pieces", "spoils"):
+        _check_string_list(values, key, path, text)
+        if len(values.get(key, [])) > MAX_LIST_ITEMS[key]:
+            raise PublishError(
+                f"'{key}' lists {len(values[key])} items; a book may have at most {MAX_LIST_ITEMS[key]}", path, line_of_key(text, key)
+            )
+    for key, allowed in (("spoiler_warning", SPOILER_WARNINGS), ("spoiler_reveal", SPOILER_REVEALS)):
+        if key in values and values[key] not in allowed:
+            raise PublishError(
+                f"'{key}' is {values[key]!r}; use one of " + ", ".join(f'"{v}"' for v in allowed), path, line_of_key(text, key)
+            )
+    if not values["pieces"]:
+        raise PublishError("'pieces' is empty: list at least one file", path, line_of_key(text, "pieces"))
+    _check_language(values, path, text)
+    check_overrides(values.get("strings", {}), DEFAULT_THEME, path, text)
+    page_size = values.get("page_size", "a5")
+    if page_size not in PAGE_SIZES:
+        raise PublishError(
+            f"'page_size' is {page_size!r}; use one of " + ", ".join(PAGE_SIZES), path, line_of_key(text, "page_size")
+        )
+    if values.get("sheet_size", "a4") not in SHEET_SIZES:
+        raise PublishError(
+            f"'sheet_size' is {values['sheet_size']!r}; use one of " + ", ".join(SHEET_SIZES), path, line_of_key(text, "sheet_size")
+        )
+    if not LENGTH.match(values.get("creep", "0mm")):
+        raise PublishError(
+            f"'creep' is {values['creep']!r}, not a length such as \"0.2mm\" (mm, pt or in)", path, line_of_key(text, "creep")
+        )
+    megapixels = values.get("max_image_megapixels", DEFAULT_MAX_MEGAPIXELS)
+    if not 0 < megapixels <= MAX_MEGAPIXELS:
+        raise PublishError(
+            f"'max_image_megapixels' is {megapixels:g}; use a number above 0 and at most {MAX_MEGAPIXELS} "
+            "(a larger image would take a build past its memory)", path, line_of_key(text, "max_image_megapixels"),
+        )
+    if "date" in values:
+        values["date"] = _parse_date(values["date"], "date", path, text)
+    values["identifier"] = _identifier(values, path, text)
+    if not values.get("slug"):
+        values["slug"] = slugify(values["title"])
+    elif values["slug"] != slugify(values["slug"]):
+        raise PublishError(
+            f"'slug' {values['slug']!r} should be lowercase words joined by hyphens, e.g. {slugify(values['slug'])!r}",
+            path,
+            line_of_key(text, "slug"),
+        )
+    return BookConfig(**values)
+
+
+def length_in_points(length: str) -> float:
+    """A length such as "3mm", "0.1in" or "2pt" in PDF points."""
+    match = LENGTH.match(length)
+    if match is None:
+        raise ValueError(f"not a length: {length!r}")
+    return float(match.group(1)) * POINTS_PER[match.group(2)]
+
+
+def parse_front_matter(text: str, path: Path, memo: Remembering | None = None) -> tuple[dict[str, Any], str, int]:
+    """Split ``---`` YAML front matter from a piece.
+
+    Returns the raw mapping, the body, and the body's first line number (so
+    later errors can point into the file). With a ``memo``, a front matter
+    read before is not parsed again.
+    """
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return {}, text, 1
+    for index, line in enumerate(lines[1:], start=1):
+        if line.strip() in ("---", "..."):
+            block = "".join(lines[1:index])
+            body = "".join(lines[index + 1:])
+            break
+    else:
+        raise PublishError("front matter starts with '---' but never ends with '---'", path, 1)
+    data = _read_yaml(block, path) if memo is None else _remembered_yaml(block, path, memo)
+    if not isinstance(data, dict):
+        raise PublishError("front matter must be a mapping of keys to values", path, 2)
+    for key, value in data.items():
+        if not isinstance(key, str):
+            raise PublishError(f"front matter key {key!r} is not a name: keys are words such as 'title'", path)
+        _check_text(value, key, path, text)
+    return data, body, index + 2
+
+
+def _remembered_yaml(block: str, path: Path, memo: Remembering) -> Any:
+    """Front matter read before, as plain JSON (dates tagged), or read now; what JSON cannot carry as it is
+    (a key that is not a string, a set, bytes) is not remembered, so that it is refused the same way every time."""
+    key = memo.key("front matter", block)
+    stored = memo.get(key, f"front matter:{path.name}")
+    if stored is not None:
+        return json.loads(stored, object_hook=_untagged)
+    data = _read_yaml(block, path)
+    try:
+        memo.put(key, json.dumps(_tagged(data), allow_nan=False).encode("utf-8"))
+    except ValueError:
+        pass
+    return data
+
+
+DATE_TAG = "\0date"
+DATETIME_TAG = "\0datetime"
+
+
+def _tagged(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {DATETIME_TAG: value.isoformat()}
+    if isinstance(value, dt.date):
+        return {DATE_TAG: value.isoformat()}
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise ValueError("a key that is not a string")
+        return {key: _tagged(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_tagged(item) for item in value]
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    raise ValueError(f"not JSON: {type(value).__name__}")
+
+
+def _untagged(mapping: dict[str, Any]) -> Any:
+    if DATETIME_TAG in mapping:
+        return dt.datetime.fromisoformat(mapping[DATETIME_TAG])
+    if DATE_TAG in mapping:
+        return dt.date.fromisoformat(mapping[DATE_TAG])
+    return mapping
+
+
+def _read_yaml(block: str, path: Path) -> Any:
+    """YAML's mapping, or a PublishError naming the line. PyYAML is imported here, a tenth of a small
+    rebuild: only for front matter the memo has not seen."""
+    import yaml
+
+    try:
+        return yaml.safe_load(block) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else None
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise PublishError(f"invalid YAML front matter: {problem}", path, line) from None
+    except ValueError as error:  # a date that is no date, a number too long to read
+        raise PublishError(f"invalid YAML front matter: {error}", path) from None
+
+
+def _check_text(value: Any, key: str, path: Path, text: str) -> None:
+    """Metadata strings may hold what the book's text may: no control characters, surrogates or bidi overrides."""
+    for item in value if isinstance(value, list) else [value]:
+        if not isinstance(item, str):
+            continue
+        bad = next((ch for ch in item if CONTROL_CHARACTERS.match(ch) or "\ud800" <= ch <= "\udfff"
+                    or ch in BIDI_OVERRIDES or (ch == "\n" and key != "summary")), None)
+        if bad is not None:
+            raise PublishError(f"'{key}' contains the character U+{ord(bad):04X}, which cannot go into a book", path,
+                               line_of_key(text, key))
+
+
+def piece_meta(data: dict[str, Any], path: Path, text: str, contains_spoilers: bool) -> PieceMeta:
+    """Validate front matter into PieceMeta."""
+    values = _validate(data, PIECE_KEYS, ("title",), path, text)
+    check_kind(values.get("kind", ""), path, line_of_key(text, "kind"))
+    _check_language(values, path, text)
+    _check_string_list(values, "spoilers", path, text)
+    if "date" in values:
+        values["date"] = _parse_date(values["date"], "date", path, text)
+    return PieceMeta(**values, contains_spoilers=contains_spoilers or bool(values.get("spoilers")))
+
+
+def check_kind(kind: str, path: Path | None, line: int | None = None) -> None:
+    """A kind is a label over a piece: one short line."""
+    if len(kind) > MAX_KIND_LENGTH or "\n" in kind:
+        raise PublishError(f"'kind' should be a short label on one line (at most {MAX_KIND_LENGTH} characters)", path, line)
+
+
+def _check_language(values: dict[str, Any], path: Path, text: str) -> None:
+    language = values.get("language")
+    if language is not None and not LANGUAGE_TAG.match(language):
+        raise PublishError(f"'language' is {language!r}, not a BCP 47 tag such as \"en\"", path, line_of_key(text, "language"))
+
+
+def _validate(
+    data: dict[str, Any],
+    schema: dict[str, tuple[tuple[type, ...], str]],
+    required: tuple[str, ...],
+    path: Path,
+    text: str,
+) -> dict[str, Any]:
+    for key, value in data.items():
+        if key not in schema:
+            close = difflib.get_close_matches(key, schema, n=1)
+            hint = f" — did you mean '{close[0]}'?" if close else " — valid keys: " + ", ".join(schema)
+            raise PublishError(f"unknown key '{key}'{hint}", path, line_of_key(text, key))
+        types, described = schema[key]
+        if not isinstance(value, types) or isinstance(value, bool):
+            # YAML reads yes, no, on and off as true/false: "title: Yes" is a boolean.
+            hint = f" (YAML reads {key}: {'Yes' if value else 'No'} as a yes/no value: put the text in quotes)" if (
+                isinstance(value, bool) and str in types) else ""
+            raise PublishError(
+                f"'{key}' must be {described}, not {_type_name(value)}{hint}", path, line_of_key(text, key)
+            )
+    for key in required:
+        if key not in data:
+            raise PublishError(f"missing required key '{key}'", path)
+        if isinstance(data[key], str) and not data[key].strip():
+            raise PublishError(f"'{key}' is empty", path, line_of_key(text, key))
+    return dict(data)
+
+
+def _check_string_list(values: dict[str, Any], key: str, path: Path, text: str) -> None:
+    items = values.get(key, [])
+    if not all(isinstance(item, str) and item.strip() for item in items):
+        raise PublishError(f"'{key}' must be a list of non-empty strings", path, line_of_key(text, key))
+
+
+def _parse_date(value: Any, key: str, path: Path, text: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise PublishError(f"'{key}' is {value!r}, not a date such as 2026-11-25", path, line_of_key(text, key)) from None
+
+
+def _identifier(values: dict[str, Any], path: Path, text: str) -> str:
+    """A urn:uuid: (stable: derived from title and authors when not given) or an ISBN-13."""
+    identifier = values.get("identifier")
+    if identifier is None:
+        return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "booklet:" + values["title"] + "|" + "|".join(values["authors"])))
+    line = line_of_key(text, "identifier")
+    if identifier.startswith("urn:uuid:"):
+        try:
+            uuid.UUID(identifier.removeprefix("urn:uuid:"))
+        except ValueError:
+            raise PublishError(f"'identifier' {identifier!r} is not a valid urn:uuid:", path, line) from None
+        return identifier
+    isbn = ISBN.match(identifier.replace("-", "").replace(" ", ""))
+    if isbn:
+        digits = isbn.group(2)
+        check = (10 - sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits[:12])) % 10) % 10
+        if check != int(digits[12]):
+            raise PublishError(f"'identifier' {identifier!r} is not a valid ISBN-13 (check digit)", path, line)
+        return "urn:isbn:" + digits
+    raise PublishError(f"'identifier' {identifier!r} must be urn:uuid:… or an ISBN-13", path, line)
+
+
+def _type_name(value: Any) -> str:
+    return {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)

@@ -1,0 +1,347 @@
+"""Pieces + theme → the documents to write: one print HTML, the EPUB pages.
+
+This is the only stage that knows both the rendered pieces and the theme.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import re
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from publish.read.config import DEFAULT_THEME, BookConfig
+from publish.errors import PublishWarning
+from publish.markup.fragment import PIECE_LINK_SOURCE, PIECE_LINK_TARGET, Image, link_across
+from publish.read.images import ImageLimits
+from publish.read.manuscript import Manuscript, Piece
+from publish.markup.convert import TARGETS, InlineText, RenderedPiece, inline, render_piece
+from publish.read.remembering import Remembering
+from publish.request import Edition
+from publish.read.resources import ResourcePolicy
+from publish.pipeline.sources import build_moment, library_version
+from publish.render.theme import Theme, Typeface
+from publish.read.wording import Wording, load_wording
+
+# Where an EPUB's spoilers are revealed: one document, out of the reading order.
+REVEALS_FILE = "spoilers-revealed.xhtml"
+TOOLS = (("booklet-press", "Booklet Press"), ("weasyprint", "WeasyPrint"), ("ebooklib", "EbookLib"), ("markdown", "Python-Markdown"))
+
+
+@dataclass(frozen=True)
+class BookView:
+    """What the templates show of the book: config values, typographically set."""
+
+    config: BookConfig
+    title: InlineText
+    subtitle: InlineText
+    byline: str
+    description: InlineText
+    rights: InlineText
+    edition: str
+    identifier: str
+    spoiled_works: list[str]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.config, name)
+
+
+@dataclass(frozen=True)
+class SpoilerWarning:
+    """What to say before a piece with spoilers, and where a reader may skip to."""
+
+    works: list[str]
+    skip_to_id: str
+    skip_to_title: InlineText
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Colophon:
+    typefaces: list[Typeface]
+    tools: list[Tool]
+    build_date: dt.date
+    piece_count: int
+
+    @property
+    def generator(self) -> str:
+        return ", ".join(f"{tool.name} {tool.version}" for tool in self.tools)
+
+    @property
+    def tool_names(self) -> list[str]:
+        """Each tool with its version, kept together on a line."""
+        return [f"{tool.name}\u00a0{tool.version}" for tool in self.tools]
+
+
+@dataclass(frozen=True)
+class EpubPage:
+    """One XHTML document of the EPUB, in spine order; one not ``linear`` is reached by links only."""
+
+    file_name: str
+    title: str
+    content: str
+    landmark: str = ""
+    source: Path | None = None
+    linear: bool = True
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    file_name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class PrintLayout:
+    """The page the print edition is laid out on.
+
+    ``compact`` is for a mini-zine: no pages of front matter, pieces run on.
+    ``bleed`` and ``marks`` are for a copy shop that trims.
+    """
+
+    size_css: str
+    name: str
+    compact: bool = False
+    bleed: str | None = None
+    marks: str | None = None
+
+
+@dataclass(frozen=True)
+class AssembledBook:
+    manuscript: Manuscript
+    theme: Theme
+    book: BookView
+    colophon: Colophon
+    print_pieces: list[RenderedPiece]
+    epub_pages: list[EpubPage]
+    epub_toc: list[TocEntry]
+    images: list[Image]
+    context: dict
+    resources: ResourcePolicy
+    warnings: list[PublishWarning]
+
+    def print_html(self, layout: PrintLayout) -> str:
+        """The whole print edition as one HTML document, laid out for ``layout``."""
+        return self.theme.render("book.html", pieces=self.print_pieces, layout=layout, **self.context)
+
+    def epub_nav(self, page_list: list[tuple[str, str]]) -> str:
+        """The EPUB navigation document: contents, landmarks, and the print edition's pages."""
+        return self.theme.render("epub/nav.xhtml", toc=self.epub_toc, pages=self.epub_pages, page_list=page_list, **self.context)
+
+
+def assemble(
+    manuscript: Manuscript,
+    theme: Theme,
+    edition: Edition = Edition(),
+    resources: ResourcePolicy | None = None,
+    targets: tuple[str, ...] = TARGETS,
+    memo: Remembering | None = None,
+) -> AssembledBook:
+    """Render every piece of the edition for both media and fill the theme's templates.
+
+    ``resources`` says what the book may read; by default the manuscript and
+    theme folders, and no network. ``targets`` says which media to render
+    for (a print-only build makes no EPUB pages, an EPUB-only one no print
+    pieces). With a ``memo``, a piece whose text has not changed is not
+    converted again, and its EPUB page not rendered again.
+    """
+    config = manuscript.config
+    resources = resources or ResourcePolicy((manuscript.root, theme.root), limits=ImageLimits.for_book(config))
+    words = load_wording(dict.fromkeys([theme.root, DEFAULT_THEME]), config.language, config.strings)
+    pieces = [piece for piece in manuscript.pieces if edition.includes(piece)]
+    warnings = spoiler_warnings(pieces, config, words)
+    spoiled = list(dict.fromkeys(work for warning in warnings.values() for work in warning.works))
+    edition_name = words.text(edition.label_key) if edition.label_key else ""
+    language = config.language
+    book = BookView(
+        config=config,
+        title=inline(config.title, language),
+        subtitle=inline(config.subtitle, language),
+        byline=words.join(config.authors),
+        description=inline(" ".join(filter(None, [
+            edition_name + "." if edition_name else "",
+            config.description,
+            words.text("description_spoilers", works=words.join(spoiled)) if spoiled else "",
+        ])), language),
+        rights=inline(config.rights, language),
+        edition=edition_name,
+        identifier=_edition_identifier(config.identifier, edition),
+        spoiled_works=spoiled,
+    )
+    colophon = Colophon(
+        typefaces=theme.typefaces,
+        tools=[Tool(name, library_version(package)) for package, name in TOOLS],
+        build_date=build_moment(manuscript.root).date(),
+        piece_count=len(pieces),
+    )
+    book_pieces = {str(piece.path.resolve()): piece.id for piece in pieces}
+    print_pieces = settle_piece_links([_render(piece, "print", edition.spoiler_style("print", config), resources, memo, words, book_pieces)
+                                       for piece in pieces if "print" in targets])
+    epub_pieces = [_reveals_apart(rendered) for rendered in settle_piece_links(
+        [_render(piece, "epub", edition.spoiler_style("epub", config), resources, memo, words, book_pieces)
+         for piece in pieces if "epub" in targets])]
+    context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings, "words": words}
+    pages = _epub_pages(theme, epub_pieces, context, memo) if "epub" in targets else []
+    images = sorted({image for rendered in print_pieces + epub_pieces for image in rendered.images}, key=lambda image: image.epub_name)
+    found = list(dict.fromkeys(found for rendered in print_pieces + epub_pieces for found in rendered.warnings))
+    return AssembledBook(
+        manuscript, theme, book, colophon, print_pieces, pages, _epub_toc(pages, warnings, words.text("toc_spoilers_mark")), images, context, resources, found
+    )
+
+
+def _render(
+    piece: Piece,
+    target: str,
+    style: str,
+    resources: ResourcePolicy,
+    memo: Remembering | None,
+    words: Wording,
+    book_pieces: dict[str, str],
+) -> RenderedPiece:
+    """``render_piece``, or what it made last time from the same text (never for remote images, which may change)."""
+
+    def render() -> RenderedPiece:
+        return render_piece(piece, target, style, resources, words=words, book_pieces=book_pieces)
+
+    if memo is None or resources.allow_remote:
+        return render()
+    key = memo.key("piece", target, style, repr(resources.roots), repr(piece), repr(words), repr(sorted(book_pieces.items())))
+    data = memo.remember(key, f"{target}:{piece.id}", lambda: render().to_json())
+    return RenderedPiece.from_json(data, piece)
+
+
+PIECE_LINK = re.compile(f'<a [^>]*{PIECE_LINK_SOURCE}="([^"]*)" {PIECE_LINK_TARGET}="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+HREF = re.compile(r'href="[^"#]*#([^"]*)"')
+ID = re.compile(r'(?<![\w-])id="([^"]*)"')
+
+
+def settle_piece_links(pieces: list[RenderedPiece]) -> list[RenderedPiece]:
+    """Links from one piece to a heading of another, checked now that every piece is rendered.
+
+    A link to a heading the other piece does not have is a warning, and its
+    words stay as plain text (an EPUB may not link to a missing id). A
+    piece's ids are its text's and its hidden spoilers'.
+    """
+    ids = {piece.piece.id: {piece.piece.id, *ID.findall(piece.html + piece.reveals_html)} for piece in pieces}
+    settled = []
+    for rendered in pieces:
+        problems: list[PublishWarning] = []
+
+        def settle(link: re.Match, rendered: RenderedPiece = rendered, problems: list[PublishWarning] = problems) -> str:
+            source, target = html.unescape(link.group(1)), link.group(2)
+            if HREF.search(link.group(0)).group(1) in ids.get(target, ()):
+                return link.group(0).replace(f' {PIECE_LINK_SOURCE}="{link.group(1)}" {PIECE_LINK_TARGET}="{target}"', "")
+            problems.append(PublishWarning(
+                f"the link to {source!r} goes nowhere: that piece has no heading or anchor with that id; "
+                "its words are kept as plain text",
+                rendered.piece.path,
+                rendered.piece.line_of(source),
+            ))
+            return link.group(3)
+
+        text, reveals = PIECE_LINK.sub(settle, rendered.html), PIECE_LINK.sub(settle, rendered.reveals_html)
+        changed = (text, reveals) != (rendered.html, rendered.reveals_html)
+        settled.append(replace(rendered, html=text, reveals_html=reveals, warnings=rendered.warnings + problems)
+                       if changed else rendered)
+    return settled
+
+
+def _reveals_apart(rendered: RenderedPiece) -> RenderedPiece:
+    """An EPUB piece whose spoilers' words are in the reveals document, linked both ways.
+
+    Out of the piece's own document, so that no one reading straight on, or
+    whose reading system shows notes where they stand, meets them by chance.
+    """
+    if not rendered.reveals_html:
+        return rendered
+    html, reveals = link_across(rendered.html, rendered.reveals_html, f"{rendered.piece.id}.xhtml", REVEALS_FILE)
+    return replace(rendered, html=html, reveals_html=reveals)
+
+
+def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict, memo: Remembering | None) -> list[EpubPage]:
+    # A piece's page may show the others' titles (a theme's next/previous links), not their text.
+    titles = [(rendered.piece.id, rendered.title.markup, rendered.piece.meta) for rendered in pieces]
+    context_digest = hashlib.sha256(repr((context, titles)).encode()).hexdigest()
+
+    def page(name: str, title: str, part: str, landmark: str = "", linear: bool = True, **extra: object) -> EpubPage:
+        def fill() -> str:
+            return theme.render("epub/page.xhtml", part=part, page_title=str(title), pieces=pieces, **extra, **context)
+
+        if memo is not None and part in ("piece", "warning"):
+            key = memo.key("page", name, str(title), part, landmark, repr(extra), context_digest)
+            content = memo.remember(key, f"page:{name}", lambda: fill().encode("utf-8")).decode("utf-8")
+        else:
+            content = fill()
+        rendered = extra.get("rendered")
+        source = rendered.piece.path if isinstance(rendered, RenderedPiece) else None
+        return EpubPage(file_name=name, title=title, content=content, landmark=landmark, source=source, linear=linear)
+
+    book, words = context["book"], context["words"]
+    pages = [
+        page("cover.xhtml", words.text("cover"), "cover", "cover"),
+        page("title.xhtml", book.title, "title", "titlepage"),
+        page("contents.xhtml", words.text("contents"), "contents", "toc"),
+    ]
+    warnings = context["warnings"]
+    for index, rendered in enumerate(pieces):
+        landmark = "bodymatter" if index == 0 else ""
+        warning = warnings.get(rendered.piece.id)
+        if warning and book.spoiler_warning == "page":
+            pages.append(page(f"warning-{rendered.piece.id}.xhtml", words.text("spoiler_warning"), "warning", landmark,
+                              rendered=rendered, warning=warning))
+            landmark = ""
+        pages.append(page(f"{rendered.piece.id}.xhtml", rendered.title, "piece", landmark, rendered=rendered))
+    pages.append(page("colophon.xhtml", words.text("colophon"), "colophon"))
+    revealed = [rendered for rendered in pieces if rendered.reveals_html]
+    if revealed:
+        # Its title is the template's; it is in no contents or landmarks, which list what is read in order.
+        pages.append(page(REVEALS_FILE, "", "reveals", linear=False, revealed=revealed))
+    return pages
+
+
+def _epub_toc(pages: list[EpubPage], warnings: dict[str, SpoilerWarning], marked: str) -> list[TocEntry]:
+    """Title page, each piece (at its warning, if it has one, ``marked`` as a spoiler: " (spoilers)"), colophon."""
+    entries = []
+    skip = {"cover.xhtml", "contents.xhtml"}
+    for index, page in enumerate(pages):
+        if page.file_name in skip or not page.linear:
+            continue
+        if page.file_name.startswith("warning-"):
+            piece_page = pages[index + 1]
+            skip.add(piece_page.file_name)
+            entries.append(TocEntry(page.file_name, f"{piece_page.title} {marked}"))
+        elif page.file_name.removesuffix(".xhtml") in warnings:
+            entries.append(TocEntry(page.file_name, f"{page.title} {marked}"))
+        else:
+            entries.append(TocEntry(page.file_name, page.title))
+    return entries
+
+
+def spoiler_warnings(pieces: list[Piece], config: BookConfig, words: Wording) -> dict[str, SpoilerWarning]:
+    """A warning for each piece with spoilers, pointing past the run of spoiler pieces."""
+    warnings = {}
+    for index, piece in enumerate(pieces):
+        if not piece.meta.contains_spoilers:
+            continue
+        safe = next((later for later in pieces[index + 1:] if not later.meta.contains_spoilers), None)
+        warnings[piece.id] = SpoilerWarning(
+            works=piece.meta.spoilers or config.spoils,
+            skip_to_id=safe.id if safe else "colophon",
+            skip_to_title=inline(safe.meta.title, safe.meta.language or config.language) if safe else inline(words.text("colophon")),
+        )
+    return warnings
+
+
+def _edition_identifier(identifier: str, edition: Edition) -> str:
+    """Each edition is its own publication; a derived UUID keeps reading apps from mixing them."""
+    if not edition.spoiler_free or not identifier.startswith("urn:uuid:"):
+        return identifier
+    return "urn:uuid:" + str(uuid.uuid5(uuid.UUID(identifier.removeprefix("urn:uuid:")), "spoiler-free"))

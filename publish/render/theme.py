@@ -1,0 +1,169 @@
+"""The theme: a folder of Jinja2 templates, stylesheets and fonts.
+
+A theme is plain files (like a Pelican or MkDocs theme): ``templates/`` for
+the print document and the EPUB pages, ``print.css``, ``epub.css`` and
+``fonts/`` with ``fonts.css`` and the OFL font files it names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import astuple, dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+from markupsafe import Markup
+
+from publish.errors import PublishError
+from publish.read.remembering import Remembering
+
+if TYPE_CHECKING:
+    import uharfbuzz
+
+REQUIRED_FILES = (
+    "templates/book.html",
+    "templates/epub/page.xhtml",
+    "templates/epub/nav.xhtml",
+    "print.css",
+    "epub.css",
+    "fonts/fonts.css",
+)
+FONT_SUFFIXES = (".otf", ".ttf")
+# Compressed web fonts: refused, since the EPUB needs OTF or TTF (it deflates them anyway; older readers know no WOFF2).
+WEB_FONT_SUFFIXES = (".woff", ".woff2")
+# "Copyright 2010-2013, Georg A. Duffner (<url>)" → up to the name's end (initials allowed).
+COPYRIGHT_NOTICE = re.compile(r"Copyright (?:\(c\) )?[0-9][0-9, –-]*(?:\b[A-Z]\.\s|[^(<\n.])+")
+
+
+@dataclass(frozen=True)
+class Typeface:
+    family: str
+    copyright: str
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme folder; with a ``memo``, its templates compiled and its fonts' names read by an earlier build are
+    not compiled or read again (the memo's salt covers the theme's files)."""
+
+    root: Path
+    memo: Remembering | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def load(cls, root: Path, memo: Remembering | None = None) -> Theme:
+        root = root.resolve()
+        missing = [name for name in REQUIRED_FILES if not (root / name).is_file()]
+        if missing:
+            raise PublishError(f"not a complete theme: missing {', '.join(missing)}", root)
+        for path in sorted((root / "fonts").iterdir()):
+            if path.suffix.lower() in WEB_FONT_SUFFIXES:
+                raise PublishError(
+                    "a web font: the theme needs the OTF or TTF file, which the EPUB embeds "
+                    "(it compresses it anyway) and e-readers of every age can read",
+                    path,
+                )
+        return cls(root, memo)
+
+    @property
+    def url(self) -> str:
+        return self.root.as_uri()
+
+    @property
+    def fonts(self) -> list[Path]:
+        return sorted(p for p in (self.root / "fonts").iterdir() if p.suffix.lower() in FONT_SUFFIXES)
+
+    @property
+    def typefaces(self) -> list[Typeface]:
+        """The theme's font families, as the font files name them (remembered: reading them loads HarfBuzz)."""
+        if self.memo is None:
+            return _read_typefaces(self.fonts)
+        read = self.memo.remember(
+            self.memo.key("typefaces"), "typefaces", lambda: json.dumps([astuple(face) for face in _read_typefaces(self.fonts)]).encode()
+        )
+        return [Typeface(*face) for face in json.loads(read)]
+
+    def file(self, name: str) -> Path:
+        return self.root / name
+
+    def render(self, template: str, **context: object) -> str:
+        try:
+            return self._environment.get_template(template).render(**context)
+        except jinja2.TemplateSyntaxError as error:
+            raise PublishError(f"template error: {error.message}", self.root / "templates" / template, error.lineno) from None
+        except jinja2.TemplateError as error:
+            raise PublishError(f"template error: {error}", self.root / "templates" / template) from None
+
+    @cached_property
+    def _environment(self) -> jinja2.Environment:
+        """One per theme, so that each template is compiled once per build, not once per page."""
+        environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.root / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            bytecode_cache=RememberedTemplates(self.memo) if self.memo else None,
+        )
+        environment.filters["work"] = work_title
+        environment.filters["token"] = class_token
+        return environment
+
+
+def font_face(path: Path) -> uharfbuzz.Face:
+    """A font file as HarfBuzz reads it. HarfBuzz is imported here, when a font must be read: a rebuild
+    that finds its fonts' work remembered never loads it."""
+    import uharfbuzz
+
+    return uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path)))
+
+
+def _read_typefaces(fonts: list[Path]) -> list[Typeface]:
+    from uharfbuzz import OTNameIdPredefined as name
+
+    faces: dict[str, Typeface] = {}
+    for path in fonts:
+        face = font_face(path)
+        family = face.get_name(name.TYPOGRAPHIC_FAMILY) or face.get_name(name.FONT_FAMILY) or path.stem
+        notice = COPYRIGHT_NOTICE.search((face.get_name(name.COPYRIGHT) or "") + "\n" + (face.get_name(name.LICENSE) or ""))
+        known = faces.get(family)
+        if known is None or (notice and not known.copyright):
+            credit = re.sub(r"^Copyright (\(c\) )?", "© ", notice.group(0).strip(" ,")) if notice else ""
+            faces[family] = Typeface(family=family, copyright=credit)
+    return sorted(faces.values(), key=lambda face: face.family)
+
+
+class RememberedTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept in the build's memo: compiling the theme was a third of a small rebuild.
+
+    The memo's key covers the tool, the libraries and the theme; Jinja2's
+    bucket adds the template's own source.
+    """
+
+    def __init__(self, memo: Remembering):
+        self.memo = memo
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        compiled = self.memo.get(self._key(bucket), "template")
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.memo.put(self._key(bucket), bucket.bytecode_to_string())
+
+    def _key(self, bucket: jinja2.bccache.Bucket) -> str:
+        return self.memo.key("template", bucket.key, bucket.checksum)
+
+
+def class_token(text: str) -> str:
+    """A label as part of a class name: its words, lowercased and joined by hyphens ("Q&A" → "q-a", "réponse"
+    stays itself: CSS names may hold any letter)."""
+    return "-".join(re.findall(r"[^\W_]+", text.lower()))
+
+
+def work_title(work: str) -> Markup:
+    """A work's title in italics, a trailing year in roman: "<i>La La Land</i> (2016)"."""
+    match = re.fullmatch(r"(.*?)(\s*\(\d{4}\))?", work.strip())
+    return Markup("<i>{}</i>{}").format(match.group(1), match.group(2) or "")

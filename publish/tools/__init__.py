@@ -1,0 +1,1 @@
+"""Tools: what works on finished outputs (check, preview) and the live preview server."""
