@@ -19,6 +19,7 @@ from publish.render.assemble import Edition
 from publish.pipeline.build import BuildRequest, build
 from publish.cli import cli
 from publish.read.config import DEFAULT_THEME
+from publish.tools.check import EPUBCHECK_JVM_OPTIONS
 
 # make test: a fixed sample, the same on every run; make fuzz: many more, at random.
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True, print_blob=True)
@@ -26,6 +27,8 @@ settings.register_profile("fuzz", max_examples=1500, deadline=None, print_blob=T
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every EPUBCheck the tests run, through publish check or directly, starts as publish check starts it.
+os.environ.setdefault("JDK_JAVA_OPTIONS", EPUBCHECK_JVM_OPTIONS)
 MANUSCRIPT = ROOT / "manuscript"
 XHTML_NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
 
