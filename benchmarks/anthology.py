@@ -28,7 +28,13 @@ def make_anthology(pieces: int, target: Path, sample: Path = SAMPLE) -> Path:
         name = f"{number:03d}-{original.name}"
         text = original.read_text(encoding="utf-8")
         # Distinct titles: the book refuses two pieces with one title.
-        text = re.sub(r"^title: (.*)$", lambda m: f"title: {_numbered(m.group(1), number)}", text, count=1, flags=re.M)
+        text = re.sub(
+            r"^title: (.*)$",
+            lambda m, number=number: f"title: {_numbered(m.group(1), number)}",
+            text,
+            count=1,
+            flags=re.M,
+        )
         (target / name).write_text(text, encoding="utf-8")
         names.append(name)
     config["pieces"] = names

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from publish.errors import PublishError
 from publish.pipeline.build import BuildRequest, build
 from publish.read.config import DEFAULT_THEME
-from publish.errors import PublishError
 
 TARGETS = {
     "the same book with no image, peak memory, MiB": 500.0,
@@ -35,7 +35,7 @@ def streamed_png(path: Path, width: int, height: int) -> None:
     """An RGB PNG written a row at a time: a 12,000² picture without 430 MB in this process."""
     row = bytes(range(256)) * (width * 3 // 256 + 2)
     packer = zlib.compressobj(6)
-    data = b"".join(packer.compress(b"\0" + row[y % 256:y % 256 + width * 3]) for y in range(height)) + packer.flush()
+    data = b"".join(packer.compress(b"\0" + row[y % 256 : y % 256 + width * 3]) for y in range(height)) + packer.flush()
 
     def chunk(name: bytes, body: bytes) -> bytes:
         return len(body).to_bytes(4, "big") + name + body + zlib.crc32(name + body).to_bytes(4, "big")
@@ -46,8 +46,12 @@ def streamed_png(path: Path, width: int, height: int) -> None:
 
 def book(root: Path, images: dict[str, str]) -> Path:
     root.mkdir()
-    (root / "book.toml").write_text('title = "Pictures"\nauthors = ["A. Writer"]\nlanguage = "en"\npieces = ["pictures.md"]\n')
-    (root / "pictures.md").write_text(PIECE.format(images="\n\n".join(f"![{alt}]({name})" for name, alt in images.items())))
+    (root / "book.toml").write_text(
+        'title = "Pictures"\nauthors = ["A. Writer"]\nlanguage = "en"\npieces = ["pictures.md"]\n'
+    )
+    (root / "pictures.md").write_text(
+        PIECE.format(images="\n\n".join(f"![{alt}]({name})" for name, alt in images.items()))
+    )
     return root
 
 
@@ -64,7 +68,9 @@ def measure(manuscript: str, out: str) -> None:
 
 
 def measured(manuscript: Path, out: Path) -> dict:
-    run = subprocess.run([sys.executable, __file__, "--measure", str(manuscript), str(out)], capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [sys.executable, __file__, "--measure", str(manuscript), str(out)], capture_output=True, text=True, check=True
+    )
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
@@ -76,9 +82,11 @@ def main() -> int:
         accepted = book(folder / "accepted", {"square.png": "a large square", "photo.jpg": "a large photo"})
         streamed_png(accepted / "square.png", 7_000, 7_000)
         Image.linear_gradient("L").resize((7_000, 5_000)).convert("RGB").save(accepted / "photo.jpg", quality=90)
-        print(f"12,000² PNG: {(refused / 'huge.png').stat().st_size / 1024:,.0f} KB; 7,000² PNG: "
-              f"{(accepted / 'square.png').stat().st_size / 1e6:.1f} MB; 7,000 × 5,000 JPEG: "
-              f"{(accepted / 'photo.jpg').stat().st_size / 1e6:.1f} MB")
+        print(
+            f"12,000² PNG: {(refused / 'huge.png').stat().st_size / 1024:,.0f} KB; 7,000² PNG: "
+            f"{(accepted / 'square.png').stat().st_size / 1e6:.1f} MB; 7,000 × 5,000 JPEG: "
+            f"{(accepted / 'photo.jpg').stat().st_size / 1e6:.1f} MB"
+        )
         runs = {
             "the same book with no image, peak memory, MiB": measured(book(folder / "plain", {}), folder / "out-plain"),
             "12,000² PNG (refused), peak memory, MiB": measured(refused, folder / "out-refused"),
@@ -90,8 +98,10 @@ def main() -> int:
         target = TARGETS[name]
         ok = run["peak"] <= target
         failed += not ok
-        print(f"{'ok  ' if ok else 'OVER'}  {name:<52} {run['peak']:8.1f}  (target ≤ {target:g}; {run['seconds']:.2f} s: "
-              f"{run['outcome'][:90]})")
+        print(
+            f"{'ok  ' if ok else 'OVER'}  {name:<52} {run['peak']:8.1f}  (target ≤ {target:g}; {run['seconds']:.2f} s: "
+            f"{run['outcome'][:90]})"
+        )
     return 1 if failed else 0
 
 

@@ -61,7 +61,7 @@ def best_alternating(commands: list[list[str]], times: int) -> list[Run]:
     """The fastest of ``times`` runs of each command, run in turns: commands whose times are compared
     then see the same spells of a busy machine."""
     runs = [[run(command) for command in commands] for _ in range(times)]
-    return [min(column, key=lambda r: r.seconds) for column in zip(*runs)]
+    return [min(column, key=lambda r: r.seconds) for column in zip(*runs, strict=True)]
 
 
 def publish(manuscript: Path, out: Path, *extra: str) -> list[str]:
@@ -76,7 +76,7 @@ def noop(manuscript: Path, out: Path) -> list[str]:
 
 
 def edit_then_publish(manuscript: Path, out: Path, *extra: str) -> list[str]:
-    """A writer's rebuild: one line added to the last piece, then ``publish build`` with the work of earlier builds at hand."""
+    """A writer's rebuild: one line added to the last piece, then ``publish build`` with earlier work at hand."""
     piece = pieces_of(manuscript)[-1]
     build = [str(BIN / "publish"), "build", "--quiet", "--manuscript", str(manuscript), "--out", str(out), *extra]
     return ["sh", "-c", f'printf "\\nOne more line.\\n" >> "{piece}" && exec "$@"', "publish", *build]
@@ -92,7 +92,8 @@ def print_html(manuscript: Path, target: Path) -> Path:
     code = (
         "import sys; from pathlib import Path;"
         "from publish.render.assemble import PrintLayout, assemble; from publish.read.config import PAGE_SIZES;"
-        "from publish.read.manuscript import load_manuscript; from publish.read.config import DEFAULT_THEME; from publish.render.theme import Theme;"
+        "from publish.read.manuscript import load_manuscript; from publish.read.config import DEFAULT_THEME;"
+        "from publish.render.theme import Theme;"
         "m = load_manuscript(Path(sys.argv[1])); book = assemble(m, Theme.load(DEFAULT_THEME));"
         "size = m.config.page_size;"
         "Path(sys.argv[2]).write_text(book.print_html(PrintLayout(PAGE_SIZES[size], size)), encoding='utf-8')"
@@ -117,15 +118,24 @@ def measure(work: Path) -> dict[int, dict[str, Run]]:
         files = pieces_of(manuscript)
         # Best of two at least: the linear-time verdict divides two of these, and one disturbed run would decide it.
         # `all` last: the no-op below finds its record.
-        row["pdf"], row["all"] = best_alternating([publish(manuscript, out, "--format", "pdf"), publish(manuscript, out)],
-                                                  max(times, 2))
+        row["pdf"], row["all"] = best_alternating(
+            [publish(manuscript, out, "--format", "pdf"), publish(manuscript, out)], max(times, 2)
+        )
         row["no-op"] = best(noop(manuscript, out), times)
         row["all after an edit"] = best(edit_then_publish(manuscript, out), times)
-        row["pandoc epub"] = best([pandoc, "-f", "markdown", "-t", "epub3", "-o", str(out / "pandoc.epub"), *files], times)
+        row["pandoc epub"] = best(
+            [pandoc, "-f", "markdown", "-t", "epub3", "-o", str(out / "pandoc.epub"), *files], times
+        )
         html = out / "pandoc.html"
         row["pandoc pdf"] = best(
-            ["sh", "-c", f'"{pandoc}" -s -f markdown -t html -o "{html}" "$@" && "{BIN / "weasyprint"}" -q "{html}" "{out / "pandoc.pdf"}"',
-             "pandoc-pdf", *files],
+            [
+                "sh",
+                "-c",
+                f'"{pandoc}" -s -f markdown -t html -o "{html}" "$@"'
+                f' && "{BIN / "weasyprint"}" -q "{html}" "{out / "pandoc.pdf"}"',
+                "pandoc-pdf",
+                *files,
+            ],
             times,
         )
         ours = print_html(manuscript, out / "ours.html")
@@ -142,18 +152,26 @@ def verdicts(results: dict[int, dict[str, Run]]) -> list[tuple[str, str, bool]]:
         row = results[size]
         ratio = row["epub"].seconds / row["pandoc epub"].seconds
         limit = 1 / 3 if size == 300 else 1.0
-        checks.append((f"first EPUB build at N={size} vs pandoc's EPUB", f"{ratio:.2f}× (target ≤ {limit:.2f}×)", ratio <= limit))
+        checks.append(
+            (f"first EPUB build at N={size} vs pandoc's EPUB", f"{ratio:.2f}× (target ≤ {limit:.2f}×)", ratio <= limit)
+        )
     for size in SIZES:
         row = results[size]
         ratio = row["pdf"].seconds / row["weasyprint alone"].seconds
-        checks.append((f"PDF at N={size} vs WeasyPrint alone on our HTML", f"{ratio:.2f}× (target ≤ 1.15×)", ratio <= 1.15))
+        checks.append(
+            (f"PDF at N={size} vs WeasyPrint alone on our HTML", f"{ratio:.2f}× (target ≤ 1.15×)", ratio <= 1.15)
+        )
     for size in SIZES:
         row = results[size]
         slower = max(row["pdf"].seconds, row["epub"].seconds)
         ratio = row["all"].seconds / slower
-        checks.append((f"both formats at N={size} vs the slower alone", f"{ratio:.2f}× (target ≤ 1.10×)", ratio <= 1.10))
-    for name, label in (("epub", "one piece, first EPUB build (the cover laid out)"),
-                        ("epub after an edit", "one piece, EPUB after an edit (start-up bound)")):
+        checks.append(
+            (f"both formats at N={size} vs the slower alone", f"{ratio:.2f}× (target ≤ 1.10×)", ratio <= 1.10)
+        )
+    for name, label in (
+        ("epub", "one piece, first EPUB build (the cover laid out)"),
+        ("epub after an edit", "one piece, EPUB after an edit (start-up bound)"),
+    ):
         one = results[1][name].seconds
         checks.append((label, f"{one:.2f} s (target < 0.2 s)", one < 0.2))
     for size in SIZES:
@@ -161,26 +179,43 @@ def verdicts(results: dict[int, dict[str, Run]]) -> list[tuple[str, str, bool]]:
         checks.append((f"no-op rebuild at N={size}", f"{seconds:.2f} s (target < 0.5 s)", seconds < 0.5))
     linear = results[300]["all"].seconds / results[100]["all"].seconds
     weasyprint = results[300]["weasyprint alone"].seconds / results[100]["weasyprint alone"].seconds
-    checks.append(("300 pieces vs 100 (linear)", f"{linear:.2f}× (target ≤ 3.3×; WeasyPrint alone: {weasyprint:.2f}×)",
-                   linear <= 3.3))
+    checks.append(
+        (
+            "300 pieces vs 100 (linear)",
+            f"{linear:.2f}× (target ≤ 3.3×; WeasyPrint alone: {weasyprint:.2f}×)",
+            linear <= 3.3,
+        )
+    )
     peak = max(results[300][name].peak_mib for name in ("all", "pdf", "epub"))
     checks.append(("peak memory at 300 pieces", f"{peak:.0f} MiB (target < 2048 MiB)", peak < 2048))
     return checks
 
 
 def write_results(results: dict[int, dict[str, Run]], checks: list[tuple[str, str, bool]], seconds: float) -> str:
-    names = ["all", "pdf", "epub", "no-op", "all after an edit", "epub after an edit", "pandoc epub", "pandoc pdf",
-             "weasyprint alone"]
+    names = [
+        "all",
+        "pdf",
+        "epub",
+        "no-op",
+        "all after an edit",
+        "epub after an edit",
+        "pandoc epub",
+        "pandoc pdf",
+        "weasyprint alone",
+    ]
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` (benchmarks/bench_scale.py) on {dt.date.today().isoformat()}, in {seconds / 60:.1f} minutes.",
+        f"Written by `make bench` (benchmarks/bench_scale.py) on {dt.date.today().isoformat()},"
+        f" in {seconds / 60:.1f} minutes.",
         "",
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-        f"- Python {platform.python_version()}; booklet-press {version('booklet-press')}, WeasyPrint {version('weasyprint')},"
-        f" EbookLib {version('ebooklib')}, Python-Markdown {version('markdown')}, pandoc {pypandoc.get_pandoc_version()}",
+        f"- Python {platform.python_version()}; booklet-press {version('booklet-press')},"
+        f" WeasyPrint {version('weasyprint')}, EbookLib {version('ebooklib')},"
+        f" Python-Markdown {version('markdown')}, pandoc {pypandoc.get_pandoc_version()}",
         "",
-        "Wall seconds per command (fresh process each; best of 7 at N = 1, of 3 at N = 10, and `all` and `pdf` best of 2 at N ≥ 100, run in turns). `all`, `pdf`, `epub`: `publish build`"
+        "Wall seconds per command (fresh process each; best of 7 at N = 1, of 3 at N = 10, and `all` and `pdf`"
+        " best of 2 at N ≥ 100, run in turns). `all`, `pdf`, `epub`: `publish build`"
         " with `--format`; `pandoc pdf`: pandoc to HTML, then WeasyPrint; `weasyprint alone`: the WeasyPrint CLI on the"
         " HTML this project hands WeasyPrint; `… after an edit`: one line added to the last piece, then `publish build`"
         " with the work of earlier builds remembered (build/.cache/store); every other column starts without it.",

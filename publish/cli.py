@@ -10,12 +10,12 @@ from pathlib import Path
 
 import click
 
-from publish.pipeline.cache import fresh_outputs
-from publish.read.config import DEFAULT_THEME, LENGTH
 from publish.errors import PublishError, display_path
-from publish.request import FORMATS, IMPOSITIONS, PDF_VARIANTS, BuildRequest, Edition
+from publish.pipeline.cache import fresh_outputs
 from publish.pipeline.signals import InterruptedAfterWriting
 from publish.pipeline.sources import fingerprint
+from publish.read.config import DEFAULT_THEME, LENGTH
+from publish.request import FORMATS, IMPOSITIONS, PDF_VARIANTS, BuildRequest, Edition
 
 # The pipeline (WeasyPrint, fontTools, pdfium) is imported inside the commands
 # that use it: `publish build` with nothing to do answers before loading it.
@@ -57,20 +57,35 @@ def _set_meta(ctx: click.Context, param: click.Parameter, value: bool) -> None:
 
 
 def common_options(command):
-    command = click.option("--debug", is_flag=True, expose_value=False, callback=_set_meta, help="Show tracebacks.")(command)
-    return click.option("--quiet", is_flag=True, expose_value=False, callback=_set_meta, help="No progress output.")(command)
+    command = click.option("--debug", is_flag=True, expose_value=False, callback=_set_meta, help="Show tracebacks.")(
+        command
+    )
+    return click.option("--quiet", is_flag=True, expose_value=False, callback=_set_meta, help="No progress output.")(
+        command
+    )
 
 
 manuscript_option = click.option(
-    "--manuscript", "manuscript_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("manuscript"),
-    show_default=True, help="Folder with book.toml and the pieces.",
+    "--manuscript",
+    "manuscript_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("manuscript"),
+    show_default=True,
+    help="Folder with book.toml and the pieces.",
 )
 out_option = click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-    show_default=True, help="Folder for the built files.",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder for the built files.",
 )
 styles_option = click.option(
-    "--styles", "styles_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_THEME,
+    "--styles",
+    "styles_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_THEME,
     help="Theme folder (templates, CSS, fonts).  [default: styles/]",
 )
 
@@ -83,20 +98,34 @@ def cli() -> None:
 
 
 @cli.command("build")
-@click.option("--format", "fmt", type=click.Choice([*FORMATS, "all"]), default="all", show_default=True,
-              help="Which edition to build.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*FORMATS, "all"]),
+    default="all",
+    show_default=True,
+    help="Which edition to build.",
+)
 @out_option
 @manuscript_option
 @styles_option
 @click.option("--spoiler-free", is_flag=True, help="Leave out the pieces tagged as containing spoilers.")
 @click.option("--redact", is_flag=True, help="With --spoiler-free: keep those pieces, remove their marked spoilers.")
-@click.option("--impose", type=click.Choice(IMPOSITIONS),
-              help="Also write the print edition imposed for folding: saddle-stitched sheets or a one-sheet mini-zine.")
+@click.option(
+    "--impose",
+    type=click.Choice(IMPOSITIONS),
+    help="Also write the print edition imposed for folding: saddle-stitched sheets or a one-sheet mini-zine.",
+)
 @click.option("--bleed", metavar="LENGTH", callback=_length, help="Bleed for a copy shop, e.g. 3mm.")
 @click.option("--marks", type=click.Choice(["crop", "cross", "crop cross"]), help="Printer's marks outside the page.")
-@click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), help="Archival (PDF/A-3b) or accessible (PDF/UA-1) PDF.")
-@click.option("--allow-remote", is_flag=True,
-              help="Let pieces use images from http(s) addresses (fetched with a time limit and a size cap).")
+@click.option(
+    "--pdf-variant", type=click.Choice(PDF_VARIANTS), help="Archival (PDF/A-3b) or accessible (PDF/UA-1) PDF."
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Let pieces use images from http(s) addresses (fetched with a time limit and a size cap).",
+)
 @click.option("--fresh", is_flag=True, help="Make everything again, using nothing earlier builds stored in OUT/.cache.")
 @common_options
 @click.pass_context
@@ -165,8 +194,8 @@ def build_command(
 @common_options
 def check_command(out_dir: Path, styles_dir: Path) -> None:
     """Validate what is in OUT: EPUBCheck, PDF fonts, pages and metadata."""
-    from publish.tools.check import check_outputs
     from publish.render.theme import Theme
+    from publish.tools.check import check_outputs
 
     results = check_outputs(out_dir, [face.family for face in Theme.load(styles_dir).typefaces])
     if not results:
@@ -212,7 +241,9 @@ def clean_command(ctx: click.Context, out_dir: Path) -> None:
 
 @cli.command("new")
 @click.argument("title")
-@click.option("--kind", default="", help="What the piece is, in a word or two: essay, story, poem, interview…  [default: none]")
+@click.option(
+    "--kind", default="", help="What the piece is, in a word or two: essay, story, poem, interview…  [default: none]"
+)
 @click.option("--author", default=None, help="Author of the piece.  [default: the book's first author]")
 @manuscript_option
 @common_options
@@ -228,8 +259,13 @@ def new_command(title: str, kind: str, author: str | None, manuscript_dir: Path)
 
 
 @cli.command("serve")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port on 127.0.0.1; 0 picks a free one.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1; 0 picks a free one.",
+)
 @out_option
 @manuscript_option
 @styles_option

@@ -65,7 +65,7 @@ def line_of_key(text: str, key: str) -> int | None:
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.lstrip()
         if stripped.startswith(key):
-            rest = stripped[len(key):].lstrip()
+            rest = stripped[len(key) :].lstrip()
             if rest.startswith(("=", ":")):
                 return number
     return None

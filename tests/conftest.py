@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from hypothesis import settings
 from lxml import etree
 
-from publish.render.assemble import Edition
-from publish.pipeline.build import BuildRequest, build
 from publish.cli import cli
+from publish.pipeline.build import BuildRequest, build
 from publish.read.config import DEFAULT_THEME
+from publish.render.assemble import Edition
 from publish.tools.check import EPUBCHECK_JVM_OPTIONS
 
 # make test: a fixed sample, the same on every run; make fuzz: many more, at random.
@@ -53,7 +53,9 @@ class BuiltBook:
 
 def build_book(manuscript: Path, out: Path, edition: Edition = Edition()) -> BuiltBook:
     """Build both formats with the real pipeline."""
-    pdf, epub = build(manuscript, DEFAULT_THEME, out, BuildRequest(edition=edition), lambda stage, seconds: None).written
+    pdf, epub = build(
+        manuscript, DEFAULT_THEME, out, BuildRequest(edition=edition), lambda stage, seconds: None
+    ).written
     return BuiltBook(pdf=pdf, epub=epub)
 
 

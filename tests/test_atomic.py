@@ -28,7 +28,9 @@ def long_manuscript(root: Path, paragraphs: int = 120) -> Path:
 def start_build(manuscript: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "publish", "build", "--manuscript", str(manuscript), "--out", str(out)],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
         # As in a terminal's foreground: a shell running this suite in the background leaves SIGINT ignored.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         env={"PATH": "/usr/bin:/bin", "SOURCE_DATE_EPOCH": "1767225600"},
@@ -36,7 +38,8 @@ def start_build(manuscript: Path, out: Path) -> subprocess.Popen:
 
 
 def outputs_in(out: Path) -> list[str]:
-    """The files a reader would see (the build's record lives in the hidden .cache folder); no temporary file anywhere."""
+    """The files a reader would see (the build's record lives in the hidden .cache folder); no temporary file
+    anywhere."""
     assert not list(out.rglob("*.tmp")), "a temporary file was left behind"
     return sorted(path.name for path in out.iterdir() if not path.name.startswith("."))
 

@@ -45,18 +45,43 @@ def test_listed_piece_does_not_exist(manuscript_copy, tmp_path):
     [
         ("book.toml", 'language = "en"', "language = en", ("book.toml:5", "invalid TOML")),
         ("foreword.md", "kind: foreword", "kind: [foreword", ("foreword.md:", "invalid YAML")),
-        ("book.toml", "subtitle =", "subtitel =", ("book.toml:3", "unknown key 'subtitel'", "did you mean 'subtitle'?")),
+        (
+            "book.toml",
+            "subtitle =",
+            "subtitel =",
+            ("book.toml:3", "unknown key 'subtitel'", "did you mean 'subtitle'?"),
+        ),
         ("response.md", "summary:", "sumary:", ("response.md:6", "did you mean 'summary'?")),
-        ("book.toml", 'authors = ["Anonymous", "The Editors"]', "authors = 3",
-         ("book.toml:4", "'authors' must be a list of names, not a number")),
+        (
+            "book.toml",
+            'authors = ["Anonymous", "The Editors"]',
+            "authors = 3",
+            ("book.toml:4", "'authors' must be a list of names, not a number"),
+        ),
         ("book.toml", 'page_size = "a5"', 'page_size = "b5"', ("book.toml:12", "half-letter")),
-        ("response.md", 'title: "The Last Look Back"', 'title: "Before the Lights Come Up"',
-         ("response.md:2", "two pieces have the title")),
-        ("response.md", "Take the detail", "![A still](still.jpg)\n\nTake the detail",
-         ("response.md:12", "'still.jpg' does not exist")),
+        (
+            "response.md",
+            'title: "The Last Look Back"',
+            'title: "Before the Lights Come Up"',
+            ("response.md:2", "two pieces have the title"),
+        ),
+        (
+            "response.md",
+            "Take the detail",
+            "![A still](still.jpg)\n\nTake the detail",
+            ("response.md:12", "'still.jpg' does not exist"),
+        ),
     ],
-    ids=["invalid-toml", "invalid-yaml", "unknown-key", "unknown-front-matter-key", "mistyped-key",
-         "bad-page-size", "duplicate-title", "missing-image"],
+    ids=[
+        "invalid-toml",
+        "invalid-yaml",
+        "unknown-key",
+        "unknown-front-matter-key",
+        "mistyped-key",
+        "bad-page-size",
+        "duplicate-title",
+        "missing-image",
+    ],
 )
 def test_edited_input_is_reported_at_its_line(manuscript_copy, tmp_path, file, old, new, fragments):
     replace_in(manuscript_copy / file, old, new)
@@ -65,7 +90,7 @@ def test_edited_input_is_reported_at_its_line(manuscript_copy, tmp_path, file, o
 
 def test_piece_not_utf8(manuscript_copy, tmp_path):
     path = manuscript_copy / "foreword.md"
-    path.write_bytes(path.read_bytes().replace("reader's".encode(), "reader\x92s".encode("latin-1")))
+    path.write_bytes(path.read_bytes().replace(b"reader's", "reader\x92s".encode("latin-1")))
     result = run_build(manuscript_copy, tmp_path / "out")
     assert_fails_cleanly(result, tmp_path / "out", "foreword.md:", "not UTF-8")
 
@@ -93,7 +118,9 @@ def test_debug_shows_the_traceback(manuscript_copy, tmp_path):
     assert result.exception is not None and "book.toml" in str(result.exception)
 
 
-@pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["check", "--help"], ["new", "--help"], ["--version"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["build", "--help"], ["check", "--help"], ["new", "--help"], ["--version"]]
+)
 def test_help_and_version(args):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0

@@ -14,7 +14,9 @@ from publish.read.manuscript import load_manuscript
 
 
 def test_new_scaffolds_a_piece_and_lists_it(manuscript_copy):
-    result = CliRunner().invoke(cli, ["new", "A Second Reply", "--kind", "response", "--manuscript", str(manuscript_copy)])
+    result = CliRunner().invoke(
+        cli, ["new", "A Second Reply", "--kind", "response", "--manuscript", str(manuscript_copy)]
+    )
     assert result.exit_code == 0, result.output
     manuscript = load_manuscript(manuscript_copy)
     assert manuscript.config.pieces[-1] == "a-second-reply.md"

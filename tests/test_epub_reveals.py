@@ -89,7 +89,9 @@ def spine(epub: Path) -> list[tuple[str, str | None]]:
     with zipfile.ZipFile(epub) as archive:
         opf = etree.fromstring(archive.read("EPUB/content.opf"))
     hrefs = {item.get("id"): item.get("href") for item in opf.xpath("//opf:manifest/opf:item", namespaces=OPF_NS)}
-    return [(hrefs[ref.get("idref")], ref.get("linear")) for ref in opf.xpath("//opf:spine/opf:itemref", namespaces=OPF_NS)]
+    return [
+        (hrefs[ref.get("idref")], ref.get("linear")) for ref in opf.xpath("//opf:spine/opf:itemref", namespaces=OPF_NS)
+    ]
 
 
 def text(element: etree._Element) -> str:
@@ -121,8 +123,11 @@ def test_no_linear_document_holds_a_reveals_words(book):
 
 def test_spoiler_refs_and_reveals_link_both_ways(book):
     documents = book.epub_documents()
-    refs = [(name, ref) for name in ("gulls.xhtml", "quay.xhtml")
-            for ref in documents[name].xpath("//x:a[@class='spoiler-ref']", namespaces=XHTML_NS)]
+    refs = [
+        (name, ref)
+        for name in ("gulls.xhtml", "quay.xhtml")
+        for ref in documents[name].xpath("//x:a[@class='spoiler-ref']", namespaces=XHTML_NS)
+    ]
     assert [ref.text for _, ref in refs] == ["[spoiler 1]", "[spoiler 2]", "[spoiler 3: the last scene]", "[spoiler 1]"]
     for name, ref in refs:
         assert ref.get("{http://www.idpf.org/2007/ops}type") == "noteref" and ref.get("role") == "doc-noteref"
@@ -146,15 +151,18 @@ def test_links_from_inside_a_reveal_reach_the_piece(book):
     to_heading = reveals.xpath("//x:a[text()='the tides']/@href", namespaces=XHTML_NS)
     assert to_heading == ["gulls.xhtml#gulls-tides"] and gulls.xpath("//*[@id='gulls-tides']")
     # A note called from inside a spoiler is part of it: its words are in the reveal, not in the piece.
-    assert "A footnote called from inside a spoiler." in text(reveals.xpath("//x:span[@class='note-in-spoiler']",
-                                                                            namespaces=XHTML_NS)[0])
+    assert "A footnote called from inside a spoiler." in text(
+        reveals.xpath("//x:span[@class='note-in-spoiler']", namespaces=XHTML_NS)[0]
+    )
     assert "called from inside a spoiler" not in text(gulls)
     assert len(gulls.xpath("//x:aside[@epub:type='footnote']", namespaces=XHTML_NS)) == 1
 
 
 def test_reveals_are_in_no_contents_or_landmarks(book):
     documents = book.epub_documents()
-    listed = documents["nav.xhtml"].xpath("//x:nav[@epub:type='toc' or @epub:type='landmarks']//x:a/@href", namespaces=XHTML_NS)
+    listed = documents["nav.xhtml"].xpath(
+        "//x:nav[@epub:type='toc' or @epub:type='landmarks']//x:a/@href", namespaces=XHTML_NS
+    )
     assert listed and not [href for href in listed if href.startswith(REVEALS)]
     assert not documents["contents.xhtml"].xpath(f"//x:a[starts-with(@href, '{REVEALS}')]", namespaces=XHTML_NS)
 
@@ -164,14 +172,23 @@ def test_print_page_list_is_complete_and_in_reading_order(book):
     pages = documents["nav.xhtml"].xpath("//x:nav[@epub:type='page-list']//x:a/@href", namespaces=XHTML_NS)
     assert [href.rsplit("#page-", 1)[1] for href in pages] == [str(n) for n in range(1, len(book.pdf_pages()) + 1)]
     assert not [href for href in pages if href.startswith(REVEALS)]
-    markers = [marker.get("id") for name, linear in spine(book.epub) if linear != "no"
-               for marker in documents[name].xpath("//x:span[@epub:type='pagebreak']", namespaces=XHTML_NS)]
+    markers = [
+        marker.get("id")
+        for name, linear in spine(book.epub)
+        if linear != "no"
+        for marker in documents[name].xpath("//x:span[@epub:type='pagebreak']", namespaces=XHTML_NS)
+    ]
     assert markers == [href.rsplit("#", 1)[1] for href in pages]
 
 
 def test_ids_are_unique_across_the_book(book):
-    ids = [element.get("id") for name, document in book.epub_documents().items() if name != "nav.xhtml"
-           for element in document.iter() if element.get("id")]
+    ids = [
+        element.get("id")
+        for name, document in book.epub_documents().items()
+        if name != "nav.xhtml"
+        for element in document.iter()
+        if element.get("id")
+    ]
     assert len(ids) == len(set(ids))
 
 
@@ -195,10 +212,26 @@ def test_spoiler_free_edition_has_no_reveals_document(tmp_path):
 # soft hyphens, zero-width spaces, word joiners, combining accents, a ligature character, ß and İ
 # (whose case the print layout may change), and words a font sets with ligatures.
 WORDS = [
-    "incomprehensibilities", "counterrevolutionaries", "institutionalisation", "characteristically",
-    "extra\u00adordinarily", "super\u200bcalifragilistic", "office", "fluffy", "affine", "re\u0301sume\u0301",
-    "cafe\u0301", "\ufb01nal", "word\u2060\u2014\u2060word", "disproportionately", "uncharacteristically",
-    "telecommunications", "Stra\u00dfe", "misunderstandings", "overenthusiastically", "nevertheless",
+    "incomprehensibilities",
+    "counterrevolutionaries",
+    "institutionalisation",
+    "characteristically",
+    "extra\u00adordinarily",
+    "super\u200bcalifragilistic",
+    "office",
+    "fluffy",
+    "affine",
+    "re\u0301sume\u0301",
+    "cafe\u0301",
+    "\ufb01nal",
+    "word\u2060\u2014\u2060word",
+    "disproportionately",
+    "uncharacteristically",
+    "telecommunications",
+    "Stra\u00dfe",
+    "misunderstandings",
+    "overenthusiastically",
+    "nevertheless",
 ]
 INVISIBLE = ("Cf", "Mn")
 
@@ -230,14 +263,20 @@ def visible(text: str) -> str:
 
 def around(marker: etree._Element) -> tuple[str, str]:
     """The visible text just before and just after a page marker."""
-    return (visible("".join(marker.xpath("preceding::text()"))[-40:]),
-            visible("".join(marker.xpath("following::text()"))[:40]))
+    return (
+        visible("".join(marker.xpath("preceding::text()"))[-40:]),
+        visible("".join(marker.xpath("following::text()"))[:40]),
+    )
 
 
 def markers(book) -> list[etree._Element]:
     documents = book.epub_documents()
-    return [marker for name, linear in spine(book.epub) if linear != "no"
-            for marker in documents[name].xpath("//x:span[@epub:type='pagebreak']", namespaces=XHTML_NS)]
+    return [
+        marker
+        for name, linear in spine(book.epub)
+        if linear != "no"
+        for marker in documents[name].xpath("//x:span[@epub:type='pagebreak']", namespaces=XHTML_NS)
+    ]
 
 
 def test_no_page_marker_stands_inside_a_word(small_pages):
@@ -261,8 +300,12 @@ def test_no_page_marker_stands_inside_a_word_in_the_sample_book(sample_book):
 
 
 def test_page_list_is_complete_and_in_order_on_small_pages(small_pages):
-    pages = small_pages.epub_documents()["nav.xhtml"].xpath("//x:nav[@epub:type='page-list']//x:a/@href", namespaces=XHTML_NS)
-    assert [href.rsplit("#", 1)[1] for href in pages] == [f"page-{n}" for n in range(1, len(small_pages.pdf_pages()) + 1)]
+    pages = small_pages.epub_documents()["nav.xhtml"].xpath(
+        "//x:nav[@epub:type='page-list']//x:a/@href", namespaces=XHTML_NS
+    )
+    assert [href.rsplit("#", 1)[1] for href in pages] == [
+        f"page-{n}" for n in range(1, len(small_pages.pdf_pages()) + 1)
+    ]
     assert [marker.get("id") for marker in markers(small_pages)] == [href.rsplit("#", 1)[1] for href in pages]
 
 
@@ -294,8 +337,10 @@ def test_each_page_marker_is_before_the_word_its_printed_page_begins_with(small_
 
 
 def chapter(body: str) -> str:
-    return ('<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><body>'
-            f'<section id="s" data-section="">{body}</section></body></html>')
+    return (
+        '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><body>'
+        f'<section id="s" data-section="">{body}</section></body></html>'
+    )
 
 
 @pytest.mark.parametrize(
@@ -311,38 +356,60 @@ def chapter(body: str) -> str:
         ("<p>sea</p><p>wall</p>", 4, "<p>sea</p><p>|wall</p>"),
         ("<p>sea<br/>wall</p>", 4, "<p>sea<br/>|wall</p>"),
     ],
-    ids=["soft-hyphen", "across-inline-tags", "word-joiner-dash", "combining-accent", "ligature", "eszett", "zero-width-space",
-         "next-block", "line-break"],
+    ids=[
+        "soft-hyphen",
+        "across-inline-tags",
+        "word-joiner-dash",
+        "combining-accent",
+        "ligature",
+        "eszett",
+        "zero-width-space",
+        "next-block",
+        "line-break",
+    ],
 )
 def test_a_page_marker_goes_before_the_word_its_page_begins_in(body, offset, expected):
     """``offset`` counts as the print layout does: each letter once, ligatures as their letters, no invisible marks."""
     documents, page_list = place_page_markers({"a.xhtml": chapter(body)}, [PageStart(1, "s", offset)])
-    section = etree.fromstring(documents["a.xhtml"].split("\n", 2)[2].encode()).find(".//{http://www.w3.org/1999/xhtml}section")
+    section = etree.fromstring(documents["a.xhtml"].split("\n", 2)[2].encode()).find(
+        ".//{http://www.w3.org/1999/xhtml}section"
+    )
     marked = "".join(etree.tostring(child, encoding="unicode", with_tail=True) for child in section)
     marked = re.sub(r"<span [^>]*pagebreak[^>]*/>", "|", re.sub(r' xmlns(:epub)?="[^"]+"', "", marked))
     assert marked == expected and page_list == [("1", "a.xhtml#page-1")]
 
 
 def test_pages_that_begin_in_one_long_word_are_marked_before_it_in_order():
-    documents, _ = place_page_markers({"a.xhtml": chapter("<p>Ink " + "a" * 90 + " dries</p>")},
-                                      [PageStart(1, "s", 0), PageStart(2, "s", 30), PageStart(3, "s", 60)])
+    documents, _ = place_page_markers(
+        {"a.xhtml": chapter("<p>Ink " + "a" * 90 + " dries</p>")},
+        [PageStart(1, "s", 0), PageStart(2, "s", 30), PageStart(3, "s", 60)],
+    )
     ids = re.findall(r'id="(page-\d)"', documents["a.xhtml"])
     assert ids == ["page-1", "page-2", "page-3"]
-    assert re.search(r'Ink <span[^>]*page-2[^>]*/><span[^>]*page-3[^>]*/>a{90} dries', documents["a.xhtml"])
+    assert re.search(r"Ink <span[^>]*page-2[^>]*/><span[^>]*page-3[^>]*/>a{90} dries", documents["a.xhtml"])
 
 
 def test_print_and_epub_count_the_same_whatever_the_layout_does_to_the_text():
-    text = "\u0130stanbul Stra\u00dfe o\ufb03ce cafe\u0301 extra\u00adordinary word\u2060\u2014\u2060word zero\u200bwidth"
+    text = (
+        "\u0130stanbul Stra\u00dfe o\ufb03ce cafe\u0301 extra\u00adordinary word\u2060\u2014\u2060word zero\u200bwidth"
+    )
     counted = _visible(text)
     assert counted == len("istanbul strasse office cafe extraordinary word—word zerowidth".replace(" ", ""))
     # What WeasyPrint may hand over instead: another case, a line broken with its hyphen, soft hyphens removed.
-    for printed in (text.upper(), text.lower(), text.replace("extra\u00ad", "extra\u00ad\u2010"), text.replace("\u00ad", "")):
+    for printed in (
+        text.upper(),
+        text.lower(),
+        text.replace("extra\u00ad", "extra\u00ad\u2010"),
+        text.replace("\u00ad", ""),
+    ):
         assert _visible(printed) == counted, printed
 
 
 def test_raw_html_may_not_take_the_class_reveals_are_cut_at(tmp_path):
     """A piece is cut where its reveals begin: a writer's section with their class would cut it elsewhere."""
-    root = one_piece_manuscript(tmp_path / "manuscript", PIECE_HEAD + "Opening ||hidden||.\n\n"
-                                '<section class="spoiler-reveals">Not a reveal.</section>\n\nAfter.\n')
+    root = one_piece_manuscript(
+        tmp_path / "manuscript",
+        PIECE_HEAD + 'Opening ||hidden||.\n\n<section class="spoiler-reveals">Not a reveal.</section>\n\nAfter.\n',
+    )
     with pytest.raises(PublishError, match=r"note\.md:6: the class 'spoiler-reveals' is the book's own"):
         build_book(root, tmp_path / "out")

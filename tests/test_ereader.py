@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from lxml import etree
 from PIL import Image
 
-from publish.tools.check import check_ace_report, check_epub
 from publish.cli import cli
 from publish.outputs.pages import EPUB_ONLY
+from publish.tools.check import check_ace_report, check_epub
 
 from .conftest import MANUSCRIPT, XHTML_NS
 
@@ -61,9 +61,15 @@ def test_an_image_without_alt_text_fails_the_build_at_its_line(manuscript_copy, 
 def test_described_and_decorative_images_build(manuscript_copy, tmp_path):
     _png(tmp_path).rename(manuscript_copy / "still.png")
     response = manuscript_copy / "response.md"
-    response.write_text(response.read_text().replace(
-        "Take the detail", "![Two figures under a lamp post](still.png)\n\n![](still.png){: .decorative }\n\nTake the detail"))
-    result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript_copy), "--out", str(tmp_path / "out"), "--quiet"])
+    response.write_text(
+        response.read_text().replace(
+            "Take the detail",
+            "![Two figures under a lamp post](still.png)\n\n![](still.png){: .decorative }\n\nTake the detail",
+        )
+    )
+    result = CliRunner().invoke(
+        cli, ["build", "--manuscript", str(manuscript_copy), "--out", str(tmp_path / "out"), "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(tmp_path / "out" / "what-the-epilogue-means.epub") as archive:
         page = archive.read("EPUB/response.xhtml").decode()
@@ -84,7 +90,7 @@ def test_headings_start_at_h1_in_every_document_and_never_skip(sample_book):
         if name in ("cover.xhtml", "nav.xhtml") or not levels:
             continue
         assert levels[0] == 1, name
-        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (name, levels)
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=True)), (name, levels)
 
 
 def test_semantic_roles(sample_book):
@@ -98,6 +104,7 @@ def test_semantic_roles(sample_book):
 
 
 # ---- Print page numbers ------------------------------------------------------
+
 
 def page_list(book) -> list[tuple[str, str]]:
     nav = book.epub_documents()["nav.xhtml"]
@@ -143,7 +150,9 @@ def test_epub_page_markers_fall_where_printed_pages_begin(sample_book):
         marker = documents[name].xpath(f"//*[@id='{anchor}']", namespaces=XHTML_NS)[0]
         section = marker.getparent()
         before = list(section)[: list(section).index(marker)]
-        opens_section = all(sibling.get("role") == "doc-pagebreak" and not (sibling.tail or "").strip() for sibling in before)
+        opens_section = all(
+            sibling.get("role") == "doc-pagebreak" and not (sibling.tail or "").strip() for sibling in before
+        )
         if section.get("data-section") is not None and opens_section and not (section.text or "").strip():
             # A page that opens a section: its heading is printed on that page.
             heading = section.xpath(".//x:h1 | .//x:h2", namespaces=XHTML_NS)
@@ -167,16 +176,31 @@ def test_ncx_and_nav_agree_on_the_contents(sample_book):
 
 # ---- Reading without CSS --------------------------------------------------------
 
+
 def test_plain_text_reading_order_makes_sense(sample_book):
     with zipfile.ZipFile(sample_book.epub) as archive:
         package = etree.fromstring(archive.read("EPUB/content.opf"))
         manifest = {item.get("id"): item.get("href") for item in package.xpath("//opf:item", namespaces=OPF_NS)}
         spine = [manifest[ref.get("idref")] for ref in package.xpath("//opf:itemref", namespaces=OPF_NS)]
-        text = "\n".join(" ".join("".join(etree.fromstring(archive.read(f"EPUB/{name}")).itertext()).split()) for name in spine)
-    order = ["What the Epilogue Means", "Contents", "Before the Lights Come Up", "Spoiler warning",
-             "Would rather not know yet? Skip to Colophon", "A Very Happy Ending", "Never in my life",
-             "Spoiler warning", "The Last Look Back", "[spoiler 1]", "1. The epilogue is staged", "Colophon",
-             "Spoilers revealed", "Spoiler 1. she once told him to use"]
+        text = "\n".join(
+            " ".join("".join(etree.fromstring(archive.read(f"EPUB/{name}")).itertext()).split()) for name in spine
+        )
+    order = [
+        "What the Epilogue Means",
+        "Contents",
+        "Before the Lights Come Up",
+        "Spoiler warning",
+        "Would rather not know yet? Skip to Colophon",
+        "A Very Happy Ending",
+        "Never in my life",
+        "Spoiler warning",
+        "The Last Look Back",
+        "[spoiler 1]",
+        "1. The epilogue is staged",
+        "Colophon",
+        "Spoilers revealed",
+        "Spoiler 1. she once told him to use",
+    ]
     position = 0
     for phrase in order:
         found = text.find(phrase, position)
@@ -186,15 +210,25 @@ def test_plain_text_reading_order_makes_sense(sample_book):
 
 # ---- Kindle and Kobo ---------------------------------------------------------------
 
-@pytest.mark.skipif(shutil.which("ebook-convert") is None, reason="calibre's ebook-convert is not installed (apt-get install calibre)")
+
+@pytest.mark.skipif(
+    shutil.which("ebook-convert") is None, reason="calibre's ebook-convert is not installed (apt-get install calibre)"
+)
 def test_calibre_converts_to_azw3_with_text_notes_and_cover(sample_book, tmp_path):
     target = tmp_path / "book.azw3"
     subprocess.run(["ebook-convert", str(sample_book.epub), str(target)], check=True, capture_output=True, timeout=300)
     assert target.stat().st_size > 50_000
-    subprocess.run(["ebook-convert", str(target), str(tmp_path / "back.txt")], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        ["ebook-convert", str(target), str(tmp_path / "back.txt")], check=True, capture_output=True, timeout=300
+    )
     text = (tmp_path / "back.txt").read_text()
     assert "Never in my life" in text and "An American in Paris" in text and "she once told him to use" in text
-    subprocess.run(["ebook-meta", str(target), "--get-cover", str(tmp_path / "cover.jpg")], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["ebook-meta", str(target), "--get-cover", str(tmp_path / "cover.jpg")],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     cover = Image.open(tmp_path / "cover.jpg")
     assert max(cover.size) >= 1600
 
@@ -206,11 +240,17 @@ def test_package_document_declares_its_language(sample_book):
 ACE = Path(__file__).resolve().parent.parent / ".venv" / "ace" / "node_modules" / ".bin" / "ace-cli"
 
 
-@pytest.mark.skipif(not ACE.exists() or not Path("/usr/bin/chromium").exists(),
-                    reason="DAISY Ace is not installed: run 'make a11y' once")
+@pytest.mark.skipif(
+    not ACE.exists() or not Path("/usr/bin/chromium").exists(),
+    reason="DAISY Ace is not installed: run 'make a11y' once",
+)
 def test_daisy_ace_finds_no_critical_or_serious_violation(sample_book, tmp_path):
-    subprocess.run([str(ACE), "--silent", "--force", "--outdir", str(tmp_path), str(sample_book.epub)],
-                   check=True, timeout=300, env={**os.environ, "PUPPETEER_EXECUTABLE_PATH": "/usr/bin/chromium"})
+    subprocess.run(
+        [str(ACE), "--silent", "--force", "--outdir", str(tmp_path), str(sample_book.epub)],
+        check=True,
+        timeout=300,
+        env={**os.environ, "PUPPETEER_EXECUTABLE_PATH": "/usr/bin/chromium"},
+    )
     result = check_ace_report(sample_book.epub, tmp_path / "report.json")
     assert result.ok, result.detail
 
@@ -221,7 +261,9 @@ PAGE_BREAK = re.compile(r'<span epub:type="pagebreak"[^>]*/>')
 @pytest.mark.timeout(120)
 def test_an_epub_built_alone_is_the_same_book_without_print_page_numbers(sample_book, tmp_path):
     """``--format epub`` lays out only the cover, so it cannot know where printed pages begin; nothing else differs."""
-    result = CliRunner().invoke(cli, ["build", "--format", "epub", "--quiet", "--manuscript", str(MANUSCRIPT), "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        cli, ["build", "--format", "epub", "--quiet", "--manuscript", str(MANUSCRIPT), "--out", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     (alone,) = tmp_path.glob("*.epub")
     with zipfile.ZipFile(sample_book.epub) as together, zipfile.ZipFile(alone) as separate:

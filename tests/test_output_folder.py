@@ -20,14 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from publish.outputs import epub
-
-from publish.outputs import pdf
+from publish.outputs import epub, pdf
 
 from .conftest import PIECE_HEAD, ROOT, assert_fails_cleanly, build_over_last_good, one_piece_manuscript
 
 OUTPUTS = ("small-hours.epub", "small-hours.pdf")
-PUBLISH = f"{shlex.quote(sys.executable)} -m publish build --quiet"
+PUBLISH_LOUD = f"{shlex.quote(sys.executable)} -m publish build"
+PUBLISH = f"{PUBLISH_LOUD} --quiet"
 
 
 def _can_mount() -> bool:
@@ -40,8 +39,14 @@ needs_mounts = pytest.mark.skipif(not _can_mount(), reason="mounting a tmpfs in 
 
 def in_private_mount(script: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run a shell script in a mount namespace of its own: its mounts vanish with it."""
-    return subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=cwd, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "PYTHONPATH": str(ROOT)}, timeout=120)
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
 
 
 def error_lines(stderr: str) -> list[str]:
@@ -53,7 +58,7 @@ def test_a_read_only_output_folder_is_one_line_before_any_work(tmp_path):
     one_piece_manuscript(tmp_path / "ms", PIECE_HEAD + "Some words.\n")
     (tmp_path / "out").mkdir()
     # Not --quiet: the stages report as they end, so no stage line means nothing was read or laid out.
-    script = f"mount -t tmpfs -o ro,size=1m tmpfs out; {sys.executable} -m publish build --manuscript ms --out out; echo rc=$?"
+    script = f"mount -t tmpfs -o ro,size=1m tmpfs out; {PUBLISH_LOUD} --manuscript ms --out out; echo rc=$?"
     run = in_private_mount(script, tmp_path)
     assert run.stdout.strip() == "rc=1", run.stderr
     assert error_lines(run.stderr) == ["error: out: cannot write the book here: it is on a read-only file system"]
@@ -63,7 +68,7 @@ def test_a_read_only_output_folder_is_one_line_before_any_work(tmp_path):
 def test_a_folder_too_full_for_the_book_is_one_line_before_any_work(tmp_path):
     one_piece_manuscript(tmp_path / "ms", PIECE_HEAD + "Some words.\n")
     (tmp_path / "out").mkdir()
-    script = f"mount -t tmpfs -o size=256k tmpfs out; {sys.executable} -m publish build --manuscript ms --out out; echo rc=$?"
+    script = f"mount -t tmpfs -o size=256k tmpfs out; {PUBLISH_LOUD} --manuscript ms --out out; echo rc=$?"
     run = in_private_mount(script, tmp_path)
     assert run.stdout.strip() == "rc=1", run.stderr
     [line] = error_lines(run.stderr)
@@ -97,7 +102,10 @@ def test_a_disk_that_fills_while_writing_is_one_line_and_the_last_good_files_sta
 
 def test_a_folder_the_user_may_not_write_is_one_line_and_its_files_stay(tmp_path):
     capsh = shutil.which("capsh", path="/usr/sbin:/sbin:/usr/bin")
-    if not capsh or subprocess.run([capsh, "--drop=cap_dac_override", "--", "-c", "true"], capture_output=True).returncode:
+    if (
+        not capsh
+        or subprocess.run([capsh, "--drop=cap_dac_override", "--", "-c", "true"], capture_output=True).returncode
+    ):
         pytest.skip("dropping the permission-override capability needs root and capsh")
     one_piece_manuscript(tmp_path / "ms", PIECE_HEAD + "Some words.\n")
     out = tmp_path / "out"
@@ -107,11 +115,16 @@ def test_a_folder_the_user_may_not_write_is_one_line_and_its_files_stay(tmp_path
     out.chmod(0o555)
     run = subprocess.run(
         [capsh, "--drop=cap_dac_override,cap_dac_read_search", "--", "-c", f"{PUBLISH} --manuscript ms --out out"],
-        cwd=tmp_path, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
     )
     out.chmod(0o755)
     assert run.returncode == 1, run.stderr
-    assert error_lines(run.stderr) == ["error: out: cannot write the book here: it may not be written (permission denied)"]
+    assert error_lines(run.stderr) == [
+        "error: out: cannot write the book here: it may not be written (permission denied)"
+    ]
     assert sorted(path.name for path in out.iterdir()) == sorted(OUTPUTS)
     assert all((out / name).read_bytes() == b"the last good build" for name in OUTPUTS)
 
@@ -135,13 +148,20 @@ EPUB_DAMAGE = {
     "mimetype last": (lambda members: members[1:] + members[:1], "its first entry is not an uncompressed mimetype"),
     "an empty font": (lambda members: _font(members, lambda font: b""), ".otf is empty"),
     "a truncated font": (lambda members: _font(members, lambda font: font[: len(font) // 2]), "does not read"),
-    "a garbled font": (lambda members: _font(members, lambda font: font[:-400] + bytes(200) + font[-200:]), "bad checksum"),
+    "a garbled font": (
+        lambda members: _font(members, lambda font: font[:-400] + bytes(200) + font[-200:]),
+        "bad checksum",
+    ),
     "a broken page": (
-        lambda members: [(info, content[:-30] if info.filename.endswith("note.xhtml") else content) for info, content in members],
+        lambda members: [
+            (info, content[:-30] if info.filename.endswith("note.xhtml") else content) for info, content in members
+        ],
         "note.xhtml is not well-formed",
     ),
-    "a missing page": (lambda members: [member for member in members if not member[0].filename.endswith("note.xhtml")],
-                       "note.xhtml is listed but missing"),
+    "a missing page": (
+        lambda members: [member for member in members if not member[0].filename.endswith("note.xhtml")],
+        "note.xhtml is listed but missing",
+    ),
 }
 
 
@@ -158,8 +178,16 @@ def test_a_damaged_new_epub_never_replaces_the_last_good_one(tmp_path, monkeypat
 PDF_DAMAGE = {
     # With an EPUB, the cover is rendered from the new PDF first, and PDFium finds the damage.
     "truncated": (lambda data: data[: len(data) // 2], "all", "the new PDF did not read back whole (Failed to load"),
-    "truncated, alone": (lambda data: data[: len(data) // 2], "pdf", "small-hours.pdf did not read back whole (the PDF does not open"),
-    "a page short": (lambda data: _without_last_page(data), "all", "small-hours.pdf did not read back whole (it has 9 pages where 10 were laid out"),
+    "truncated, alone": (
+        lambda data: data[: len(data) // 2],
+        "pdf",
+        "small-hours.pdf did not read back whole (the PDF does not open",
+    ),
+    "a page short": (
+        lambda data: _without_last_page(data),
+        "all",
+        "small-hours.pdf did not read back whole (it has 9 pages where 10 were laid out",
+    ),
 }
 
 
@@ -182,4 +210,3 @@ def test_a_damaged_new_pdf_never_replaces_the_last_good_one(tmp_path, monkeypatc
     manuscript = one_piece_manuscript(tmp_path / "ms", PIECE_HEAD + "Some words.\n")
     result = build_over_last_good(manuscript, tmp_path / "out", OUTPUTS, "--format", formats)
     assert_fails_cleanly(result, tmp_path / "out", fragment)
-

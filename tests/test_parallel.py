@@ -62,7 +62,10 @@ def fail_oddly() -> None:
 
 
 def test_an_error_that_cannot_be_rebuilt_here_arrives_as_its_traceback():
-    with second_process(warm_up) as hand_over, pytest.raises(RuntimeError, match="second build process failed") as raised:
+    with (
+        second_process(warm_up) as hand_over,
+        pytest.raises(RuntimeError, match="second build process failed") as raised,
+    ):
         hand_over(fail_oddly)()
     assert "NeedsTwo: a library's and own exception" in str(raised.value)
 
@@ -116,5 +119,8 @@ def running(pid: int) -> bool:
 
 
 def test_a_second_process_that_dies_is_one_line_not_a_traceback():
-    with second_process(lambda: os._exit(3)) as hand_over, pytest.raises(PublishError, match="stopped with exit code 3"):
+    with (
+        second_process(lambda: os._exit(3)) as hand_over,
+        pytest.raises(PublishError, match="stopped with exit code 3"),
+    ):
         hand_over(where_and_warmed, "pages")()

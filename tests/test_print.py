@@ -13,17 +13,17 @@ from click.testing import CliRunner
 from lxml import etree
 from PIL import Image
 
-from publish.outputs import pdf
-from publish.render.assemble import PrintLayout, assemble
-from publish.pipeline.build import BuildRequest, build
 from publish.cli import cli
-from publish.read.config import DEFAULT_THEME, PAGE_SIZES, SHEET_SIZES
 from publish.errors import PublishError
+from publish.outputs import pdf
 from publish.outputs.impose import minizine, padded, saddle, saddle_sides
+from publish.pipeline.build import BuildRequest, build
+from publish.read.config import DEFAULT_THEME, PAGE_SIZES, SHEET_SIZES
 from publish.read.manuscript import load_manuscript
-from publish.tools.preview import spreads
 from publish.read.resources import ResourcePolicy
+from publish.render.assemble import PrintLayout, assemble
 from publish.render.theme import Theme
+from publish.tools.preview import spreads
 
 from .conftest import MANUSCRIPT, PIECE_HEAD, one_piece_manuscript
 
@@ -64,6 +64,7 @@ def numbered_pdf(count: int, size: str = "A5") -> bytes:
 
 # ---- Saddle stitch -----------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("count", "expected"),
     [
@@ -94,8 +95,9 @@ def test_saddle_imposition_puts_the_right_page_on_each_half(count):
 
 
 def test_the_sample_book_imposes_in_reading_order(tmp_path):
-    result = CliRunner().invoke(cli, ["build", "--manuscript", str(MANUSCRIPT), "--out", str(tmp_path),
-                                      "--format", "pdf", "--impose", "saddle"])
+    result = CliRunner().invoke(
+        cli, ["build", "--manuscript", str(MANUSCRIPT), "--out", str(tmp_path), "--format", "pdf", "--impose", "saddle"]
+    )
     assert result.exit_code == 0, result.output
     assert "flip on the SHORT edge" in result.stderr
     reading = page_texts(tmp_path / "what-the-epilogue-means.pdf")
@@ -126,6 +128,7 @@ def test_pages_too_big_for_the_sheet_are_an_error():
 
 # ---- Mini-zine -------------------------------------------------------------------
 
+
 def test_minizine_places_eight_pages_with_the_top_row_turned():
     reading = numbered_pdf(8, "74mm 105mm")
     imposed = minizine(reading, SHEET_SIZES["a4"])
@@ -143,13 +146,17 @@ def test_minizine_places_eight_pages_with_the_top_row_turned():
 
 
 def tiny_manuscript(root: Path, paragraphs: int) -> Path:
-    body = "\n\n".join(f"Paragraph {n}: a small thing, told briefly, on a page the size of a playing card." for n in range(paragraphs))
+    body = "\n\n".join(
+        f"Paragraph {n}: a small thing, told briefly, on a page the size of a playing card." for n in range(paragraphs)
+    )
     return one_piece_manuscript(root, PIECE_HEAD + body + "\n")
 
 
 def test_a_short_book_becomes_a_one_sheet_minizine(tmp_path):
     manuscript = tiny_manuscript(tmp_path / "tiny", paragraphs=3)
-    result = build(manuscript, DEFAULT_THEME, tmp_path / "out", BuildRequest(formats=(), impose="minizine"), lambda *a: None)
+    result = build(
+        manuscript, DEFAULT_THEME, tmp_path / "out", BuildRequest(formats=(), impose="minizine"), lambda *a: None
+    )
     (path,) = result.written
     assert path.name == "small-hours-minizine.pdf"
     reader = pypdf.PdfReader(path)
@@ -162,13 +169,16 @@ def test_a_short_book_becomes_a_one_sheet_minizine(tmp_path):
 def test_a_book_too_long_for_a_minizine_says_so(tmp_path):
     manuscript = tiny_manuscript(tmp_path / "long", paragraphs=150)
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript), "--out", str(out), "--impose", "minizine"])
+    result = CliRunner().invoke(
+        cli, ["build", "--manuscript", str(manuscript), "--out", str(out), "--impose", "minizine"]
+    )
     assert result.exit_code == 1
     assert "pages at mini-zine size and a mini-zine holds 8" in result.stderr
     assert not out.exists()
 
 
 # ---- Copy shop and PDF variants ----------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def small_book(tmp_path_factory):
@@ -187,12 +197,16 @@ def test_bleed_enlarges_the_media_box_by_twice_the_bleed(small_book, tmp_path):
 
 
 def test_bleed_is_refused_with_imposition(small_book, tmp_path):
-    result = CliRunner().invoke(cli, ["build", "--manuscript", str(small_book), "--out", str(tmp_path), "--impose", "saddle", "--bleed", "3mm"])
+    result = CliRunner().invoke(
+        cli, ["build", "--manuscript", str(small_book), "--out", str(tmp_path), "--impose", "saddle", "--bleed", "3mm"]
+    )
     assert result.exit_code == 2 and "untrimmed" in result.output
 
 
 def test_pdf_a_carries_its_conformance_in_xmp(small_book, tmp_path):
-    (path,) = build(small_book, DEFAULT_THEME, tmp_path, BuildRequest(formats=("pdf",), pdf_variant="pdf/a-3b"), lambda *a: None).written
+    (path,) = build(
+        small_book, DEFAULT_THEME, tmp_path, BuildRequest(formats=("pdf",), pdf_variant="pdf/a-3b"), lambda *a: None
+    ).written
     xmp = etree.fromstring(pypdf.PdfReader(path).xmp_metadata.stream.get_data())
     pdfaid = "{http://www.aiim.org/pdfa/ns/id/}"
     identification = xmp.xpath("//*[@*[local-name()='part']]")[0]
@@ -200,7 +214,9 @@ def test_pdf_a_carries_its_conformance_in_xmp(small_book, tmp_path):
 
 
 def test_pdf_ua_is_tagged_with_language_and_title(small_book, tmp_path):
-    (path,) = build(small_book, DEFAULT_THEME, tmp_path, BuildRequest(formats=("pdf",), pdf_variant="pdf/ua-1"), lambda *a: None).written
+    (path,) = build(
+        small_book, DEFAULT_THEME, tmp_path, BuildRequest(formats=("pdf",), pdf_variant="pdf/ua-1"), lambda *a: None
+    ).written
     root = pypdf.PdfReader(path).trailer["/Root"]
     assert root["/MarkInfo"]["/Marked"]
     assert "/StructTreeRoot" in root
@@ -210,6 +226,7 @@ def test_pdf_ua_is_tagged_with_language_and_title(small_book, tmp_path):
 
 
 # ---- Preview -------------------------------------------------------------------------
+
 
 def test_spreads_pair_pages_as_a_reader_sees_them():
     assert spreads(1) == [(None, 0)]
@@ -238,7 +255,8 @@ def test_preview_with_nothing_built_says_so(tmp_path):
 
 @pytest.mark.timeout(120)
 def test_our_page_styling_lays_out_the_book_as_weasyprints_own(monkeypatch):
-    """publish.outputs.pdf styles each page without WeasyPrint's walk over every page's styles: the book must not change."""
+    """outputs/pdf.py styles each page without WeasyPrint's walk over every page's styles: the book must not
+    change."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     manuscript = load_manuscript(MANUSCRIPT)
     theme = Theme.load(DEFAULT_THEME)

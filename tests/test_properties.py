@@ -15,23 +15,75 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from publish.render.assemble import Edition, assemble
-from publish.pipeline.build import BuildRequest, build
-from publish.tools.check import check_epub
-from publish.read.config import DEFAULT_THEME
 from publish.errors import PublishError
+from publish.pipeline.build import BuildRequest, build
+from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import load_manuscript
+from publish.render.assemble import Edition, assemble
 from publish.render.theme import Theme
+from publish.tools.check import check_epub
 
 from .conftest import XHTML_NS
 
 WORDS = ["the", "ending", "Mia", "Sebastian", "jazz", "Los Angeles", "epilogue", "café", "naïve", "it's", "—", "…"]
 SYNTAX = [
-    "*", "**", "_", "`", "[", "]", "(", ")", "# ", "## ", "> ", "!", "|", "[^1]", "[^1]: ", "[^x]", "<", ">", "&", '"', "'", "--", "...", "\\", "- ", "1. ",
-    "    ", "\t", "<b>", "</b>", "<em>", "</em>", "<script>alert(1)</script>", '<p onclick="x()">', "</p>",
-    '<a href="#top">', '<a href="javascript:x()">', "</a>", "<div>", "</div>", "<!--", "-->", "{: .decorative }",
-    "https://example.com/", "[link](#ending)", "[web](https://example.com/)", "<iframe src=x></iframe>",
-    "~~~", "```", "| a | b |", "|---|---|", "***", "\u202e", "\u200d", "שלום", "中文", "🎬",
+    "*",
+    "**",
+    "_",
+    "`",
+    "[",
+    "]",
+    "(",
+    ")",
+    "# ",
+    "## ",
+    "> ",
+    "!",
+    "|",
+    "[^1]",
+    "[^1]: ",
+    "[^x]",
+    "<",
+    ">",
+    "&",
+    '"',
+    "'",
+    "--",
+    "...",
+    "\\",
+    "- ",
+    "1. ",
+    "    ",
+    "\t",
+    "<b>",
+    "</b>",
+    "<em>",
+    "</em>",
+    "<script>alert(1)</script>",
+    '<p onclick="x()">',
+    "</p>",
+    '<a href="#top">',
+    '<a href="javascript:x()">',
+    "</a>",
+    "<div>",
+    "</div>",
+    "<!--",
+    "-->",
+    "{: .decorative }",
+    "https://example.com/",
+    "[link](#ending)",
+    "[web](https://example.com/)",
+    "<iframe src=x></iframe>",
+    "~~~",
+    "```",
+    "| a | b |",
+    "|---|---|",
+    "***",
+    "\u202e",
+    "\u200d",
+    "שלום",
+    "中文",
+    "🎬",
 ]
 printable = st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=6)
 words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(" ".join)
@@ -42,7 +94,9 @@ block_spoiler = st.tuples(st.sampled_from(["::: spoiler", '::: spoiler "the end"
 )
 line = st.one_of(st.lists(token, min_size=1, max_size=10).map(" ".join), block_spoiler)
 # Every piece opens with a word, so most pieces are not empty.
-body = st.tuples(st.sampled_from(WORDS), st.lists(line, max_size=14)).map(lambda parts: "\n".join([parts[0], *parts[1]]))
+body = st.tuples(st.sampled_from(WORDS), st.lists(line, max_size=14)).map(
+    lambda parts: "\n".join([parts[0], *parts[1]])
+)
 front_matter = st.fixed_dictionaries(
     {"title": st.one_of(st.sampled_from(WORDS), printable.filter(str.strip))},
     optional={
@@ -54,7 +108,17 @@ front_matter = st.fixed_dictionaries(
     },
 )
 # Now and then something a writer must be told about: a control character, a misspelt key, a kind too long to print.
-mishap = st.sampled_from(["\x07", "titel: a typo\n", "kind: a label far too long to print above a title\n", " >!", " ||", "\n:::\n", *[""] * 24])
+mishap = st.sampled_from(
+    [
+        "\x07",
+        "titel: a typo\n",
+        "kind: a label far too long to print above a title\n",
+        " >!",
+        " ||",
+        "\n:::\n",
+        *[""] * 24,
+    ]
+)
 
 
 @st.composite
@@ -68,7 +132,11 @@ def manuscripts(draw: st.DrawFn) -> dict[str, str]:
         meta["title"] = f"{meta['title']} {number}"  # distinct titles, or the book refuses the pair
         head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
         slip = draw(mishap)
-        head, text = (head + slip, draw(body)) if slip.endswith(": a typo\n") or slip.startswith("kind") else (head, draw(body) + slip)
+        head, text = (
+            (head + slip, draw(body))
+            if slip.endswith(": a typo\n") or slip.startswith("kind")
+            else (head, draw(body) + slip)
+        )
         pieces[f"piece-{number}{suffix}"] = f"---\n{head}---\n{tag}{text}\n"
     listed = ", ".join(f'"{name}"' for name in pieces)
     toml = f'title = "Fuzzed"\nauthors = ["A. Writer"]\nlanguage = "en"\npieces = [{listed}]\n'
@@ -97,7 +165,9 @@ def test_any_manuscript_assembles_to_well_formed_safe_pages_or_fails_cleanly(fil
         for page in book.epub_pages:
             document = etree.fromstring(page.content.encode("utf-8"))
             ids[page.file_name] = set(document.xpath("//@id"))
-            assert not document.xpath("//x:script | //x:iframe | //x:form | //x:object | //x:embed", namespaces=XHTML_NS)
+            assert not document.xpath(
+                "//x:script | //x:iframe | //x:form | //x:object | //x:embed", namespaces=XHTML_NS
+            )
             assert not [name for element in document.iter() for name in element.attrib if name.startswith("on")]
             assert not [url for url in document.xpath("//@href | //@src") if "javascript" in url.lower()]
         for page in book.epub_pages:

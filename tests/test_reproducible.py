@@ -10,10 +10,10 @@ from dataclasses import replace
 import pypdf
 import pytest
 
-from publish.pipeline.build import BuildRequest, build
-from publish.read.config import DEFAULT_THEME
 from publish.errors import PublishError
+from publish.pipeline.build import BuildRequest, build
 from publish.pipeline.sources import build_moment
+from publish.read.config import DEFAULT_THEME
 
 from .conftest import MANUSCRIPT, build_book
 
@@ -55,9 +55,11 @@ def test_the_parallel_build_writes_the_same_bytes_as_the_serial_one(tmp_path, mo
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
     request = BuildRequest(impose="saddle")
     parallel = build(MANUSCRIPT, DEFAULT_THEME, tmp_path / "parallel", request, lambda *args: None).written
-    serial = build(MANUSCRIPT, DEFAULT_THEME, tmp_path / "serial", replace(request, parallel=False), lambda *args: None).written
+    serial = build(
+        MANUSCRIPT, DEFAULT_THEME, tmp_path / "serial", replace(request, parallel=False), lambda *args: None
+    ).written
     assert [path.name for path in parallel] == [path.name for path in serial] and len(parallel) == 3
-    for one, other in zip(parallel, serial):
+    for one, other in zip(parallel, serial, strict=True):
         assert one.read_bytes() == other.read_bytes(), one.name
 
 

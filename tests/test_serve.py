@@ -28,7 +28,10 @@ URL_LINE = re.compile(r"serving (http://127\.0\.0\.1:(\d+)/)\n")
 def start_server(manuscript: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "publish", "serve", "--port", "0", "--manuscript", str(manuscript), "--out", str(out)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         # As in a terminal's foreground: a shell running this suite in the background leaves SIGINT ignored.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         env={"PATH": "/usr/bin:/bin", "SOURCE_DATE_EPOCH": "1767225600"},
@@ -88,7 +91,12 @@ def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
         assert title in page.decode() and "inspired" in page.decode()
         assert 'href="/styles/print.css"' in page.decode()
         assert get(url + "styles/print.css")[0] == 200
-        for escape in ("/styles/../pyproject.toml", "/styles/%2e%2e/pyproject.toml", "/styles//etc/passwd", "/styles/%00"):
+        for escape in (
+            "/styles/../pyproject.toml",
+            "/styles/%2e%2e/pyproject.toml",
+            "/styles//etc/passwd",
+            "/styles/%00",
+        ):
             assert get_raw_path(port, escape) == 404, escape
         assert get(url + "elsewhere")[0] == 404
         assert 'src="/manuscript/dot.png"' in page.decode()
@@ -96,13 +104,17 @@ def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
         for hidden in ("/manuscript/book.toml", "/manuscript/../pyproject.toml", "/manuscript/%2e%2e/pyproject.toml"):
             assert get_raw_path(port, hidden) == 404, hidden
         assert get_raw_path(port, "/", host=f"localhost:{port}") == 200
-        assert get_raw_path(port, "/", host=f"rebound.example:{port}") == 421, "a DNS-rebinding page could read the book"
+        assert get_raw_path(port, "/", host=f"rebound.example:{port}") == 421, (
+            "a DNS-rebinding page could read the book"
+        )
         status, first_pdf = get(url + "book.pdf")
         assert status == 200 and first_pdf.startswith(b"%PDF")
         status, png = get(url + "pages/1.png")
         assert status == 200 and png.startswith(b"\x89PNG\r\n\x1a\n")
         with zipfile.ZipFile(next(out.glob("*.epub"))) as epub:
-            assert not any(b"/version" in epub.read(name) for name in epub.namelist()), "the reload script reached the EPUB"
+            assert not any(b"/version" in epub.read(name) for name in epub.namelist()), (
+                "the reload script reached the EPUB"
+            )
 
         piece = manuscript_copy / "response.md"
         sentence = "The preview caught this sentence about a quiet zebra."

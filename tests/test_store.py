@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from publish.cli import cli
 from publish.pipeline.build import BuildRequest, build
 from publish.pipeline.cache import RECORD
-from publish.cli import cli
-from publish.read.config import DEFAULT_THEME
 from publish.pipeline.memo import STORE
+from publish.read.config import DEFAULT_THEME
 
 from .conftest import MANUSCRIPT, assert_fails_cleanly, build_over_last_good, one_piece_manuscript
 
@@ -29,7 +29,7 @@ def damage(path: Path, how: int) -> None:
     data = path.read_bytes()
     if how == 0:
         middle = len(data) // 2 + 40
-        path.write_bytes(data[:middle] + bytes([data[middle] ^ 0x20]) + data[middle + 1:])
+        path.write_bytes(data[:middle] + bytes([data[middle] ^ 0x20]) + data[middle + 1 :])
     elif how == 1:
         path.write_bytes(data[: len(data) // 2])
     elif how == 2:
@@ -50,14 +50,16 @@ def test_a_damaged_store_entry_is_made_again_and_the_book_is_as_if_there_were_no
     for number, entry in enumerate(entries):
         damage(entry, number % 4)
     damaged = build_into(out, request=epub_alone).damaged
-    assert build_into(out, request=epub_alone).written[0].read_bytes() == build_into(
-        tmp_path / "clean-epub", fresh=True, request=epub_alone).written[0].read_bytes()
+    assert (
+        build_into(out, request=epub_alone).written[0].read_bytes()
+        == build_into(tmp_path / "clean-epub", fresh=True, request=epub_alone).written[0].read_bytes()
+    )
     again = build_into(out)
     damaged += again.damaged
     for kind in KINDS:
         assert any(label.startswith(kind) for label in damaged), kind
     clean = build_into(tmp_path / "clean", fresh=True)
-    for made, reference in zip(again.written, clean.written):
+    for made, reference in zip(again.written, clean.written, strict=True):
         assert made.read_bytes() == reference.read_bytes(), made.name
     # Made again, and stored whole: the next build finds nothing damaged.
     assert build_into(out).damaged == []
@@ -70,7 +72,7 @@ def test_an_entry_moved_to_another_key_fails_its_check(tmp_path, monkeypatch):
     build_into(out)
     entries = sorted(path for path in (out / STORE).glob("*/*") if path.is_file())
     contents = [entry.read_bytes() for entry in entries]
-    for entry, content in zip(entries, contents[1:] + contents[:1]):
+    for entry, content in zip(entries, contents[1:] + contents[:1], strict=True):
         entry.write_bytes(content)
     assert len(build_into(out).damaged) == len(entries)
 
@@ -82,7 +84,9 @@ def test_fresh_uses_nothing_stored(tmp_path):
     assert build_into(out).redone == []
 
 
-@pytest.mark.parametrize("record", ["[]", "{}", '{"key": "x"}', '{"key": "x", "outputs": []}', "not json", '{"key": 1, "outputs": {}}'])
+@pytest.mark.parametrize(
+    "record", ["[]", "{}", '{"key": "x"}', '{"key": "x", "outputs": []}', "not json", '{"key": 1, "outputs": {}}']
+)
 def test_a_malformed_build_record_means_not_fresh(tmp_path, record):
     out = tmp_path / "out"
     (out / RECORD).parent.mkdir(parents=True)
@@ -104,7 +108,7 @@ def test_clean_forgets_the_store_and_keeps_the_book(tmp_path):
 @pytest.mark.parametrize(
     ("extra", "fragment"),
     [
-        ('keywords = [' + ", ".join(['"k"'] * 101) + "]\n", "'keywords' lists 101 items; a book may have at most 100"),
+        ("keywords = [" + ", ".join(['"k"'] * 101) + "]\n", "'keywords' lists 101 items; a book may have at most 100"),
         ('description = "' + "x" * 1_000_001 + '"\n', "book.toml is 1.0 MB; it may be at most 1000 kB"),
     ],
 )
@@ -155,6 +159,11 @@ def test_an_interrupt_before_the_renames_says_nothing_was_written(tmp_path, monk
         raise KeyboardInterrupt
 
     monkeypatch.setattr(publish.pipeline.files.tempfile, "mkstemp", lambda **kwargs: interrupted(None, None))
-    result = CliRunner().invoke(cli, ["build", "--manuscript", str(MANUSCRIPT), "--out", str(tmp_path / "out"), "--format", "epub"])
+    result = CliRunner().invoke(
+        cli, ["build", "--manuscript", str(MANUSCRIPT), "--out", str(tmp_path / "out"), "--format", "epub"]
+    )
     assert result.exit_code == 130
-    assert result.stderr.strip().splitlines()[-1] == "interrupted: nothing was written, the last good files are as they were"
+    assert (
+        result.stderr.strip().splitlines()[-1]
+        == "interrupted: nothing was written, the last good files are as they were"
+    )

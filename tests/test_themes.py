@@ -24,7 +24,9 @@ def test_another_theme_folder_changes_the_look(tmp_path, theme_copy):
     colophon = theme / "templates" / "colophon.html"
     colophon.write_text(colophon.read_text() + "<p>Printed by hand in a kitchen.</p>\n")
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["build", "--manuscript", str(MANUSCRIPT), "--styles", str(theme), "--out", str(out), "--quiet"])
+    result = CliRunner().invoke(
+        cli, ["build", "--manuscript", str(MANUSCRIPT), "--styles", str(theme), "--out", str(out), "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     pages = [page.extract_text() for page in pypdf.PdfReader(out / "what-the-epilogue-means.pdf").pages]
     colophon = next(text for text in pages if text.startswith("colophon"))
@@ -35,7 +37,10 @@ def test_another_theme_folder_changes_the_look(tmp_path, theme_copy):
 
 def test_an_incomplete_theme_is_reported(tmp_path):
     (tmp_path / "half-theme").mkdir()
-    result = CliRunner().invoke(cli, ["build", "--manuscript", str(MANUSCRIPT), "--styles", str(tmp_path / "half-theme"), "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        cli,
+        ["build", "--manuscript", str(MANUSCRIPT), "--styles", str(tmp_path / "half-theme"), "--out", str(tmp_path)],
+    )
     assert result.exit_code == 1
     assert "half-theme: not a complete theme: missing templates/book.html" in result.stderr
 
@@ -48,7 +53,9 @@ def test_python_dash_m_runs_the_cli():
 def test_a_web_font_in_the_theme_is_refused_by_name(tmp_path, theme_copy):
     theme = theme_copy
     (theme / "fonts" / "Display.woff2").write_bytes(b"wOF2")
-    result = CliRunner().invoke(cli, ["build", "--manuscript", str(MANUSCRIPT), "--styles", str(theme), "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        cli, ["build", "--manuscript", str(MANUSCRIPT), "--styles", str(theme), "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 1
     assert "Display.woff2: a web font: the theme needs the OTF or TTF file" in result.stderr
     assert not (tmp_path / "out").exists()
@@ -69,7 +76,19 @@ def test_a_font_kerned_the_old_way_keeps_its_kerning_in_the_epub(tmp_path, theme
     font.save(path)
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        cli, ["build", "--manuscript", str(MANUSCRIPT), "--styles", str(theme), "--out", str(out), "--format", "epub", "--quiet"]
+        cli,
+        [
+            "build",
+            "--manuscript",
+            str(MANUSCRIPT),
+            "--styles",
+            str(theme),
+            "--out",
+            str(out),
+            "--format",
+            "epub",
+            "--quiet",
+        ],
     )
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(out / "what-the-epilogue-means.epub") as archive:

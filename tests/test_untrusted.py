@@ -15,9 +15,9 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from publish.tools.check import check_epub
-from publish.read.resources import RefusedResource, ResourcePolicy
 from publish.pipeline.sources import build_moment
+from publish.read.resources import RefusedResource, ResourcePolicy
+from publish.tools.check import check_epub
 
 from .conftest import (
     OLD,
@@ -63,13 +63,21 @@ def every_byte(out: Path) -> bytes:
 def test_an_image_outside_the_book_is_refused_with_piece_and_line(tmp_path, reference):
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + f"Opening.\n\n![a secret]({reference})\n")
     out = tmp_path / "out"
-    assert_fails_cleanly(run_build(manuscript, out), out, "note.md:6:", reference, "outside" if ".." in reference or "%2E" in reference else "")
+    assert_fails_cleanly(
+        run_build(manuscript, out),
+        out,
+        "note.md:6:",
+        reference,
+        "outside" if ".." in reference or "%2E" in reference else "",
+    )
     assert b"root:" not in every_byte(out)
 
 
 @pytest.mark.timeout(60)
 def test_raw_html_cannot_reach_outside_either(tmp_path):
-    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + 'Opening.\n\n<p><img src="/etc/passwd" alt="x"/></p>\n')
+    manuscript = one_piece_manuscript(
+        tmp_path / "m", PIECE_HEAD + 'Opening.\n\n<p><img src="/etc/passwd" alt="x"/></p>\n'
+    )
     out = tmp_path / "out"
     assert_fails_cleanly(run_build(manuscript, out), out, "note.md:6:", "absolute path")
 
@@ -94,9 +102,13 @@ def test_a_piece_that_is_a_symlink_to_outside_is_refused(tmp_path):
 
 @pytest.mark.timeout(60)
 def test_the_network_is_refused_unless_allowed(tmp_path):
-    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening.\n\n![a photo](http://127.0.0.1:1/photo.png)\n")
+    manuscript = one_piece_manuscript(
+        tmp_path / "m", PIECE_HEAD + "Opening.\n\n![a photo](http://127.0.0.1:1/photo.png)\n"
+    )
     out = tmp_path / "out"
-    assert_fails_cleanly(run_build(manuscript, out), out, "note.md:6:", "http://127.0.0.1:1/photo.png", "--allow-remote")
+    assert_fails_cleanly(
+        run_build(manuscript, out), out, "note.md:6:", "http://127.0.0.1:1/photo.png", "--allow-remote"
+    )
 
 
 @pytest.mark.timeout(60)
@@ -190,9 +202,21 @@ def test_active_html_is_removed_with_a_warning_per_line(tmp_path):
     result = run_build(manuscript, out)
     assert result.exit_code == 0, result.output
     warnings = result.stderr.strip().splitlines()
-    expected = {6: "<script>", 8: "onclick", 10: "<iframe>", 12: "<object>", 14: "<embed>", 16: "<form>", 18: "javascript:", 20: "<link>"}
+    expected = {
+        6: "<script>",
+        8: "onclick",
+        10: "<iframe>",
+        12: "<object>",
+        14: "<embed>",
+        16: "<form>",
+        18: "javascript:",
+        20: "<link>",
+    }
     for line, what in expected.items():
-        assert any(w.startswith(f"warning: {manuscript / 'note.md'}:{line}:") and what in w for w in warnings), (line, warnings)
+        assert any(w.startswith(f"warning: {manuscript / 'note.md'}:{line}:") and what in w for w in warnings), (
+            line,
+            warnings,
+        )
     with zipfile.ZipFile(out / "small-hours.epub") as archive:
         page = etree.fromstring(archive.read("EPUB/note.xhtml"))
         opf = archive.read("EPUB/content.opf").decode()
@@ -211,13 +235,14 @@ def test_active_html_is_removed_with_a_warning_per_line(tmp_path):
 @pytest.mark.timeout(60)
 def test_metadata_keeps_only_inline_formatting(tmp_path):
     manuscript = one_piece_manuscript(
-        tmp_path / "m", '---\ntitle: "A <em>Note</em><script>alert(1)</script><img src=x onerror=alert(1)>"\n---\nOpening.\n'
+        tmp_path / "m",
+        '---\ntitle: "A <em>Note</em><script>alert(1)</script><img src=x onerror=alert(1)>"\n---\nOpening.\n',
     )
     out = tmp_path / "out"
     assert run_build(manuscript, out).exit_code == 0
     with zipfile.ZipFile(out / "small-hours.epub") as archive:
         text = b"".join(archive.read(name) for name in archive.namelist() if name.endswith(".xhtml")).decode()
-    assert "<em>Note</em>" in text and "alert" not in text and "<img src=\"x\"" not in text
+    assert "<em>Note</em>" in text and "alert" not in text and '<img src="x"' not in text
 
 
 @pytest.mark.timeout(60)
@@ -238,7 +263,9 @@ def test_links_that_go_nowhere_are_errors(tmp_path, body, fragments):
 
 @pytest.mark.timeout(60)
 def test_links_to_headings_in_the_piece_work(tmp_path):
-    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening, see [the end](#ending).\n\n## Ending\n\nText.\n")
+    manuscript = one_piece_manuscript(
+        tmp_path / "m", PIECE_HEAD + "Opening, see [the end](#ending).\n\n## Ending\n\nText.\n"
+    )
     out = tmp_path / "out"
     assert run_build(manuscript, out).exit_code == 0
     with zipfile.ZipFile(out / "small-hours.epub") as archive:
@@ -253,12 +280,20 @@ def test_policy_refuses_every_way_out(tmp_path):
     (inside / "ok.png").write_bytes(png())
     policy = ResourcePolicy((inside,))
     assert policy.local_path("ok.png", inside) == (inside / "ok.png").resolve()
-    for reference in ("../outside.png", "/etc/passwd", "file:///etc/passwd", "ftp://host/x", "http://example.com/x.png"):
+    for reference in (
+        "../outside.png",
+        "/etc/passwd",
+        "file:///etc/passwd",
+        "ftp://host/x",
+        "http://example.com/x.png",
+    ):
         with pytest.raises(RefusedResource):
             policy.local_path(reference, inside)
 
 
-SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20">{}<rect width="20" height="20" fill="teal"/></svg>'
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20">{}<rect width="20" height="20" fill="teal"/></svg>'
+)
 
 
 @pytest.mark.timeout(60)
@@ -316,9 +351,16 @@ def test_a_hard_link_is_refused(tmp_path):
     ],
 )
 def test_odd_image_files_fail_with_one_line(tmp_path, setup, fragments):
-    names = {"nul": "x%00.png", "long": "a" * 300 + ".png", "loop": "loop.png", "png named gif": "p.gif",
-             "svg named png": "s.png", "svg animating a link": "s.svg", "svg with a doctype": "s.svg",
-             "svg styling from outside": "s.svg"}
+    names = {
+        "nul": "x%00.png",
+        "long": "a" * 300 + ".png",
+        "loop": "loop.png",
+        "png named gif": "p.gif",
+        "svg named png": "s.png",
+        "svg animating a link": "s.svg",
+        "svg with a doctype": "s.svg",
+        "svg styling from outside": "s.svg",
+    }
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + f"Opening.\n\n![a picture]({names[setup]})\n")
     if setup == "loop":
         (manuscript / "loop.png").symlink_to(manuscript / "loop.png")
@@ -327,7 +369,9 @@ def test_odd_image_files_fail_with_one_line(tmp_path, setup, fragments):
     elif setup == "svg named png":
         (manuscript / "s.png").write_text(SVG.format("<script>alert(1)</script>"))
     elif setup == "svg animating a link":
-        (manuscript / "s.svg").write_text(SVG.format('<a href="#x"><set attributeName="href" to="javascript:alert(1)"/></a>'))
+        (manuscript / "s.svg").write_text(
+            SVG.format('<a href="#x"><set attributeName="href" to="javascript:alert(1)"/></a>')
+        )
     elif setup == "svg with a doctype":
         (manuscript / "s.svg").write_text('<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + SVG.format(""))
     elif setup == "svg styling from outside":
@@ -358,7 +402,7 @@ def test_odd_front_matter_fails_with_one_line(tmp_path, front_matter, fragment):
 @pytest.mark.timeout(90)
 def test_repeated_notes_clashing_ids_and_like_named_images_make_a_valid_epub(tmp_path):
     body = (
-        "Opening A[^1] and again[^1].\n\n# Foo\n\n<p id=\"foo\">Raw, with the heading's id.</p>\n\n"
+        'Opening A[^1] and again[^1].\n\n# Foo\n\n<p id="foo">Raw, with the heading\'s id.</p>\n\n'
         '<p id="a b">Spaced id.</p>\n\n![one](a/b.png) ![two](a-b.png) ![three](with space.png)\n\n'
         'Aligned\n{: style="text-align: left url(http://example.com/x)" }\n\n[^1]: The note.\n'
     )
@@ -426,7 +470,10 @@ def test_raw_html_out_of_place_is_fitted_to_a_valid_epub_with_every_word_kept(tm
     warnings = result.stderr.strip().splitlines()
     expected = {6: "<li>", 8: "<dd>", 10: "<figcaption>", 12: "<rt>", 22: "<figcaption>", 24: "<figcaption>"}
     for line, tag in expected.items():
-        assert any(w.startswith(f"warning: {manuscript / 'note.md'}:{line}: {tag} may not stand") for w in warnings), (line, warnings)
+        assert any(w.startswith(f"warning: {manuscript / 'note.md'}:{line}: {tag} may not stand") for w in warnings), (
+            line,
+            warnings,
+        )
     assert len(warnings) == len(expected), warnings
     assert check_epub(out / "small-hours.epub")[0].ok, check_epub(out / "small-hours.epub")[0].detail
     with zipfile.ZipFile(out / "small-hours.epub") as archive:
@@ -440,8 +487,14 @@ def test_raw_html_out_of_place_is_fitted_to_a_valid_epub_with_every_word_kept(tm
 @pytest.mark.parametrize(
     ("text", "fragments"),
     [
-        ("Note.[^1]\n\n[^1]: Citing another.[^2]\n[^2]: The other.\n", ("note.md:8:", "a note cites another note ([^2])")),
-        ("Body.[^2] Note.[^1]\n\n[^1]: Citing another.[^2]\n[^2]: The other.\n", ("note.md:8:", "a note cites another note ([^2])")),
+        (
+            "Note.[^1]\n\n[^1]: Citing another.[^2]\n[^2]: The other.\n",
+            ("note.md:8:", "a note cites another note ([^2])"),
+        ),
+        (
+            "Body.[^2] Note.[^1]\n\n[^1]: Citing another.[^2]\n[^2]: The other.\n",
+            ("note.md:8:", "a note cites another note ([^2])"),
+        ),
         ('<img src="&#47;etc&#47;passwd" alt="x">\n', ("note.md:6:", "'/etc/passwd' is an absolute path")),
         ("A bad &#x0FffE; character.\n", ("note.md:6:", "U+FFFE names a character no e-book may hold")),
         ("![x](data:image/png;base64,AAAA)\n", ("note.md:6:", "an image has no source (a data: ")),

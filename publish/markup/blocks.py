@@ -18,8 +18,8 @@ from markdown.blockprocessors import BlockProcessor, BlockQuoteProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from publish.errors import PublishError
-from publish.read.manuscript import Piece
 from publish.markup.structure import add_class
+from publish.read.manuscript import Piece
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Opening punctuation, the initial letter, then the rest of the first few
@@ -63,8 +63,8 @@ class SeparateQuotesProcessor(BlockQuoteProcessor):
         block = blocks.pop(0)
         match = self.RE.search(block)
         if match:
-            self.parser.parseBlocks(parent, [block[:match.start()]])
-            block = "\n".join(self.clean(line) for line in block[match.start():].split("\n"))
+            self.parser.parseBlocks(parent, [block[: match.start()]])
+            block = "\n".join(self.clean(line) for line in block[match.start() :].split("\n"))
         quote = etree.SubElement(parent, "blockquote")
         self.parser.state.set("blockquote")
         self.parser.parseChunk(quote, block)
@@ -90,8 +90,9 @@ class VerseProcessor(BlockProcessor):
         first_line, _, rest = blocks.pop(0).partition("\n")
         stanzas = take_fenced(rest, blocks)
         if stanzas is None:
-            raise PublishError("verse block is never closed: end it with a line ':::'", self.piece.path,
-                               self.piece.line_of(first_line))
+            raise PublishError(
+                "verse block is never closed: end it with a line ':::'", self.piece.path, self.piece.line_of(first_line)
+            )
         verse = etree.SubElement(parent, "div", {"class": "verse"})
         for stanza in stanzas:
             self._stanza(verse, stanza.split("\n"))
@@ -124,7 +125,7 @@ def take_fenced(rest: str, blocks: list[str], check: Callable[[str], None] = lam
         for index, line in enumerate(lines):
             if FENCE_END.match(line):
                 content.append("\n".join(lines[:index]))
-                after = "\n".join(lines[index + 1:])
+                after = "\n".join(lines[index + 1 :])
                 if after.strip():
                     blocks.insert(0, after)
                 return content
@@ -150,7 +151,7 @@ class CaptionTreeprocessor(Treeprocessor):
                     table.insert(0, caption)
                     continue
                 index = list(parent).index(table)
-                for neighbour in list(parent)[index + 1:index + 2] + list(parent)[max(index - 1, 0):index]:
+                for neighbour in list(parent)[index + 1 : index + 2] + list(parent)[max(index - 1, 0) : index]:
                     caption = _take_caption(neighbour, parent)
                     if caption is not None:
                         table.insert(0, caption)
@@ -165,8 +166,12 @@ def _caption_row(table: etree.Element) -> etree.Element | None:
         return None
     cells = list(rows[-1])
     first = cells[0] if cells else None
-    if first is None or not first.text or not CAPTION.match(first.text) or any(
-            len(cell) or (cell.text or "").strip() for cell in cells[1:]):
+    if (
+        first is None
+        or not first.text
+        or not CAPTION.match(first.text)
+        or any(len(cell) or (cell.text or "").strip() for cell in cells[1:])
+    ):
         return None
     body.remove(rows[-1])
     first.text = CAPTION.sub("", first.text, count=1)
@@ -286,7 +291,7 @@ class OpeningTreeprocessor(Treeprocessor):
             # The punctuation is set larger than the text; a space after it (before "Tu" in "« Tu") is not.
             punctuation = etree.SubElement(word, "span", {"class": "opening-punctuation"})
             punctuation.text = before.rstrip()
-            punctuation.tail = before[len(before.rstrip()):] or None
+            punctuation.tail = before[len(before.rstrip()) :] or None
         initial = etree.SubElement(word, "span", {"class": "initial"})
         initial.text = letter
         initial.tail = word_rest
@@ -299,7 +304,8 @@ class OpeningTreeprocessor(Treeprocessor):
 
 
 def _without_short_last_words(more_words: str, after: str) -> tuple[str, str]:
-    """The lead-in does not end on a short word ("this began as a", "every reader writes in"): it goes back to the text."""
+    """The lead-in does not end on a short word ("this began as a", "every reader writes in"): it goes back to the
+    text."""
     words = re.split(r"(?=\s)", more_words)
     while words and len(re.sub(f"{_STASHED}|\\W", "", words[-1])) <= SHORT_WORD:
         after = words.pop() + after
@@ -307,6 +313,10 @@ def _without_short_last_words(more_words: str, after: str) -> tuple[str, str]:
 
 
 def _only_pictures(element: etree.Element) -> bool:
-    return element.tag in ("p", "figure") and not (element.text or "").strip() and all(
-        child.tag in ("img", "figure", "figcaption", "br") and not (child.tail or "").strip() for child in element
+    return (
+        element.tag in ("p", "figure")
+        and not (element.text or "").strip()
+        and all(
+            child.tag in ("img", "figure", "figcaption", "br") and not (child.tail or "").strip() for child in element
+        )
     )

@@ -27,16 +27,16 @@ from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
-from publish.markup.blocks import HEADINGS, BookShapesExtension
 from publish.errors import PublishError, PublishWarning
-from publish.markup.fragment import Image, check_pixels, finish_fragment
-from publish.read.manuscript import Piece
-from publish.markup.notes import NotesTreeprocessor
-from publish.read.resources import ResourcePolicy
-from publish.markup.sanitize import sanitize, sanitize_inline, strip_bidi_overrides
+from publish.markup.blocks import HEADINGS, BookShapesExtension
 from publish.markup.budget import OverBudget, cpu_budget
+from publish.markup.fragment import Image, check_pixels, finish_fragment
+from publish.markup.notes import NotesTreeprocessor
+from publish.markup.sanitize import sanitize, sanitize_inline, strip_bidi_overrides
 from publish.markup.spoilers import REVEALS_TAG, SPOILER_FENCE, SpoilerExtension
 from publish.markup.typography import typeset
+from publish.read.manuscript import Piece
+from publish.read.resources import ResourcePolicy
 from publish.read.wording import Wording, english
 
 TARGETS = ("print", "epub")
@@ -80,13 +80,15 @@ class RenderedPiece:
 
     def to_json(self) -> bytes:
         """Everything but the piece itself (which the reader of the cache has), for ``from_json``."""
-        return json.dumps({
-            "title": [str(self.title), self.title.markup],
-            "html": self.html,
-            "images": [[image.source, image.epub_name] for image in self.images],
-            "reveals_html": self.reveals_html,
-            "warnings": [[w.message, str(w.path) if w.path else None, w.line] for w in self.warnings],
-        }).encode("utf-8")
+        return json.dumps(
+            {
+                "title": [str(self.title), self.title.markup],
+                "html": self.html,
+                "images": [[image.source, image.epub_name] for image in self.images],
+                "reveals_html": self.reveals_html,
+                "warnings": [[w.message, str(w.path) if w.path else None, w.line] for w in self.warnings],
+            }
+        ).encode("utf-8")
 
     @classmethod
     def from_json(cls, data: bytes, piece: Piece) -> RenderedPiece:

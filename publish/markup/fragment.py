@@ -21,19 +21,25 @@ from urllib.parse import unquote, urlparse
 import lxml.html
 from lxml import etree
 
+from publish.errors import PublishError, PublishWarning
+from publish.markup.sanitize import svg_problem, xhtml_content
+from publish.markup.structure import PHRASING, Misplaced, add_class, first_words, fit_content_model
 from publish.read.config import slugify
 from publish.read.decoding import CONTROL_CHARACTERS
-from publish.errors import PublishError, PublishWarning
 from publish.read.images import RASTER_TYPES, sniff_image
 from publish.read.manuscript import Piece
 from publish.read.resources import RefusedResource, ResourcePolicy
-from publish.markup.sanitize import svg_problem, xhtml_content
-from publish.markup.structure import PHRASING, Misplaced, add_class, first_words, fit_content_model
 
 EPUB_IMAGE_DIR = "images"
 # EPUB 3 core media types for images: every reading system must show these.
-IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-               ".webp": "image/webp", ".svg": "image/svg+xml"}
+IMAGE_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+}
 LINK_SCHEMES = ("http", "https", "mailto")
 # A link to another piece: checked once every piece is rendered (assemble.settle_piece_links), by what the writer wrote.
 PIECE_LINK = "piece-link"
@@ -135,7 +141,8 @@ def check_pixels(checks: list[PixelCheck], piece: Piece, resources: ResourcePoli
 
 
 def link_across(html: str, moved: str, here: str, there: str) -> tuple[str, str]:
-    """``html`` and ``moved``, a part cut out of it (a piece's spoiler reveals), as the documents ``here`` and ``there``.
+    """``html`` and ``moved``, a part cut out of it (a piece's spoiler reveals), as the documents ``here`` and
+    ``there``.
 
     ``finish_fragment`` settled the links within one piece; now that it lies in
     two files, a link from either part to an id in the other names that file.
@@ -149,7 +156,7 @@ def link_across(html: str, moved: str, here: str, there: str) -> tuple[str, str]
             if href.startswith("#") and href[1:] in other_ids:
                 link.set("href", other + href)
     # Written out inside the wrapper, so that no element repeats its namespace declaration.
-    return tuple(etree.tostring(part, encoding="unicode")[len(wrapper):-len("</div>")] for part in parts)
+    return tuple(etree.tostring(part, encoding="unicode")[len(wrapper) : -len("</div>")] for part in parts)
 
 
 def _refuse_non_characters(xhtml: str, piece: Piece) -> None:
@@ -202,14 +209,17 @@ def _check_depth(container: etree.Element, piece: Piece) -> None:
 def _settle_link(
     link: etree.Element, piece: Piece, prefix: str, ids: set[str], target: str, book_pieces: dict[str, str]
 ) -> PublishWarning | None:
-    """Check and rewrite a link for ``target``; a warning if it can lead nowhere in a book (its words stay, unlinked)."""
+    """Check and rewrite a link for ``target``; a warning if it can lead nowhere in a book (its words stay,
+    unlinked)."""
     href = link.get("href")
     if href is None:
         return None
     try:
         parsed = urlparse(href)
     except ValueError:
-        raise PublishError(f"the link to {href!r} is not a valid web address", piece.path, piece.line_of(href[:40])) from None
+        raise PublishError(
+            f"the link to {href!r} is not a valid web address", piece.path, piece.line_of(href[:40])
+        ) from None
     if href.startswith("#"):
         target_id = prefix + unquote(href[1:])
         if target_id not in ids:
@@ -249,13 +259,18 @@ def _settle_link(
     return None
 
 
-def _settle_image(img: etree.Element, piece: Piece, target: str, resources: ResourcePolicy, pixel_checks: list[PixelCheck]) -> Image:
+def _settle_image(
+    img: etree.Element, piece: Piece, target: str, resources: ResourcePolicy, pixel_checks: list[PixelCheck]
+) -> Image:
     src = img.get("src", "")
     line = piece.line_of(src) if src else piece.line_of("<img") or piece.line_of("![")
     if not src:
         raise PublishError(
             "an image has no source (a data: or other address a book cannot load is removed): "
-            "keep the image as a file beside the piece", piece.path, line)
+            "keep the image as a file beside the piece",
+            piece.path,
+            line,
+        )
     try:
         if resources.is_remote(src) and resources.allow_remote:
             source = src
@@ -271,7 +286,9 @@ def _settle_image(img: etree.Element, piece: Piece, target: str, resources: Reso
             data = path.read_bytes()
             kind = sniff_image(data)
             if suffix in IMAGE_TYPES and kind != IMAGE_TYPES[suffix]:
-                raise RefusedResource(f"{src!r} is not what its name says ({kind or 'not an image'}): rename or convert it")
+                raise RefusedResource(
+                    f"{src!r} is not what its name says ({kind or 'not an image'}): rename or convert it"
+                )
             if kind == "image/svg+xml" and (problem := svg_problem(data)):
                 raise RefusedResource(f"{src!r} {problem}")
             if kind in RASTER_TYPES:
@@ -320,14 +337,16 @@ def _offer_breaks(container: etree.Element) -> None:
     cuts = [cut for run in LONG_RUN.finditer("".join(flat)) for cut in range(run.start() + 24, run.end(), 24)]
     for start, element, slot in reversed(segments):
         text = getattr(element, slot)
-        local = [cut - start for cut in cuts[bisect.bisect_left(cuts, start):bisect.bisect_left(cuts, start + len(text))]]
+        local = [
+            cut - start for cut in cuts[bisect.bisect_left(cuts, start) : bisect.bisect_left(cuts, start + len(text))]
+        ]
         if local:
             _cut(element, slot, text, local)
 
 
 def _cut(element: etree.Element, slot: str, text: str, cuts: list[int]) -> None:
     """Split ``element``'s text or tail at ``cuts`` with a ``<wbr/>`` at each."""
-    parts = [text[start:end] for start, end in zip([0, *cuts], [*cuts, len(text)])]
+    parts = [text[start:end] for start, end in zip([0, *cuts], [*cuts, len(text)], strict=True)]
     setattr(element, slot, parts[0])
     previous = None if slot == "text" else element
     for part in parts[1:]:

@@ -19,8 +19,8 @@ from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.treeprocessors import Treeprocessor
 
 from publish.errors import PublishError, PublishWarning
-from publish.read.manuscript import Piece
 from publish.markup.structure import PHRASING
+from publish.read.manuscript import Piece
 
 PAGE_FOOT_NOTES = 250
 # A call Python-Markdown found no note for: left in the text as written, until it is found and removed.
@@ -56,14 +56,19 @@ class NotesTreeprocessor(Treeprocessor):
         self._refuse_notes_in_notes(notes)
         at_page_foot = self.target == "print" and len(notes) <= PAGE_FOOT_NOTES
         if self.target == "print" and not at_page_foot:
-            self.warnings.append(PublishWarning(
-                f"{len(notes)} notes: printed as endnotes after the piece (the page foot takes up to {PAGE_FOOT_NOTES})",
-                self.piece.path,
-            ))
+            self.warnings.append(
+                PublishWarning(
+                    f"{len(notes)} notes: printed as endnotes after the piece"
+                    f" (the page foot takes up to {PAGE_FOOT_NOTES})",
+                    self.piece.path,
+                )
+            )
         asides = []
         calls: dict[str, int] = {}
         called: set[str] = set()
-        hidden = {element for reveal in root.iter() if reveal.get("class") in SPOILER_REVEALS for element in reveal.iter()}
+        hidden = {
+            element for reveal in root.iter() if reveal.get("class") in SPOILER_REVEALS for element in reveal.iter()
+        }
         for parent in list(root.iter()):
             for index, sup in enumerate(list(parent)):
                 link = sup.find("a") if sup.tag == "sup" else None
@@ -85,8 +90,13 @@ class NotesTreeprocessor(Treeprocessor):
                     else:
                         replacement = etree.Element(
                             "a",
-                            {"epub:type": "noteref", "role": "doc-noteref", "class": "noteref",
-                             "href": f"#note-{number}", "id": f"noteref-{number}"},
+                            {
+                                "epub:type": "noteref",
+                                "role": "doc-noteref",
+                                "class": "noteref",
+                                "href": f"#note-{number}",
+                                "id": f"noteref-{number}",
+                            },
                         )
                         replacement.text = number
                         asides.append(_aside(number, body, "footnote" if self.target == "epub" else "endnote"))
@@ -116,23 +126,27 @@ class NotesTreeprocessor(Treeprocessor):
             text = getattr(element, slot)
             if text and "[^" in text:
                 for label in UNMATCHED_CALL.findall(text):
-                    self.warnings.append(PublishWarning(
-                        f"the note call [^{label}] has no note: write one ([^{label}]: …) or remove the call",
-                        self.piece.path,
-                        self.piece.line_of(f"[^{label}]"),
-                    ))
+                    self.warnings.append(
+                        PublishWarning(
+                            f"the note call [^{label}] has no note: write one ([^{label}]: …) or remove the call",
+                            self.piece.path,
+                            self.piece.line_of(f"[^{label}]"),
+                        )
+                    )
                 setattr(element, slot, UNMATCHED_CALL.sub("", text))
 
     def _uncalled(self, root: etree.Element, notes: list[etree.Element]) -> None:
         """A note no call points to: a warning, and its words at the end of the piece, where they are still read."""
         for note in notes:
             label = note.get("id").removeprefix("fn:")
-            self.warnings.append(PublishWarning(
-                f"the note [^{label}] is never called: its words are printed at the end of the piece; "
-                f"call it with [^{label}] in the text",
-                self.piece.path,
-                self.piece.line_of(f"[^{label}]:"),
-            ))
+            self.warnings.append(
+                PublishWarning(
+                    f"the note [^{label}] is never called: its words are printed at the end of the piece; "
+                    f"call it with [^{label}] in the text",
+                    self.piece.path,
+                    self.piece.line_of(f"[^{label}]:"),
+                )
+            )
             kept = etree.SubElement(root, "div", {"class": "uncalled-note"})
             kept.extend(_note_body(note))
 

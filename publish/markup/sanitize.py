@@ -16,18 +16,74 @@ import lxml.html
 import nh3
 from lxml import etree
 
-from publish.read.config import BIDI_OVERRIDES
 from publish.errors import PublishWarning
+from publish.read.config import BIDI_OVERRIDES
 from publish.read.manuscript import Piece
 
 # What pieces may contain: Python-Markdown's output, this project's own
 # markup for notes and spoilers, and the HTML a writer formats with.
 ALLOWED_TAGS = {
-    "a", "abbr", "aside", "b", "bdi", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
-    "dd", "del", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-    "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp", "section",
-    "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
-    "ul", "var", "wbr",
+    "a",
+    "abbr",
+    "aside",
+    "b",
+    "bdi",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "section",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "u",
+    "ul",
+    "var",
+    "wbr",
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "lang", "dir", "title", "role", "epub:type", "aria-label", "style"},
@@ -47,8 +103,28 @@ STYLE_PROPERTIES = {"text-align"}
 URL_SCHEMES = {"http", "https", "mailto", "file"}
 # Removed with everything inside them, not just unwrapped.
 REMOVED_WITH_CONTENT = {
-    "script", "style", "iframe", "object", "embed", "form", "noscript", "template", "textarea", "select", "button",
-    "svg", "math", "audio", "video", "canvas", "applet", "frameset", "frame", "link", "meta", "base",
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "noscript",
+    "template",
+    "textarea",
+    "select",
+    "button",
+    "svg",
+    "math",
+    "audio",
+    "video",
+    "canvas",
+    "applet",
+    "frameset",
+    "frame",
+    "link",
+    "meta",
+    "base",
 }
 URL_ATTRIBUTES = {"href", "src"}
 VOID_TAGS = {"embed", "link", "meta", "base", "frame", "img", "br", "hr", "wbr", "col", "input"}
@@ -59,7 +135,9 @@ INLINE_TAGS = {"abbr", "b", "cite", "code", "em", "i", "small", "span", "strong"
 
 def sanitize_inline(markup: str) -> str:
     """Metadata (a title, a blurb) keeps inline formatting and nothing else."""
-    cleaned = nh3.clean(markup, tags=INLINE_TAGS, clean_content_tags=REMOVED_WITH_CONTENT, attributes={"*": {"lang"}}, link_rel=None)
+    cleaned = nh3.clean(
+        markup, tags=INLINE_TAGS, clean_content_tags=REMOVED_WITH_CONTENT, attributes={"*": {"lang"}}, link_rel=None
+    )
     return xhtml_content(lxml.html.fragment_fromstring(cleaned, create_parent="span"))
 
 
@@ -85,8 +163,11 @@ def strip_bidi_overrides(text: str, piece: Piece) -> tuple[str, list[PublishWarn
     if not any(ch in text for ch in BIDI_OVERRIDES):
         return text, []
     warnings = [
-        PublishWarning("removed bidirectional override characters (U+202A–U+202E), which make text display "
-                       "other than it reads", piece.path, piece.body_line + offset)
+        PublishWarning(
+            "removed bidirectional override characters (U+202A–U+202E), which make text display other than it reads",
+            piece.path,
+            piece.body_line + offset,
+        )
         for offset, line in enumerate(piece.lines)
         if line != line.translate(REMOVED_BIDI)
     ]
@@ -124,7 +205,9 @@ def svg_problem(data: bytes) -> str | None:
             if "url(" in squashed and not all(part.startswith("#") for part in squashed.split("url(")[1:]):
                 return f"refers to another file in its {local} attribute: an SVG in a book must be self-contained"
             if local == "href" and not (value.startswith("#") or _raster_data(value)):
-                return f"refers to {value[:60]!r}: an SVG in a book must carry its images inside it, as PNG or JPEG data"
+                return (
+                    f"refers to {value[:60]!r}: an SVG in a book must carry its images inside it, as PNG or JPEG data"
+                )
     return None
 
 

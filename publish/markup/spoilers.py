@@ -26,10 +26,10 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from publish.markup.blocks import FENCE_END, take_fenced
 from publish.errors import PublishError
-from publish.read.manuscript import Piece
+from publish.markup.blocks import FENCE_END, take_fenced
 from publish.markup.notes import inline_blocks
+from publish.read.manuscript import Piece
 from publish.read.wording import Wording
 
 STYLES = ("foot", "endnotes", "notes", "redact")
@@ -56,9 +56,13 @@ class SpoilerExtension(markdown.Extension):
         md.preprocessors.register(LineStartRedditPreprocessor(md), "spoiler-line-start", 25)
         md.parser.blockprocessors.register(SpoilerBlockProcessor(md.parser, self.piece), "spoiler-block", 105)
         md.inlinePatterns.register(
-            SpoilerInlineProcessor(r"(?:>|&gt;)!((?:(?!(?:>|&gt;)!).)+?)!<", md, self.piece, ">!"), "spoiler-reddit", 172
+            SpoilerInlineProcessor(r"(?:>|&gt;)!((?:(?!(?:>|&gt;)!).)+?)!<", md, self.piece, ">!"),
+            "spoiler-reddit",
+            172,
         )
-        md.inlinePatterns.register(SpoilerInlineProcessor(r"\|\|(.+?)\|\|", md, self.piece, "||"), "spoiler-discord", 171)
+        md.inlinePatterns.register(
+            SpoilerInlineProcessor(r"\|\|(.+?)\|\|", md, self.piece, "||"), "spoiler-discord", 171
+        )
         md.treeprocessors.register(StrayMarkerTreeprocessor(md, self.piece), "spoiler-stray", 6)
         md.treeprocessors.register(SpoilerStyleTreeprocessor(md, self.style, self.words), "spoiler-style", 5)
         md.treeprocessors.register(RevealsLastTreeprocessor(md, self.piece), "spoiler-reveals-last", 3.5)
@@ -111,7 +115,9 @@ class SpoilerBlockProcessor(BlockProcessor):
         content = take_fenced(rest, blocks, refuse_nesting)
         if content is None:
             raise PublishError(
-                "spoiler block is never closed: end it with a line ':::'", self.piece.path, self.piece.line_of(first_line)
+                "spoiler block is never closed: end it with a line ':::'",
+                self.piece.path,
+                self.piece.line_of(first_line),
             )
         self._emit(parent, label, content)
 
@@ -125,7 +131,7 @@ class SpoilerBlockProcessor(BlockProcessor):
         opened = self.piece.line_of(start)
         if opened is None:
             return None
-        for offset, line in enumerate(self.piece.lines[opened - self.piece.body_line + 1:], start=opened + 1):
+        for offset, line in enumerate(self.piece.lines[opened - self.piece.body_line + 1 :], start=opened + 1):
             if line.strip() == nested.strip():
                 return offset
         return None
@@ -193,7 +199,9 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
             section = etree.SubElement(root, "section", {"class": "spoiler-reveals"})
             section.extend(reveals)
 
-    def _replace(self, spoiler: etree.Element, number: int, block: bool, reveals: list, root: etree.Element) -> etree.Element:
+    def _replace(
+        self, spoiler: etree.Element, number: int, block: bool, reveals: list, root: etree.Element
+    ) -> etree.Element:
         label = spoiler.get("data-label")
         if self.style == "redact":
             self._drop_notes_called_in(spoiler, root)
@@ -210,7 +218,11 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
             call.append(reveal)
             return call
         ref = etree.Element("a", {"class": "spoiler-ref", "href": f"#spoiler-{number}", "id": f"spoiler-ref-{number}"})
-        ref.text = self.words.text("spoiler_call_labelled", number=number, label=label) if label else self.words.text("spoiler_call", number=number)
+        ref.text = (
+            self.words.text("spoiler_call_labelled", number=number, label=label)
+            if label
+            else self.words.text("spoiler_call", number=number)
+        )
         note = etree.Element("aside", {"class": "spoiler-note", "id": f"spoiler-{number}"})
         if self.style == "notes":
             ref.set("epub:type", "noteref")
@@ -220,7 +232,9 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
         _move_content(spoiler, note, as_spans=False)
         if not block or not len(note) or note[0].tag != "p":
             _wrap_inline(note)
-        backlink = etree.Element("a", {"href": f"#spoiler-ref-{number}", "role": "doc-backlink", "class": "note-number"})
+        backlink = etree.Element(
+            "a", {"href": f"#spoiler-ref-{number}", "role": "doc-backlink", "class": "note-number"}
+        )
         backlink.text = self.words.text("spoiler_number", number=number)
         backlink.tail = " " + (note[0].text or "")
         note[0].text = None
@@ -231,7 +245,6 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
         call = etree.Element("p", {"class": "spoiler-block"})
         call.append(ref)
         return call
-
 
     def _drop_notes_called_in(self, spoiler: etree.Element, root: etree.Element) -> None:
         """A note called only from inside a removed spoiler is part of it: it goes too (else it would be printed

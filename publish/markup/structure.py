@@ -15,8 +15,34 @@ from lxml import etree
 
 # Elements that are phrasing content (text level).
 PHRASING = {
-    "a", "abbr", "b", "bdi", "br", "cite", "code", "del", "dfn", "em", "i", "img", "ins", "kbd", "mark", "q",
-    "ruby", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
+    "a",
+    "abbr",
+    "b",
+    "bdi",
+    "br",
+    "cite",
+    "code",
+    "del",
+    "dfn",
+    "em",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "mark",
+    "q",
+    "ruby",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "time",
+    "u",
+    "var",
+    "wbr",
 }
 # Elements whose content model is their parent's.
 TRANSPARENT = {"a", "ins", "del"}

@@ -18,8 +18,30 @@ TAG = re.compile(r"(<!--.*?-->|<[^>]*>)", re.DOTALL)
 TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 VERBATIM = {"code", "pre", "kbd", "samp", "script", "style"}
 # Tags inside a line of text: a character before one still touches the text after it ("<em>mot</em> ?").
-INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "del", "dfn", "em", "i", "ins", "mark", "q", "s", "small", "span",
-          "strong", "sub", "sup", "u", "var", "wbr"}
+INLINE = {
+    "a",
+    "abbr",
+    "b",
+    "bdi",
+    "bdo",
+    "cite",
+    "del",
+    "dfn",
+    "em",
+    "i",
+    "ins",
+    "mark",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "u",
+    "var",
+    "wbr",
+}
 # A paragraph opening with a hyphen, two, or the dash Smarty made of them, then a space: a line of dialogue.
 DIALOGUE = re.compile(rf"^(\s*)(?:--?|–|—)[ {NBSP}]+")
 # The opening's markup (its lead-in, and in print the dash's own span) may stand between the paragraph and its dash.

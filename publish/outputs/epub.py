@@ -10,13 +10,13 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from publish.render.assemble import AssembledBook, EpubPage
 from publish.errors import PublishError
 from publish.markup.fragment import IMAGE_TYPES, Image
-from publish.read.remembering import Remembering
-from publish.outputs.pages import PageStart, place_page_markers
-from publish.read.resources import RefusedResource, ResourcePolicy
 from publish.markup.sanitize import svg_problem
+from publish.outputs.pages import PageStart, place_page_markers
+from publish.read.remembering import Remembering
+from publish.read.resources import RefusedResource, ResourcePolicy
+from publish.render.assemble import AssembledBook, EpubPage
 from publish.render.theme import font_face
 
 XHTML = "application/xhtml+xml"
@@ -42,7 +42,11 @@ def subset_fonts(book: AssembledBook, memo: Remembering) -> dict[str, bytes]:
     used_text = "".join(page.content for page in book.epub_pages) + book.epub_nav([]) + ALWAYS_KEPT
     characters = "".join(sorted(set(used_text)))
     return {
-        font.name: memo.remember(memo.key("font", font.name, characters), f"font:{font.name}", lambda font=font: subset_font(font, characters))
+        font.name: memo.remember(
+            memo.key("font", font.name, characters),
+            f"font:{font.name}",
+            lambda font=font: subset_font(font, characters),
+        )
         for font in book.theme.fonts
     }
 
@@ -82,7 +86,9 @@ def epub_bytes(
     package.add_item(_item("epub.css", "text/css", book.theme.file("epub.css").read_bytes()))
     package.add_item(_item("fonts/fonts.css", "text/css", book.theme.file("fonts/fonts.css").read_bytes()))
     # Print pages are marked in what is read in order; the reveals document is read by links only.
-    contents, page_list = place_page_markers({page.file_name: page.content for page in book.epub_pages if page.linear}, print_pages)
+    contents, page_list = place_page_markers(
+        {page.file_name: page.content for page in book.epub_pages if page.linear}, print_pages
+    )
     nav = book.epub_nav(page_list)
     for name, data in fonts.items():
         package.add_item(_item(f"fonts/{name}", FONT_TYPES[Path(name).suffix.lower()], data))
@@ -100,15 +106,23 @@ def epub_bytes(
     package.add_item(_item("nav.xhtml", XHTML, nav.encode("utf-8"), properties=["nav"], uid="nav"))
     package.add_item(epub.EpubNcx())
     package.spine = documents
-    package.toc = [epub.Link(entry.file_name, entry.label, entry.file_name.removesuffix(".xhtml")) for entry in book.epub_toc]
+    package.toc = [
+        epub.Link(entry.file_name, entry.label, entry.file_name.removesuffix(".xhtml")) for entry in book.epub_toc
+    ]
     package.guide = [
-        {"href": page.file_name, "title": page.title, "type": {"titlepage": "title-page", "bodymatter": "text"}.get(page.landmark, page.landmark)}
+        {
+            "href": page.file_name,
+            "title": page.title,
+            "type": {"titlepage": "title-page", "bodymatter": "text"}.get(page.landmark, page.landmark),
+        }
         for page in book.epub_pages
         if page.landmark
     ]
     out = io.BytesIO()
     # Not compressed here: finish_package compresses each entry once, as it re-packs the archive.
-    epub.write_epub(out, package, {"mtime": modified, "epub3_pages": False, "epub3_landmark": False, "compresslevel": 0})
+    epub.write_epub(
+        out, package, {"mtime": modified, "epub3_pages": False, "epub3_landmark": False, "compresslevel": 0}
+    )
     return finish_package(out.getvalue(), modified, config.language)
 
 
@@ -121,7 +135,7 @@ def finish_package(data: bytes, moment: dt.datetime, language: str) -> bytes:
     small rebuild). EbookLib has no option for the package's xml:lang,
     which accessibility checkers (DAISY Ace) require.
     """
-    stamp = max(moment, dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)).timetuple()[:6]
+    stamp = max(moment, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
         names = sorted(source.namelist(), key=lambda name: name != "mimetype")
@@ -132,7 +146,9 @@ def finish_package(data: bytes, moment: dt.datetime, language: str) -> bytes:
                 package.set("{http://www.w3.org/XML/1998/namespace}lang", language)
                 content = etree.tostring(package, encoding="utf-8", xml_declaration=True)
             info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" or name.lower().endswith(COMPRESSED) else zipfile.ZIP_DEFLATED
+            info.compress_type = (
+                zipfile.ZIP_STORED if name == "mimetype" or name.lower().endswith(COMPRESSED) else zipfile.ZIP_DEFLATED
+            )
             info.external_attr = 0o644 << 16
             target.writestr(info, content, compresslevel=1)
     return out.getvalue()
@@ -146,12 +162,15 @@ def _accessibility_metadata(package: epub.EpubBook, book: AssembledBook, print_p
     if book.images:
         features.append("alternativeText")
     words = book.context["words"]
-    summary = " ".join(words.text(key) for key in (
-        "accessibility_text_and_pages" if print_page_numbers else "accessibility_text",
-        "accessibility_notes",
-        *(["accessibility_images"] if book.images else []),
-        "accessibility_hazards",
-    ))
+    summary = " ".join(
+        words.text(key)
+        for key in (
+            "accessibility_text_and_pages" if print_page_numbers else "accessibility_text",
+            "accessibility_notes",
+            *(["accessibility_images"] if book.images else []),
+            "accessibility_hazards",
+        )
+    )
     entries = [("schema:accessMode", "textual"), ("schema:accessModeSufficient", "textual")]
     entries += [("schema:accessibilityFeature", feature) for feature in features]
     if print_page_numbers:
@@ -208,8 +227,15 @@ def _subset_keeping_old_kerning(path: Path, characters: set[str]) -> bytes:
     return out.getvalue()
 
 
-def _item(file_name: str, media_type: str, content: bytes, properties: list[str] | None = None, uid: str | None = None) -> epub.EpubItem:
-    item = epub.EpubItem(uid=uid or file_name.replace("/", "-").replace(".", "-"), file_name=file_name, media_type=media_type, content=content)
+def _item(
+    file_name: str, media_type: str, content: bytes, properties: list[str] | None = None, uid: str | None = None
+) -> epub.EpubItem:
+    item = epub.EpubItem(
+        uid=uid or file_name.replace("/", "-").replace(".", "-"),
+        file_name=file_name,
+        media_type=media_type,
+        content=content,
+    )
     item.properties = properties or []
     return item
 
@@ -220,7 +246,9 @@ def _image_item(image: Image, resources: ResourcePolicy) -> epub.EpubItem:
     try:
         resource = resources.read(image.source, resources.roots[0])
         if resource.media_type not in IMAGE_TYPES.values():
-            raise PublishError(f"image {image.source!r} is {resource.media_type}, not an image type every e-reader shows")
+            raise PublishError(
+                f"image {image.source!r} is {resource.media_type}, not an image type every e-reader shows"
+            )
         if resource.media_type == "image/svg+xml" and (problem := svg_problem(resource.data)):
             raise PublishError(f"image {image.source!r} {problem}")
         data = resources.image(resource.data, image.source, "epub")

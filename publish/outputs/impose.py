@@ -58,7 +58,9 @@ def saddle(pdf: bytes, sheet: tuple[float, float], creep: float) -> bytes:
                 continue
             # Against the fold: any spare width goes to the sheet's outer edges.
             x = width / 2 - page_width + shift if slot == 0 else width / 2 - shift
-            target.merge_transformed_page(reader.pages[index], Transformation().translate(x, (height - page_height) / 2))
+            target.merge_transformed_page(
+                reader.pages[index], Transformation().translate(x, (height - page_height) / 2)
+            )
     return _finish(writer, reader)
 
 
@@ -112,8 +114,8 @@ def printing_guide(kind: str, sheet_name: str, sheets: int) -> list[str]:
         return [
             f"Print on one {paper} sheet, one-sided, landscape, at actual size (100%).",
             "Fold it in half the long way, then in half twice the other way, and unfold.",
-            "Fold it in half the short way (short edges together) and cut from the folded edge along the centre crease, "
-            "as far as the next crease.",
+            "Fold it in half the short way (short edges together) and cut from the folded edge"
+            " along the centre crease, as far as the next crease.",
             "Open it out, push the ends together so the cut opens into a diamond, and flatten it into a booklet.",
         ]
     return [

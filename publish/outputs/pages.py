@@ -100,7 +100,8 @@ def _weight(ch: str) -> int:
     """How many characters ``ch`` counts as: the same in either case (“ß” is “SS” in capitals) and
     in any Unicode form (a ligature such as “ﬁ” is two letters, an accent is not one)."""
     return sum(
-        1 for part in unicodedata.normalize("NFKD", ch.casefold())
+        1
+        for part in unicodedata.normalize("NFKD", ch.casefold())
         if not part.isspace() and part != LAYOUT_HYPHEN and unicodedata.category(part) not in UNCOUNTED_CATEGORIES
     )
 
@@ -110,7 +111,9 @@ def _in_word(ch: str) -> bool:
     return ch.isalnum() or unicodedata.category(ch) in UNCOUNTED_CATEGORIES
 
 
-def place_page_markers(documents: dict[str, str], starts: list[PageStart]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+def place_page_markers(
+    documents: dict[str, str], starts: list[PageStart]
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Insert a pagebreak marker for each printed page into the EPUB's XHTML documents.
 
     Returns the changed documents and the page list as (label, href) pairs.
@@ -138,9 +141,16 @@ def place_page_markers(documents: dict[str, str], starts: list[PageStart]) -> tu
     located += [(waiting, last_name, body, None) for waiting in pending]
 
     # Inserted last page first, so that markers sharing a place end up in page order.
-    for start, name, section, offset in reversed(located):
-        marker = etree.Element(f"{{{XHTML}}}span", {EPUB_TYPE: "pagebreak", "role": "doc-pagebreak",
-                                                   "id": f"page-{start.number}", "aria-label": str(start.number)})
+    for start, _name, section, offset in reversed(located):
+        marker = etree.Element(
+            f"{{{XHTML}}}span",
+            {
+                EPUB_TYPE: "pagebreak",
+                "role": "doc-pagebreak",
+                "id": f"page-{start.number}",
+                "aria-label": str(start.number),
+            },
+        )
         _insert(section, offset, marker)
     page_list = [(str(start.number), f"{name}#page-{start.number}") for start, name, _, _ in located]
     changed = {name: etree.tostring(tree, encoding="unicode") for name, tree in trees.items()}
@@ -166,7 +176,9 @@ def _insert(section: etree._Element, offset: int | None, marker: etree._Element)
             for index, ch in enumerate(text):
                 weight = _weight(ch)
                 if weight and seen + weight > offset:
-                    _split_at(*_before_later_pages(*(word if word and _in_word(ch) else (owner, attribute, index))), marker)
+                    _split_at(
+                        *_before_later_pages(*(word if word and _in_word(ch) else (owner, attribute, index))), marker
+                    )
                     return
                 seen += weight
                 if ch.isalnum():

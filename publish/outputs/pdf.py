@@ -14,8 +14,8 @@ import weasyprint
 
 from publish.errors import PublishError
 from publish.outputs.pages import PageStart, page_starts
-from publish.read.resources import RefusedResource, ResourcePolicy
 from publish.outputs.verify import unreadable
+from publish.read.resources import RefusedResource, ResourcePolicy
 
 COVER_LONG_SIDE = 1600  # pixels: what Kindle and Kobo stores ask of a cover
 WEASYPRINT_PAGE_STYLING = weasyprint.layout.page.set_page_type_computed_styles
@@ -38,7 +38,9 @@ def _style_page_and_its_margin_boxes(page_type, html, style_for) -> None:
     cascaded = style_for.get_cascaded_styles()
     for pseudo_type in _margin_box_names(style_for):
         if (page_type, pseudo_type) in cascaded:
-            style_for.set_computed_styles(page_type, pseudo_type=pseudo_type, root=root, parent=page_type, base_url=html.base_url)
+            style_for.set_computed_styles(
+                page_type, pseudo_type=pseudo_type, root=root, parent=page_type, base_url=html.base_url
+            )
 
 
 def _margin_box_names(style_for) -> tuple[str, ...]:
@@ -83,7 +85,9 @@ def _draw_inline_with_whole_words(stream, page, box, *args, **kwargs) -> None:
         WEASYPRINT_INLINE_DRAWING(stream, page, box, *args, **kwargs)
         return
     # The text this box holds, not the element's: a word too long for a line (a run of CJK, say) is one box a line.
-    text = "".join(child.text for child in box.descendants() if isinstance(child, weasyprint.formatting_structure.boxes.TextBox))
+    text = "".join(
+        child.text for child in box.descendants() if isinstance(child, weasyprint.formatting_structure.boxes.TextBox)
+    )
     with _as_written(stream, text):
         WEASYPRINT_INLINE_DRAWING(stream, page, box, *args, **kwargs)
 

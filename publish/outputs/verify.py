@@ -46,7 +46,9 @@ def check_outputs(outputs: dict[Path, bytes], page_counts: dict[str, int]) -> No
             if path.suffix == ".epub":
                 _check_epub(data)
             elif path.suffix == ".pdf":
-                ending = next(ending for ending in sorted(page_counts, key=len, reverse=True) if path.name.endswith(ending))
+                ending = next(
+                    ending for ending in sorted(page_counts, key=len, reverse=True) if path.name.endswith(ending)
+                )
                 _check_pdf(data, page_counts[ending])
         except BrokenOutput as broken:
             raise unreadable(path.name, str(broken)) from None
@@ -93,7 +95,9 @@ def _check_epub(data: bytes) -> None:
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise BrokenOutput(f"it does not open as a zip: {error}") from None
     package = _package_path(contents)
-    listed = [posixpath.normpath(posixpath.join(posixpath.dirname(package), href)) for href in _manifest(contents[package])]
+    listed = [
+        posixpath.normpath(posixpath.join(posixpath.dirname(package), href)) for href in _manifest(contents[package])
+    ]
     for name in [package, *listed]:
         if name not in contents:
             raise BrokenOutput(f"{name} is listed but missing")
@@ -109,7 +113,10 @@ def _package_path(contents: dict[str, bytes]) -> str:
 
 
 def _manifest(package: bytes) -> list[str]:
-    return [str(href) for href in _parsed("the package document", package).xpath("//opf:manifest/opf:item/@href", namespaces=OPF_NS)]
+    return [
+        str(href)
+        for href in _parsed("the package document", package).xpath("//opf:manifest/opf:item/@href", namespaces=OPF_NS)
+    ]
 
 
 def _check_member(name: str, data: bytes) -> None:
@@ -141,7 +148,7 @@ def _check_font(name: str, data: bytes) -> None:
 
     try:
         font = TTFont(io.BytesIO(data), checkChecksums=2)
-        for tag in font.reader.keys():
+        for tag in font.reader.keys():  # noqa: SIM118 — the reader iterates by index, not by tag
             font.reader[tag]  # noqa: B018 — reads the table whole and checks its checksum, which a garbled byte breaks
     except Exception as error:  # fontTools raises whatever the damaged table leads it to
         raise BrokenOutput(f"the font {name} does not read: {error}") from None

@@ -13,20 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publish.pipeline.cache import RECORD, build_record, last_outputs_size
-from publish.read.config import PAGE_SIZES, SHEET_SIZES
 from publish.errors import PublishWarning
+from publish.outputs.pages import PageStart
+from publish.pipeline.cache import RECORD, build_record, last_outputs_size
 from publish.pipeline.files import check_output_folder, write_all_atomically
+from publish.pipeline.memo import STORE, Memo
+from publish.pipeline.parallel import HandOver, second_process
+from publish.pipeline.signals import InterruptedAfterWriting
+from publish.pipeline.sources import build_moment, files_digest, fingerprint
+from publish.read.config import PAGE_SIZES, SHEET_SIZES
 from publish.read.images import ImageLimits
 from publish.read.manuscript import FORMATS as PIECE_FORMATS
 from publish.read.manuscript import Manuscript, load_manuscript
-from publish.pipeline.memo import STORE, Memo
-from publish.outputs.pages import PageStart
-from publish.pipeline.parallel import HandOver, second_process
-from publish.request import BuildRequest
 from publish.read.resources import ResourcePolicy
-from publish.pipeline.signals import InterruptedAfterWriting
-from publish.pipeline.sources import build_moment, files_digest, fingerprint
+from publish.request import BuildRequest
 
 # The stages that render (Jinja2, Python-Markdown, EbookLib: a tenth of a second to import) are imported
 # where they are used, once build() has forked the process that lays out the print edition: its own
@@ -91,20 +91,29 @@ def build(
         from publish.render.theme import Theme
 
         theme = Theme.load(theme_dir, memo)
-        resources = ResourcePolicy((manuscript.root, theme.root), allow_remote=request.allow_remote,
-                                   limits=ImageLimits.for_book(manuscript.config), store=memo)
+        resources = ResourcePolicy(
+            (manuscript.root, theme.root),
+            allow_remote=request.allow_remote,
+            limits=ImageLimits.for_book(manuscript.config),
+            store=memo,
+        )
         cover = None if request.prints else epub_cover(manuscript, theme, request, resources, memo)
         if cover and not laying_out_now:  # not at all for an EPUB alone whose cover is remembered: nothing to do
-            hand_over = processes.enter_context(second_process(_prepare_for_layout, enabled=request.parallel and not cover.jpeg))
-        book, outputs, guide = _write(manuscript, theme, out_dir, request, resources, moment, stage, report, memo,
-                                      hand_over, cover)
+            hand_over = processes.enter_context(
+                second_process(_prepare_for_layout, enabled=request.parallel and not cover.jpeg)
+            )
+        book, outputs, guide = _write(
+            manuscript, theme, out_dir, request, resources, moment, stage, report, memo, hand_over, cover
+        )
     record = build_record(key, outputs, guide, [str(warning) for warning in book.warnings])
     write_all_atomically({**outputs, out_dir / RECORD: record})
     try:
         memo.save()
     except KeyboardInterrupt:
         raise InterruptedAfterWriting from None
-    return BuildResult(written=list(outputs), guide=guide, warnings=book.warnings, redone=memo.missed, damaged=memo.damaged)
+    return BuildResult(
+        written=list(outputs), guide=guide, warnings=book.warnings, redone=memo.missed, damaged=memo.damaged
+    )
 
 
 def _prepare_for_layout() -> None:
@@ -127,7 +136,9 @@ def remembered_work(manuscript_dir: Path, theme_dir: Path, out_dir: Path, used: 
     The manuscript's piece files (by suffix, listed or not) are left out of
     the salt: each entry made from a piece is keyed by that piece's text.
     """
-    return Memo(out_dir / STORE, files_digest(manuscript_dir, theme_dir, out_dir, pieces_by_suffix=tuple(PIECE_FORMATS)), used)
+    return Memo(
+        out_dir / STORE, files_digest(manuscript_dir, theme_dir, out_dir, pieces_by_suffix=tuple(PIECE_FORMATS)), used
+    )
 
 
 def stage_timer(report: StageReport) -> Callable[[str], AbstractContextManager[None]]:
@@ -190,7 +201,8 @@ class PrintEdition:
 
 
 def print_job(book: AssembledBook, request: BuildRequest) -> PrintJob:
-    """The print edition's HTML and settings; for an EPUB alone, ``book`` has no print pieces (only the cover is wanted)."""
+    """The print edition's HTML and settings; for an EPUB alone, ``book`` has no print pieces (only the cover is
+    wanted)."""
     from publish.render.assemble import PrintLayout
 
     config = book.manuscript.config
@@ -244,7 +256,9 @@ def print_edition(job: PrintJob) -> PrintEdition:
                 cover, starts = pdf.cover_jpeg(printed.document, reading_pdf), printed.page_starts
     if request.impose:
         with stage("impose"):
-            suffix, data, page_counts[suffix], guide = _impose(job, reading_pdf, len(printed.document.pages) if needs_layout else 0)
+            suffix, data, page_counts[suffix], guide = _impose(
+                job, reading_pdf, len(printed.document.pages) if needs_layout else 0
+            )
             outputs[suffix] = data
     return PrintEdition(outputs, guide, cover, starts, stages, page_counts, job.resources.fitted_here)
 
@@ -259,7 +273,9 @@ class EpubCover:
     jpeg: bytes | None
 
 
-def epub_cover(manuscript: Manuscript, theme: Theme, request: BuildRequest, resources: ResourcePolicy, memo: Memo) -> EpubCover:
+def epub_cover(
+    manuscript: Manuscript, theme: Theme, request: BuildRequest, resources: ResourcePolicy, memo: Memo
+) -> EpubCover:
     """Looked up before any piece is rendered: the cover is laid out from the book without its pieces, so the
     front matter alone gives the HTML it is made from and remembered by."""
     from publish.render.assemble import assemble
@@ -298,7 +314,12 @@ def _write(
         pending = (lambda: remembered) if remembered else hand_over(print_edition, cover.job)
     with stage("render"):
         book = assemble(
-            manuscript, theme, request.edition, resources, targets=("print",) if request.prints else ("epub",), memo=memo
+            manuscript,
+            theme,
+            request.edition,
+            resources,
+            targets=("print",) if request.prints else ("epub",),
+            memo=memo,
         )
     if not cover:
         pending = hand_over(print_edition, print_job(book, request))

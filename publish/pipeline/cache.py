@@ -38,7 +38,7 @@ def fresh_outputs(out_dir: Path, key: str) -> Recorded | None:
     if not _well_formed(record) or record["key"] != key:
         return None
     written = [out_dir / name for name in record["outputs"]]
-    for path, digest in zip(written, record["outputs"].values()):
+    for path, digest in zip(written, record["outputs"].values(), strict=True):
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
             return None
     return Recorded(written, record["guide"], record["warnings"])
@@ -64,7 +64,10 @@ def _well_formed(record: object) -> bool:
         isinstance(record, dict)
         and isinstance(record.get("key"), str)
         and isinstance(record.get("outputs"), dict)
-        and all(isinstance(name, str) and "/" not in name and isinstance(digest, str) for name, digest in record["outputs"].items())
+        and all(
+            isinstance(name, str) and "/" not in name and isinstance(digest, str)
+            for name, digest in record["outputs"].items()
+        )
         and strings(record.get("guide"))
         and strings(record.get("warnings"))
     )

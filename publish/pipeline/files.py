@@ -95,7 +95,9 @@ def write_all_atomically(outputs: dict[Path, bytes]) -> None:
         try:
             for path, data in outputs.items():
                 with _failing_writes(path.parent):
-                    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX)
+                    handle, temporary = tempfile.mkstemp(
+                        dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX
+                    )
                     temporaries[path] = Path(temporary)
                     with os.fdopen(handle, "wb") as out:
                         out.write(data)

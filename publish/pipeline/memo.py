@@ -16,6 +16,7 @@ entry is trusted only as far as this seal.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -64,8 +65,8 @@ def seal(key: str, data: bytes) -> bytes:
 
 def unseal(key: str, sealed: bytes) -> bytes | None:
     """The content of a sealed entry, or None if its seal does not match its key and content."""
-    data = sealed[SEAL_SIZE + 1:]
-    if sealed[SEAL_SIZE:SEAL_SIZE + 1] != b"\n" or not hmac.compare_digest(sealed[:SEAL_SIZE], _digest(key, data)):
+    data = sealed[SEAL_SIZE + 1 :]
+    if sealed[SEAL_SIZE : SEAL_SIZE + 1] != b"\n" or not hmac.compare_digest(sealed[:SEAL_SIZE], _digest(key, data)):
         return None
     return data
 
@@ -132,7 +133,8 @@ class Memo:
         self.new[key] = data
 
     def save(self) -> None:
-        """Write the new entries, and (once an hour) remove those unused for a day: a store of every draft would only grow.
+        """Write the new entries, and (once an hour) remove those unused for a day: a store of every draft would
+        only grow.
 
         A cache that cannot be written only makes the next build slower.
         """
@@ -161,10 +163,8 @@ class Memo:
                     path.unlink()
             except OSError:
                 continue
-        try:
+        with contextlib.suppress(OSError):
             swept.touch()
-        except OSError:
-            pass
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / key

@@ -16,7 +16,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Protocol, TypeVar
 
 from publish.errors import PublishError
@@ -105,10 +105,8 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
 
 
 def _send(connection, message: object) -> None:
-    try:
+    with suppress(OSError):  # the second process died before taking the work: waiting for its result says so
         connection.send(message)
-    except OSError:  # the second process died before taking the work: waiting for its result says so
-        pass
 
 
 def _here(work: Callable[..., Result], *args: object) -> Callable[[], Result]:
@@ -116,8 +114,11 @@ def _here(work: Callable[..., Result], *args: object) -> Callable[[], Result]:
     return lambda: result
 
 
-def _warm_then_work(warm_up: Callable[[], object], work_receiver, result_sender, parents_ends: tuple, parent: int) -> None:
-    """The second process's whole life: warm up, take the work, send the outcome, leave without the parent's exit handlers.
+def _warm_then_work(
+    warm_up: Callable[[], object], work_receiver, result_sender, parents_ends: tuple, parent: int
+) -> None:
+    """The second process's whole life: warm up, take the work, send the outcome, leave without the parent's exit
+    handlers.
 
     The parent's ends of the pipes, inherited by the fork, are closed first:
     if the parent dies before handing the work over, waiting for it then
@@ -129,10 +130,8 @@ def _warm_then_work(warm_up: Callable[[], object], work_receiver, result_sender,
         _die_with_parent(parent)
         for end in parents_ends:
             end.close()
-        try:
+        with suppress(Exception):  # the work meets the same failure (an import, say) and reports it
             warm_up()
-        except Exception:
-            pass  # the work meets the same failure (an import, say) and reports it
         try:
             work, args = work_receiver.recv()
         except EOFError:  # the build ended without needing this process
@@ -161,7 +160,8 @@ def _rebuilds(error: Exception) -> bool:
 
 
 def _die_with_parent(parent: int) -> None:
-    """Ask Linux to kill this process when its parent dies, even by SIGKILL (when none of the parent's clean-up runs)."""
+    """Ask Linux to kill this process when its parent dies, even by SIGKILL (when none of the parent's clean-up
+    runs)."""
     if sys.platform.startswith("linux"):
         import ctypes
 

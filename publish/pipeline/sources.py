@@ -22,7 +22,21 @@ PACKAGE = Path(__file__).resolve().parent.parent
 # The default theme's locales, where every theme's missing words come from (see read/wording.py).
 FALLBACK_LOCALES = PACKAGE.parent / "styles" / "locales"
 # This tool and the libraries whose versions change what it makes.
-LIBRARIES = ("booklet-press", "markdown", "nh3", "lxml", "jinja2", "ebooklib", "weasyprint", "pydyf", "fonttools", "uharfbuzz", "pypdfium2", "pillow", "pyyaml")
+LIBRARIES = (
+    "booklet-press",
+    "markdown",
+    "nh3",
+    "lxml",
+    "jinja2",
+    "ebooklib",
+    "weasyprint",
+    "pydyf",
+    "fonttools",
+    "uharfbuzz",
+    "pypdfium2",
+    "pillow",
+    "pyyaml",
+)
 SKIPPED = {"__pycache__", ".git"}
 
 
@@ -36,9 +50,11 @@ def build_moment(manuscript_root: Path) -> dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is None:
         epoch = _last_commit_time(manuscript_root) or max(
-            int(path.lstat().st_mtime) for path in manuscript_root.rglob("*") if path.is_file() and not path.is_symlink()
+            int(path.lstat().st_mtime)
+            for path in manuscript_root.rglob("*")
+            if path.is_file() and not path.is_symlink()
         )
-    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
 
 
 def _last_commit_time(folder: Path) -> str | None:

@@ -6,6 +6,7 @@ the wrong type names the key and what was expected, and both give the line.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import json
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from publish.read.decoding import CONTROL_CHARACTERS, read_utf8
 from publish.errors import PublishError, line_of_key
+from publish.read.decoding import CONTROL_CHARACTERS, read_utf8
 from publish.read.images import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS
 from publish.read.remembering import Remembering
 from publish.read.wording import DEFAULT_THEME, check_overrides
@@ -117,7 +118,7 @@ BOOK_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "title": ((str,), "a string"),
     "subtitle": ((str,), "a string"),
     "authors": ((list,), "a list of names"),
-    "language": ((str,), "a BCP 47 language tag such as \"en\" or \"en-GB\""),
+    "language": ((str,), 'a BCP 47 language tag such as "en" or "en-GB"'),
     "identifier": ((str,), "a string (urn:uuid:… or an ISBN)"),
     "date": ((dt.date, str), "a date such as 2026-11-25"),
     "publisher": ((str,), "a string"),
@@ -132,9 +133,9 @@ BOOK_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "spoiler_warning": ((str,), "one of " + ", ".join(f'"{v}"' for v in SPOILER_WARNINGS)),
     "spoiler_reveal": ((str,), "one of " + ", ".join(f'"{v}"' for v in SPOILER_REVEALS)),
     "sheet_size": ((str,), "one of " + ", ".join(SHEET_SIZES)),
-    "creep": ((str,), "a length per sheet such as \"0.2mm\""),
+    "creep": ((str,), 'a length per sheet such as "0.2mm"'),
     "max_image_megapixels": ((int, float), f"a number of megapixels such as 80 (at most {MAX_MEGAPIXELS})"),
-    "strings": ((dict,), "a table of the words the book prints itself, such as contents = \"Table\""),
+    "strings": ((dict,), 'a table of the words the book prints itself, such as contents = "Table"'),
 }
 BOOK_REQUIRED = ("title", "authors", "language", "pieces")
 
@@ -145,7 +146,7 @@ PIECE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "date": ((dt.date, str), "a date such as 2026-11-25"),
     "summary": ((str,), "a string"),
     "spoilers": ((list,), "a list of the works spoiled"),
-    "language": ((str,), "a BCP 47 language tag such as \"fr\" or \"de-CH\""),
+    "language": ((str,), 'a BCP 47 language tag such as "fr" or "de-CH"'),
 }
 
 
@@ -178,12 +179,16 @@ def load_book_config(path: Path) -> BookConfig:
         _check_string_list(values, key, path, text)
         if len(values.get(key, [])) > MAX_LIST_ITEMS[key]:
             raise PublishError(
-                f"'{key}' lists {len(values[key])} items; a book may have at most {MAX_LIST_ITEMS[key]}", path, line_of_key(text, key)
+                f"'{key}' lists {len(values[key])} items; a book may have at most {MAX_LIST_ITEMS[key]}",
+                path,
+                line_of_key(text, key),
             )
     for key, allowed in (("spoiler_warning", SPOILER_WARNINGS), ("spoiler_reveal", SPOILER_REVEALS)):
         if key in values and values[key] not in allowed:
             raise PublishError(
-                f"'{key}' is {values[key]!r}; use one of " + ", ".join(f'"{v}"' for v in allowed), path, line_of_key(text, key)
+                f"'{key}' is {values[key]!r}; use one of " + ", ".join(f'"{v}"' for v in allowed),
+                path,
+                line_of_key(text, key),
             )
     if not values["pieces"]:
         raise PublishError("'pieces' is empty: list at least one file", path, line_of_key(text, "pieces"))
@@ -196,17 +201,23 @@ def load_book_config(path: Path) -> BookConfig:
         )
     if values.get("sheet_size", "a4") not in SHEET_SIZES:
         raise PublishError(
-            f"'sheet_size' is {values['sheet_size']!r}; use one of " + ", ".join(SHEET_SIZES), path, line_of_key(text, "sheet_size")
+            f"'sheet_size' is {values['sheet_size']!r}; use one of " + ", ".join(SHEET_SIZES),
+            path,
+            line_of_key(text, "sheet_size"),
         )
     if not LENGTH.match(values.get("creep", "0mm")):
         raise PublishError(
-            f"'creep' is {values['creep']!r}, not a length such as \"0.2mm\" (mm, pt or in)", path, line_of_key(text, "creep")
+            f"'creep' is {values['creep']!r}, not a length such as \"0.2mm\" (mm, pt or in)",
+            path,
+            line_of_key(text, "creep"),
         )
     megapixels = values.get("max_image_megapixels", DEFAULT_MAX_MEGAPIXELS)
     if not 0 < megapixels <= MAX_MEGAPIXELS:
         raise PublishError(
             f"'max_image_megapixels' is {megapixels:g}; use a number above 0 and at most {MAX_MEGAPIXELS} "
-            "(a larger image would take a build past its memory)", path, line_of_key(text, "max_image_megapixels"),
+            "(a larger image would take a build past its memory)",
+            path,
+            line_of_key(text, "max_image_megapixels"),
         )
     if "date" in values:
         values["date"] = _parse_date(values["date"], "date", path, text)
@@ -243,7 +254,7 @@ def parse_front_matter(text: str, path: Path, memo: Remembering | None = None) -
     for index, line in enumerate(lines[1:], start=1):
         if line.strip() in ("---", "..."):
             block = "".join(lines[1:index])
-            body = "".join(lines[index + 1:])
+            body = "".join(lines[index + 1 :])
             break
     else:
         raise PublishError("front matter starts with '---' but never ends with '---'", path, 1)
@@ -265,10 +276,8 @@ def _remembered_yaml(block: str, path: Path, memo: Remembering) -> Any:
     if stored is not None:
         return json.loads(stored, object_hook=_untagged)
     data = _read_yaml(block, path)
-    try:
+    with contextlib.suppress(ValueError):
         memo.put(key, json.dumps(_tagged(data), allow_nan=False).encode("utf-8"))
-    except ValueError:
-        pass
     return data
 
 
@@ -321,11 +330,23 @@ def _check_text(value: Any, key: str, path: Path, text: str) -> None:
     for item in value if isinstance(value, list) else [value]:
         if not isinstance(item, str):
             continue
-        bad = next((ch for ch in item if CONTROL_CHARACTERS.match(ch) or "\ud800" <= ch <= "\udfff"
-                    or ch in BIDI_OVERRIDES or (ch == "\n" and key != "summary")), None)
+        bad = next(
+            (
+                ch
+                for ch in item
+                if CONTROL_CHARACTERS.match(ch)
+                or "\ud800" <= ch <= "\udfff"
+                or ch in BIDI_OVERRIDES
+                or (ch == "\n" and key != "summary")
+            ),
+            None,
+        )
         if bad is not None:
-            raise PublishError(f"'{key}' contains the character U+{ord(bad):04X}, which cannot go into a book", path,
-                               line_of_key(text, key))
+            raise PublishError(
+                f"'{key}' contains the character U+{ord(bad):04X}, which cannot go into a book",
+                path,
+                line_of_key(text, key),
+            )
 
 
 def piece_meta(data: dict[str, Any], path: Path, text: str, contains_spoilers: bool) -> PieceMeta:
@@ -342,13 +363,17 @@ def piece_meta(data: dict[str, Any], path: Path, text: str, contains_spoilers: b
 def check_kind(kind: str, path: Path | None, line: int | None = None) -> None:
     """A kind is a label over a piece: one short line."""
     if len(kind) > MAX_KIND_LENGTH or "\n" in kind:
-        raise PublishError(f"'kind' should be a short label on one line (at most {MAX_KIND_LENGTH} characters)", path, line)
+        raise PublishError(
+            f"'kind' should be a short label on one line (at most {MAX_KIND_LENGTH} characters)", path, line
+        )
 
 
 def _check_language(values: dict[str, Any], path: Path, text: str) -> None:
     language = values.get("language")
     if language is not None and not LANGUAGE_TAG.match(language):
-        raise PublishError(f"'language' is {language!r}, not a BCP 47 tag such as \"en\"", path, line_of_key(text, "language"))
+        raise PublishError(
+            f"'language' is {language!r}, not a BCP 47 tag such as \"en\"", path, line_of_key(text, "language")
+        )
 
 
 def _validate(
@@ -366,8 +391,11 @@ def _validate(
         types, described = schema[key]
         if not isinstance(value, types) or isinstance(value, bool):
             # YAML reads yes, no, on and off as true/false: "title: Yes" is a boolean.
-            hint = f" (YAML reads {key}: {'Yes' if value else 'No'} as a yes/no value: put the text in quotes)" if (
-                isinstance(value, bool) and str in types) else ""
+            hint = (
+                f" (YAML reads {key}: {'Yes' if value else 'No'} as a yes/no value: put the text in quotes)"
+                if (isinstance(value, bool) and str in types)
+                else ""
+            )
             raise PublishError(
                 f"'{key}' must be {described}, not {_type_name(value)}{hint}", path, line_of_key(text, key)
             )
@@ -393,14 +421,18 @@ def _parse_date(value: Any, key: str, path: Path, text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise PublishError(f"'{key}' is {value!r}, not a date such as 2026-11-25", path, line_of_key(text, key)) from None
+        raise PublishError(
+            f"'{key}' is {value!r}, not a date such as 2026-11-25", path, line_of_key(text, key)
+        ) from None
 
 
 def _identifier(values: dict[str, Any], path: Path, text: str) -> str:
     """A urn:uuid: (stable: derived from title and authors when not given) or an ISBN-13."""
     identifier = values.get("identifier")
     if identifier is None:
-        return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "booklet:" + values["title"] + "|" + "|".join(values["authors"])))
+        return "urn:uuid:" + str(
+            uuid.uuid5(uuid.NAMESPACE_URL, "booklet:" + values["title"] + "|" + "|".join(values["authors"]))
+        )
     line = line_of_key(text, "identifier")
     if identifier.startswith("urn:uuid:"):
         try:

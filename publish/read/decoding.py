@@ -34,7 +34,11 @@ def read_utf8(path: Path) -> str:
     control = CONTROL_CHARACTERS.search(text)
     if control:
         line = text.count("\n", 0, control.start()) + 1
-        what = "a NUL byte (is this a binary file?)" if control.group() == "\0" else f"the control character U+{ord(control.group()):04X}"
+        what = (
+            "a NUL byte (is this a binary file?)"
+            if control.group() == "\0"
+            else f"the control character U+{ord(control.group()):04X}"
+        )
         raise PublishError(f"contains {what}, which cannot go into a book: remove it", path, line)
     return text
 

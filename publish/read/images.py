@@ -97,7 +97,9 @@ def fitted(data: bytes, name: str, limits: ImageLimits, box: tuple[int, int] | N
         scale = min(box[0] / width, box[1] / height)
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         stored = size[::-1] if _orientation(image) in QUARTER_TURNS else size
-        image.draft(image.mode, stored)  # a JPEG is decoded at the smallest scale (1/2, 1/4, 1/8) still at least this size
+        image.draft(
+            image.mode, stored
+        )  # a JPEG is decoded at the smallest scale (1/2, 1/4, 1/8) still at least this size
         _decode_whole(image, name)
         return _encode(_scaled(image, size), image)
 
@@ -173,7 +175,8 @@ def _upright_size(image: PILImage.Image) -> tuple[int, int]:
 
 
 def _scaled(image: PILImage.Image, size: tuple[int, int]) -> PILImage.Image:
-    """Turned upright by its EXIF orientation, in a mode Pillow scales (palettes are scaled in full colour), then scaled."""
+    """Turned upright by its EXIF orientation, in a mode Pillow scales (palettes are scaled in full colour), then
+    scaled."""
     from PIL import Image, ImageOps
 
     upright = ImageOps.exif_transpose(image) if _orientation(image) != 1 else image

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from publish.errors import PublishError, line_of_key
 from publish.read.config import (
     BookConfig,
     PieceMeta,
@@ -19,7 +20,6 @@ from publish.read.config import (
     slugify,
 )
 from publish.read.decoding import read_utf8
-from publish.errors import PublishError, line_of_key
 from publish.read.remembering import Remembering
 
 SPOILER_TAG = re.compile(r"^\s*-*\s*contains\s+spoilers?\s*-*\s*$", re.IGNORECASE)
@@ -48,7 +48,8 @@ class Piece:
         return self.body.splitlines()
 
     def line_of(self, needle: str) -> int | None:
-        """The line of the piece's file on which ``needle`` first appears, as written or with its character references read."""
+        """The line of the piece's file on which ``needle`` first appears, as written or with its character
+        references read."""
         for offset, line in enumerate(self.lines):
             if needle in line or ("&" in line and needle in html.unescape(line)):
                 return self.body_line + offset
@@ -76,7 +77,8 @@ class Manuscript:
 
 
 def load_manuscript(root: Path, memo: Remembering | None = None) -> Manuscript:
-    """Read book.toml and every piece it lists, in order (with a ``memo``, front matter read before is not parsed again)."""
+    """Read book.toml and every piece it lists, in order (with a ``memo``, front matter read before is not parsed
+    again)."""
     config = load_book_config(root / "book.toml")
     pieces = [read_piece(root / name, root / "book.toml", memo) for name in config.pieces]
     _check_unique(pieces, root / "book.toml")
@@ -87,11 +89,11 @@ def read_piece(path: Path, listed_in: Path, memo: Remembering | None = None) -> 
     """Read one piece: front matter, spoiler tag line, body."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise PublishError(
-            f"'{path.name}' is not a piece: use .md (Markdown) or .txt (plain text)", listed_in
-        )
+        raise PublishError(f"'{path.name}' is not a piece: use .md (Markdown) or .txt (plain text)", listed_in)
     if not path.is_file():
-        raise PublishError(f"piece '{path.name}' is listed but does not exist", listed_in, _listed_line(path.name, listed_in))
+        raise PublishError(
+            f"piece '{path.name}' is listed but does not exist", listed_in, _listed_line(path.name, listed_in)
+        )
     if not path.resolve().is_relative_to(listed_in.parent.resolve()):
         raise PublishError(
             f"piece '{path.name}' lies outside the manuscript folder (a link to {path.resolve()})",
@@ -112,7 +114,7 @@ def read_piece(path: Path, listed_in: Path, memo: Remembering | None = None) -> 
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and SPOILER_TAG.match(lines[first]):
         contains_spoilers = True
-        body = "".join(lines[first + 1:])
+        body = "".join(lines[first + 1 :])
         body_line += first + 1
     if not body.strip():
         raise PublishError("the piece is empty: write something after the front matter", path)
@@ -132,14 +134,16 @@ def _check_unique(pieces: list[Piece], listed_in: Path) -> None:
             )
         if piece.id in seen_ids:
             raise PublishError(
-                f"'{seen_ids[piece.id].path.name}' and '{piece.path.name}' would have the same id '{piece.id}': rename one",
+                f"'{seen_ids[piece.id].path.name}' and '{piece.path.name}' would have the same id"
+                f" '{piece.id}': rename one",
                 listed_in,
                 _listed_line(piece.path.name, listed_in),
             )
         title = piece.meta.title.strip().casefold()
         if title in seen_titles:
             raise PublishError(
-                f"two pieces have the title {piece.meta.title!r} ({seen_titles[title].path.name} and {piece.path.name})",
+                f"two pieces have the title {piece.meta.title!r}"
+                f" ({seen_titles[title].path.name} and {piece.path.name})",
                 piece.path,
                 _front_matter_line(piece.path, "title"),
             )
@@ -169,7 +173,14 @@ def add_piece(root: Path, title: str, kind: str, author: str, today: dt.date) ->
     import yaml  # a tenth of a small rebuild to import; only this command writes YAML
 
     front_matter = yaml.safe_dump(
-        {"title": title, "author": author, **({"kind": kind} if kind else {}), "date": today, "summary": "", "spoilers": []},
+        {
+            "title": title,
+            "author": author,
+            **({"kind": kind} if kind else {}),
+            "date": today,
+            "summary": "",
+            "spoilers": [],
+        },
         sort_keys=False,
         allow_unicode=True,
     )

@@ -99,7 +99,9 @@ class ResourcePolicy:
         if not exists:
             raise RefusedResource(f"{reference!r} does not exist")
         if links > 1:
-            raise RefusedResource(f"{reference!r} is a hard link, which may share a file from outside the book: copy the file instead")
+            raise RefusedResource(
+                f"{reference!r} is a hard link, which may share a file from outside the book: copy the file instead"
+            )
         return resolved
 
     def read(self, reference: str, base: Path) -> Resource:
@@ -109,7 +111,9 @@ class ResourcePolicy:
                 self._fetched[reference] = self._download(reference)
             return self._fetched[reference]
         path = self.local_path(reference, base)
-        return Resource(path.as_uri(), path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+        return Resource(
+            path.as_uri(), path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        )
 
     def image(self, data: bytes, name: str, target: str | None = None) -> bytes:
         """``data``, checked if it is a raster image (PNG, JPEG, GIF, WebP), and fitted to ``target``

@@ -69,11 +69,14 @@ class Wording:
         """A date as the language writes it ("1 December 2026", "1er décembre 2026"), never from the C locale."""
         first = self.text("first_day")
         return self.text(
-            "date", day=first if day.day == 1 and first else day.day, month=self._get(MONTHS)[day.month - 1], year=day.year
+            "date",
+            day=first if day.day == 1 and first else day.day,
+            month=self._get(MONTHS)[day.month - 1],
+            year=day.year,
         )
 
     def join(self, items: Iterable[str]) -> str:
-        """"A, B and C" in the book's language: markup if any item is markup (a work's italic title), else plain."""
+        """ "A, B and C" in the book's language: markup if any item is markup (a work's italic title), else plain."""
         items = list(items)
         if any(hasattr(item, "__html__") for item in items):
             items = [Markup(escape(item)) for item in items]
@@ -141,7 +144,9 @@ def check_overrides(table: dict[str, Any], theme: Path, path: Path, text: str) -
             allowed = ", ".join("{" + name + "}" for name in sorted(_fields(known[key]))) or "none"
             raise PublishError(f"'{key}' in [strings] may only use the fields {allowed}", path, line)
         if not right:
-            expected = {MONTHS: "a list of the twelve months' names", KINDS: "a table of kind = label"}.get(key, "a string")
+            expected = {MONTHS: "a list of the twelve months' names", KINDS: "a table of kind = label"}.get(
+                key, "a string"
+            )
             raise PublishError(f"'{key}' in [strings] must be {expected}", path, line)
 
 

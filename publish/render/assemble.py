@@ -13,22 +13,27 @@ import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from publish.read.config import DEFAULT_THEME, BookConfig
 from publish.errors import PublishWarning
+from publish.markup.convert import TARGETS, InlineText, RenderedPiece, inline, render_piece
 from publish.markup.fragment import PIECE_LINK_SOURCE, PIECE_LINK_TARGET, Image, link_across
+from publish.pipeline.sources import build_moment, library_version
+from publish.read.config import DEFAULT_THEME, BookConfig
 from publish.read.images import ImageLimits
 from publish.read.manuscript import Manuscript, Piece
-from publish.markup.convert import TARGETS, InlineText, RenderedPiece, inline, render_piece
 from publish.read.remembering import Remembering
-from publish.request import Edition
 from publish.read.resources import ResourcePolicy
-from publish.pipeline.sources import build_moment, library_version
-from publish.render.theme import Theme, Typeface
 from publish.read.wording import Wording, load_wording
+from publish.render.theme import Theme, Typeface
+from publish.request import Edition
 
 # Where an EPUB's spoilers are revealed: one document, out of the reading order.
 REVEALS_FILE = "spoilers-revealed.xhtml"
-TOOLS = (("booklet-press", "Booklet Press"), ("weasyprint", "WeasyPrint"), ("ebooklib", "EbookLib"), ("markdown", "Python-Markdown"))
+TOOLS = (
+    ("booklet-press", "Booklet Press"),
+    ("weasyprint", "WeasyPrint"),
+    ("ebooklib", "EbookLib"),
+    ("markdown", "Python-Markdown"),
+)
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,9 @@ class AssembledBook:
 
     def epub_nav(self, page_list: list[tuple[str, str]]) -> str:
         """The EPUB navigation document: contents, landmarks, and the print edition's pages."""
-        return self.theme.render("epub/nav.xhtml", toc=self.epub_toc, pages=self.epub_pages, page_list=page_list, **self.context)
+        return self.theme.render(
+            "epub/nav.xhtml", toc=self.epub_toc, pages=self.epub_pages, page_list=page_list, **self.context
+        )
 
 
 def assemble(
@@ -166,11 +173,19 @@ def assemble(
         title=inline(config.title, language),
         subtitle=inline(config.subtitle, language),
         byline=words.join(config.authors),
-        description=inline(" ".join(filter(None, [
-            edition_name + "." if edition_name else "",
-            config.description,
-            words.text("description_spoilers", works=words.join(spoiled)) if spoiled else "",
-        ])), language),
+        description=inline(
+            " ".join(
+                filter(
+                    None,
+                    [
+                        edition_name + "." if edition_name else "",
+                        config.description,
+                        words.text("description_spoilers", works=words.join(spoiled)) if spoiled else "",
+                    ],
+                )
+            ),
+            language,
+        ),
         rights=inline(config.rights, language),
         edition=edition_name,
         identifier=_edition_identifier(config.identifier, edition),
@@ -183,17 +198,42 @@ def assemble(
         piece_count=len(pieces),
     )
     book_pieces = {str(piece.path.resolve()): piece.id for piece in pieces}
-    print_pieces = settle_piece_links([_render(piece, "print", edition.spoiler_style("print", config), resources, memo, words, book_pieces)
-                                       for piece in pieces if "print" in targets])
-    epub_pieces = [_reveals_apart(rendered) for rendered in settle_piece_links(
-        [_render(piece, "epub", edition.spoiler_style("epub", config), resources, memo, words, book_pieces)
-         for piece in pieces if "epub" in targets])]
+    print_pieces = settle_piece_links(
+        [
+            _render(piece, "print", edition.spoiler_style("print", config), resources, memo, words, book_pieces)
+            for piece in pieces
+            if "print" in targets
+        ]
+    )
+    epub_pieces = [
+        _reveals_apart(rendered)
+        for rendered in settle_piece_links(
+            [
+                _render(piece, "epub", edition.spoiler_style("epub", config), resources, memo, words, book_pieces)
+                for piece in pieces
+                if "epub" in targets
+            ]
+        )
+    ]
     context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings, "words": words}
     pages = _epub_pages(theme, epub_pieces, context, memo) if "epub" in targets else []
-    images = sorted({image for rendered in print_pieces + epub_pieces for image in rendered.images}, key=lambda image: image.epub_name)
+    images = sorted(
+        {image for rendered in print_pieces + epub_pieces for image in rendered.images},
+        key=lambda image: image.epub_name,
+    )
     found = list(dict.fromkeys(found for rendered in print_pieces + epub_pieces for found in rendered.warnings))
     return AssembledBook(
-        manuscript, theme, book, colophon, print_pieces, pages, _epub_toc(pages, warnings, words.text("toc_spoilers_mark")), images, context, resources, found
+        manuscript,
+        theme,
+        book,
+        colophon,
+        print_pieces,
+        pages,
+        _epub_toc(pages, warnings, words.text("toc_spoilers_mark")),
+        images,
+        context,
+        resources,
+        found,
     )
 
 
@@ -213,12 +253,16 @@ def _render(
 
     if memo is None or resources.allow_remote:
         return render()
-    key = memo.key("piece", target, style, repr(resources.roots), repr(piece), repr(words), repr(sorted(book_pieces.items())))
+    key = memo.key(
+        "piece", target, style, repr(resources.roots), repr(piece), repr(words), repr(sorted(book_pieces.items()))
+    )
     data = memo.remember(key, f"{target}:{piece.id}", lambda: render().to_json())
     return RenderedPiece.from_json(data, piece)
 
 
-PIECE_LINK = re.compile(f'<a [^>]*{PIECE_LINK_SOURCE}="([^"]*)" {PIECE_LINK_TARGET}="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+PIECE_LINK = re.compile(
+    f'<a [^>]*{PIECE_LINK_SOURCE}="([^"]*)" {PIECE_LINK_TARGET}="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL
+)
 HREF = re.compile(r'href="[^"#]*#([^"]*)"')
 ID = re.compile(r'(?<![\w-])id="([^"]*)"')
 
@@ -235,22 +279,31 @@ def settle_piece_links(pieces: list[RenderedPiece]) -> list[RenderedPiece]:
     for rendered in pieces:
         problems: list[PublishWarning] = []
 
-        def settle(link: re.Match, rendered: RenderedPiece = rendered, problems: list[PublishWarning] = problems) -> str:
+        def settle(
+            link: re.Match, rendered: RenderedPiece = rendered, problems: list[PublishWarning] = problems
+        ) -> str:
             source, target = html.unescape(link.group(1)), link.group(2)
             if HREF.search(link.group(0)).group(1) in ids.get(target, ()):
-                return link.group(0).replace(f' {PIECE_LINK_SOURCE}="{link.group(1)}" {PIECE_LINK_TARGET}="{target}"', "")
-            problems.append(PublishWarning(
-                f"the link to {source!r} goes nowhere: that piece has no heading or anchor with that id; "
-                "its words are kept as plain text",
-                rendered.piece.path,
-                rendered.piece.line_of(source),
-            ))
+                return link.group(0).replace(
+                    f' {PIECE_LINK_SOURCE}="{link.group(1)}" {PIECE_LINK_TARGET}="{target}"', ""
+                )
+            problems.append(
+                PublishWarning(
+                    f"the link to {source!r} goes nowhere: that piece has no heading or anchor with that id; "
+                    "its words are kept as plain text",
+                    rendered.piece.path,
+                    rendered.piece.line_of(source),
+                )
+            )
             return link.group(3)
 
         text, reveals = PIECE_LINK.sub(settle, rendered.html), PIECE_LINK.sub(settle, rendered.reveals_html)
         changed = (text, reveals) != (rendered.html, rendered.reveals_html)
-        settled.append(replace(rendered, html=text, reveals_html=reveals, warnings=rendered.warnings + problems)
-                       if changed else rendered)
+        settled.append(
+            replace(rendered, html=text, reveals_html=reveals, warnings=rendered.warnings + problems)
+            if changed
+            else rendered
+        )
     return settled
 
 
@@ -295,8 +348,16 @@ def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict, memo: 
         landmark = "bodymatter" if index == 0 else ""
         warning = warnings.get(rendered.piece.id)
         if warning and book.spoiler_warning == "page":
-            pages.append(page(f"warning-{rendered.piece.id}.xhtml", words.text("spoiler_warning"), "warning", landmark,
-                              rendered=rendered, warning=warning))
+            pages.append(
+                page(
+                    f"warning-{rendered.piece.id}.xhtml",
+                    words.text("spoiler_warning"),
+                    "warning",
+                    landmark,
+                    rendered=rendered,
+                    warning=warning,
+                )
+            )
             landmark = ""
         pages.append(page(f"{rendered.piece.id}.xhtml", rendered.title, "piece", landmark, rendered=rendered))
     pages.append(page("colophon.xhtml", words.text("colophon"), "colophon"))
@@ -331,11 +392,13 @@ def spoiler_warnings(pieces: list[Piece], config: BookConfig, words: Wording) ->
     for index, piece in enumerate(pieces):
         if not piece.meta.contains_spoilers:
             continue
-        safe = next((later for later in pieces[index + 1:] if not later.meta.contains_spoilers), None)
+        safe = next((later for later in pieces[index + 1 :] if not later.meta.contains_spoilers), None)
         warnings[piece.id] = SpoilerWarning(
             works=piece.meta.spoilers or config.spoils,
             skip_to_id=safe.id if safe else "colophon",
-            skip_to_title=inline(safe.meta.title, safe.meta.language or config.language) if safe else inline(words.text("colophon")),
+            skip_to_title=inline(safe.meta.title, safe.meta.language or config.language)
+            if safe
+            else inline(words.text("colophon")),
         )
     return warnings
 

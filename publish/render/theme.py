@@ -81,7 +81,9 @@ class Theme:
         if self.memo is None:
             return _read_typefaces(self.fonts)
         read = self.memo.remember(
-            self.memo.key("typefaces"), "typefaces", lambda: json.dumps([astuple(face) for face in _read_typefaces(self.fonts)]).encode()
+            self.memo.key("typefaces"),
+            "typefaces",
+            lambda: json.dumps([astuple(face) for face in _read_typefaces(self.fonts)]).encode(),
         )
         return [Typeface(*face) for face in json.loads(read)]
 
@@ -92,7 +94,9 @@ class Theme:
         try:
             return self._environment.get_template(template).render(**context)
         except jinja2.TemplateSyntaxError as error:
-            raise PublishError(f"template error: {error.message}", self.root / "templates" / template, error.lineno) from None
+            raise PublishError(
+                f"template error: {error.message}", self.root / "templates" / template, error.lineno
+            ) from None
         except jinja2.TemplateError as error:
             raise PublishError(f"template error: {error}", self.root / "templates" / template) from None
 
@@ -127,7 +131,9 @@ def _read_typefaces(fonts: list[Path]) -> list[Typeface]:
     for path in fonts:
         face = font_face(path)
         family = face.get_name(name.TYPOGRAPHIC_FAMILY) or face.get_name(name.FONT_FAMILY) or path.stem
-        notice = COPYRIGHT_NOTICE.search((face.get_name(name.COPYRIGHT) or "") + "\n" + (face.get_name(name.LICENSE) or ""))
+        notice = COPYRIGHT_NOTICE.search(
+            (face.get_name(name.COPYRIGHT) or "") + "\n" + (face.get_name(name.LICENSE) or "")
+        )
         known = faces.get(family)
         if known is None or (notice and not known.copyright):
             credit = re.sub(r"^Copyright (\(c\) )?", "© ", notice.group(0).strip(" ,")) if notice else ""

@@ -72,7 +72,7 @@ def pdf_fonts(path: Path) -> dict[str, bool]:
     for page in reader.pages:
         resources = page.get("/Resources")
         font_dict = resources.get_object().get("/Font") if resources else None
-        for font in (font_dict.get_object().values() if font_dict else []):
+        for font in font_dict.get_object().values() if font_dict else []:
             font = font.get_object()
             name = str(font.get("/BaseFont", "(unnamed)")).lstrip("/")
             if font.get("/Subtype") == "/Type3":
@@ -94,18 +94,31 @@ def check_pdf(path: Path, theme_families: list[str]) -> list[CheckResult]:
     fallbacks = [name for name in fonts if not any(_squash(name.split("+")[-1]).startswith(f) for f in families)]
     theme_used = len(fonts) > len(fallbacks)
     info = reader.metadata or {}
-    wanted = {"title": info.get("/Title"), "author": info.get("/Author"), "language": reader.trailer["/Root"].get("/Lang")}
+    wanted = {
+        "title": info.get("/Title"),
+        "author": info.get("/Author"),
+        "language": reader.trailer["/Root"].get("/Lang"),
+    }
     absent = [key for key, value in wanted.items() if not value]
     pages = len(reader.pages)
     return [
-        CheckResult(path, "fonts embedded", not missing and bool(fonts),
-                    f"{len(fonts)} fonts, all embedded" if not missing else "not embedded: " + ", ".join(missing)),
-        CheckResult(path, "theme fonts", theme_used,
-                    ("the theme's own" if theme_used else "none of the theme's fonts")
-                    + ("; for characters they lack: " + ", ".join(fallbacks) if fallbacks else "")),
+        CheckResult(
+            path,
+            "fonts embedded",
+            not missing and bool(fonts),
+            f"{len(fonts)} fonts, all embedded" if not missing else "not embedded: " + ", ".join(missing),
+        ),
+        CheckResult(
+            path,
+            "theme fonts",
+            theme_used,
+            ("the theme's own" if theme_used else "none of the theme's fonts")
+            + ("; for characters they lack: " + ", ".join(fallbacks) if fallbacks else ""),
+        ),
         CheckResult(path, "page count", pages > 0, f"{pages} pages"),
-        CheckResult(path, "metadata", not absent,
-                    "title, author, language" if not absent else "missing: " + ", ".join(absent)),
+        CheckResult(
+            path, "metadata", not absent, "title, author, language" if not absent else "missing: " + ", ".join(absent)
+        ),
     ]
 
 

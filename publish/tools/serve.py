@@ -25,16 +25,16 @@ import PIL.Image
 import pypdfium2
 import watchfiles
 
-from publish.render.assemble import assemble
-from publish.pipeline.build import build, print_job, remembered_work
-from publish.read.config import DEFAULT_THEME
 from publish.errors import PublishError, PublishWarning
 from publish.markup.fragment import IMAGE_TYPES
+from publish.pipeline.build import build, print_job, remembered_work
+from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import load_manuscript
-from publish.tools.preview import SPREAD_DPI, png_bytes, render_page
-from publish.request import BuildRequest
 from publish.read.resources import RefusedResource, ResourcePolicy
+from publish.render.assemble import assemble
 from publish.render.theme import Theme
+from publish.request import BuildRequest
+from publish.tools.preview import SPREAD_DPI, png_bytes, render_page
 
 HOST = "127.0.0.1"
 STYLES_ROUTE = "/styles"
@@ -106,7 +106,9 @@ def serve(
     try:
         server = PreviewServer(port, styles_dir.resolve(), manuscript_dir.resolve())
     except OSError as error:
-        raise PublishError(f"cannot listen on {HOST}:{port} ({error.strerror}): choose another --port, or --port 0") from None
+        raise PublishError(
+            f"cannot listen on {HOST}:{port} ({error.strerror}): choose another --port, or --port 0"
+        ) from None
     # Loaded here once (not after the first build, when an edit could come before the watching starts),
     # WeasyPrint is already in every build's second process, forked from this one: each PDF comes half a second sooner.
     # Pillow's image plugins load too, before the HTTP thread starts: a build forked while that thread was
@@ -161,15 +163,22 @@ def rebuilds(manuscript_dir: Path, styles_dir: Path, out_dir: Path, previous: Bu
     except Exception as error:  # whatever failed, the server lives on and says so
         message = str(error) if isinstance(error, PublishError) else f"the build failed unexpectedly: {error!r}"
         failed = dataclasses.replace(
-            state, revision=state.revision + 1, finished=time.strftime("%H:%M:%S"),
-            seconds=time.perf_counter() - start, error=message,
+            state,
+            revision=state.revision + 1,
+            finished=time.strftime("%H:%M:%S"),
+            seconds=time.perf_counter() - start,
+            error=message,
         )
         yield dataclasses.replace(failed, page=chrome.render("serve/failed.html", build=failed))
         return
     pdf = next(path for path in result.written if path.suffix == ".pdf")
     done = dataclasses.replace(
-        state, finished=time.strftime("%H:%M:%S"), seconds=time.perf_counter() - start,
-        warnings=tuple(result.warnings), pdf=pdf.read_bytes(), pdf_build=state.number,
+        state,
+        finished=time.strftime("%H:%M:%S"),
+        seconds=time.perf_counter() - start,
+        warnings=tuple(result.warnings),
+        pdf=pdf.read_bytes(),
+        pdf_build=state.number,
     )
     yield _showing(done, book_html, chrome)
 
@@ -182,7 +191,8 @@ def _showing(state: Build, book_html: str, chrome: Theme) -> Build:
 
 
 def preview_html(manuscript_dir: Path, styles_dir: Path, out_dir: Path) -> str:
-    """The print edition's HTML as ``build`` lays it out (from the pieces it just rendered), with the theme linked from the server."""
+    """The print edition's HTML as ``build`` lays it out (from the pieces it just rendered), with the theme linked
+    from the server."""
     memo = remembered_work(manuscript_dir, styles_dir, out_dir)
     manuscript = load_manuscript(manuscript_dir, memo)
     book = assemble(manuscript, Theme.load(styles_dir, memo), targets=("print",), memo=memo)
@@ -245,7 +255,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.NOT_FOUND)
         else:
             # A contributor's SVG opened on its own must not run script in the preview's origin.
-            self._send(IMAGE_TYPES[file.suffix.lower()], file.read_bytes(), {"Content-Security-Policy": "default-src 'none'"})
+            self._send(
+                IMAGE_TYPES[file.suffix.lower()], file.read_bytes(), {"Content-Security-Policy": "default-src 'none'"}
+            )
 
     def _send_style(self, relative: str) -> None:
         """A file of the theme folder; anything resolving outside it (``..``, a symlink) is not found."""
