@@ -162,7 +162,7 @@ def _caption_row(table: etree.Element) -> etree.Element | None:
     """A "Table: …" line written straight under a table, which the tables extension read as a last row."""
     body = table.find("tbody")
     rows = body.findall("tr") if body is not None else []
-    if not rows:
+    if body is None or not rows:
         return None
     cells = list(rows[-1])
     first = cells[0] if cells else None
@@ -174,7 +174,7 @@ def _caption_row(table: etree.Element) -> etree.Element | None:
     ):
         return None
     body.remove(rows[-1])
-    first.text = CAPTION.sub("", first.text, count=1)
+    first.text = CAPTION.sub("", first.text or "", count=1)
     return _caption_from(first)
 
 
@@ -189,7 +189,7 @@ def _take_caption(element: etree.Element, parent: etree.Element) -> etree.Elemen
             parent.remove(element)
     elif element.tag == "p" and element.text and CAPTION.match(element.text):
         source = element
-        source.text = CAPTION.sub("", source.text, count=1)
+        source.text = CAPTION.sub("", element.text, count=1)
         parent.remove(element)
     else:
         return None
@@ -270,7 +270,7 @@ class OpeningTreeprocessor(Treeprocessor):
             add_class(last, "attribution")
 
     def _flourish(self, paragraph: etree.Element) -> None:
-        match = LEAD_IN.match(paragraph.text)
+        match = LEAD_IN.match(paragraph.text or "")
         if match is None:
             return
         before, letter, word_rest, more_words, after = match.groups()

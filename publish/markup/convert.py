@@ -249,10 +249,11 @@ def _plain_text_only(md: markdown.Markdown) -> None:
     markers are the exception: they are how plain text marks spoilers too.
     """
     md.preprocessors.deregister("html_block")
-    for name in [item.name for item in md.parser.blockprocessors._priority]:
+    # A registry lists its items' names only in its private _priority (Python-Markdown has no public way).
+    for name in [item.name for item in md.parser.blockprocessors._priority]:  # type: ignore[attr-defined]
         if name not in ("empty", "paragraph") and not name.startswith("spoiler"):
             md.parser.blockprocessors.deregister(name)
-    for name in [item.name for item in md.inlinePatterns._priority]:
+    for name in [item.name for item in md.inlinePatterns._priority]:  # type: ignore[attr-defined]
         if not name.startswith(("smarty", "spoiler")):
             md.inlinePatterns.deregister(name)
 

@@ -52,7 +52,8 @@ class NotesTreeprocessor(Treeprocessor):
         if container is None:
             return
         root.remove(container)
-        notes = {li.get("id"): li for li in container.find("ol")}
+        listed = container.find("ol")
+        notes = {li.get("id", ""): li for li in (listed if listed is not None else [])}
         self._refuse_notes_in_notes(notes)
         at_page_foot = self.target == "print" and len(notes) <= PAGE_FOOT_NOTES
         if self.target == "print" and not at_page_foot:
@@ -74,13 +75,13 @@ class NotesTreeprocessor(Treeprocessor):
                 link = sup.find("a") if sup.tag == "sup" else None
                 if link is None or link.get("class") != "footnote-ref":
                     continue
-                number = link.text
+                number, target = link.text or "", link.get("href", "")[1:]
                 calls[number] = calls.get(number, 0) + 1
                 if calls[number] > 1:
                     replacement = _repeated_call(number, calls[number], self.target, at_page_foot)
                 else:
-                    called.add(link.get("href")[1:])
-                    body = _note_body(notes[link.get("href")[1:]])
+                    called.add(target)
+                    body = _note_body(notes[target])
                     if parent in hidden:
                         # Called from a hidden spoiler, the note is part of it: its words stay with the spoiler's.
                         replacement = etree.Element("span", {"class": "note-in-spoiler"})
@@ -112,7 +113,7 @@ class NotesTreeprocessor(Treeprocessor):
         for note in notes.values():
             for link in note.iter("a"):
                 if link.get("class") == "footnote-ref":
-                    label = link.get("href").removeprefix("#fn:")
+                    label = link.get("href", "").removeprefix("#fn:")
                     raise PublishError(
                         f"a note cites another note ([^{label}]): notes cannot hold notes; fold it into the first",
                         self.piece.path,
@@ -138,7 +139,7 @@ class NotesTreeprocessor(Treeprocessor):
     def _uncalled(self, root: etree.Element, notes: list[etree.Element]) -> None:
         """A note no call points to: a warning, and its words at the end of the piece, where they are still read."""
         for note in notes:
-            label = note.get("id").removeprefix("fn:")
+            label = note.get("id", "").removeprefix("fn:")
             self.warnings.append(
                 PublishWarning(
                     f"the note [^{label}] is never called: its words are printed at the end of the piece; "

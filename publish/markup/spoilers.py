@@ -106,7 +106,9 @@ class SpoilerBlockProcessor(BlockProcessor):
 
     def run(self, parent: etree.Element, blocks: list[str]) -> None:
         first_line, _, rest = blocks.pop(0).partition("\n")
-        label = BLOCK_START.match(first_line).group("label")
+        opening = BLOCK_START.match(first_line)
+        assert opening is not None  # test() has seen it match
+        label = opening.group("label")
 
         def refuse_nesting(line: str) -> None:
             if BLOCK_START.match(line):
@@ -250,11 +252,11 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
         """A note called only from inside a removed spoiler is part of it: it goes too (else it would be printed
         as a note nobody calls)."""
         container = next((el for el in root if el.tag == "div" and el.get("class") == "footnote"), None)
-        if container is None or container.find("ol") is None:
+        notes = container.find("ol") if container is not None else None
+        if notes is None:
             return
         inside = {a.get("href", "")[1:] for a in spoiler.iter("a") if a.get("class") == "footnote-ref"}
         elsewhere = {a.get("href", "")[1:] for a in root.iter("a") if a.get("class") == "footnote-ref"} - inside
-        notes = container.find("ol")
         for note in [note for note in notes if note.get("id") in inside - elsewhere]:
             notes.remove(note)
 

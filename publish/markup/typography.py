@@ -54,9 +54,10 @@ FRENCH_HIGH_PUNCTUATION = re.compile(rf"(?<=[^\s(\[«]){SPACES}([;:!?]+)(?=$|[\s
 def typeset(markup: str, language: str) -> str:
     """``markup`` (an HTML fragment) with its text set by the typographic rules of ``language`` (a BCP 47 tag)."""
     tag = language.lower()
-    rule, triggers = RULES.get(tag) or RULES.get(tag.split("-")[0], (None, ""))
-    if rule is None:  # dialogue dashes only: a quick pass, however many tags
+    found = RULES.get(tag) or RULES.get(tag.split("-")[0])
+    if found is None:  # dialogue dashes only: a quick pass, however many tags
         return PARAGRAPH_DIALOGUE.sub(rf"\1—\2{NBSP}", markup)
+    rule, triggers = found
     parts = TAG.split(markup)
     state: dict[str, object] = {"before": " ", "open_singles": 0}
     verbatim = 0

@@ -117,8 +117,8 @@ def _opened(data: bytes, name: str, limits: ImageLimits) -> Iterator[PILImage.Im
             image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
         raise ImageRefused(
-            f"{name!r} is over {2 * Image.MAX_IMAGE_PIXELS / 1e6:,.0f} megapixels, more than Pillow opens (it may be "
-            f"a decompression bomb), and over the limit of {limit}: make it smaller"
+            f"{name!r} is over {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:,.0f} megapixels, more than Pillow opens"
+            f" (it may be a decompression bomb), and over the limit of {limit}: make it smaller"
         ) from None
     except Image.UnidentifiedImageError:
         raise ImageRefused(f"{name!r} is not an image Pillow can read: export it again") from None

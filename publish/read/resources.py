@@ -136,10 +136,12 @@ class ResourcePolicy:
             result = fit()
         else:
             key = self.store.key("image", hashlib.sha256(data).hexdigest(), repr(self.limits), repr(box))
-            result = self.store.get(key, f"image:{target or 'check'}:{name.rsplit('/', 1)[-1]}")
-            if result is None:
+            stored = self.store.get(key, f"image:{target or 'check'}:{name.rsplit('/', 1)[-1]}")
+            if stored is None:
                 result = self.fitted_here[key] = fit()
                 self.store.put(key, result)
+            else:
+                result = stored
         return result or data
 
     def _download(self, url: str) -> Resource:

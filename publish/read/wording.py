@@ -78,6 +78,8 @@ class Wording:
     def join(self, items: Iterable[str]) -> str:
         """ "A, B and C" in the book's language: markup if any item is markup (a work's italic title), else plain."""
         items = list(items)
+        separator: str
+        last: str
         if any(hasattr(item, "__html__") for item in items):
             items = [Markup(escape(item)) for item in items]
             separator, last = self("list_separator"), self("list_and")
