@@ -53,26 +53,24 @@ def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.strip()]
 
 
+UNWRITABLE = {
+    "read-only": ("ro,size=1m", "cannot write the book here: it is on a read-only file system"),
+    "too full": ("size=256k", "cannot write the book here: 0.2 MB free, and the build needs about 1.0 MB"),
+}
+
+
 @needs_mounts
-def test_a_read_only_output_folder_is_one_line_before_any_work(tmp_path):
+@pytest.mark.parametrize("folder", UNWRITABLE, ids=list(UNWRITABLE))
+def test_an_output_folder_that_cannot_take_the_book_is_one_line_before_any_work(tmp_path, folder):
+    options, message = UNWRITABLE[folder]
     one_piece_manuscript(tmp_path / "ms", PIECE_HEAD + "Some words.\n")
     (tmp_path / "out").mkdir()
     # Not --quiet: the stages report as they end, so no stage line means nothing was read or laid out.
-    script = f"mount -t tmpfs -o ro,size=1m tmpfs out; {PUBLISH_LOUD} --manuscript ms --out out; echo rc=$?"
-    run = in_private_mount(script, tmp_path)
-    assert run.stdout.strip() == "rc=1", run.stderr
-    assert error_lines(run.stderr) == ["error: out: cannot write the book here: it is on a read-only file system"]
-
-
-@needs_mounts
-def test_a_folder_too_full_for_the_book_is_one_line_before_any_work(tmp_path):
-    one_piece_manuscript(tmp_path / "ms", PIECE_HEAD + "Some words.\n")
-    (tmp_path / "out").mkdir()
-    script = f"mount -t tmpfs -o size=256k tmpfs out; {PUBLISH_LOUD} --manuscript ms --out out; echo rc=$?"
+    script = f"mount -t tmpfs -o {options} tmpfs out; {PUBLISH_LOUD} --manuscript ms --out out; echo rc=$?"
     run = in_private_mount(script, tmp_path)
     assert run.stdout.strip() == "rc=1", run.stderr
     [line] = error_lines(run.stderr)
-    assert line.startswith("error: out: cannot write the book here: 0.2 MB free, and the build needs about"), line
+    assert line.startswith(f"error: out: {message}"), line
 
 
 @needs_mounts
