@@ -20,7 +20,7 @@ from publish.pipeline.files import check_output_folder, write_all_atomically
 from publish.pipeline.memo import STORE, Memo
 from publish.pipeline.parallel import HandOver, second_process
 from publish.pipeline.signals import InterruptedAfterWriting
-from publish.pipeline.sources import build_moment, files_digest, fingerprint
+from publish.pipeline.sources import build_moment, build_stamp, files_digest, fingerprint
 from publish.read.config import PAGE_SIZES, SHEET_SIZES
 from publish.read.images import ImageLimits
 from publish.read.manuscript import FORMATS as PIECE_FORMATS
@@ -33,6 +33,7 @@ from publish.request import BuildRequest
 # import, WeasyPrint's half second, then starts that much sooner.
 if TYPE_CHECKING:
     from publish.render.assemble import AssembledBook
+    from publish.render.colophon import BuildStamp
     from publish.render.theme import Theme
 
 # A mini-zine's panel: an eighth of an A4 or a Letter sheet.
@@ -97,13 +98,14 @@ def build(
             limits=ImageLimits.for_book(manuscript.config),
             store=memo,
         )
-        cover = None if request.prints else epub_cover(manuscript, theme, request, resources, memo)
+        stamp = build_stamp(moment)
+        cover = None if request.prints else epub_cover(manuscript, theme, stamp, request, resources, memo)
         if cover and not laying_out_now:  # not at all for an EPUB alone whose cover is remembered: nothing to do
             hand_over = processes.enter_context(
                 second_process(_prepare_for_layout, enabled=request.parallel and not cover.jpeg)
             )
         book, outputs, guide = _write(
-            manuscript, theme, out_dir, request, resources, moment, stage, report, memo, hand_over, cover
+            manuscript, theme, stamp, out_dir, request, resources, moment, stage, report, memo, hand_over, cover
         )
     record = build_record(key, outputs, guide, [str(warning) for warning in book.warnings])
     write_all_atomically({**outputs, out_dir / RECORD: record})
@@ -274,13 +276,18 @@ class EpubCover:
 
 
 def epub_cover(
-    manuscript: Manuscript, theme: Theme, request: BuildRequest, resources: ResourcePolicy, memo: Memo
+    manuscript: Manuscript,
+    theme: Theme,
+    stamp: BuildStamp,
+    request: BuildRequest,
+    resources: ResourcePolicy,
+    memo: Memo,
 ) -> EpubCover:
     """Looked up before any piece is rendered: the cover is laid out from the book without its pieces, so the
     front matter alone gives the HTML it is made from and remembered by."""
     from publish.render.assemble import assemble
 
-    job = print_job(assemble(manuscript, theme, request.edition, resources, targets=(), memo=memo), request)
+    job = print_job(assemble(manuscript, theme, stamp, request.edition, resources, targets=(), memo=memo), request)
     key = memo.key("cover", job.html)
     return EpubCover(job, key, memo.get(key, "cover"))
 
@@ -288,6 +295,7 @@ def epub_cover(
 def _write(
     manuscript: Manuscript,
     theme: Theme,
+    stamp: BuildStamp,
     out_dir: Path,
     request: BuildRequest,
     resources: ResourcePolicy,
@@ -316,6 +324,7 @@ def _write(
         book = assemble(
             manuscript,
             theme,
+            stamp,
             request.edition,
             resources,
             targets=("print",) if request.prints else ("epub",),
@@ -327,7 +336,7 @@ def _write(
     if "epub" in request.formats:
         if request.prints:
             with stage("pages"):
-                book = assemble(manuscript, theme, request.edition, resources, memo=memo)
+                book = assemble(manuscript, theme, stamp, request.edition, resources, memo=memo)
         with stage("fonts"):
             fonts = epub.subset_fonts(book, memo)
     verify.load_libraries()  # while the other process lays out the print edition

@@ -1,4 +1,5 @@
-"""What a build is made from, and the moment it dates itself by. Standard library only.
+"""What a build is made from, and the moment it dates itself by. Standard library only (and the colophon's plain
+data).
 
 The fingerprint of a build — its inputs, its request and the tool itself —
 keys the record of the last build, so that ``publish build`` can tell
@@ -17,6 +18,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+from publish.render.colophon import TOOLS, BuildStamp, Tool
 
 PACKAGE = Path(__file__).resolve().parent.parent
 # The default theme's locales, where every theme's missing words come from (see read/wording.py).
@@ -55,6 +58,11 @@ def build_moment(manuscript_root: Path) -> dt.datetime:
             if path.is_file() and not path.is_symlink()
         )
     return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+
+
+def build_stamp(moment: dt.datetime) -> BuildStamp:
+    """What the colophon says of a build dated ``moment``: that day, and the tools that made it with their versions."""
+    return BuildStamp(moment.date(), tuple(Tool(name, library_version(package)) for package, name in TOOLS))
 
 
 def _last_commit_time(folder: Path) -> str | None:

@@ -5,7 +5,6 @@ This is the only stage that knows both the rendered pieces and the theme.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import html
 import re
@@ -16,24 +15,18 @@ from pathlib import Path
 from publish.errors import PublishWarning
 from publish.markup.convert import TARGETS, InlineText, RenderedPiece, inline, render_piece
 from publish.markup.fragment import PIECE_LINK_SOURCE, PIECE_LINK_TARGET, Image, link_across
-from publish.pipeline.sources import build_moment, library_version
 from publish.read.config import DEFAULT_THEME, BookConfig
 from publish.read.images import ImageLimits
 from publish.read.manuscript import Manuscript, Piece
 from publish.read.remembering import Remembering
 from publish.read.resources import ResourcePolicy
 from publish.read.wording import Wording, load_wording
-from publish.render.theme import Theme, Typeface
+from publish.render.colophon import BuildStamp, Colophon
+from publish.render.theme import Theme
 from publish.request import Edition
 
 # Where an EPUB's spoilers are revealed: one document, out of the reading order.
 REVEALS_FILE = "spoilers-revealed.xhtml"
-TOOLS = (
-    ("booklet-press", "Booklet Press"),
-    ("weasyprint", "WeasyPrint"),
-    ("ebooklib", "EbookLib"),
-    ("markdown", "Python-Markdown"),
-)
 
 
 @dataclass(frozen=True)
@@ -61,29 +54,6 @@ class SpoilerWarning:
     works: list[str]
     skip_to_id: str
     skip_to_title: InlineText
-
-
-@dataclass(frozen=True)
-class Tool:
-    name: str
-    version: str
-
-
-@dataclass(frozen=True)
-class Colophon:
-    typefaces: list[Typeface]
-    tools: list[Tool]
-    build_date: dt.date
-    piece_count: int
-
-    @property
-    def generator(self) -> str:
-        return ", ".join(f"{tool.name} {tool.version}" for tool in self.tools)
-
-    @property
-    def tool_names(self) -> list[str]:
-        """Each tool with its version, kept together on a line."""
-        return [f"{tool.name}\u00a0{tool.version}" for tool in self.tools]
 
 
 @dataclass(frozen=True)
@@ -147,6 +117,7 @@ class AssembledBook:
 def assemble(
     manuscript: Manuscript,
     theme: Theme,
+    stamp: BuildStamp,
     edition: Edition = Edition(),
     resources: ResourcePolicy | None = None,
     targets: tuple[str, ...] = TARGETS,
@@ -154,7 +125,8 @@ def assemble(
 ) -> AssembledBook:
     """Render every piece of the edition for both media and fill the theme's templates.
 
-    ``resources`` says what the book may read; by default the manuscript and
+    ``stamp`` is what the colophon says of the build: its date and the tools
+    that made it, which the pipeline finds out. ``resources`` says what the book may read; by default the manuscript and
     theme folders, and no network. ``targets`` says which media to render
     for (a print-only build makes no EPUB pages, an EPUB-only one no print
     pieces). With a ``memo``, a piece whose text has not changed is not
@@ -193,8 +165,8 @@ def assemble(
     )
     colophon = Colophon(
         typefaces=theme.typefaces,
-        tools=[Tool(name, library_version(package)) for package, name in TOOLS],
-        build_date=build_moment(manuscript.root).date(),
+        tools=list(stamp.tools),
+        build_date=stamp.build_date,
         piece_count=len(pieces),
     )
     book_pieces = {str(piece.path.resolve()): piece.id for piece in pieces}

@@ -28,6 +28,7 @@ import watchfiles
 from publish.errors import PublishError, PublishWarning
 from publish.markup.fragment import IMAGE_TYPES
 from publish.pipeline.build import build, print_job, remembered_work
+from publish.pipeline.sources import build_moment, build_stamp
 from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import load_manuscript
 from publish.read.resources import RefusedResource, ResourcePolicy
@@ -195,7 +196,8 @@ def preview_html(manuscript_dir: Path, styles_dir: Path, out_dir: Path) -> str:
     from the server."""
     memo = remembered_work(manuscript_dir, styles_dir, out_dir)
     manuscript = load_manuscript(manuscript_dir, memo)
-    book = assemble(manuscript, Theme.load(styles_dir, memo), targets=("print",), memo=memo)
+    stamp = build_stamp(build_moment(manuscript.root))
+    book = assemble(manuscript, Theme.load(styles_dir, memo), stamp, targets=("print",), memo=memo)
     served = dataclasses.replace(book, context={**book.context, "theme_url": STYLES_ROUTE})
     page = print_job(served, BuildRequest()).html
     # Pictures are file: addresses for WeasyPrint, which a page served over HTTP may not load.
