@@ -11,11 +11,12 @@ from pathlib import Path
 import click
 
 from publish.errors import PublishError, display_path
+from publish.outputs.registry import IMPOSITIONS, output_formats
 from publish.pipeline.cache import fresh_outputs
 from publish.pipeline.signals import InterruptedAfterWriting
 from publish.pipeline.sources import fingerprint
 from publish.read.config import DEFAULT_THEME, LENGTH
-from publish.request import FORMATS, IMPOSITIONS, PDF_VARIANTS, BuildRequest, Edition
+from publish.request import PDF_VARIANTS, BuildRequest, Edition
 
 # The pipeline (WeasyPrint, fontTools, pdfium) is imported inside the commands
 # that use it: `publish build` with nothing to do answers before loading it.
@@ -101,7 +102,7 @@ def cli() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([*FORMATS, "all"]),
+    type=click.Choice([*output_formats(), "all"]),
     default="all",
     show_default=True,
     help="Which edition to build.",
@@ -156,7 +157,7 @@ def build_command(
             click.echo(f"{stage:<7}{seconds:6.2f}s", err=True)
 
     request = BuildRequest(
-        formats=FORMATS if fmt == "all" else (fmt,),
+        formats=None if fmt == "all" else (fmt,),
         edition=Edition(spoiler_free=spoiler_free, redact=redact),
         impose=impose,
         bleed=bleed,

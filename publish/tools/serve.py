@@ -27,7 +27,8 @@ import watchfiles
 
 from publish.errors import PublishError, PublishWarning
 from publish.markup.fragment import IMAGE_TYPES
-from publish.pipeline.build import build, print_job, remembered_work
+from publish.outputs.print_edition import print_job
+from publish.pipeline.build import build, remembered_work
 from publish.pipeline.sources import build_moment, build_stamp
 from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import load_manuscript
