@@ -16,7 +16,8 @@ from publish.markup.sanitize import svg_problem
 from publish.outputs.pages import PageStart, place_page_markers
 from publish.read.remembering import Remembering
 from publish.read.resources import RefusedResource, ResourcePolicy
-from publish.render.assemble import AssembledBook, EpubPage
+from publish.render.assemble import AssembledBook
+from publish.render.epub_pages import EpubPage
 from publish.render.theme import font_face
 
 XHTML = "application/xhtml+xml"
