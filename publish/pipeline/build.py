@@ -23,8 +23,8 @@ from publish.pipeline.parallel import HandOver, second_process
 from publish.pipeline.signals import InterruptedAfterWriting
 from publish.pipeline.sources import build_moment, build_stamp, files_digest, fingerprint
 from publish.read.images import ImageLimits
-from publish.read.manuscript import FORMATS as PIECE_FORMATS
 from publish.read.manuscript import Manuscript, load_manuscript
+from publish.read.piece_readers import piece_suffixes
 from publish.read.resources import ResourcePolicy
 from publish.request import BuildRequest
 
@@ -138,7 +138,7 @@ def remembered_work(manuscript_dir: Path, theme_dir: Path, out_dir: Path, used: 
     the salt: each entry made from a piece is keyed by that piece's text.
     """
     return Memo(
-        out_dir / STORE, files_digest(manuscript_dir, theme_dir, out_dir, pieces_by_suffix=tuple(PIECE_FORMATS)), used
+        out_dir / STORE, files_digest(manuscript_dir, theme_dir, out_dir, pieces_by_suffix=piece_suffixes()), used
     )
 
 
