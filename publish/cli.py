@@ -12,9 +12,9 @@ import click
 
 from publish.errors import PublishError, display_path
 from publish.outputs.registry import IMPOSITIONS, output_formats
-from publish.pipeline.cache import fresh_outputs
+from publish.pipeline.cache import Recorded
+from publish.pipeline.freshness import build_if_stale
 from publish.pipeline.signals import InterruptedAfterWriting
-from publish.pipeline.sources import fingerprint
 from publish.read.config import DEFAULT_THEME, LENGTH
 from publish.request import PDF_VARIANTS, BuildRequest, Edition
 
@@ -165,18 +165,14 @@ def build_command(
         pdf_variant=pdf_variant,
         allow_remote=allow_remote,
     )
-    key = fingerprint(manuscript_dir, styles_dir, out_dir, request)
-    recorded = None if fresh else fresh_outputs(out_dir, key)
-    if recorded:
-        for warning in recorded.warnings:
-            click.echo(f"warning: {warning}", err=True)
+    result = build_if_stale(manuscript_dir, styles_dir, out_dir, request, report, fresh=fresh)
+    if isinstance(result, Recorded):
+        for recorded_warning in result.warnings:
+            click.echo(f"warning: {recorded_warning}", err=True)
         if not quiet:
-            for path in recorded.written:
+            for path in result.written:
                 click.echo(f"fresh  {display_path(path)} (nothing changed since it was built)", err=True)
         return
-    from publish.pipeline.build import build
-
-    result = build(manuscript_dir, styles_dir, out_dir, request, report, key, fresh=fresh)
     if ctx.meta.get("publish.debug"):
         for label in result.damaged:
             click.echo(f"store: the stored {label} failed its check and was made again", err=True)

@@ -65,7 +65,7 @@ def build(
     rendered, and the files are replaced together, with a record of what
     they were made from (``cache.fresh_outputs`` reads it). ``key`` is that
     record's fingerprint of the inputs, if the caller has worked it out
-    already (the CLI has, to find whether anything changed). ``fresh`` makes
+    already (pipeline/freshness.py has, to find whether anything changed). ``fresh`` makes
     everything again, using nothing earlier builds stored.
     """
     key = key or fingerprint(manuscript_dir, theme_dir, out_dir, request)
@@ -115,6 +115,18 @@ def build(
     return BuildResult(
         written=list(outputs), guide=guide, warnings=book.warnings, redone=memo.missed, damaged=memo.damaged
     )
+
+
+def book_for_print(manuscript_dir: Path, theme_dir: Path, out_dir: Path) -> AssembledBook:
+    """The book with its pieces rendered for print, as ``build`` renders them (from what earlier builds into
+    ``out_dir`` remembered): for a preview that shows the print edition's HTML before it is laid out."""
+    from publish.render.assemble import assemble
+    from publish.render.theme import Theme
+
+    memo = remembered_work(manuscript_dir, theme_dir, out_dir)
+    manuscript = load_manuscript(manuscript_dir, memo)
+    stamp = build_stamp(build_moment(manuscript.root))
+    return assemble(manuscript, Theme.load(theme_dir, memo), stamp, targets=("print",), memo=memo)
 
 
 def _prepare_for_layout() -> None:
