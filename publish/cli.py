@@ -114,7 +114,7 @@ def cli() -> None:
 @click.option("--redact", is_flag=True, help="With --spoiler-free: keep those pieces, remove their marked spoilers.")
 @click.option(
     "--impose",
-    type=click.Choice(IMPOSITIONS),
+    type=click.Choice(list(IMPOSITIONS)),
     help="Also write the print edition imposed for folding: saddle-stitched sheets or a one-sheet mini-zine.",
 )
 @click.option("--bleed", metavar="LENGTH", callback=_length, help="Bleed for a copy shop, e.g. 3mm.")

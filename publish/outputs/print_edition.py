@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from publish.outputs.registry import lays_out_in_full, requested
+from publish.outputs.registry import IMPOSITIONS, lays_out_in_full, requested
 from publish.read.config import PAGE_SIZES, SHEET_SIZES
 from publish.read.resources import ResourcePolicy
 from publish.request import BuildRequest
@@ -154,9 +154,9 @@ def _impose(job: PrintJob, reading_pdf: bytes, page_count: int) -> tuple[str, by
     if job.request.impose == "saddle":
         data = impose.saddle(reading_pdf, SHEET_SIZES[job.sheet], job.creep_points)
         sides = len(impose.saddle_sides(page_count))
-        return "-zine.pdf", data, sides, impose.printing_guide("saddle", job.sheet, sides // 2)
+        return IMPOSITIONS["saddle"], data, sides, impose.printing_guide("saddle", job.sheet, sides // 2)
     assert job.minizine_html is not None, "print_job lays out a mini-zine's HTML when one is asked for"
     sheet = _minizine_sheet(job.sheet)
     small = pdf.layout(job.minizine_html, job.base_url, job.resources).document
     data = impose.minizine(pdf.pdf_bytes(small), SHEET_SIZES[sheet])
-    return "-minizine.pdf", data, 1, impose.printing_guide("minizine", sheet, 1)
+    return IMPOSITIONS["minizine"], data, 1, impose.printing_guide("minizine", sheet, 1)

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from publish.render.assemble import AssembledBook
     from publish.request import BuildRequest
 
-# The ways the print edition can also be written imposed for folding (outputs/print_edition.py makes them).
-IMPOSITIONS = ("saddle", "minizine")
+# The ways the print edition can also be written imposed for folding (outputs/print_edition.py makes them), with
+# the ending of the imposed PDF's file name.
+IMPOSITIONS = {"saddle": "-zine.pdf", "minizine": "-minizine.pdf"}
 
 
 @dataclass(frozen=True)
