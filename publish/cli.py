@@ -297,8 +297,8 @@ def main() -> None:
 
     By then every file is written and renamed and every line printed; what
     is left is the interpreter taking apart the libraries the command
-    loaded (Jinja2, lxml, EbookLib…): about 50 ms, a fifth of a rebuild
-    after a small edit, for nothing the writer sees.
+    loaded (Jinja2, lxml, EbookLib…): a noticeable share of a rebuild after
+    a small edit, for nothing the writer sees.
     """
     code = 0
     try:

@@ -28,7 +28,7 @@ from publish.read.piece_readers import piece_suffixes
 from publish.read.resources import ResourcePolicy
 from publish.request import BuildRequest
 
-# The stages that render (Jinja2, Python-Markdown, EbookLib: a tenth of a second to import) are imported
+# The stages that render (Jinja2, Python-Markdown, EbookLib: slow to import) are imported
 # where they are used, once build() has forked the process that lays out the print edition: its own
 # import, WeasyPrint's half second, then starts that much sooner.
 if TYPE_CHECKING:
@@ -132,10 +132,10 @@ def book_for_print(manuscript_dir: Path, theme_dir: Path, out_dir: Path) -> Asse
 def _prepare_for_layout() -> None:
     """Get the second process ready while this one renders the pieces.
 
-    WeasyPrint takes half a second to import. Garbage is collected seldom:
-    a layout keeps nearly every object it makes until the process ends, so
-    collecting often only walks them again (a seventh of the layout time at
-    300 pieces, for a few per cent more memory).
+    WeasyPrint is slow to import. Garbage is collected seldom: a layout
+    keeps nearly every object it makes until the process ends, so
+    collecting often only walks them again (benchmarks/NOTES.md has the
+    cost, and the memory it trades for).
     """
     from publish.outputs import pdf  # noqa: F401
 

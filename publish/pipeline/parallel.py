@@ -43,7 +43,7 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
     if not enabled:
         yield _here
         return
-    import multiprocessing  # a few milliseconds, spared by an EPUB rebuild that needs no second process
+    import multiprocessing  # spared by an EPUB rebuild that needs no second process
 
     if "fork" not in multiprocessing.get_all_start_methods():
         yield _here

@@ -81,7 +81,8 @@ def library_version(package: str) -> str:
 
     Read from the name of its ``{name}-{version}.dist-info`` folder, the form
     installers must give it: importing importlib.metadata (and the email
-    package it parses with) is a seventh of a small rebuild. A package
+    package it parses with) is a large share of a small rebuild
+    (benchmarks/NOTES.md). A package
     installed otherwise (an ``.egg-info``) is asked of importlib.metadata.
     """
     found = _dist_info_versions().get(_normalized(package))

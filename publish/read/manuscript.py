@@ -170,7 +170,7 @@ def add_piece(root: Path, title: str, kind: str, author: str, today: dt.date) ->
     path = root / f"{slugify(title)}.md"
     if path.exists():
         raise PublishError("a piece with this name already exists: choose another title", path)
-    import yaml  # a tenth of a small rebuild to import; only this command writes YAML
+    import yaml  # slow to import for a rebuild that does not need it; only this command writes YAML
 
     front_matter = yaml.safe_dump(
         {
