@@ -300,7 +300,7 @@ def main() -> None:
     loaded (Jinja2, lxml, EbookLib…): a noticeable share of a rebuild after
     a small edit, for nothing the writer sees.
     """
-    code = 0
+    code: str | int = 0
     try:
         cli(prog_name="publish")
     except SystemExit as leaving:

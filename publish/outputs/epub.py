@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import zipfile
 from pathlib import Path
@@ -46,7 +47,7 @@ def subset_fonts(book: AssembledBook, memo: Remembering) -> dict[str, bytes]:
         font.name: memo.remember(
             memo.key("font", font.name, characters),
             f"font:{font.name}",
-            lambda font=font: subset_font(font, characters),
+            functools.partial(subset_font, font, characters),
         )
         for font in book.theme.fonts
     }

@@ -18,8 +18,12 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publish.render.colophon import TOOLS, BuildStamp, Tool
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 PACKAGE = Path(__file__).resolve().parent.parent
 # The default theme's locales, where every theme's missing words come from (see read/wording.py).
@@ -50,13 +54,14 @@ def build_moment(manuscript_root: Path) -> dt.datetime:
     else the time of its newest file (not a link's target, which may lie outside). Dates and ids in the outputs derive
     from this, so two builds of one manuscript are byte for byte the same.
     """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    epoch = os.environ.get("SOURCE_DATE_EPOCH") or _last_commit_time(manuscript_root)
     if epoch is None:
-        epoch = _last_commit_time(manuscript_root) or max(
+        newest = max(
             int(path.lstat().st_mtime)
             for path in manuscript_root.rglob("*")
             if path.is_file() and not path.is_symlink()
         )
+        return dt.datetime.fromtimestamp(newest, dt.UTC)
     return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
 
 
@@ -114,7 +119,7 @@ def _normalized(project: str) -> str:
     return re.sub(r"[-_.]+", "_", project).lower()
 
 
-def fingerprint(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: object) -> str:
+def fingerprint(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: DataclassInstance) -> str:
     """A digest of everything a build's outputs depend on.
 
     File contents, not times: touching a file without changing it keeps the

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import mimetypes
 import re
+import socket
 import sys
 import threading
 import time
@@ -82,7 +83,7 @@ class PreviewServer(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://{HOST}:{self.server_address[1]}/"
 
-    def handle_error(self, request: object, client_address: tuple) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: tuple) -> None:
         """A browser that goes away mid-answer (a reload, a closed tab) is not an error worth a traceback."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
