@@ -93,8 +93,9 @@ def print_html(manuscript: Path, target: Path) -> Path:
         "import sys; from pathlib import Path;"
         "from publish.render.assemble import PrintLayout, assemble; from publish.read.config import PAGE_SIZES;"
         "from publish.read.manuscript import load_manuscript; from publish.read.config import DEFAULT_THEME;"
-        "from publish.render.theme import Theme;"
-        "m = load_manuscript(Path(sys.argv[1])); book = assemble(m, Theme.load(DEFAULT_THEME));"
+        "from publish.render.theme import Theme; from publish.pipeline.sources import build_moment, build_stamp;"
+        "m = load_manuscript(Path(sys.argv[1]));"
+        "book = assemble(m, Theme.load(DEFAULT_THEME), build_stamp(build_moment(m.root)));"
         "size = m.config.page_size;"
         "Path(sys.argv[2]).write_text(book.print_html(PrintLayout(PAGE_SIZES[size], size)), encoding='utf-8')"
     )

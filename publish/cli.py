@@ -11,11 +11,12 @@ from pathlib import Path
 import click
 
 from publish.errors import PublishError, display_path
-from publish.pipeline.cache import fresh_outputs
+from publish.outputs.registry import IMPOSITIONS, output_formats
+from publish.pipeline.cache import Recorded
+from publish.pipeline.freshness import build_if_stale
 from publish.pipeline.signals import InterruptedAfterWriting
-from publish.pipeline.sources import fingerprint
 from publish.read.config import DEFAULT_THEME, LENGTH
-from publish.request import FORMATS, IMPOSITIONS, PDF_VARIANTS, BuildRequest, Edition
+from publish.request import PDF_VARIANTS, BuildRequest, Edition
 
 # The pipeline (WeasyPrint, fontTools, pdfium) is imported inside the commands
 # that use it: `publish build` with nothing to do answers before loading it.
@@ -101,7 +102,7 @@ def cli() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([*FORMATS, "all"]),
+    type=click.Choice([*output_formats(), "all"]),
     default="all",
     show_default=True,
     help="Which edition to build.",
@@ -113,7 +114,7 @@ def cli() -> None:
 @click.option("--redact", is_flag=True, help="With --spoiler-free: keep those pieces, remove their marked spoilers.")
 @click.option(
     "--impose",
-    type=click.Choice(IMPOSITIONS),
+    type=click.Choice(list(IMPOSITIONS)),
     help="Also write the print edition imposed for folding: saddle-stitched sheets or a one-sheet mini-zine.",
 )
 @click.option("--bleed", metavar="LENGTH", callback=_length, help="Bleed for a copy shop, e.g. 3mm.")
@@ -156,7 +157,7 @@ def build_command(
             click.echo(f"{stage:<7}{seconds:6.2f}s", err=True)
 
     request = BuildRequest(
-        formats=FORMATS if fmt == "all" else (fmt,),
+        formats=None if fmt == "all" else (fmt,),
         edition=Edition(spoiler_free=spoiler_free, redact=redact),
         impose=impose,
         bleed=bleed,
@@ -164,18 +165,14 @@ def build_command(
         pdf_variant=pdf_variant,
         allow_remote=allow_remote,
     )
-    key = fingerprint(manuscript_dir, styles_dir, out_dir, request)
-    recorded = None if fresh else fresh_outputs(out_dir, key)
-    if recorded:
-        for warning in recorded.warnings:
-            click.echo(f"warning: {warning}", err=True)
+    result = build_if_stale(manuscript_dir, styles_dir, out_dir, request, report, fresh=fresh)
+    if isinstance(result, Recorded):
+        for recorded_warning in result.warnings:
+            click.echo(f"warning: {recorded_warning}", err=True)
         if not quiet:
-            for path in recorded.written:
+            for path in result.written:
                 click.echo(f"fresh  {display_path(path)} (nothing changed since it was built)", err=True)
         return
-    from publish.pipeline.build import build
-
-    result = build(manuscript_dir, styles_dir, out_dir, request, report, key, fresh=fresh)
     if ctx.meta.get("publish.debug"):
         for label in result.damaged:
             click.echo(f"store: the stored {label} failed its check and was made again", err=True)
@@ -300,10 +297,10 @@ def main() -> None:
 
     By then every file is written and renamed and every line printed; what
     is left is the interpreter taking apart the libraries the command
-    loaded (Jinja2, lxml, EbookLib…): about 50 ms, a fifth of a rebuild
-    after a small edit, for nothing the writer sees.
+    loaded (Jinja2, lxml, EbookLib…): a noticeable share of a rebuild after
+    a small edit, for nothing the writer sees.
     """
-    code = 0
+    code: str | int = 0
     try:
         cli(prog_name="publish")
     except SystemExit as leaving:

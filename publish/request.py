@@ -1,5 +1,8 @@
 """What a build is asked for: formats, edition, imposition. Plain data, light to import.
 
+The formats are named as outputs/registry.py registers them; this module
+does not know them (it sits below the stages that make them).
+
 The CLI builds a request and fingerprints it before anything heavy
 (WeasyPrint) is imported, so a rebuild with nothing to do stays fast.
 """
@@ -13,8 +16,6 @@ if TYPE_CHECKING:
     from publish.read.config import BookConfig
     from publish.read.manuscript import Piece
 
-FORMATS = ("pdf", "epub")
-IMPOSITIONS = ("saddle", "minizine")
 PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1")
 
 
@@ -51,7 +52,8 @@ class Edition:
 class BuildRequest:
     """What to build: formats, edition, and how the print edition is made."""
 
-    formats: tuple[str, ...] = FORMATS
+    # Names of output formats; None asks for every one there is.
+    formats: tuple[str, ...] | None = None
     edition: Edition = field(default_factory=Edition)
     impose: str | None = None
     bleed: str | None = None
@@ -60,12 +62,3 @@ class BuildRequest:
     allow_remote: bool = False
     # The print edition in a second process; False runs everything in this one (tests compare the two).
     parallel: bool = True
-
-    @property
-    def prints(self) -> bool:
-        """Whether the print edition is laid out in full: for the PDF or an imposition.
-
-        An EPUB built alone needs only its cover from the print layout, and
-        carries no print page numbers.
-        """
-        return "pdf" in self.formats or self.impose is not None

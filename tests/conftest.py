@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ from lxml import etree
 
 from publish.cli import cli
 from publish.pipeline.build import BuildRequest, build
+from publish.pipeline.sources import build_stamp
 from publish.read.config import DEFAULT_THEME
 from publish.render.assemble import Edition
 from publish.tools.check import EPUBCHECK_JVM_OPTIONS
@@ -30,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every EPUBCheck the tests run, through publish check or directly, starts as publish check starts it.
 os.environ.setdefault("JDK_JAVA_OPTIONS", EPUBCHECK_JVM_OPTIONS)
 MANUSCRIPT = ROOT / "manuscript"
+# What the colophon says of a build dated at the sample book's SOURCE_DATE_EPOCH, for tests that assemble directly.
+STAMP = build_stamp(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
 XHTML_NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
 
 

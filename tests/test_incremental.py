@@ -324,3 +324,20 @@ def test_the_layout_process_is_forked_before_the_rendering_stages_are_imported(m
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[0] == "False True"
+
+
+def test_the_pipeline_decides_freshness_for_every_caller(tmp_path, monkeypatch):
+    """``build`` and ``serve`` ask the same function: a second call with nothing changed builds nothing."""
+    from publish.pipeline.build import BuildResult
+    from publish.pipeline.cache import Recorded
+    from publish.pipeline.freshness import build_if_stale
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening words.\n")
+    out = tmp_path / "out"
+    args = (manuscript, DEFAULT_THEME, out, BuildRequest(formats=("pdf",)), lambda stage, seconds: None)
+    first = build_if_stale(*args)
+    assert isinstance(first, BuildResult)
+    again = build_if_stale(*args)
+    assert isinstance(again, Recorded) and again.written == first.written
+    assert isinstance(build_if_stale(*args, fresh=True), BuildResult)

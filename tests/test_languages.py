@@ -23,7 +23,7 @@ from publish.read.wording import load_wording
 from publish.render.assemble import PrintLayout, assemble
 from publish.render.theme import Theme, class_token
 
-from .conftest import XHTML_NS, build_book, one_piece_manuscript
+from .conftest import STAMP, XHTML_NS, build_book, one_piece_manuscript
 
 NNBSP = "\u202f"
 # Words the English locale prints that a French book must not ("Colophon" is French too).
@@ -236,7 +236,7 @@ def test_the_german_piece_is_hyphenated_as_german_in_the_pdf(english_with_german
 
 def test_the_print_article_carries_the_piece_language(tmp_path):
     root = one_piece_manuscript(tmp_path / "m", GERMAN_PIECE, "haltestelle.md")
-    html = assemble(load_manuscript(root), Theme.load(DEFAULT_THEME), targets=("print",)).print_html(
+    html = assemble(load_manuscript(root), Theme.load(DEFAULT_THEME), STAMP, targets=("print",)).print_html(
         PrintLayout("A5", "a5")
     )
     article = etree.HTML(html.encode("utf-8")).xpath("//article")[0]

@@ -18,11 +18,6 @@ PACKAGE = ROOT / "publish"
 STAGES = ("errors", "read", "request", "markup", "render", "outputs", "pipeline", "tools", "cli")
 # Modules at the top of the package, by the stage they sit at.
 TOP = {"errors": "errors", "request": "request", "cli": "cli", "__main__": "cli"}
-# Imports still against the direction, each to be turned round (issue 17): the build date and versions are
-# to be given to assemble.
-NOT_YET = {
-    ("publish.render.assemble", "publish.pipeline.sources"),
-}
 
 
 def stage_of(module: str) -> str:
@@ -64,8 +59,7 @@ def test_imports_run_from_earlier_stages_to_later_ones():
         for imported in imports_of(path):
             if STAGES.index(stage_of(imported)) > STAGES.index(stage_of(name)):
                 against.add((name, imported))
-    assert against - NOT_YET == set(), "imports against the stages' direction"
-    assert NOT_YET - against == set(), "turned round: take these off NOT_YET"
+    assert against == set(), "imports against the stages' direction"
 
 
 def test_the_stage_packages_hold_only_their_docstring():

@@ -25,7 +25,7 @@ from publish.render.assemble import PrintLayout, assemble
 from publish.render.theme import Theme
 from publish.tools.preview import spreads
 
-from .conftest import MANUSCRIPT, PIECE_HEAD, one_piece_manuscript
+from .conftest import MANUSCRIPT, PIECE_HEAD, STAMP, one_piece_manuscript
 
 MM = 72 / 25.4
 
@@ -261,7 +261,7 @@ def test_our_page_styling_lays_out_the_book_as_weasyprints_own(monkeypatch):
     manuscript = load_manuscript(MANUSCRIPT)
     theme = Theme.load(DEFAULT_THEME)
     size = manuscript.config.page_size
-    html = assemble(manuscript, theme).print_html(PrintLayout(PAGE_SIZES[size], size))
+    html = assemble(manuscript, theme, STAMP).print_html(PrintLayout(PAGE_SIZES[size], size))
     resources = ResourcePolicy((manuscript.root, theme.root))
 
     def printed() -> tuple[int, bytes]:

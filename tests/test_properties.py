@@ -23,7 +23,7 @@ from publish.render.assemble import Edition, assemble
 from publish.render.theme import Theme
 from publish.tools.check import check_epub
 
-from .conftest import XHTML_NS
+from .conftest import STAMP, XHTML_NS
 
 WORDS = ["the", "ending", "Mia", "Sebastian", "jazz", "Los Angeles", "epilogue", "café", "naïve", "it's", "—", "…"]
 SYNTAX = [
@@ -155,7 +155,7 @@ def test_any_manuscript_assembles_to_well_formed_safe_pages_or_fails_cleanly(fil
     with tempfile.TemporaryDirectory() as folder:
         root = write(files, Path(folder))
         try:
-            book = assemble(load_manuscript(root), Theme.load(DEFAULT_THEME), Edition(spoiler_free=spoiler_free))
+            book = assemble(load_manuscript(root), Theme.load(DEFAULT_THEME), STAMP, Edition(spoiler_free=spoiler_free))
         except PublishError as error:
             assert str(error).strip()
             event(f"refused: {error.message[:30]}")

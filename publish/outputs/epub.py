@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import zipfile
 from pathlib import Path
@@ -16,7 +17,8 @@ from publish.markup.sanitize import svg_problem
 from publish.outputs.pages import PageStart, place_page_markers
 from publish.read.remembering import Remembering
 from publish.read.resources import RefusedResource, ResourcePolicy
-from publish.render.assemble import AssembledBook, EpubPage
+from publish.render.assemble import AssembledBook
+from publish.render.epub_pages import EpubPage
 from publish.render.theme import font_face
 
 XHTML = "application/xhtml+xml"
@@ -45,7 +47,7 @@ def subset_fonts(book: AssembledBook, memo: Remembering) -> dict[str, bytes]:
         font.name: memo.remember(
             memo.key("font", font.name, characters),
             f"font:{font.name}",
-            lambda font=font: subset_font(font, characters),
+            functools.partial(subset_font, font, characters),
         )
         for font in book.theme.fonts
     }
@@ -131,8 +133,8 @@ def finish_package(data: bytes, moment: dt.datetime, language: str) -> bytes:
 
     Every entry is dated ``moment``, mimetype first; it and the images
     that are compressed already are stored, the rest deflated at the
-    fastest level (the default's 3 % smaller archive cost a twentieth of a
-    small rebuild). EbookLib has no option for the package's xml:lang,
+    fastest level (the default's slightly smaller archive is not worth its
+    time in a rebuild). EbookLib has no option for the package's xml:lang,
     which accessibility checkers (DAISY Ace) require.
     """
     stamp = max(moment, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
@@ -188,8 +190,8 @@ def subset_font(path: Path, text: str) -> bytes:
     """The font cut down to the characters the book uses (in either case, for
     small caps and case transforms), keeping every OpenType feature and name.
 
-    HarfBuzz's subsetter takes milliseconds where fontTools' takes a fifth
-    of a second a face. HarfBuzz drops an old-style ``kern`` table, though:
+    HarfBuzz's subsetter is far quicker than fontTools' (benchmarks/NOTES.md).
+    HarfBuzz drops an old-style ``kern`` table, though:
     a font whose only kerning is there is cut by fontTools, which keeps it.
     """
     import uharfbuzz

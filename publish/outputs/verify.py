@@ -33,7 +33,7 @@ class BrokenOutput(Exception):
 
 
 def load_libraries() -> None:
-    """Import what the checks read with (a tenth of a second), where the build would otherwise wait."""
+    """Import what the checks read with while the build waits for the layout anyway, not after it."""
     import fontTools.ttLib  # noqa: F401
     import PIL.Image  # noqa: F401
     import pypdf  # noqa: F401

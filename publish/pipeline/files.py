@@ -95,15 +95,13 @@ def write_all_atomically(outputs: dict[Path, bytes]) -> None:
         try:
             for path, data in outputs.items():
                 with _failing_writes(path.parent):
-                    handle, temporary = tempfile.mkstemp(
-                        dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX
-                    )
-                    temporaries[path] = Path(temporary)
+                    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX)
+                    temporaries[path] = Path(name)
                     with os.fdopen(handle, "wb") as out:
                         out.write(data)
                         out.flush()
                         os.fsync(out.fileno())
-                    os.chmod(temporary, 0o644)
+                    os.chmod(name, 0o644)
             try:
                 with signals_held():
                     while temporaries:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 STORE = Path(".cache") / "store"
 KEEP_UNUSED_SECONDS = 24 * 3600
-# Looking at every entry's age costs a stat each (a tenth of a second at 300 pieces): done once an hour.
+# Looking at every entry's age costs a stat each, which adds up in a long book: done once an hour.
 SWEEP_EVERY_SECONDS = 3600
 SWEPT = ".swept"
 SEAL_SIZE = 64  # the hex digest, then a newline

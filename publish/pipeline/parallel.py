@@ -17,7 +17,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from publish.errors import PublishError
 from publish.pipeline.signals import release_held, signals_held
@@ -43,7 +43,7 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
     if not enabled:
         yield _here
         return
-    import multiprocessing  # a few milliseconds, spared by an EPUB rebuild that needs no second process
+    import multiprocessing  # spared by an EPUB rebuild that needs no second process
 
     if "fork" not in multiprocessing.get_all_start_methods():
         yield _here
@@ -65,7 +65,7 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
         sending[-1].start()
         return wait
 
-    def wait() -> Result:
+    def wait() -> Any:  # whatever the work handed over returns: hand_over's signature says what that is
         try:
             outcome, value = result_receiver.recv()
         except EOFError:

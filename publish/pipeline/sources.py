@@ -1,4 +1,5 @@
-"""What a build is made from, and the moment it dates itself by. Standard library only.
+"""What a build is made from, and the moment it dates itself by. Standard library only (and the colophon's plain
+data).
 
 The fingerprint of a build — its inputs, its request and the tool itself —
 keys the record of the last build, so that ``publish build`` can tell
@@ -17,6 +18,12 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from publish.render.colophon import TOOLS, BuildStamp, Tool
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 PACKAGE = Path(__file__).resolve().parent.parent
 # The default theme's locales, where every theme's missing words come from (see read/wording.py).
@@ -47,14 +54,20 @@ def build_moment(manuscript_root: Path) -> dt.datetime:
     else the time of its newest file (not a link's target, which may lie outside). Dates and ids in the outputs derive
     from this, so two builds of one manuscript are byte for byte the same.
     """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    epoch = os.environ.get("SOURCE_DATE_EPOCH") or _last_commit_time(manuscript_root)
     if epoch is None:
-        epoch = _last_commit_time(manuscript_root) or max(
+        newest = max(
             int(path.lstat().st_mtime)
             for path in manuscript_root.rglob("*")
             if path.is_file() and not path.is_symlink()
         )
+        return dt.datetime.fromtimestamp(newest, dt.UTC)
     return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+
+
+def build_stamp(moment: dt.datetime) -> BuildStamp:
+    """What the colophon says of a build dated ``moment``: that day, and the tools that made it with their versions."""
+    return BuildStamp(moment.date(), tuple(Tool(name, library_version(package)) for package, name in TOOLS))
 
 
 def _last_commit_time(folder: Path) -> str | None:
@@ -73,7 +86,8 @@ def library_version(package: str) -> str:
 
     Read from the name of its ``{name}-{version}.dist-info`` folder, the form
     installers must give it: importing importlib.metadata (and the email
-    package it parses with) is a seventh of a small rebuild. A package
+    package it parses with) is a large share of a small rebuild
+    (benchmarks/NOTES.md). A package
     installed otherwise (an ``.egg-info``) is asked of importlib.metadata.
     """
     found = _dist_info_versions().get(_normalized(package))
@@ -105,7 +119,7 @@ def _normalized(project: str) -> str:
     return re.sub(r"[-_.]+", "_", project).lower()
 
 
-def fingerprint(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: object) -> str:
+def fingerprint(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: DataclassInstance) -> str:
     """A digest of everything a build's outputs depend on.
 
     File contents, not times: touching a file without changing it keeps the

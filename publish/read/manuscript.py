@@ -20,10 +20,10 @@ from publish.read.config import (
     slugify,
 )
 from publish.read.decoding import read_utf8
+from publish.read.piece_readers import kinds_accepted, reader_for
 from publish.read.remembering import Remembering
 
 SPOILER_TAG = re.compile(r"^\s*-*\s*contains\s+spoilers?\s*-*\s*$", re.IGNORECASE)
-FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 # Ids the book's own pages use, in print and in the EPUB.
 RESERVED_IDS = {"cover", "title", "contents", "colophon", "nav", "spoilers-revealed"}
 # A booklet's piece is an essay, not an encyclopedia: a bound that keeps a
@@ -87,9 +87,9 @@ def load_manuscript(root: Path, memo: Remembering | None = None) -> Manuscript:
 
 def read_piece(path: Path, listed_in: Path, memo: Remembering | None = None) -> Piece:
     """Read one piece: front matter, spoiler tag line, body."""
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise PublishError(f"'{path.name}' is not a piece: use .md (Markdown) or .txt (plain text)", listed_in)
+    reader = reader_for(path)
+    if reader is None:
+        raise PublishError(f"'{path.name}' is not a piece: use {kinds_accepted()}", listed_in)
     if not path.is_file():
         raise PublishError(
             f"piece '{path.name}' is listed but does not exist", listed_in, _listed_line(path.name, listed_in)
@@ -107,7 +107,7 @@ def read_piece(path: Path, listed_in: Path, memo: Remembering | None = None) -> 
             " (about 150,000 words): split it into several pieces",
             path,
         )
-    text = read_utf8(path)
+    text = reader.read_text(path)
     data, body, body_line = parse_front_matter(text, path, memo)
     contains_spoilers = False
     lines = body.splitlines(keepends=True)
@@ -119,7 +119,7 @@ def read_piece(path: Path, listed_in: Path, memo: Remembering | None = None) -> 
     if not body.strip():
         raise PublishError("the piece is empty: write something after the front matter", path)
     meta = piece_meta(data, path, text, contains_spoilers)
-    return Piece(id=slugify(path.stem), path=path, format=fmt, meta=meta, body=body, body_line=body_line)
+    return Piece(id=slugify(path.stem), path=path, format=reader.format, meta=meta, body=body, body_line=body_line)
 
 
 def _check_unique(pieces: list[Piece], listed_in: Path) -> None:
@@ -170,7 +170,7 @@ def add_piece(root: Path, title: str, kind: str, author: str, today: dt.date) ->
     path = root / f"{slugify(title)}.md"
     if path.exists():
         raise PublishError("a piece with this name already exists: choose another title", path)
-    import yaml  # a tenth of a small rebuild to import; only this command writes YAML
+    import yaml  # slow to import for a rebuild that does not need it; only this command writes YAML
 
     front_matter = yaml.safe_dump(
         {

@@ -5,35 +5,24 @@ This is the only stage that knows both the rendered pieces and the theme.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import html
 import re
 import uuid
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from publish.errors import PublishWarning
 from publish.markup.convert import TARGETS, InlineText, RenderedPiece, inline, render_piece
-from publish.markup.fragment import PIECE_LINK_SOURCE, PIECE_LINK_TARGET, Image, link_across
-from publish.pipeline.sources import build_moment, library_version
+from publish.markup.fragment import PIECE_LINK_SOURCE, PIECE_LINK_TARGET, Image
 from publish.read.config import DEFAULT_THEME, BookConfig
 from publish.read.images import ImageLimits
 from publish.read.manuscript import Manuscript, Piece
 from publish.read.remembering import Remembering
 from publish.read.resources import ResourcePolicy
 from publish.read.wording import Wording, load_wording
-from publish.render.theme import Theme, Typeface
+from publish.render.colophon import BuildStamp, Colophon
+from publish.render.epub_pages import EpubPage, TocEntry, epub_pages, epub_toc, reveals_apart
+from publish.render.theme import Theme
 from publish.request import Edition
-
-# Where an EPUB's spoilers are revealed: one document, out of the reading order.
-REVEALS_FILE = "spoilers-revealed.xhtml"
-TOOLS = (
-    ("booklet-press", "Booklet Press"),
-    ("weasyprint", "WeasyPrint"),
-    ("ebooklib", "EbookLib"),
-    ("markdown", "Python-Markdown"),
-)
 
 
 @dataclass(frozen=True)
@@ -61,47 +50,6 @@ class SpoilerWarning:
     works: list[str]
     skip_to_id: str
     skip_to_title: InlineText
-
-
-@dataclass(frozen=True)
-class Tool:
-    name: str
-    version: str
-
-
-@dataclass(frozen=True)
-class Colophon:
-    typefaces: list[Typeface]
-    tools: list[Tool]
-    build_date: dt.date
-    piece_count: int
-
-    @property
-    def generator(self) -> str:
-        return ", ".join(f"{tool.name} {tool.version}" for tool in self.tools)
-
-    @property
-    def tool_names(self) -> list[str]:
-        """Each tool with its version, kept together on a line."""
-        return [f"{tool.name}\u00a0{tool.version}" for tool in self.tools]
-
-
-@dataclass(frozen=True)
-class EpubPage:
-    """One XHTML document of the EPUB, in spine order; one not ``linear`` is reached by links only."""
-
-    file_name: str
-    title: str
-    content: str
-    landmark: str = ""
-    source: Path | None = None
-    linear: bool = True
-
-
-@dataclass(frozen=True)
-class TocEntry:
-    file_name: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -147,6 +95,7 @@ class AssembledBook:
 def assemble(
     manuscript: Manuscript,
     theme: Theme,
+    stamp: BuildStamp,
     edition: Edition = Edition(),
     resources: ResourcePolicy | None = None,
     targets: tuple[str, ...] = TARGETS,
@@ -154,7 +103,8 @@ def assemble(
 ) -> AssembledBook:
     """Render every piece of the edition for both media and fill the theme's templates.
 
-    ``resources`` says what the book may read; by default the manuscript and
+    ``stamp`` is what the colophon says of the build: its date and the tools
+    that made it, which the pipeline finds out. ``resources`` says what the book may read; by default the manuscript and
     theme folders, and no network. ``targets`` says which media to render
     for (a print-only build makes no EPUB pages, an EPUB-only one no print
     pieces). With a ``memo``, a piece whose text has not changed is not
@@ -193,8 +143,8 @@ def assemble(
     )
     colophon = Colophon(
         typefaces=theme.typefaces,
-        tools=[Tool(name, library_version(package)) for package, name in TOOLS],
-        build_date=build_moment(manuscript.root).date(),
+        tools=list(stamp.tools),
+        build_date=stamp.build_date,
         piece_count=len(pieces),
     )
     book_pieces = {str(piece.path.resolve()): piece.id for piece in pieces}
@@ -206,7 +156,7 @@ def assemble(
         ]
     )
     epub_pieces = [
-        _reveals_apart(rendered)
+        reveals_apart(rendered)
         for rendered in settle_piece_links(
             [
                 _render(piece, "epub", edition.spoiler_style("epub", config), resources, memo, words, book_pieces)
@@ -216,7 +166,7 @@ def assemble(
         )
     ]
     context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings, "words": words}
-    pages = _epub_pages(theme, epub_pieces, context, memo) if "epub" in targets else []
+    pages = epub_pages(theme, epub_pieces, context, memo) if "epub" in targets else []
     images = sorted(
         {image for rendered in print_pieces + epub_pieces for image in rendered.images},
         key=lambda image: image.epub_name,
@@ -229,7 +179,7 @@ def assemble(
         colophon,
         print_pieces,
         pages,
-        _epub_toc(pages, warnings, words.text("toc_spoilers_mark")),
+        epub_toc(pages, warnings, words.text("toc_spoilers_mark")),
         images,
         context,
         resources,
@@ -283,7 +233,8 @@ def settle_piece_links(pieces: list[RenderedPiece]) -> list[RenderedPiece]:
             link: re.Match, rendered: RenderedPiece = rendered, problems: list[PublishWarning] = problems
         ) -> str:
             source, target = html.unescape(link.group(1)), link.group(2)
-            if HREF.search(link.group(0)).group(1) in ids.get(target, ()):
+            href = HREF.search(link.group(0))
+            if href and href.group(1) in ids.get(target, ()):
                 return link.group(0).replace(
                     f' {PIECE_LINK_SOURCE}="{link.group(1)}" {PIECE_LINK_TARGET}="{target}"', ""
                 )
@@ -305,85 +256,6 @@ def settle_piece_links(pieces: list[RenderedPiece]) -> list[RenderedPiece]:
             else rendered
         )
     return settled
-
-
-def _reveals_apart(rendered: RenderedPiece) -> RenderedPiece:
-    """An EPUB piece whose spoilers' words are in the reveals document, linked both ways.
-
-    Out of the piece's own document, so that no one reading straight on, or
-    whose reading system shows notes where they stand, meets them by chance.
-    """
-    if not rendered.reveals_html:
-        return rendered
-    html, reveals = link_across(rendered.html, rendered.reveals_html, f"{rendered.piece.id}.xhtml", REVEALS_FILE)
-    return replace(rendered, html=html, reveals_html=reveals)
-
-
-def _epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict, memo: Remembering | None) -> list[EpubPage]:
-    # A piece's page may show the others' titles (a theme's next/previous links), not their text.
-    titles = [(rendered.piece.id, rendered.title.markup, rendered.piece.meta) for rendered in pieces]
-    context_digest = hashlib.sha256(repr((context, titles)).encode()).hexdigest()
-
-    def page(name: str, title: str, part: str, landmark: str = "", linear: bool = True, **extra: object) -> EpubPage:
-        def fill() -> str:
-            return theme.render("epub/page.xhtml", part=part, page_title=str(title), pieces=pieces, **extra, **context)
-
-        if memo is not None and part in ("piece", "warning"):
-            key = memo.key("page", name, str(title), part, landmark, repr(extra), context_digest)
-            content = memo.remember(key, f"page:{name}", lambda: fill().encode("utf-8")).decode("utf-8")
-        else:
-            content = fill()
-        rendered = extra.get("rendered")
-        source = rendered.piece.path if isinstance(rendered, RenderedPiece) else None
-        return EpubPage(file_name=name, title=title, content=content, landmark=landmark, source=source, linear=linear)
-
-    book, words = context["book"], context["words"]
-    pages = [
-        page("cover.xhtml", words.text("cover"), "cover", "cover"),
-        page("title.xhtml", book.title, "title", "titlepage"),
-        page("contents.xhtml", words.text("contents"), "contents", "toc"),
-    ]
-    warnings = context["warnings"]
-    for index, rendered in enumerate(pieces):
-        landmark = "bodymatter" if index == 0 else ""
-        warning = warnings.get(rendered.piece.id)
-        if warning and book.spoiler_warning == "page":
-            pages.append(
-                page(
-                    f"warning-{rendered.piece.id}.xhtml",
-                    words.text("spoiler_warning"),
-                    "warning",
-                    landmark,
-                    rendered=rendered,
-                    warning=warning,
-                )
-            )
-            landmark = ""
-        pages.append(page(f"{rendered.piece.id}.xhtml", rendered.title, "piece", landmark, rendered=rendered))
-    pages.append(page("colophon.xhtml", words.text("colophon"), "colophon"))
-    revealed = [rendered for rendered in pieces if rendered.reveals_html]
-    if revealed:
-        # Its title is the template's; it is in no contents or landmarks, which list what is read in order.
-        pages.append(page(REVEALS_FILE, "", "reveals", linear=False, revealed=revealed))
-    return pages
-
-
-def _epub_toc(pages: list[EpubPage], warnings: dict[str, SpoilerWarning], marked: str) -> list[TocEntry]:
-    """Title page, each piece (at its warning, if it has one, ``marked`` as a spoiler: " (spoilers)"), colophon."""
-    entries = []
-    skip = {"cover.xhtml", "contents.xhtml"}
-    for index, page in enumerate(pages):
-        if page.file_name in skip or not page.linear:
-            continue
-        if page.file_name.startswith("warning-"):
-            piece_page = pages[index + 1]
-            skip.add(piece_page.file_name)
-            entries.append(TocEntry(page.file_name, f"{piece_page.title} {marked}"))
-        elif page.file_name.removesuffix(".xhtml") in warnings:
-            entries.append(TocEntry(page.file_name, f"{page.title} {marked}"))
-        else:
-            entries.append(TocEntry(page.file_name, page.title))
-    return entries
 
 
 def spoiler_warnings(pieces: list[Piece], config: BookConfig, words: Wording) -> dict[str, SpoilerWarning]:

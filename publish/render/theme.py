@@ -171,5 +171,6 @@ def class_token(text: str) -> str:
 
 def work_title(work: str) -> Markup:
     """A work's title in italics, a trailing year in roman: "<i>La La Land</i> (2016)"."""
-    match = re.fullmatch(r"(.*?)(\s*\(\d{4}\))?", work.strip())
+    match = re.fullmatch(r"(.*?)(\s*\(\d{4}\))?", work.strip(), re.DOTALL)
+    assert match is not None, "the pattern matches any text"
     return Markup("<i>{}</i>{}").format(match.group(1), match.group(2) or "")

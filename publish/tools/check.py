@@ -93,11 +93,11 @@ def check_pdf(path: Path, theme_families: list[str]) -> list[CheckResult]:
     families = [_squash(family) for family in theme_families]
     fallbacks = [name for name in fonts if not any(_squash(name.split("+")[-1]).startswith(f) for f in families)]
     theme_used = len(fonts) > len(fallbacks)
-    info = reader.metadata or {}
+    info = reader.metadata
     wanted = {
-        "title": info.get("/Title"),
-        "author": info.get("/Author"),
-        "language": reader.trailer["/Root"].get("/Lang"),
+        "title": info.get("/Title") if info else None,
+        "author": info.get("/Author") if info else None,
+        "language": reader.root_object.get("/Lang"),
     }
     absent = [key for key, value in wanted.items() if not value]
     pages = len(reader.pages)

@@ -13,9 +13,9 @@ import pypdfium2
 from PIL import Image, ImageDraw
 
 from publish.errors import PublishError
+from publish.outputs.registry import IMPOSITIONS
 from publish.pipeline.files import write_atomically
 
-IMPOSED_SUFFIXES = ("-zine", "-minizine")
 SPREAD_DPI = 100
 SHEET_DPI = 80
 THUMBNAIL_DPI = 28
@@ -31,7 +31,7 @@ def preview(out_dir: Path) -> list[Path]:
     written: list[Path] = []
     for path in pdfs:
         document = pypdfium2.PdfDocument(str(path))
-        if path.stem.endswith(IMPOSED_SUFFIXES):
+        if path.name.endswith(tuple(IMPOSITIONS.values())):
             for number, page in enumerate(document):
                 side = "front" if number % 2 == 0 else "back"
                 name = f"{path.stem}-sheet-{number // 2 + 1}-{side}.png"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import mimetypes
 import re
+import socket
 import sys
 import threading
 import time
@@ -27,11 +28,12 @@ import watchfiles
 
 from publish.errors import PublishError, PublishWarning
 from publish.markup.fragment import IMAGE_TYPES
-from publish.pipeline.build import build, print_job, remembered_work
+from publish.outputs.print_edition import print_job
+from publish.outputs.registry import output_formats
+from publish.pipeline.build import book_for_print
+from publish.pipeline.freshness import build_if_stale
 from publish.read.config import DEFAULT_THEME
-from publish.read.manuscript import load_manuscript
 from publish.read.resources import RefusedResource, ResourcePolicy
-from publish.render.assemble import assemble
 from publish.render.theme import Theme
 from publish.request import BuildRequest
 from publish.tools.preview import SPREAD_DPI, png_bytes, render_page
@@ -59,7 +61,8 @@ class Build:
     seconds: float
     page: str = ""
     error: str = ""
-    warnings: tuple[PublishWarning, ...] = ()
+    # As the build found them, or (when nothing had changed since) as the last build recorded them.
+    warnings: tuple[PublishWarning | str, ...] = ()
     pdf: bytes = b""
     pdf_build: int = 0
 
@@ -80,7 +83,7 @@ class PreviewServer(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://{HOST}:{self.server_address[1]}/"
 
-    def handle_error(self, request: object, client_address: tuple) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: tuple) -> None:
         """A browser that goes away mid-answer (a reload, a closed tab) is not an error worth a traceback."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
@@ -110,7 +113,7 @@ def serve(
             f"cannot listen on {HOST}:{port} ({error.strerror}): choose another --port, or --port 0"
         ) from None
     # Loaded here once (not after the first build, when an edit could come before the watching starts),
-    # WeasyPrint is already in every build's second process, forked from this one: each PDF comes half a second sooner.
+    # WeasyPrint is already in every build's second process, forked from this one: each PDF comes sooner by its import.
     # Pillow's image plugins load too, before the HTTP thread starts: a build forked while that thread was
     # importing one (for a page PNG) would find its import lock held for ever when it makes the cover.
     from publish.outputs import pdf  # noqa: F401
@@ -159,7 +162,7 @@ def rebuilds(manuscript_dir: Path, styles_dir: Path, out_dir: Path, previous: Bu
         state = _showing(state, book_html, chrome)
         yield state
         with PDFIUM:
-            result = build(manuscript_dir, styles_dir, out_dir, BuildRequest(), lambda stage, seconds: None)
+            result = build_if_stale(manuscript_dir, styles_dir, out_dir, BuildRequest(), lambda stage, seconds: None)
     except Exception as error:  # whatever failed, the server lives on and says so
         message = str(error) if isinstance(error, PublishError) else f"the build failed unexpectedly: {error!r}"
         failed = dataclasses.replace(
@@ -171,7 +174,8 @@ def rebuilds(manuscript_dir: Path, styles_dir: Path, out_dir: Path, previous: Bu
         )
         yield dataclasses.replace(failed, page=chrome.render("serve/failed.html", build=failed))
         return
-    pdf = next(path for path in result.written if path.suffix == ".pdf")
+    printed = next(fmt for fmt in output_formats().values() if fmt.printed)
+    pdf = next(path for path in result.written if path.name.endswith(printed.suffix))
     done = dataclasses.replace(
         state,
         finished=time.strftime("%H:%M:%S"),
@@ -193,13 +197,11 @@ def _showing(state: Build, book_html: str, chrome: Theme) -> Build:
 def preview_html(manuscript_dir: Path, styles_dir: Path, out_dir: Path) -> str:
     """The print edition's HTML as ``build`` lays it out (from the pieces it just rendered), with the theme linked
     from the server."""
-    memo = remembered_work(manuscript_dir, styles_dir, out_dir)
-    manuscript = load_manuscript(manuscript_dir, memo)
-    book = assemble(manuscript, Theme.load(styles_dir, memo), targets=("print",), memo=memo)
+    book = book_for_print(manuscript_dir, styles_dir, out_dir)
     served = dataclasses.replace(book, context={**book.context, "theme_url": STYLES_ROUTE})
     page = print_job(served, BuildRequest()).html
     # Pictures are file: addresses for WeasyPrint, which a page served over HTTP may not load.
-    return page.replace(manuscript.root.resolve().as_uri() + "/", MANUSCRIPT_ROUTE + "/")
+    return page.replace(book.manuscript.root.resolve().as_uri() + "/", MANUSCRIPT_ROUTE + "/")
 
 
 class PreviewHandler(BaseHTTPRequestHandler):

@@ -1,0 +1,162 @@
+"""The print edition: laid out by WeasyPrint in the pipeline's second process, with its impositions.
+
+``print_job`` turns the assembled book into plain data that can be sent to
+that process; ``print_edition`` runs there and sends back the PDFs, and
+what the formats that borrow from the layout (the EPUB) take from it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from publish.outputs.registry import IMPOSITIONS, lays_out_in_full, requested
+from publish.read.config import PAGE_SIZES, SHEET_SIZES
+from publish.read.resources import ResourcePolicy
+from publish.request import BuildRequest
+
+if TYPE_CHECKING:
+    from publish.outputs.pages import PageStart
+    from publish.render.assemble import AssembledBook
+
+# A mini-zine's panel: an eighth of an A4 or a Letter sheet.
+MINIZINE_PANELS = {"a4": ("74mm 105mm", "a7"), "letter": ("2.75in 4.25in", "letter-panel")}
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    """What laying out the print edition needs, as plain data that can be sent to the second process.
+
+    ``html`` is the book laid out for ``page``; ``minizine_html`` the same
+    at mini-zine panel size, when one is asked for.
+    """
+
+    html: str
+    minizine_html: str | None
+    base_url: str
+    resources: ResourcePolicy
+    request: BuildRequest
+    sheet: str
+    creep_points: float
+
+
+@dataclass(frozen=True)
+class PrintEdition:
+    """What laying out the print edition yields: its PDFs, and what the EPUB borrows from the layout."""
+
+    outputs: dict[str, bytes]
+    guide: list[str]
+    cover_jpeg: bytes
+    page_starts: list[PageStart]
+    stages: list[tuple[str, float]]
+    # How many pages each PDF was laid out with, by file-name ending: what it must have when read back.
+    page_counts: dict[str, int] = field(default_factory=dict)
+    # Images the layout fitted to the page, by store key: this process remembers them (the store is saved here).
+    fitted_images: dict[str, bytes] = field(default_factory=dict)
+
+
+def print_job(book: AssembledBook, request: BuildRequest) -> PrintJob:
+    """The print edition's HTML and settings; for an EPUB alone, ``book`` has no print pieces (only the cover is
+    wanted)."""
+    from publish.render.assemble import PrintLayout
+
+    config = book.manuscript.config
+    page = PrintLayout(PAGE_SIZES[config.page_size], config.page_size, bleed=request.bleed, marks=request.marks)
+    minizine_html = None
+    if request.impose == "minizine":
+        size_css, name = MINIZINE_PANELS[_minizine_sheet(config.sheet)]
+        minizine_html = book.print_html(PrintLayout(size_css, name, compact=True))
+    return PrintJob(
+        html=book.print_html(page),
+        minizine_html=minizine_html,
+        base_url=book.manuscript.root.resolve().as_uri() + "/",
+        resources=book.resources,
+        request=request,
+        sheet=config.sheet,
+        creep_points=config.creep_points,
+    )
+
+
+def print_edition(job: PrintJob) -> PrintEdition:
+    """Lay out and write the print edition (and its imposition); outputs are keyed by file-name suffix.
+
+    For an EPUB alone, only the cover is made: laying out what is left of
+    the book without its pieces (cover and front matter) is quick.
+    """
+    from publish.outputs import pdf  # WeasyPrint: imported only where a layout is made
+
+    stages: list[tuple[str, float]] = []
+    stage = _stage_timer(stages)
+    request = job.request
+    outputs: dict[str, bytes] = {}
+    guide: list[str] = []
+    cover, reading_pdf = b"", b""
+    starts: list[PageStart] = []
+    page_counts: dict[str, int] = {}
+    if not lays_out_in_full(request):
+        with stage("cover"):
+            cover = pdf.cover_jpeg(pdf.layout(job.html, job.base_url, job.resources).document)
+        return PrintEdition(outputs, guide, cover, starts, stages, fitted_images=job.resources.fitted_here)
+    wanted = requested(request)
+    printed_formats = [fmt for fmt in wanted if fmt.printed]
+    borrowed = any(fmt.borrows_layout for fmt in wanted)
+    # A saddle-stitched zine folds the reading-order PDF, so it needs the layout even when the PDF is not asked for.
+    folds_reading_pdf = request.impose == "saddle"
+    page_count = 0
+    if printed_formats or borrowed or folds_reading_pdf:
+        with stage("layout"):
+            printed = pdf.layout(job.html, job.base_url, job.resources)
+        page_count = len(printed.document.pages)
+        if printed_formats or folds_reading_pdf:
+            with stage("pdf"):
+                reading_pdf = pdf.pdf_bytes(printed.document, request.pdf_variant)
+            for fmt in printed_formats:
+                outputs[fmt.suffix] = reading_pdf
+                page_counts[fmt.suffix] = page_count
+        if borrowed:
+            with stage("cover"):
+                cover, starts = pdf.cover_jpeg(printed.document, reading_pdf), printed.page_starts
+    if request.impose:
+        with stage("impose"):
+            suffix, data, page_counts[suffix], guide = _impose(job, reading_pdf, page_count)
+            outputs[suffix] = data
+    return PrintEdition(outputs, guide, cover, starts, stages, page_counts, job.resources.fitted_here)
+
+
+def _stage_timer(stages: list[tuple[str, float]]):
+    """A context manager per stage name that notes how long it took, for the main process to report."""
+
+    @contextmanager
+    def stage(name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        stages.append((name, time.perf_counter() - start))
+
+    return stage
+
+
+def _minizine_sheet(sheet: str) -> str:
+    """The sheet a mini-zine is folded from: a Letter-family sheet, or else A4."""
+    return "letter" if sheet in ("letter", "tabloid") else "a4"
+
+
+def _impose(job: PrintJob, reading_pdf: bytes, page_count: int) -> tuple[str, bytes, int, list[str]]:
+    """The imposed PDF's file-name suffix, bytes and number of sheet sides, and its printing guide.
+
+    A saddle-stitched zine folds the reading-order PDF; a mini-zine is laid
+    out anew at panel size.
+    """
+    from publish.outputs import impose, pdf
+
+    if job.request.impose == "saddle":
+        data = impose.saddle(reading_pdf, SHEET_SIZES[job.sheet], job.creep_points)
+        sides = len(impose.saddle_sides(page_count))
+        return IMPOSITIONS["saddle"], data, sides, impose.printing_guide("saddle", job.sheet, sides // 2)
+    assert job.minizine_html is not None, "print_job lays out a mini-zine's HTML when one is asked for"
+    sheet = _minizine_sheet(job.sheet)
+    small = pdf.layout(job.minizine_html, job.base_url, job.resources).document
+    data = impose.minizine(pdf.pdf_bytes(small), SHEET_SIZES[sheet])
+    return IMPOSITIONS["minizine"], data, 1, impose.printing_guide("minizine", sheet, 1)

@@ -1,0 +1,96 @@
+"""The output formats a build can make: each registers itself from its own module in ``outputs/formats/``.
+
+A new format (the web edition, issue 20) is one module there that calls
+``register``: the CLI's ``--format`` offers it, the pipeline renders its
+pieces for its ``target`` and makes it at its turn, and nothing else names
+it. Light to import (the CLI reads the names before anything heavy is
+loaded), so a format's module imports its own libraries inside ``make``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from publish.outputs.pages import PageStart
+    from publish.read.remembering import Remembering
+    from publish.render.assemble import AssembledBook
+    from publish.request import BuildRequest
+
+# The ways the print edition can also be written imposed for folding (outputs/print_edition.py makes them), with
+# the ending of the imposed PDF's file name.
+IMPOSITIONS = {"saddle": "-zine.pdf", "minizine": "-minizine.pdf"}
+
+
+@dataclass(frozen=True)
+class BookParts:
+    """What a format made in the main process is made from: the assembled book, what its ``prepare`` step
+    made, and what it borrows from the print layout (its cover, and where each printed page begins)."""
+
+    book: AssembledBook
+    prepared: object
+    cover_jpeg: bytes
+    page_starts: list[PageStart]
+    moment: dt.datetime
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One kind of file a build writes.
+
+    A ``printed`` format is the print edition itself: laid out by WeasyPrint
+    in the second process (outputs/print_edition.py). Any other is made in
+    the main process by ``make``, once its pieces are rendered for
+    ``target``; its ``prepare`` step (reported as ``prepare_stage``) runs
+    while the print edition is laid out, and with ``borrows_layout`` the
+    print layout also gives it a cover and the printed pages' starts.
+    """
+
+    name: str
+    suffix: str
+    target: str
+    printed: bool = False
+    borrows_layout: bool = False
+    prepare_stage: str = ""
+    prepare: Callable[[AssembledBook, Remembering], object] | None = None
+    make: Callable[[BookParts], bytes] | None = None
+
+
+_REGISTERED: dict[str, OutputFormat] = {}
+
+
+def register(output_format: OutputFormat) -> OutputFormat:
+    """Add a format; called by its module in ``outputs/formats/`` when imported."""
+    _REGISTERED[output_format.name] = output_format
+    return output_format
+
+
+@functools.cache
+def output_formats() -> dict[str, OutputFormat]:
+    """Every format, by name: the printed ones first (their layout starts first), then by name."""
+    from publish.outputs import formats
+
+    for module in pkgutil.iter_modules(formats.__path__):
+        importlib.import_module(f"{formats.__name__}.{module.name}")
+    return {fmt.name: fmt for fmt in sorted(_REGISTERED.values(), key=lambda fmt: (not fmt.printed, fmt.name))}
+
+
+def requested(request: BuildRequest) -> list[OutputFormat]:
+    """The formats ``request`` asks for (every one when it names none), in ``output_formats`` order."""
+    return [fmt for name, fmt in output_formats().items() if request.formats is None or name in request.formats]
+
+
+def lays_out_in_full(request: BuildRequest) -> bool:
+    """Whether the print edition is laid out in full: for a printed format or an imposition.
+
+    Formats that only borrow from the layout (an EPUB built alone) need
+    just its cover, and carry no print page numbers.
+    """
+    return any(fmt.printed for fmt in requested(request)) or request.impose is not None

@@ -1,0 +1,66 @@
+"""The kinds of file a piece may be: each registers itself from its own module in ``read/readers/``.
+
+A new kind (Word documents, issue 18) is one module there that calls
+``register`` with its suffixes and how its text is read: book.toml may
+then list such files, the store keys them by their text, and the error for
+a file no reader takes names it. Light to import.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from publish.read.decoding import read_utf8
+
+
+@dataclass(frozen=True)
+class PieceReader:
+    """One kind of piece file.
+
+    ``format`` is what ``Piece.format`` says (markup converts by it);
+    ``label`` names the kind to a writer, after its first suffix: ".md
+    (Markdown)". ``read_text`` gives the file's text, front matter and all.
+    """
+
+    format: str
+    suffixes: tuple[str, ...]
+    label: str
+    read_text: Callable[[Path], str] = read_utf8
+
+
+_REGISTERED: list[PieceReader] = []
+
+
+def register(reader: PieceReader) -> PieceReader:
+    """Add a kind of piece; called by its module in ``read/readers/`` when imported."""
+    _REGISTERED.append(reader)
+    return reader
+
+
+@functools.cache
+def piece_readers() -> dict[str, PieceReader]:
+    """Every reader, by the suffixes (lowercase, with the dot) it reads."""
+    from publish.read import readers
+
+    for module in pkgutil.iter_modules(readers.__path__):
+        importlib.import_module(f"{readers.__name__}.{module.name}")
+    return {suffix: reader for reader in _REGISTERED for suffix in reader.suffixes}
+
+
+def reader_for(path: Path) -> PieceReader | None:
+    return piece_readers().get(path.suffix.lower())
+
+
+def piece_suffixes() -> tuple[str, ...]:
+    return tuple(piece_readers())
+
+
+def kinds_accepted() -> str:
+    """The kinds of piece there are, for an error: ".md (Markdown) or .txt (plain text)"."""
+    kinds = [f"{reader.suffixes[0]} ({reader.label})" for reader in dict.fromkeys(piece_readers().values())]
+    return " or ".join([", ".join(kinds[:-1]), kinds[-1]] if len(kinds) > 1 else kinds)
