@@ -82,6 +82,7 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_images.py
 	$(BIN)/python benchmarks/bench_scale.py
+	$(BIN)/python benchmarks/bench_limits.py
 
 check: book
 	$(BIN)/publish check --out build
