@@ -7,6 +7,7 @@
 # make bench — build time and memory (huge images too) against targets; N = 10/100/300 pieces against pandoc (benchmarks/RESULTS.md)
 # make fuzz  — property-based tests at length (random manuscripts, EPUBCheck)
 # make test  — run the test suite (builds the sample book, runs EPUBCheck)
+# make lint  — ruff (lint and format check) and mypy
 # make check — validate what is in build/
 # make clean — remove build outputs
 
@@ -19,7 +20,7 @@ SOURCES := $(shell find manuscript styles publish -type f -not -name '*.pyc' 2>/
 # System libraries: WeasyPrint needs Pango; EPUBCheck needs Java.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless
 
-.PHONY: book book-spoiler-free zine preview serve a11y bench test fuzz test-deps check clean system-deps
+.PHONY: book book-spoiler-free zine preview serve a11y bench test lint fuzz test-deps check clean system-deps
 
 book: build/.book
 
@@ -59,8 +60,11 @@ a11y: book $(ACE)
 	@for epub in build/*.epub; do 	  name=$$(basename $$epub .epub); 	  PUPPETEER_EXECUTABLE_PATH=$(CHROMIUM) $(ACE) --silent --force --outdir build/a11y/$$name $$epub || exit 1; 	  echo "DAISY Ace report: build/a11y/$$name/report.html"; 	done
 	$(BIN)/publish check --out build
 
-test: $(INSTALLED) | test-deps
+test: lint | test-deps
 	$(BIN)/pytest -n 2
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 # calibre converts the EPUB for Kindle in one test; where it cannot be
 # installed, that test is skipped and says why.
@@ -82,6 +86,7 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_images.py
 	$(BIN)/python benchmarks/bench_scale.py
+	$(BIN)/python benchmarks/bench_limits.py
 
 check: book
 	$(BIN)/publish check --out build

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -90,7 +91,7 @@ def test_headings_start_at_h1_in_every_document_and_never_skip(sample_book):
         if name in ("cover.xhtml", "nav.xhtml") or not levels:
             continue
         assert levels[0] == 1, name
-        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (name, levels)
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), (name, levels)
 
 
 def test_semantic_roles(sample_book):

@@ -169,10 +169,9 @@ def test_remote_files_have_a_size_cap_and_a_time_limit(tmp_path, image_host):
     assert policy.read(f"{image_host}/photo.png", tmp_path).data == png()
     with pytest.raises(RefusedResource, match="larger than the limit of 100,000 bytes"):
         policy.read(f"{image_host}/huge.png", tmp_path)
-    started = time.monotonic()
-    with pytest.raises(RefusedResource, match="could not be fetched"):
+    # Refused for its time limit (how soon is measured in benchmarks/bench_limits.py; pytest-timeout catches a hang).
+    with pytest.raises(RefusedResource, match=r"could not be fetched \(timed out\)"):
         policy.read(f"{image_host}/slow.png", tmp_path)
-    assert time.monotonic() - started < 2.5
 
 
 HOSTILE_HTML = """Opening.

@@ -62,7 +62,8 @@ SMARTY = {
         "ellipsis": "…",
     }
 }
-# CPU time a piece may take to convert: a million characters of prose take about a second.
+# CPU time a piece may take to convert: many times what prose of its length needs (benchmarks/NOTES.md), so that
+# only a pattern a parser reads in quadratic time reaches it, however long the piece.
 CONVERT_SECONDS = 5.0
 CONVERT_SECONDS_PER_MILLION_CHARACTERS = 20.0
 
@@ -207,8 +208,8 @@ _per_thread = threading.local()
 def _inline_markdown() -> markdown.Markdown:
     """One converter for every title and subtitle (per thread: a converter holds its state while it works).
 
-    Setting one up takes milliseconds, as long as converting a title: a
-    book of 300 pieces set up 300 of them.
+    Setting one up costs as much as converting a title, and a book converts
+    a title for every piece.
     """
     if not hasattr(_per_thread, "inline"):
         _per_thread.inline = markdown.Markdown(extensions=[SmartyExtension(**SMARTY)], output_format="xhtml")

@@ -9,11 +9,9 @@ and of a type every e-reader shows.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import posixpath
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlparse
@@ -22,8 +20,9 @@ import lxml.html
 from lxml import etree
 
 from publish.errors import PublishError, PublishWarning
+from publish.markup.lines import mark_right_to_left, offer_breaks
 from publish.markup.sanitize import svg_problem, xhtml_content
-from publish.markup.structure import PHRASING, Misplaced, add_class, first_words, fit_content_model
+from publish.markup.structure import Misplaced, add_class, first_words, fit_content_model
 from publish.read.config import slugify
 from publish.read.decoding import CONTROL_CHARACTERS
 from publish.read.images import RASTER_TYPES, sniff_image
@@ -47,8 +46,6 @@ PIECE_LINK_SOURCE = "data-link-source"
 PIECE_LINK_TARGET = "data-link-piece"
 # An address as RFC 3986 writes it (non-ASCII letters allowed, as in an IRI): no spaces, controls or stray brackets.
 WEB_ADDRESS = re.compile(r"^(https?://(\[[0-9A-Fa-f:.]+\]|[^\s/?#\[\]@]+)(:\d+)?|mailto:)[^\s\x00-\x1f\x7f<>\\^`{|}]*$")
-# Blocks whose direction follows their text (a Hebrew or Arabic paragraph in an English book).
-DIRECTIONAL_BLOCKS = {"p", "li", "blockquote", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "figcaption"}
 MAX_DEPTH = 40
 # Attribute values the sanitizer lets through by name only; a value outside these is dropped,
 # as EPUBCheck would refuse it. The one inline style kept is Python-Markdown's table alignment.
@@ -68,10 +65,6 @@ VALID_VALUES = {
     "datetime": re.compile(r"\d{4}(-\d\d(-\d\d([T ]\d\d:\d\d(:\d\d)?)?)?)?$"),
 }
 OPS = "http://www.idpf.org/2007/ops"
-# Runs this long with no space get a break opportunity every 24 letters.
-LONG_RUN = re.compile(r"\S{48,}")
-# Tags inside a line of text: a run of letters goes on through them.
-INLINE_FLOW = (PHRASING - {"br", "img", "wbr"}) | {"rp", "rt"}
 # libxml2 stops at 256 levels unless told the tree may be deep; hostile pieces nest 100 lists.
 _PARSER = lxml.html.HTMLParser(huge_tree=True, remove_comments=True)
 
@@ -120,11 +113,9 @@ def finish_fragment(
             link.drop_tag()  # lxml.html's own unwrapping: the words stay, the link goes
     pixel_checks: list[PixelCheck] = []
     images = [_settle_image(img, piece, target, resources, pixel_checks) for img in container.iter("img")]
-    for element in container.iter(*DIRECTIONAL_BLOCKS):
-        if not element.get("dir") and _first_strong_direction(element.text_content()) == "rtl":
-            element.set("dir", "rtl")
+    mark_right_to_left(container)
     if target == "print":
-        _offer_breaks(container)
+        offer_breaks(container)
     xhtml = xhtml_content(container)
     _refuse_non_characters(xhtml, piece)
     return xhtml, images, pixel_checks, warnings
@@ -311,60 +302,3 @@ def _settle_image(
     epub_name = posixpath.join(EPUB_IMAGE_DIR, name)
     img.set("src", source if target == "print" else epub_name)
     return Image(source=source, epub_name=epub_name)
-
-
-def _offer_breaks(container: etree.Element) -> None:
-    """Give very long unbroken runs (a 10,000-letter word, a URL) a break opportunity every few letters.
-
-    CSS ``overflow-wrap`` would wrap them too, but WeasyPrint's line breaker
-    re-shapes the rest of the run for every line, which takes seconds per
-    thousand letters; ``<wbr/>`` adds no character to the text. A run is
-    counted across inline tags (``a<b>b</b>a<b>b</b>…`` is one word to the
-    line breaker), and ends at a space or a block.
-    """
-    flat, segments = [], []
-    offset = 0
-    for event, element in etree.iterwalk(container, events=("start", "end")):
-        if element.tag not in INLINE_FLOW:
-            flat.append("\n")
-            offset += 1
-        slot = "text" if event == "start" else "tail"
-        text = getattr(element, slot) if (event == "start" or element is not container) else None
-        if text:
-            segments.append((offset, element, slot))
-            flat.append(text)
-            offset += len(text)
-    cuts = [cut for run in LONG_RUN.finditer("".join(flat)) for cut in range(run.start() + 24, run.end(), 24)]
-    for start, element, slot in reversed(segments):
-        text = getattr(element, slot)
-        local = [
-            cut - start for cut in cuts[bisect.bisect_left(cuts, start) : bisect.bisect_left(cuts, start + len(text))]
-        ]
-        if local:
-            _cut(element, slot, text, local)
-
-
-def _cut(element: etree.Element, slot: str, text: str, cuts: list[int]) -> None:
-    """Split ``element``'s text or tail at ``cuts`` with a ``<wbr/>`` at each."""
-    parts = [text[start:end] for start, end in zip([0, *cuts], [*cuts, len(text)], strict=True)]
-    setattr(element, slot, parts[0])
-    previous = None if slot == "text" else element
-    for part in parts[1:]:
-        wbr = etree.Element("wbr")
-        wbr.tail = part
-        if previous is None:
-            element.insert(0, wbr)
-        else:
-            previous.addnext(wbr)  # not parent.index(), which counts every sibling
-        previous = wbr
-
-
-def _first_strong_direction(text: str) -> str | None:
-    """The direction of the first strongly directional character (Unicode's rule P2)."""
-    for character in text:
-        kind = unicodedata.bidirectional(character)
-        if kind == "L":
-            return "ltr"
-        if kind in ("R", "AL"):
-            return "rtl"
-    return None

@@ -25,9 +25,11 @@ from publish.render.colophon import TOOLS, BuildStamp, Tool
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
+from publish.read.default_theme import DEFAULT_THEME
+
 PACKAGE = Path(__file__).resolve().parent.parent
 # The default theme's locales, where every theme's missing words come from (see read/wording.py).
-FALLBACK_LOCALES = PACKAGE.parent / "styles" / "locales"
+FALLBACK_LOCALES = DEFAULT_THEME / "locales"
 # This tool and the libraries whose versions change what it makes.
 LIBRARIES = (
     "booklet-press",

@@ -1,15 +1,13 @@
 """book.toml and piece front matter, validated into plain dataclasses.
 
-Every key is checked: an unknown key names the closest valid one, a value of
-the wrong type names the key and what was expected, and both give the line.
+Every key is checked (keys.py says how: an unknown key names the closest
+valid one, a value of the wrong type names the key and what was expected,
+and both give the line); front matter's YAML is read by frontmatter.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import difflib
-import json
 import re
 import tomllib
 import uuid
@@ -19,7 +17,9 @@ from typing import Any
 
 from publish.errors import PublishError, line_of_key
 from publish.read.decoding import CONTROL_CHARACTERS, read_utf8
+from publish.read.frontmatter import read_yaml
 from publish.read.images import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS
+from publish.read.keys import Schema, check_keys, check_language, check_string_list, parse_date
 from publish.read.remembering import Remembering
 from publish.read.wording import DEFAULT_THEME, check_overrides
 
@@ -56,7 +56,6 @@ BIDI_OVERRIDES = "\u202a\u202b\u202c\u202d\u202e"
 MAX_KIND_LENGTH = 40
 SPOILER_WARNINGS = ("page", "notice")
 SPOILER_REVEALS = ("foot", "endnotes")
-LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 ISBN = re.compile(r"^(urn:isbn:)?(97[89][0-9]{10})$")
 # Bounds that keep a mistaken or hostile book.toml from occupying a build for minutes before anything is said.
 MAX_CONFIG_BYTES = 1_000_000
@@ -113,8 +112,7 @@ class PieceMeta:
     contains_spoilers: bool = False
 
 
-# key -> (accepted Python types, how to describe them in an error)
-BOOK_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+BOOK_KEYS: Schema = {
     "title": ((str,), "a string"),
     "subtitle": ((str,), "a string"),
     "authors": ((list,), "a list of names"),
@@ -139,7 +137,7 @@ BOOK_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
 }
 BOOK_REQUIRED = ("title", "authors", "language", "pieces")
 
-PIECE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+PIECE_KEYS: Schema = {
     "title": ((str,), "a string"),
     "author": ((str,), "a string"),
     "kind": ((str,), "a short label such as story, poem or essay"),
@@ -173,10 +171,10 @@ def load_book_config(path: Path) -> BookConfig:
         line = re.search(r"line (\d+)", str(error))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
         raise PublishError(f"invalid TOML: {message}", path, int(line.group(1)) if line else None) from None
-    values = _validate(data, BOOK_KEYS, BOOK_REQUIRED, path, text)
+    values = check_keys(data, BOOK_KEYS, BOOK_REQUIRED, path, text)
 
     for key in ("authors", "keywords", "pieces", "spoils"):
-        _check_string_list(values, key, path, text)
+        check_string_list(values, key, path, text)
         if len(values.get(key, [])) > MAX_LIST_ITEMS[key]:
             raise PublishError(
                 f"'{key}' lists {len(values[key])} items; a book may have at most {MAX_LIST_ITEMS[key]}",
@@ -192,7 +190,7 @@ def load_book_config(path: Path) -> BookConfig:
             )
     if not values["pieces"]:
         raise PublishError("'pieces' is empty: list at least one file", path, line_of_key(text, "pieces"))
-    _check_language(values, path, text)
+    check_language(values, path, text)
     check_overrides(values.get("strings", {}), DEFAULT_THEME, path, text)
     page_size = values.get("page_size", "a5")
     if page_size not in PAGE_SIZES:
@@ -220,7 +218,7 @@ def load_book_config(path: Path) -> BookConfig:
             line_of_key(text, "max_image_megapixels"),
         )
     if "date" in values:
-        values["date"] = _parse_date(values["date"], "date", path, text)
+        values["date"] = parse_date(values["date"], "date", path, text)
     values["identifier"] = _identifier(values, path, text)
     if not values.get("slug"):
         values["slug"] = slugify(values["title"])
@@ -258,7 +256,7 @@ def parse_front_matter(text: str, path: Path, memo: Remembering | None = None) -
             break
     else:
         raise PublishError("front matter starts with '---' but never ends with '---'", path, 1)
-    data = _read_yaml(block, path) if memo is None else _remembered_yaml(block, path, memo)
+    data = read_yaml(block, path, memo)
     if not isinstance(data, dict):
         raise PublishError("front matter must be a mapping of keys to values", path, 2)
     for key, value in data.items():
@@ -266,63 +264,6 @@ def parse_front_matter(text: str, path: Path, memo: Remembering | None = None) -
             raise PublishError(f"front matter key {key!r} is not a name: keys are words such as 'title'", path)
         _check_text(value, key, path, text)
     return data, body, index + 2
-
-
-def _remembered_yaml(block: str, path: Path, memo: Remembering) -> Any:
-    """Front matter read before, as plain JSON (dates tagged), or read now; what JSON cannot carry as it is
-    (a key that is not a string, a set, bytes) is not remembered, so that it is refused the same way every time."""
-    key = memo.key("front matter", block)
-    stored = memo.get(key, f"front matter:{path.name}")
-    if stored is not None:
-        return json.loads(stored, object_hook=_untagged)
-    data = _read_yaml(block, path)
-    with contextlib.suppress(ValueError):
-        memo.put(key, json.dumps(_tagged(data), allow_nan=False).encode("utf-8"))
-    return data
-
-
-DATE_TAG = "\0date"
-DATETIME_TAG = "\0datetime"
-
-
-def _tagged(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return {DATETIME_TAG: value.isoformat()}
-    if isinstance(value, dt.date):
-        return {DATE_TAG: value.isoformat()}
-    if isinstance(value, dict):
-        if not all(isinstance(key, str) for key in value):
-            raise ValueError("a key that is not a string")
-        return {key: _tagged(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_tagged(item) for item in value]
-    if value is None or isinstance(value, (str, int, float)):
-        return value
-    raise ValueError(f"not JSON: {type(value).__name__}")
-
-
-def _untagged(mapping: dict[str, Any]) -> Any:
-    if DATETIME_TAG in mapping:
-        return dt.datetime.fromisoformat(mapping[DATETIME_TAG])
-    if DATE_TAG in mapping:
-        return dt.date.fromisoformat(mapping[DATE_TAG])
-    return mapping
-
-
-def _read_yaml(block: str, path: Path) -> Any:
-    """YAML's mapping, or a PublishError naming the line. PyYAML is imported here, a tenth of a small
-    rebuild: only for front matter the memo has not seen."""
-    import yaml
-
-    try:
-        return yaml.safe_load(block) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else None
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise PublishError(f"invalid YAML front matter: {problem}", path, line) from None
-    except ValueError as error:  # a date that is no date, a number too long to read
-        raise PublishError(f"invalid YAML front matter: {error}", path) from None
 
 
 def _check_text(value: Any, key: str, path: Path, text: str) -> None:
@@ -351,12 +292,12 @@ def _check_text(value: Any, key: str, path: Path, text: str) -> None:
 
 def piece_meta(data: dict[str, Any], path: Path, text: str, contains_spoilers: bool) -> PieceMeta:
     """Validate front matter into PieceMeta."""
-    values = _validate(data, PIECE_KEYS, ("title",), path, text)
+    values = check_keys(data, PIECE_KEYS, ("title",), path, text)
     check_kind(values.get("kind", ""), path, line_of_key(text, "kind"))
-    _check_language(values, path, text)
-    _check_string_list(values, "spoilers", path, text)
+    check_language(values, path, text)
+    check_string_list(values, "spoilers", path, text)
     if "date" in values:
-        values["date"] = _parse_date(values["date"], "date", path, text)
+        values["date"] = parse_date(values["date"], "date", path, text)
     return PieceMeta(**values, contains_spoilers=contains_spoilers or bool(values.get("spoilers")))
 
 
@@ -366,64 +307,6 @@ def check_kind(kind: str, path: Path | None, line: int | None = None) -> None:
         raise PublishError(
             f"'kind' should be a short label on one line (at most {MAX_KIND_LENGTH} characters)", path, line
         )
-
-
-def _check_language(values: dict[str, Any], path: Path, text: str) -> None:
-    language = values.get("language")
-    if language is not None and not LANGUAGE_TAG.match(language):
-        raise PublishError(
-            f"'language' is {language!r}, not a BCP 47 tag such as \"en\"", path, line_of_key(text, "language")
-        )
-
-
-def _validate(
-    data: dict[str, Any],
-    schema: dict[str, tuple[tuple[type, ...], str]],
-    required: tuple[str, ...],
-    path: Path,
-    text: str,
-) -> dict[str, Any]:
-    for key, value in data.items():
-        if key not in schema:
-            close = difflib.get_close_matches(key, schema, n=1)
-            hint = f" — did you mean '{close[0]}'?" if close else " — valid keys: " + ", ".join(schema)
-            raise PublishError(f"unknown key '{key}'{hint}", path, line_of_key(text, key))
-        types, described = schema[key]
-        if not isinstance(value, types) or isinstance(value, bool):
-            # YAML reads yes, no, on and off as true/false: "title: Yes" is a boolean.
-            hint = (
-                f" (YAML reads {key}: {'Yes' if value else 'No'} as a yes/no value: put the text in quotes)"
-                if (isinstance(value, bool) and str in types)
-                else ""
-            )
-            raise PublishError(
-                f"'{key}' must be {described}, not {_type_name(value)}{hint}", path, line_of_key(text, key)
-            )
-    for key in required:
-        if key not in data:
-            raise PublishError(f"missing required key '{key}'", path)
-        if isinstance(data[key], str) and not data[key].strip():
-            raise PublishError(f"'{key}' is empty", path, line_of_key(text, key))
-    return dict(data)
-
-
-def _check_string_list(values: dict[str, Any], key: str, path: Path, text: str) -> None:
-    items = values.get(key, [])
-    if not all(isinstance(item, str) and item.strip() for item in items):
-        raise PublishError(f"'{key}' must be a list of non-empty strings", path, line_of_key(text, key))
-
-
-def _parse_date(value: Any, key: str, path: Path, text: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise PublishError(
-            f"'{key}' is {value!r}, not a date such as 2026-11-25", path, line_of_key(text, key)
-        ) from None
 
 
 def _identifier(values: dict[str, Any], path: Path, text: str) -> str:
@@ -448,14 +331,3 @@ def _identifier(values: dict[str, Any], path: Path, text: str) -> str:
             raise PublishError(f"'identifier' {identifier!r} is not a valid ISBN-13 (check digit)", path, line)
         return "urn:isbn:" + digits
     raise PublishError(f"'identifier' {identifier!r} must be urn:uuid:… or an ISBN-13", path, line)
-
-
-def _type_name(value: Any) -> str:
-    return {
-        str: "a string",
-        int: "a number",
-        float: "a number",
-        bool: "true/false",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)

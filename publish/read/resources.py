@@ -145,7 +145,7 @@ class ResourcePolicy:
         return result or data
 
     def _download(self, url: str) -> Resource:
-        import urllib.request  # with http.client and ssl, a hundredth of a second every build would pay for nothing
+        import urllib.request  # with http.client and ssl: loaded only by a build that fetches a remote image
 
         try:
             with urllib.request.urlopen(url, timeout=self.timeout) as response:

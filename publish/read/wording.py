@@ -24,9 +24,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from publish.errors import PublishError
+from publish.read.default_theme import DEFAULT_THEME
 
-# The theme this project ships (another is a folder given with --styles), whose locales every theme falls back to.
-DEFAULT_THEME = Path(__file__).resolve().parent.parent.parent / "styles"
 FALLBACK = "en"
 # The keys whose values are lists or tables; every other key is a one-line string.
 MONTHS = "months"
