@@ -37,6 +37,7 @@ def main() -> int:
     # WeasyPrint loaded here, as publish serve loads it, so each build's layout process inherits it: the
     # warm-up alone loads it only in the process it forks.
     import publish.outputs.pdf  # noqa: F401
+
     full = statistics.median(timed(BuildRequest()) for _ in range(RUNS))
     zine = statistics.median(timed(BuildRequest(formats=("pdf",), impose="saddle")) for _ in range(RUNS))
     pdf_only = statistics.median(timed(BuildRequest(formats=("pdf",))) for _ in range(RUNS))

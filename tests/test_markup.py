@@ -132,3 +132,11 @@ def test_a_right_to_left_opening_keeps_its_first_word_whole_in_print():
 def test_plain_text_dialogue_set_close_to_its_words_stays_close():
     text = plain_text_paragraphs("—¿Quién fue? —preguntó.\n—Fue el viento.\n")
     assert text == "---¿Quién fue? —preguntó.\n\n---Fue el viento.\n"  # "---" is Smarty's em dash, with no space added
+
+
+def test_every_kind_of_piece_file_has_a_way_into_markup():
+    """A reader registered in read/readers/ whose format markup cannot convert would fail only on a user's book."""
+    from publish.markup.convert import MARKDOWN_SOURCES
+    from publish.read.piece_readers import piece_readers
+
+    assert {reader.format for reader in piece_readers().values()} <= set(MARKDOWN_SOURCES)

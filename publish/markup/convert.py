@@ -12,6 +12,7 @@ import json
 import re
 import threading
 import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,11 +142,7 @@ def render_piece(
         ],
         output_format="xhtml",
     )
-    if piece.format == "text":
-        _plain_text_only(md)
-        source = plain_text_paragraphs(piece.body)
-    else:
-        source = piece.body
+    source = MARKDOWN_SOURCES[piece.format](md, piece.body)
     source, overrides = strip_bidi_overrides(source, piece)
     resources = resources or ResourcePolicy((piece.path.parent,))
     budget = CONVERT_SECONDS + CONVERT_SECONDS_PER_MILLION_CHARACTERS * len(source) / 1_000_000
@@ -288,3 +285,16 @@ class HeadingLevelsTreeprocessor(Treeprocessor):
         shift = 2 - min(int(el.tag[1]) for el in headings)
         for heading in headings:
             heading.tag = f"h{min(6, int(heading.tag[1]) + shift)}"
+
+
+def _plain_text_source(md: markdown.Markdown, body: str) -> str:
+    _plain_text_only(md)
+    return plain_text_paragraphs(body)
+
+
+# What each kind of piece file (read/readers/) gives Python-Markdown, by the reader's format: a new kind of
+# piece whose text is not Markdown adds its entry here.
+MARKDOWN_SOURCES: dict[str, Callable[[markdown.Markdown, str], str]] = {
+    "markdown": lambda md, body: body,
+    "text": _plain_text_source,
+}
