@@ -262,7 +262,8 @@ def _write(
         if fmt.prepare:
             with stage(fmt.prepare_stage or fmt.name):
                 prepared[fmt.name] = fmt.prepare(book, memo)
-    verify.load_libraries()  # while the other process lays out the print edition
+    if prints or (cover and not cover.jpeg):  # the other process is laying out: load them meanwhile
+        verify.load_libraries()
     printed = pending()
     if cover and not cover.jpeg:
         memo.put(cover.key, printed.cover_jpeg)
