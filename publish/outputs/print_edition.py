@@ -8,8 +8,8 @@ what the formats that borrow from the layout (the EPUB) take from it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -89,7 +89,7 @@ def print_edition(job: PrintJob) -> PrintEdition:
     from publish.outputs import pdf  # WeasyPrint: imported only where a layout is made
 
     stages: list[tuple[str, float]] = []
-    stage = _stage_timer(stages)
+    stage = stage_timer(lambda name, seconds: stages.append((name, seconds)))
     request = job.request
     outputs: dict[str, bytes] = {}
     guide: list[str] = []
@@ -126,14 +126,17 @@ def print_edition(job: PrintJob) -> PrintEdition:
     return PrintEdition(outputs, guide, cover, starts, stages, page_counts, job.resources.fitted_here)
 
 
-def _stage_timer(stages: list[tuple[str, float]]):
-    """A context manager per stage name that notes how long it took, for the main process to report."""
+StageReport = Callable[[str, float], None]
+
+
+def stage_timer(report: StageReport) -> Callable[[str], AbstractContextManager[None]]:
+    """A context manager per stage name that reports how long the stage took (the pipeline's stages use it too)."""
 
     @contextmanager
     def stage(name: str) -> Iterator[None]:
         start = time.perf_counter()
         yield
-        stages.append((name, time.perf_counter() - start))
+        report(name, time.perf_counter() - start)
 
     return stage
 

@@ -6,7 +6,6 @@ import datetime as dt
 import gc
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publish.errors import PublishWarning
-from publish.outputs.print_edition import PrintEdition, PrintJob, print_edition, print_job
+from publish.outputs.print_edition import PrintEdition, PrintJob, StageReport, print_edition, print_job, stage_timer
 from publish.outputs.registry import BookParts, lays_out_in_full, requested
 from publish.pipeline.cache import RECORD, build_record, last_outputs_size
 from publish.pipeline.files import check_output_folder, write_all_atomically
@@ -35,8 +34,6 @@ if TYPE_CHECKING:
     from publish.render.assemble import AssembledBook
     from publish.render.colophon import BuildStamp
     from publish.render.theme import Theme
-
-StageReport = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)
@@ -152,18 +149,6 @@ def remembered_work(manuscript_dir: Path, theme_dir: Path, out_dir: Path, used: 
     return Memo(
         out_dir / STORE, files_digest(manuscript_dir, theme_dir, out_dir, pieces_by_suffix=piece_suffixes()), used
     )
-
-
-def stage_timer(report: StageReport) -> Callable[[str], AbstractContextManager[None]]:
-    """A context manager per stage name that reports how long the stage took."""
-
-    @contextmanager
-    def stage(name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        yield
-        report(name, time.perf_counter() - start)
-
-    return stage
 
 
 @contextmanager

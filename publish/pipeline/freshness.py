@@ -15,7 +15,8 @@ from publish.pipeline.sources import fingerprint
 from publish.request import BuildRequest
 
 if TYPE_CHECKING:
-    from publish.pipeline.build import BuildResult, StageReport
+    from publish.outputs.print_edition import StageReport
+    from publish.pipeline.build import BuildResult
 
 
 def build_if_stale(
