@@ -31,11 +31,8 @@ def fresh_outputs(out_dir: Path, key: str) -> Recorded | None:
 
     A record that cannot be read, or is not what a build writes, means "not fresh": never an error.
     """
-    try:
-        record = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not _well_formed(record) or record["key"] != key:
+    record = _last_record(out_dir)
+    if record is None or record["key"] != key:
         return None
     written = [out_dir / name for name in record["outputs"]]
     for path, digest in zip(written, record["outputs"].values(), strict=True):
@@ -46,14 +43,20 @@ def fresh_outputs(out_dir: Path, key: str) -> Recorded | None:
 
 def last_outputs_size(out_dir: Path) -> int:
     """How many bytes the last build's outputs take (0 when there is no readable record): about what the next will."""
-    try:
-        record = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return 0
-    if not _well_formed(record):
+    record = _last_record(out_dir)
+    if record is None:
         return 0
     paths = [out_dir / name for name in record["outputs"]]
     return sum(path.stat().st_size for path in paths if path.is_file())
+
+
+def _last_record(out_dir: Path) -> dict | None:
+    """The last build's record, or None if it cannot be read or is not what a build writes."""
+    try:
+        record = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if _well_formed(record) else None
 
 
 def _well_formed(record: object) -> bool:
