@@ -21,7 +21,6 @@ from publish.pipeline.build import BuildRequest, build
 from publish.pipeline.sources import build_stamp
 from publish.read.config import DEFAULT_THEME
 from publish.render.assemble import Edition
-from publish.tools.check import EPUBCHECK_JVM_OPTIONS
 
 # make test: a fixed sample, the same on every run; make fuzz: many more, at random.
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True, print_blob=True)
@@ -29,8 +28,6 @@ settings.register_profile("fuzz", max_examples=1500, deadline=None, print_blob=T
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
-# Every EPUBCheck the tests run, through publish check or directly, starts as publish check starts it.
-os.environ.setdefault("JDK_JAVA_OPTIONS", EPUBCHECK_JVM_OPTIONS)
 MANUSCRIPT = ROOT / "manuscript"
 # What the colophon says of a build dated at the sample book's SOURCE_DATE_EPOCH, for tests that assemble directly.
 STAMP = build_stamp(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))

