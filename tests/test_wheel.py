@@ -56,7 +56,9 @@ def test_the_wheel_carries_every_file_of_the_default_theme(wheel: Path):
 def test_the_wheel_carries_every_module(wheel: Path):
     """Its subpackages are listed by hand in pyproject.toml: a new one must be listed too."""
     names = set(zipfile.ZipFile(wheel).namelist())
-    modules = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "publish").rglob("*.py"))
+    modules = sorted(
+        p.relative_to(ROOT).as_posix() for p in (ROOT / "publish").rglob("*") if p.suffix in (".py", ".java")
+    )
     assert [module for module in modules if module not in names] == []
 
 
@@ -114,3 +116,7 @@ def test_an_installed_wheel_builds_a_book_with_its_own_theme(wheel: Path, tmp_pa
     pages = pypdf.PdfReader(tmp_path / "out" / "one-piece.pdf").pages
     fonts = {str(font.get_object()["/BaseFont"]) for page in pages for font in page["/Resources"]["/Font"].values()}
     assert any("EB-Garamond" in font for font in fonts), f"not set in the theme's typeface: {fonts}"
+    checked = subprocess.run(
+        [env / "bin" / "publish", "check", "--out", tmp_path / "out"], capture_output=True, text=True, timeout=120
+    )
+    assert checked.returncode == 0 and "EPUBCheck       0 errors, 0 warnings" in checked.stdout, checked.stdout
