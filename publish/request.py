@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from publish.targets import Target
+
 if TYPE_CHECKING:
     from publish.read.config import BookConfig
     from publish.read.manuscript import Piece
@@ -42,10 +44,10 @@ class Edition:
     def includes(self, piece: Piece) -> bool:
         return not (self.spoiler_free and not self.redact and piece.meta.contains_spoilers)
 
-    def spoiler_style(self, target: str, config: BookConfig) -> str:
+    def spoiler_style(self, target: Target, config: BookConfig) -> str:
         if self.spoiler_free:
             return "redact"
-        return config.spoiler_reveal if target == "print" else "notes"
+        return config.spoiler_reveal if target == Target.PRINT else "notes"
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ import pytest
 from lxml import etree
 
 from publish.errors import PublishError
+from publish.outputs.epubcheck_jvm import epubcheck_messages
 from publish.outputs.pages import PageStart, _visible, place_page_markers
 from publish.request import Edition
-from publish.tools.epubcheck_jvm import epubcheck_messages
 
 from .conftest import PIECE_HEAD, XHTML_NS, build_book, one_piece_manuscript
 

@@ -17,8 +17,8 @@ from lxml import etree
 from PIL import Image
 
 from publish.cli import cli
+from publish.outputs.checks import check_ace_report, check_epub
 from publish.outputs.pages import EPUB_ONLY
-from publish.tools.check import check_ace_report, check_epub
 
 from .conftest import MANUSCRIPT, XHTML_NS
 

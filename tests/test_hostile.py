@@ -19,9 +19,9 @@ from lxml import etree
 
 from publish.markup.budget import OverBudget, cpu_budget
 from publish.markup.convert import render_piece
+from publish.outputs.checks import check_epub
 from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import load_manuscript
-from publish.tools.check import check_epub
 
 from .conftest import PIECE_HEAD, XHTML_NS, assert_fails_cleanly, one_piece_manuscript
 from .test_untrusted import run_build

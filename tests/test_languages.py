@@ -16,12 +16,12 @@ from lxml import etree
 from publish.cli import cli
 from publish.markup.convert import inline
 from publish.markup.typography import typeset
+from publish.outputs.epubcheck_jvm import epubcheck_messages
 from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import add_piece, load_manuscript
 from publish.read.wording import load_wording
 from publish.render.assemble import PrintLayout, assemble
 from publish.render.theme import Theme, class_token
-from publish.tools.epubcheck_jvm import epubcheck_messages
 
 from .conftest import STAMP, XHTML_NS, build_book, one_piece_manuscript
 

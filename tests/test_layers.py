@@ -1,4 +1,4 @@
-"""Imports run one way: read → markup → render → outputs → pipeline → tools → the CLI.
+"""Imports run one way: the base (errors, targets) → read → markup → render → outputs → pipeline → tools → the CLI.
 
 Each module's imports are read from its source (every import, at the top,
 inside a function or for type checking only), so a stage cannot reach up into
@@ -15,9 +15,9 @@ from .conftest import ROOT
 
 PACKAGE = ROOT / "publish"
 # Lower stages first; a module may import its own stage and those before it.
-STAGES = ("errors", "read", "request", "markup", "render", "outputs", "pipeline", "tools", "cli")
+STAGES = ("base", "read", "request", "markup", "render", "outputs", "pipeline", "tools", "cli")
 # Modules at the top of the package, by the stage they sit at.
-TOP = {"errors": "errors", "request": "request", "cli": "cli", "__main__": "cli"}
+TOP = {"errors": "base", "targets": "base", "request": "request", "cli": "cli", "__main__": "cli"}
 
 
 def stage_of(module: str) -> str:

@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from publish.errors import PublishError
+from publish.outputs.checks import check_epub
 from publish.pipeline.build import BuildRequest, build
 from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import load_manuscript
 from publish.render.assemble import Edition, assemble
 from publish.render.theme import Theme
-from publish.tools.check import check_epub
 
 from .conftest import STAMP, XHTML_NS
 

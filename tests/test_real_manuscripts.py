@@ -16,10 +16,10 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from publish.outputs.epubcheck_jvm import epubcheck_messages
 from publish.pipeline.build import BuildRequest, build
 from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import load_manuscript
-from publish.tools.epubcheck_jvm import epubcheck_messages
 
 from .conftest import XHTML_NS, BuiltBook, build_book, one_piece_manuscript, words
 from .test_epub_reveals import REVEALS, assert_a_marker_per_page_between_words, spine, text

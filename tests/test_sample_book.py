@@ -9,10 +9,10 @@ import zipfile
 import pypdf
 from fontTools.ttLib import TTFont
 
+from publish.outputs.checks import check_pdf, pdf_fonts
 from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import load_manuscript
 from publish.render.theme import Theme
-from publish.tools.check import check_pdf, pdf_fonts
 
 from .conftest import MANUSCRIPT, XHTML_NS, words
 

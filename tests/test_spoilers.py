@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from publish.cli import cli
 from publish.errors import PublishError
 from publish.markup.convert import render_piece
+from publish.outputs.epubcheck_jvm import epubcheck_messages
 from publish.read.config import PieceMeta
 from publish.read.manuscript import Piece, load_manuscript
 from publish.render.assemble import Edition
-from publish.tools.epubcheck_jvm import epubcheck_messages
 
 from .conftest import MANUSCRIPT, XHTML_NS, build_book, words
 

@@ -15,9 +15,9 @@ import pytest
 from lxml import etree
 from PIL import Image
 
+from publish.outputs.checks import check_epub
 from publish.pipeline.sources import build_moment
 from publish.read.resources import RefusedResource, ResourcePolicy
-from publish.tools.check import check_epub
 
 from .conftest import (
     OLD,

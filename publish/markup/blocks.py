@@ -20,6 +20,7 @@ from markdown.treeprocessors import Treeprocessor
 from publish.errors import PublishError
 from publish.markup.structure import add_class
 from publish.read.manuscript import Piece
+from publish.targets import Target
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Opening punctuation, the initial letter, then the rest of the first few
@@ -39,7 +40,7 @@ SHORT_WORD = 3
 
 
 class BookShapesExtension(markdown.Extension):
-    def __init__(self, piece: Piece, target: str):
+    def __init__(self, piece: Piece, target: Target):
         super().__init__()
         self.piece = piece
         self.target = target
@@ -244,7 +245,7 @@ class OpeningTreeprocessor(Treeprocessor):
     screen reader.
     """
 
-    def __init__(self, md: markdown.Markdown, target: str):
+    def __init__(self, md: markdown.Markdown, target: Target):
         super().__init__(md)
         self.target = target
 
@@ -283,7 +284,7 @@ class OpeningTreeprocessor(Treeprocessor):
         paragraph.text = None
         paragraph.insert(0, lead_in)
         # Right to left, the raised initial is left out: Poppler reads the word whole only backwards.
-        if self.target != "print" or unicodedata.bidirectional(letter) in ("R", "AL"):
+        if self.target != Target.PRINT or unicodedata.bidirectional(letter) in ("R", "AL"):
             lead_in.text = before + letter + word_rest + more_words
             return
         word = etree.SubElement(lead_in, "span", {"class": "opening-word"})

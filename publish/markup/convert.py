@@ -39,8 +39,8 @@ from publish.markup.typography import typeset
 from publish.read.manuscript import Piece
 from publish.read.resources import ResourcePolicy
 from publish.read.wording import Wording, english
+from publish.targets import Target
 
-TARGETS = ("print", "epub")
 CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 # A hyphen closed up to the word before it and spaced after ("movie- or") is a dash.
 LOOSE_DASH = re.compile(r"(?<=\w)- (?=\w)|(?<=\w) -- ?(?=\w)| - ")
@@ -107,7 +107,7 @@ class RenderedPiece:
 
 def render_piece(
     piece: Piece,
-    target: str,
+    target: Target,
     spoiler_style: str,
     resources: ResourcePolicy | None = None,
     words: Wording | None = None,
@@ -259,10 +259,8 @@ def _plain_text_only(md: markdown.Markdown) -> None:
 class PieceTreeExtension(Extension):
     """Headings, and notes for the target medium."""
 
-    def __init__(self, piece: Piece, target: str, warnings: list[PublishWarning]):
+    def __init__(self, piece: Piece, target: Target, warnings: list[PublishWarning]):
         super().__init__()
-        if target not in TARGETS:
-            raise ValueError(f"unknown target {target!r}")
         self.piece = piece
         self.target = target
         self.warnings = warnings

@@ -28,6 +28,7 @@ from publish.read.decoding import CONTROL_CHARACTERS
 from publish.read.images import RASTER_TYPES, sniff_image
 from publish.read.manuscript import Piece
 from publish.read.resources import RefusedResource, ResourcePolicy
+from publish.targets import Target
 
 EPUB_IMAGE_DIR = "images"
 # EPUB 3 core media types for images: every reading system must show these.
@@ -87,7 +88,7 @@ class PixelCheck:
 
 
 def finish_fragment(
-    html: str, piece: Piece, target: str, resources: ResourcePolicy, book_pieces: dict[str, str] | None = None
+    html: str, piece: Piece, target: Target, resources: ResourcePolicy, book_pieces: dict[str, str] | None = None
 ) -> tuple[str, list[Image], list[PixelCheck], list[PublishWarning]]:
     """The piece's HTML as XHTML, with ids, links and images settled for ``target``, the raster images still to
     decode (``check_pixels``), and warnings for what was moved.
@@ -114,7 +115,7 @@ def finish_fragment(
     pixel_checks: list[PixelCheck] = []
     images = [_settle_image(img, piece, target, resources, pixel_checks) for img in container.iter("img")]
     mark_right_to_left(container)
-    if target == "print":
+    if target == Target.PRINT:
         offer_breaks(container)
     xhtml = xhtml_content(container)
     _refuse_non_characters(xhtml, piece)
@@ -198,7 +199,7 @@ def _check_depth(container: etree.Element, piece: Piece) -> None:
 
 
 def _settle_link(
-    link: etree.Element, piece: Piece, prefix: str, ids: set[str], target: str, book_pieces: dict[str, str]
+    link: etree.Element, piece: Piece, prefix: str, ids: set[str], target: Target, book_pieces: dict[str, str]
 ) -> PublishWarning | None:
     """Check and rewrite a link for ``target``; a warning if it can lead nowhere in a book (its words stay,
     unlinked)."""
@@ -236,7 +237,7 @@ def _settle_link(
                 piece.line_of(f"({href})") or piece.line_of(href),
             )
         anchor = f"{other}-{unquote(parsed.fragment)}" if parsed.fragment else other
-        link.set("href", (f"{other}.xhtml" if target == "epub" else "") + "#" + anchor)
+        link.set("href", (f"{other}.xhtml" if target == Target.EPUB else "") + "#" + anchor)
         add_class(link, PIECE_LINK)
         link.set(PIECE_LINK_SOURCE, href)
         link.set(PIECE_LINK_TARGET, other)
@@ -251,7 +252,7 @@ def _settle_link(
 
 
 def _settle_image(
-    img: etree.Element, piece: Piece, target: str, resources: ResourcePolicy, pixel_checks: list[PixelCheck]
+    img: etree.Element, piece: Piece, target: Target, resources: ResourcePolicy, pixel_checks: list[PixelCheck]
 ) -> Image:
     src = img.get("src", "")
     line = piece.line_of(src) if src else piece.line_of("<img") or piece.line_of("![")
@@ -300,5 +301,5 @@ def _settle_image(
             line,
         )
     epub_name = posixpath.join(EPUB_IMAGE_DIR, name)
-    img.set("src", source if target == "print" else epub_name)
+    img.set("src", source if target == Target.PRINT else epub_name)
     return Image(source=source, epub_name=epub_name)

@@ -21,6 +21,7 @@ from markdown.treeprocessors import Treeprocessor
 from publish.errors import PublishError, PublishWarning
 from publish.markup.structure import PHRASING
 from publish.read.manuscript import Piece
+from publish.targets import Target
 
 PAGE_FOOT_NOTES = 250
 # A call Python-Markdown found no note for: left in the text as written, until it is found and removed.
@@ -40,7 +41,7 @@ class NotesTreeprocessor(Treeprocessor):
     the foot, so thousands would take minutes.
     """
 
-    def __init__(self, md: markdown.Markdown, target: str, warnings: list[PublishWarning], piece: Piece):
+    def __init__(self, md: markdown.Markdown, target: Target, warnings: list[PublishWarning], piece: Piece):
         super().__init__(md)
         self.target = target
         self.warnings = warnings
@@ -55,8 +56,8 @@ class NotesTreeprocessor(Treeprocessor):
         listed = container.find("ol")
         notes = {li.get("id", ""): li for li in (listed if listed is not None else [])}
         self._refuse_notes_in_notes(notes)
-        at_page_foot = self.target == "print" and len(notes) <= PAGE_FOOT_NOTES
-        if self.target == "print" and not at_page_foot:
+        at_page_foot = self.target == Target.PRINT and len(notes) <= PAGE_FOOT_NOTES
+        if self.target == Target.PRINT and not at_page_foot:
             self.warnings.append(
                 PublishWarning(
                     f"{len(notes)} notes: printed as endnotes after the piece"
@@ -100,7 +101,7 @@ class NotesTreeprocessor(Treeprocessor):
                             },
                         )
                         replacement.text = number
-                        asides.append(_aside(number, body, "footnote" if self.target == "epub" else "endnote"))
+                        asides.append(_aside(number, body, "footnote" if self.target == Target.EPUB else "endnote"))
                 replacement.tail = sup.tail
                 parent.remove(sup)
                 parent.insert(index, replacement)
@@ -198,7 +199,7 @@ def _repeated_call(number: str, count: int, target: str, at_page_foot: bool) -> 
         call = etree.Element("sup", {"class": "note-again"})
     else:
         call = etree.Element("a", {"class": "noteref", "href": f"#note-{number}", "id": f"noteref-{number}-{count}"})
-        if target == "epub":
+        if target == Target.EPUB:
             call.set("epub:type", "noteref")
             call.set("role", "doc-noteref")
     call.text = number

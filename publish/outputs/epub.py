@@ -20,6 +20,7 @@ from publish.read.resources import RefusedResource, ResourcePolicy
 from publish.render.assemble import AssembledBook
 from publish.render.epub_pages import EpubPage
 from publish.render.theme import font_face
+from publish.targets import Target
 
 XHTML = "application/xhtml+xml"
 # Images whose own format is compressed: deflating them again gains nothing.
@@ -253,7 +254,7 @@ def _image_item(image: Image, resources: ResourcePolicy) -> epub.EpubItem:
             )
         if resource.media_type == "image/svg+xml" and (problem := svg_problem(resource.data)):
             raise PublishError(f"image {image.source!r} {problem}")
-        data = resources.image(resource.data, image.source, "epub")
+        data = resources.image(resource.data, image.source, Target.EPUB)
     except RefusedResource as refusal:
         raise PublishError(f"image {refusal}") from None
     return _item(image.epub_name, resource.media_type, data)

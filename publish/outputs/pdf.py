@@ -16,6 +16,7 @@ from publish.errors import PublishError
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.verify import unreadable
 from publish.read.resources import RefusedResource, ResourcePolicy
+from publish.targets import Target
 
 COVER_LONG_SIDE = 1600  # pixels: what Kindle and Kobo stores ask of a cover
 WEASYPRINT_PAGE_STYLING = weasyprint.layout.page.set_page_type_computed_styles
@@ -149,7 +150,7 @@ class ConfinedFetcher(weasyprint.urls.URLFetcher):
             return super().fetch(url, headers)
         try:
             resource = self.policy.read(url, self.policy.roots[0])
-            data = self.policy.image(resource.data, resource.url, "print")
+            data = self.policy.image(resource.data, resource.url, Target.PRINT)
         except RefusedResource as refusal:
             raise FetchRefused(str(refusal)) from None
         response = weasyprint.urls.URLFetcherResponse if data is resource.data else FittedResponse

@@ -16,9 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from publish.targets import Target
+
 if TYPE_CHECKING:
     import datetime as dt
+    from pathlib import Path
 
+    from publish.outputs.checks import CheckResult
     from publish.outputs.pages import PageStart
     from publish.read.remembering import Remembering
     from publish.render.assemble import AssembledBook
@@ -51,16 +55,23 @@ class OutputFormat:
     ``target``; its ``prepare`` step (reported as ``prepare_stage``) runs
     while the print edition is laid out, and with ``borrows_layout`` the
     print layout also gives it a cover and the printed pages' starts.
+
+    Every new file of the format is read back by ``read_back`` before it
+    replaces the last good one (given the page count laid out, for a
+    printed file; outputs/verify.py), and ``publish check`` runs ``check``
+    on the format's files in a folder (given the theme's font families).
     """
 
     name: str
     suffix: str
-    target: str
+    target: Target
     printed: bool = False
     borrows_layout: bool = False
     prepare_stage: str = ""
     prepare: Callable[[AssembledBook, Remembering], object] | None = None
     make: Callable[[BookParts], bytes] | None = None
+    read_back: Callable[[bytes, int], None] | None = None
+    check: Callable[[Path, list[str]], list[CheckResult]] | None = None
 
 
 _REGISTERED: dict[str, OutputFormat] = {}
@@ -80,6 +91,11 @@ def output_formats() -> dict[str, OutputFormat]:
     for module in pkgutil.iter_modules(formats.__path__):
         importlib.import_module(f"{formats.__name__}.{module.name}")
     return {fmt.name: fmt for fmt in sorted(_REGISTERED.values(), key=lambda fmt: (not fmt.printed, fmt.name))}
+
+
+def format_of(path: Path) -> OutputFormat | None:
+    """The format whose files end as ``path`` does (an imposed PDF is a PDF)."""
+    return next((fmt for fmt in output_formats().values() if path.name.endswith(fmt.suffix)), None)
 
 
 def requested(request: BuildRequest) -> list[OutputFormat]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from publish.errors import PublishError
+from publish.outputs.registry import format_of
 
 EPUB_MIMETYPE = b"application/epub+zip"
 MARKUP = (".xhtml", ".html", ".opf", ".ncx", ".xml", ".svg")
@@ -40,16 +41,17 @@ def load_libraries() -> None:
 
 
 def check_outputs(outputs: dict[Path, bytes], page_counts: dict[str, int]) -> None:
-    """Read back each PDF and EPUB in ``outputs``; ``page_counts`` holds each PDF's page count by file-name ending."""
+    """Read back each file in ``outputs`` as its format says; ``page_counts`` holds each printed file's page
+    count by file-name ending."""
     for path, data in outputs.items():
+        fmt = format_of(path)
+        if fmt is None or fmt.read_back is None:
+            continue
+        pages = next(
+            (page_counts[end] for end in sorted(page_counts, key=len, reverse=True) if path.name.endswith(end)), 0
+        )
         try:
-            if path.suffix == ".epub":
-                _check_epub(data)
-            elif path.suffix == ".pdf":
-                ending = next(
-                    ending for ending in sorted(page_counts, key=len, reverse=True) if path.name.endswith(ending)
-                )
-                _check_pdf(data, page_counts[ending])
+            fmt.read_back(data, pages)
         except BrokenOutput as broken:
             raise unreadable(path.name, str(broken)) from None
 
@@ -62,7 +64,7 @@ def unreadable(name: str, reason: str) -> PublishError:
     )
 
 
-def _check_pdf(data: bytes, pages: int) -> None:
+def read_back_pdf(data: bytes, pages: int) -> None:
     """The PDF opens strictly, every object it lists is where its cross-reference table says, and it has every page."""
     import pypdf
 
@@ -80,7 +82,9 @@ def _check_pdf(data: bytes, pages: int) -> None:
         raise BrokenOutput(f"it has {found} pages where {pages} were laid out")
 
 
-def _check_epub(data: bytes) -> None:
+def read_back_epub(data: bytes) -> None:
+    """The EPUB opens as a zip whose checksums hold, with ``mimetype`` first, and holds whole every file its
+    manifest lists."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()

@@ -26,6 +26,7 @@ from publish.read.manuscript import Manuscript, load_manuscript
 from publish.read.piece_readers import piece_suffixes
 from publish.read.resources import ResourcePolicy
 from publish.request import BuildRequest
+from publish.targets import Target
 
 # The stages that render (Jinja2, Python-Markdown, EbookLib: slow to import) are imported
 # where they are used, once build() has forked the process that lays out the print edition: its own
@@ -123,7 +124,7 @@ def book_for_print(manuscript_dir: Path, theme_dir: Path, out_dir: Path) -> Asse
     memo = remembered_work(manuscript_dir, theme_dir, out_dir)
     manuscript = load_manuscript(manuscript_dir, memo)
     stamp = build_stamp(build_moment(manuscript.root))
-    return assemble(manuscript, Theme.load(theme_dir, memo), stamp, targets=("print",), memo=memo)
+    return assemble(manuscript, Theme.load(theme_dir, memo), stamp, targets=(Target.PRINT,), memo=memo)
 
 
 def _prepare_for_layout() -> None:
@@ -232,7 +233,7 @@ def _write(
             stamp,
             request.edition,
             resources,
-            targets=("print",) if prints else their_targets,
+            targets=(Target.PRINT,) if prints else their_targets,
             memo=memo,
         )
     if not cover:
@@ -240,7 +241,7 @@ def _write(
     if made_here and prints:
         with stage("pages"):
             book = assemble(
-                manuscript, theme, stamp, request.edition, resources, targets=("print", *their_targets), memo=memo
+                manuscript, theme, stamp, request.edition, resources, targets=(Target.PRINT, *their_targets), memo=memo
             )
     prepared = {}
     for fmt in made_here:

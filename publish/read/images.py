@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from publish.targets import Target
+
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
@@ -60,9 +62,9 @@ class ImageLimits:
             print_box_px=(round(width * PRINT_DPI), round(height * PRINT_DPI)),
         )
 
-    def box(self, target: str) -> tuple[int, int]:
-        """The largest an image needs to be for ``target`` ("print" or "epub"), as width and height."""
-        return self.print_box_px if target == "print" else (self.epub_long_side, self.epub_long_side)
+    def box(self, target: Target) -> tuple[int, int]:
+        """The largest an image needs to be for ``target`` , as width and height."""
+        return self.print_box_px if target == Target.PRINT else (self.epub_long_side, self.epub_long_side)
 
 
 def sniff_image(data: bytes) -> str | None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlparse
 
 from publish.read.images import RASTER_TYPES, ImageLimits, ImageRefused, fitted, sniff_image
+from publish.targets import Target
 
 if TYPE_CHECKING:
     from publish.read.remembering import Remembering
@@ -115,9 +116,9 @@ class ResourcePolicy:
             path.as_uri(), path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         )
 
-    def image(self, data: bytes, name: str, target: str | None = None) -> bytes:
+    def image(self, data: bytes, name: str, target: Target | None = None) -> bytes:
         """``data``, checked if it is a raster image (PNG, JPEG, GIF, WebP), and fitted to ``target``
-        ("print" or "epub") when given; anything else passes as it is. An image refused raises RefusedResource.
+        when given; anything else passes as it is. An image refused raises RefusedResource.
 
         What the store remembers is keyed by the image's digest, the limits
         and the target: empty for an image that passes as it is.

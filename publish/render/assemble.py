@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, replace
 
 from publish.errors import PublishWarning
-from publish.markup.convert import TARGETS, InlineText, RenderedPiece, inline, render_piece
+from publish.markup.convert import InlineText, RenderedPiece, inline, render_piece
 from publish.markup.fragment import PIECE_LINK_SOURCE, PIECE_LINK_TARGET, Image
 from publish.read.config import DEFAULT_THEME, BookConfig
 from publish.read.images import ImageLimits
@@ -23,6 +23,7 @@ from publish.render.colophon import BuildStamp, Colophon
 from publish.render.epub_pages import EpubPage, TocEntry, epub_pages, epub_toc, reveals_apart
 from publish.render.theme import Theme
 from publish.request import Edition
+from publish.targets import Target
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def assemble(
     stamp: BuildStamp,
     edition: Edition = Edition(),
     resources: ResourcePolicy | None = None,
-    targets: tuple[str, ...] = TARGETS,
+    targets: tuple[Target, ...] = tuple(Target),
     memo: Remembering | None = None,
 ) -> AssembledBook:
     """Render every piece of the edition for both media and fill the theme's templates.
@@ -148,25 +149,19 @@ def assemble(
         piece_count=len(pieces),
     )
     book_pieces = {str(piece.path.resolve()): piece.id for piece in pieces}
-    print_pieces = settle_piece_links(
-        [
-            _render(piece, "print", edition.spoiler_style("print", config), resources, memo, words, book_pieces)
-            for piece in pieces
-            if "print" in targets
-        ]
-    )
-    epub_pieces = [
-        reveals_apart(rendered)
-        for rendered in settle_piece_links(
-            [
-                _render(piece, "epub", edition.spoiler_style("epub", config), resources, memo, words, book_pieces)
-                for piece in pieces
-                if "epub" in targets
-            ]
+
+    def rendered_for(target: Target) -> list[RenderedPiece]:
+        if target not in targets:
+            return []
+        style = edition.spoiler_style(target, config)
+        return settle_piece_links(
+            [_render(piece, target, style, resources, memo, words, book_pieces) for piece in pieces]
         )
-    ]
+
+    print_pieces = rendered_for(Target.PRINT)
+    epub_pieces = [reveals_apart(rendered) for rendered in rendered_for(Target.EPUB)]
     context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings, "words": words}
-    pages = epub_pages(theme, epub_pieces, context, memo) if "epub" in targets else []
+    pages = epub_pages(theme, epub_pieces, context, memo) if Target.EPUB in targets else []
     images = sorted(
         {image for rendered in print_pieces + epub_pieces for image in rendered.images},
         key=lambda image: image.epub_name,
@@ -189,7 +184,7 @@ def assemble(
 
 def _render(
     piece: Piece,
-    target: str,
+    target: Target,
     style: str,
     resources: ResourcePolicy,
     memo: Remembering | None,
