@@ -15,7 +15,8 @@ from publish.outputs.registry import IMPOSITIONS, output_formats
 from publish.pipeline.cache import Recorded
 from publish.pipeline.freshness import build_if_stale
 from publish.pipeline.signals import InterruptedAfterWriting
-from publish.read.config import DEFAULT_THEME, LENGTH
+from publish.read.config import LENGTH
+from publish.read.default_theme import bundled_themes, choose_theme
 from publish.request import PDF_VARIANTS, BuildRequest, Edition
 
 # The pipeline (WeasyPrint, fontTools, pdfium) is imported inside the commands
@@ -82,12 +83,14 @@ out_option = click.option(
     show_default=True,
     help="Folder for the built files.",
 )
-styles_option = click.option(
+theme_option = click.option(
+    "--theme",
     "--styles",
-    "styles_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_THEME,
-    help="Theme folder (templates, CSS, fonts).  [default: styles/]",
+    "theme",
+    metavar="NAME|DIR",
+    default=None,
+    help=f"A bundled theme ({', '.join(bundled_themes())}) or a theme folder.  "
+    "[default: book.toml's theme, else a styles/ theme beside the manuscript, else classic]",
 )
 
 
@@ -109,7 +112,7 @@ def cli() -> None:
 )
 @out_option
 @manuscript_option
-@styles_option
+@theme_option
 @click.option("--spoiler-free", is_flag=True, help="Leave out the pieces tagged as containing spoilers.")
 @click.option("--redact", is_flag=True, help="With --spoiler-free: keep those pieces, remove their marked spoilers.")
 @click.option(
@@ -135,7 +138,7 @@ def build_command(
     fmt: str,
     out_dir: Path,
     manuscript_dir: Path,
-    styles_dir: Path,
+    theme: str | None,
     spoiler_free: bool,
     redact: bool,
     impose: str | None,
@@ -165,7 +168,8 @@ def build_command(
         pdf_variant=pdf_variant,
         allow_remote=allow_remote,
     )
-    result = build_if_stale(manuscript_dir, styles_dir, out_dir, request, report, fresh=fresh)
+    theme_dir = choose_theme(theme, manuscript_dir)
+    result = build_if_stale(manuscript_dir, theme_dir, out_dir, request, report, fresh=fresh)
     if isinstance(result, Recorded):
         for recorded_warning in result.warnings:
             click.echo(f"warning: {recorded_warning}", err=True)
@@ -187,14 +191,16 @@ def build_command(
 
 @cli.command("check")
 @out_option
-@styles_option
+@manuscript_option
+@theme_option
 @common_options
-def check_command(out_dir: Path, styles_dir: Path) -> None:
+def check_command(out_dir: Path, manuscript_dir: Path, theme: str | None) -> None:
     """Validate what is in OUT: EPUBCheck, PDF fonts, pages and metadata."""
     from publish.render.theme import Theme
     from publish.tools.check import check_outputs
 
-    results = check_outputs(out_dir, [face.family for face in Theme.load(styles_dir).typefaces])
+    theme_dir = choose_theme(theme, manuscript_dir)
+    results = check_outputs(out_dir, [face.family for face in Theme.load(theme_dir).typefaces])
     if not results:
         raise PublishError("nothing to check: run 'publish build' first", out_dir)
     width = max(len(display_path(r.file)) for r in results)
@@ -236,6 +242,24 @@ def clean_command(ctx: click.Context, out_dir: Path) -> None:
         click.echo(f"removed {display_path(out_dir / CACHE)}", err=True)
 
 
+@cli.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--title", default=None, help="The book's title.  [default: from the folder's name]")
+@click.option("--author", default="Anonymous", show_default=True, help="The book's author.")
+@click.option("--language", default="en", show_default=True, help="A language tag: en, en-GB, fr, de-CH…")
+@click.option("--theme-copy", is_flag=True, help="Also copy the default theme into FOLDER/styles/, to change.")
+@common_options
+def init_command(folder: Path, title: str | None, author: str, language: str, theme_copy: bool) -> None:
+    """Start a new book in FOLDER (the current one by default): book.toml, a first piece, a README."""
+    from publish.tools.init import init_book
+
+    title = title or folder.resolve().name.replace("-", " ").replace("_", " ").strip().title() or "My Zine"
+    for path in init_book(folder, title, author, language, theme_copy, dt.date.today()):
+        click.echo(f"created {display_path(path)}")
+    go = f"cd {display_path(folder)} && " if folder.resolve() != Path.cwd() else ""
+    click.echo(f"next: {go}publish build")
+
+
 @cli.command("new")
 @click.argument("title")
 @click.option(
@@ -265,10 +289,10 @@ def new_command(title: str, kind: str, author: str | None, manuscript_dir: Path)
 )
 @out_option
 @manuscript_option
-@styles_option
+@theme_option
 @common_options
 @click.pass_context
-def serve_command(ctx: click.Context, port: int, out_dir: Path, manuscript_dir: Path, styles_dir: Path) -> None:
+def serve_command(ctx: click.Context, port: int, out_dir: Path, manuscript_dir: Path, theme: str | None) -> None:
     """Preview the book in a browser, rebuilt into OUT whenever the manuscript or the theme changes; Ctrl-C stops."""
     from publish.tools.serve import Build, serve
 
@@ -287,7 +311,7 @@ def serve_command(ctx: click.Context, port: int, out_dir: Path, manuscript_dir: 
             click.echo(f"built  #{build.number} in {build.seconds:.2f}s at {build.finished}", err=True)
 
     try:
-        serve(manuscript_dir, styles_dir, out_dir, port, ready, built)
+        serve(manuscript_dir, choose_theme(theme, manuscript_dir), out_dir, port, ready, built)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
 

@@ -89,13 +89,15 @@ def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
         assert status == 200
         title = tomllib.loads((manuscript_copy / "book.toml").read_text())["title"]
         assert title in page.decode() and "inspired" in page.decode()
-        assert 'href="/styles/print.css"' in page.decode()
-        assert get(url + "styles/print.css")[0] == 200
+        assert 'href="/styles/0/print.css"' in page.decode()
+        assert get(url + "styles/0/print.css")[0] == 200
         for escape in (
-            "/styles/../pyproject.toml",
-            "/styles/%2e%2e/pyproject.toml",
-            "/styles//etc/passwd",
-            "/styles/%00",
+            "/styles/0/../pyproject.toml",
+            "/styles/0/%2e%2e/pyproject.toml",
+            "/styles/0//etc/passwd",
+            "/styles/0/%00",
+            "/styles/1/print.css",
+            "/styles/print.css",
         ):
             assert get_raw_path(port, escape) == 404, escape
         assert get(url + "elsewhere")[0] == 404

@@ -1,4 +1,5 @@
-"""--styles: a theme is a folder; another folder is another look."""
+"""--theme: a theme is a folder, or a bundled theme's name; another is another look, and a theme may hold only what
+it changes."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fontTools.ttLib.tables._k_e_r_n import KernTable_format_0
 
 from publish.cli import cli
 from publish.pipeline.memo import Memo
+from publish.read.default_theme import DEFAULT_THEME, bundled_themes
 from publish.render.theme import Theme
 
 from .conftest import MANUSCRIPT
@@ -35,14 +37,99 @@ def test_another_theme_folder_changes_the_look(tmp_path, theme_copy):
         assert b"Printed by hand in a kitchen." in archive.read("EPUB/colophon.xhtml")
 
 
-def test_an_incomplete_theme_is_reported(tmp_path):
+def test_a_theme_complete_in_itself_must_have_every_file(tmp_path):
     (tmp_path / "half-theme").mkdir()
+    (tmp_path / "half-theme" / "theme.toml").write_text('extends = ""\n')
     result = CliRunner().invoke(
         cli,
-        ["build", "--manuscript", str(MANUSCRIPT), "--styles", str(tmp_path / "half-theme"), "--out", str(tmp_path)],
+        ["build", "--manuscript", str(MANUSCRIPT), "--theme", str(tmp_path / "half-theme"), "--out", str(tmp_path)],
     )
     assert result.exit_code == 1
     assert "half-theme: not a complete theme: missing templates/book.html" in result.stderr
+
+
+def test_a_theme_may_hold_only_what_it_changes(tmp_path):
+    """Templates come from the nearest folder that has them; stylesheets cascade, the fallback's first."""
+    theme = tmp_path / "partial"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "print.css").write_text('h1::after { content: " (partial print)"; }\n')
+    (theme / "epub.css").write_text("h1 { letter-spacing: 0.01em; }\n")
+    colophon = DEFAULT_THEME / "templates" / "colophon.html"
+    (theme / "templates" / "colophon.html").write_text(colophon.read_text() + "<p>Set at the kitchen table.</p>\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["build", "--manuscript", str(MANUSCRIPT), "--theme", str(theme), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(out / "what-the-epilogue-means.pdf").pages)
+    assert "(partial print)" in text and "Set at the kitchen table." in " ".join(text.split())
+    with zipfile.ZipFile(out / "what-the-epilogue-means.epub") as epub:
+        css = epub.read("EPUB/epub.css").decode()
+        colophon_page = next(epub.read(n).decode() for n in epub.namelist() if n.endswith("colophon.xhtml"))
+    classic = (DEFAULT_THEME / "epub.css").read_text()
+    assert css.startswith(classic) and css.endswith("h1 { letter-spacing: 0.01em; }\n")
+    assert "Set at the kitchen table." in colophon_page
+
+
+def build_args(manuscript, out, *extra):
+    return ["build", "--manuscript", str(manuscript), "--out", str(out), "--format", "epub", *extra]
+
+
+def epub_css(out):
+    (epub,) = out.glob("*.epub")
+    with zipfile.ZipFile(epub) as archive:
+        return archive.read("EPUB/epub.css").decode()
+
+
+def test_the_theme_is_the_option_else_book_toml_else_styles_beside_else_classic(tmp_path, manuscript_copy):
+    beside = manuscript_copy.parent / "styles"
+    beside.mkdir()
+    (beside / "epub.css").write_text("/* beside the manuscript */\n")
+    named = tmp_path / "named"
+    named.mkdir()
+    (named / "epub.css").write_text("/* named in book.toml */\n")
+    (tmp_path / "option").mkdir()
+    (tmp_path / "option" / "epub.css").write_text("/* given as an option */\n")
+    config = manuscript_copy / "book.toml"
+    config.write_text('theme = "../named"\n' + config.read_text())
+
+    runner = CliRunner()
+    assert (
+        runner.invoke(cli, build_args(manuscript_copy, tmp_path / "a", "--theme", str(tmp_path / "option"))).exit_code
+        == 0
+    )
+    assert epub_css(tmp_path / "a").endswith("/* given as an option */\n")
+    assert runner.invoke(cli, build_args(manuscript_copy, tmp_path / "b")).exit_code == 0
+    assert epub_css(tmp_path / "b").endswith("/* named in book.toml */\n")
+    config.write_text(config.read_text().replace('theme = "../named"\n', ""))
+    assert runner.invoke(cli, build_args(manuscript_copy, tmp_path / "c")).exit_code == 0
+    assert epub_css(tmp_path / "c").endswith("/* beside the manuscript */\n")
+    (beside / "epub.css").unlink()
+    beside.rmdir()
+    assert runner.invoke(cli, build_args(manuscript_copy, tmp_path / "d", "--theme", "classic")).exit_code == 0
+    assert epub_css(tmp_path / "d") == (DEFAULT_THEME / "epub.css").read_text()
+
+
+def test_an_unknown_theme_name_is_one_line_with_the_bundled_names(tmp_path, manuscript_copy):
+    result = CliRunner().invoke(cli, build_args(manuscript_copy, tmp_path / "out", "--theme", "clasic"))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"error: --theme: no theme 'clasic': did you mean 'classic'? give a bundled theme "
+        f"({', '.join(bundled_themes())}) or a theme folder"
+    )
+    config = manuscript_copy / "book.toml"
+    config.write_text('theme = "nowhere"\n' + config.read_text())
+    result = CliRunner().invoke(cli, build_args(manuscript_copy, tmp_path / "out"))
+    assert result.exit_code == 1 and "book.toml: no theme 'nowhere'" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_themes_that_extend_each_other_in_a_circle_are_one_line(tmp_path, manuscript_copy):
+    for name, other in (("one", "../two"), ("two", "../one")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "theme.toml").write_text(f'extends = "{other}"\n')
+    result = CliRunner().invoke(cli, build_args(manuscript_copy, tmp_path / "out", "--theme", str(tmp_path / "one")))
+    assert result.exit_code == 1 and "theme.toml: the themes' 'extends' go round in a circle" in result.stderr
 
 
 def test_python_dash_m_runs_the_cli():

@@ -63,7 +63,8 @@ def test_the_wheel_carries_every_module(wheel: Path):
 
 
 def test_an_installed_wheel_builds_a_book_with_its_own_theme(wheel: Path, tmp_path: Path):
-    """Installed (not editable) into a fresh environment, ``publish build`` runs outside the repository.
+    """Installed (not editable) into a fresh environment, ``publish init``, then ``build`` and ``check`` with no
+    options, make a valid book outside the repository.
 
     The environment sees this one's libraries through a path entry (its .pth
     files, which would install the editable checkout's import finder, are not
@@ -87,12 +88,6 @@ def test_an_installed_wheel_builds_a_book_with_its_own_theme(wheel: Path, tmp_pa
         timeout=120,
     )
     (site / "libraries.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
-    book = tmp_path / "book"
-    book.mkdir()
-    (book / "book.toml").write_text(
-        'title = "One Piece"\nauthors = ["A. Writer"]\nlanguage = "en"\npieces = ["only.md"]\n', encoding="utf-8"
-    )
-    (book / "only.md").write_text("---\ntitle: Only\n---\n\nThe one piece of this book.\n", encoding="utf-8")
     where = subprocess.run(
         [python, "-c", "from publish.read.wording import DEFAULT_THEME; print(DEFAULT_THEME)"],
         check=True,
@@ -100,23 +95,17 @@ def test_an_installed_wheel_builds_a_book_with_its_own_theme(wheel: Path, tmp_pa
         text=True,
         cwd=tmp_path,
     ).stdout.strip()
-    assert Path(where) == site / "publish" / "styles"
-    result = subprocess.run(
-        [env / "bin" / "publish", "build", "--manuscript", book, "--out", tmp_path / "out"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=240,
-    )
-    assert result.returncode == 0, result.stderr
-    assert sorted(path.name for path in (tmp_path / "out").iterdir() if path.is_file()) == [
+    assert Path(where) == site / "publish" / "styles" / "classic"
+    book = tmp_path / "one-piece"
+    publish = env / "bin" / "publish"
+    for command, where in ((["init", book.name], tmp_path), (["build"], book), (["check"], book)):
+        result = subprocess.run([publish, *command], capture_output=True, text=True, cwd=where, timeout=240)
+        assert result.returncode == 0, (command, result.stdout, result.stderr)
+    assert "EPUBCheck       0 errors, 0 warnings" in result.stdout, result.stdout
+    assert sorted(path.name for path in (book / "build").iterdir() if path.is_file()) == [
         "one-piece.epub",
         "one-piece.pdf",
     ]
-    pages = pypdf.PdfReader(tmp_path / "out" / "one-piece.pdf").pages
+    pages = pypdf.PdfReader(book / "build" / "one-piece.pdf").pages
     fonts = {str(font.get_object()["/BaseFont"]) for page in pages for font in page["/Resources"]["/Font"].values()}
     assert any("EB-Garamond" in font for font in fonts), f"not set in the theme's typeface: {fonts}"
-    checked = subprocess.run(
-        [env / "bin" / "publish", "check", "--out", tmp_path / "out"], capture_output=True, text=True, timeout=120
-    )
-    assert checked.returncode == 0 and "EPUBCheck       0 errors, 0 warnings" in checked.stdout, checked.stdout

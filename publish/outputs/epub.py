@@ -86,8 +86,8 @@ def epub_bytes(
     package.add_prefix("ibooks", "http://vocabulary.itunes.apple.com/rdf/ibooks/vocabulary-extensions-1.0/")
     package.add_metadata(None, "meta", "true", {"property": "ibooks:specified-fonts"})
 
-    package.add_item(_item("epub.css", "text/css", book.theme.file("epub.css").read_bytes()))
-    package.add_item(_item("fonts/fonts.css", "text/css", book.theme.file("fonts/fonts.css").read_bytes()))
+    package.add_item(_item("epub.css", "text/css", book.theme.joined("epub.css")))
+    package.add_item(_item("fonts/fonts.css", "text/css", book.theme.joined("fonts/fonts.css")))
     # Print pages are marked in what is read in order; the reveals document is read by links only.
     contents, page_list = place_page_markers(
         {page.file_name: page.content for page in book.epub_pages if page.linear}, print_pages

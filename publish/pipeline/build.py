@@ -90,7 +90,7 @@ def build(
 
         theme = Theme.load(theme_dir, memo)
         resources = ResourcePolicy(
-            (manuscript.root, theme.root),
+            (manuscript.root, *theme.layers),
             allow_remote=request.allow_remote,
             limits=ImageLimits.for_book(manuscript.config),
             store=memo,

@@ -25,7 +25,7 @@ from publish.render.colophon import TOOLS, BuildStamp, Tool
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-from publish.read.default_theme import DEFAULT_THEME
+from publish.read.default_theme import DEFAULT_THEME, theme_layers
 
 PACKAGE = Path(__file__).resolve().parent.parent
 # The default theme's locales, where every theme's missing words come from (see read/wording.py).
@@ -138,8 +138,8 @@ def fingerprint(manuscript_dir: Path, theme_dir: Path, out_dir: Path, request: D
 
 
 def files_digest(manuscript_dir: Path, theme_dir: Path, out_dir: Path, pieces_by_suffix: tuple[str, ...] = ()) -> str:
-    """A digest of the tool and its libraries (and the default theme's locales), the manuscript's files and the
-    theme's, by content.
+    """A digest of the tool and its libraries (and the default theme's locales), the manuscript's files and those
+    of the theme's folders, by content.
 
     The output folder (which may lie inside the manuscript's) and git's
     own folder are not inputs. Manuscript files ending in one of
@@ -149,7 +149,8 @@ def files_digest(manuscript_dir: Path, theme_dir: Path, out_dir: Path, pieces_by
     digest = hashlib.sha256()
     digest.update(" ".join(library_version(library) for library in LIBRARIES).encode())
     out = out_dir.resolve()
-    folders = (("tool", PACKAGE), ("locales", FALLBACK_LOCALES), ("manuscript", manuscript_dir), ("theme", theme_dir))
+    themes = [(f"theme{depth}", layer) for depth, layer in enumerate(theme_layers(theme_dir))]
+    folders = (("tool", PACKAGE), ("locales", FALLBACK_LOCALES), ("manuscript", manuscript_dir), *themes)
     for label, folder in folders:
         root = folder.resolve()
         for path in sorted(p for p in root.rglob("*") if p.is_file() and not SKIPPED.intersection(p.parts)):

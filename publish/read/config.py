@@ -87,6 +87,7 @@ class BookConfig:
     creep: str = "0mm"
     max_image_megapixels: float = DEFAULT_MAX_MEGAPIXELS
     strings: dict[str, Any] = field(default_factory=dict)
+    theme: str = ""
 
     @property
     def sheet(self) -> str:
@@ -134,6 +135,7 @@ BOOK_KEYS: Schema = {
     "creep": ((str,), 'a length per sheet such as "0.2mm"'),
     "max_image_megapixels": ((int, float), f"a number of megapixels such as 80 (at most {MAX_MEGAPIXELS})"),
     "strings": ((dict,), 'a table of the words the book prints itself, such as contents = "Table"'),
+    "theme": ((str,), 'a bundled theme\'s name such as "classic", or a theme folder'),
 }
 BOOK_REQUIRED = ("title", "authors", "language", "pieces")
 
@@ -188,8 +190,6 @@ def load_book_config(path: Path) -> BookConfig:
                 path,
                 line_of_key(text, key),
             )
-    if not values["pieces"]:
-        raise PublishError("'pieces' is empty: list at least one file", path, line_of_key(text, "pieces"))
     check_language(values, path, text)
     check_overrides(values.get("strings", {}), DEFAULT_THEME, path, text)
     page_size = values.get("page_size", "a5")

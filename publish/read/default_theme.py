@@ -1,19 +1,107 @@
-"""Where the default theme is: the installed package's copy, or the repository's ``styles/`` in a checkout.
+"""Where themes are, which one a build uses, and what each falls back to.
 
-The theme's source stays at the repository's top, where a designer looks
-for it; a wheel carries it inside the package as ``publish/styles/`` (see
-pyproject.toml), since a normal install has no repository beside it. An
-editable install or a checkout has no ``publish/styles/``, and reads the
-repository's folder, so that a change to the theme shows at the next build.
-Standard library only: the no-op rebuild's fingerprint (pipeline/sources.py)
-reads this too.
+The bundled themes' source stays at the repository's top (``styles/``, one
+folder per theme), where a designer looks for it; a wheel carries them inside
+the package as ``publish/styles/`` (see pyproject.toml). An editable install
+or a checkout has no ``publish/styles/`` and reads the repository's folder,
+so that a change to a theme shows at the next build.
+
+A theme falls back to another for every file it does not have: the one its
+``theme.toml`` names in ``extends`` (a bundled theme's name or a folder),
+else the default theme, which falls back to nothing. So a theme may hold
+only what it changes, as MkDocs' ``custom_dir`` does. Standard library only:
+the no-op rebuild's fingerprint (pipeline/sources.py) reads this too.
 """
 
 from __future__ import annotations
 
+import difflib
+import tomllib
 from pathlib import Path
 
-PACKAGED_THEME = Path(__file__).resolve().parent.parent / "styles"
-CHECKOUT_THEME = PACKAGED_THEME.parent.parent / "styles"
-# The theme this project ships (another is a folder given with --styles), whose locales every theme falls back to.
-DEFAULT_THEME = PACKAGED_THEME if PACKAGED_THEME.is_dir() else CHECKOUT_THEME
+from publish.errors import PublishError
+
+PACKAGED_THEMES = Path(__file__).resolve().parent.parent / "styles"
+CHECKOUT_THEMES = PACKAGED_THEMES.parent.parent / "styles"
+BUNDLED_THEMES = PACKAGED_THEMES if PACKAGED_THEMES.is_dir() else CHECKOUT_THEMES
+DEFAULT_THEME_NAME = "classic"
+# The theme every other one falls back to in the end, and whose locales every book's words fall back to.
+DEFAULT_THEME = BUNDLED_THEMES / DEFAULT_THEME_NAME
+THEME_FILE = "theme.toml"
+# What makes a folder a theme, for a styles/ folder found beside the manuscript.
+THEME_MARKERS = (THEME_FILE, "templates", "print.css", "epub.css", "fonts", "locales")
+
+
+def bundled_themes() -> list[str]:
+    return sorted(path.name for path in BUNDLED_THEMES.iterdir() if path.is_dir() and not path.name.startswith("."))
+
+
+def choose_theme(option: str | None, manuscript_dir: Path) -> Path:
+    """The theme a build uses: ``--theme``, else book.toml's ``theme``, else a ``styles/`` theme folder beside the
+    manuscript folder, else the default theme.
+
+    A name is a bundled theme's; anything else is a folder, relative to
+    where the command runs (for ``--theme``) or to the manuscript folder
+    (for book.toml). A book.toml that does not parse is left for the
+    configuration's own checks to report.
+    """
+    if option:
+        return find_theme(option, Path.cwd(), "--theme")
+    config = manuscript_dir / "book.toml"
+    try:
+        chosen = tomllib.loads(config.read_text(encoding="utf-8")).get("theme")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        chosen = None
+    if isinstance(chosen, str) and chosen:
+        return find_theme(chosen, manuscript_dir, config)
+    beside = manuscript_dir.resolve().parent / "styles"
+    if any((beside / marker).exists() for marker in THEME_MARKERS):
+        return beside
+    return DEFAULT_THEME
+
+
+def find_theme(choice: str, base: Path, named_in: str | Path) -> Path:
+    """A bundled theme by name, or a folder relative to ``base``; an error, with the bundled names, otherwise."""
+    if "/" not in choice and (BUNDLED_THEMES / choice).is_dir():
+        return BUNDLED_THEMES / choice
+    folder = (base / choice).resolve()
+    if folder.is_dir():
+        return folder
+    names = bundled_themes()
+    close = difflib.get_close_matches(choice, names, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    message = f"no theme '{choice}': {hint}give a bundled theme ({', '.join(names)}) or a theme folder"
+    if isinstance(named_in, Path):
+        raise PublishError(message, named_in)
+    raise PublishError(f"{named_in}: {message}")
+
+
+def theme_layers(root: Path) -> tuple[Path, ...]:
+    """The theme's folder, then each it falls back to, in order, ending with the default theme's."""
+    layers: list[Path] = []
+    current: Path | None = root.resolve()
+    while current is not None:
+        if current in layers:
+            raise PublishError("the themes' 'extends' go round in a circle", current / THEME_FILE)
+        layers.append(current)
+        current = _extends(current)
+    return tuple(layers)
+
+
+def _extends(root: Path) -> Path | None:
+    if root == DEFAULT_THEME.resolve():
+        return None
+    settings = root / THEME_FILE
+    if not settings.is_file():
+        return DEFAULT_THEME.resolve()
+    try:
+        values = tomllib.loads(settings.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise PublishError(f"not a valid theme.toml: {error}", settings) from None
+    unknown = sorted(set(values) - {"extends", "name", "description"})
+    if unknown:
+        raise PublishError(f"unknown key '{unknown[0]}' (a theme.toml has extends, name and description)", settings)
+    extends = values.get("extends", DEFAULT_THEME_NAME)
+    if not isinstance(extends, str):
+        raise PublishError("'extends' must be a theme's name or folder (\"\" for none)", settings)
+    return find_theme(extends, root, settings).resolve() if extends else None

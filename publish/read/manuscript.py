@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from publish.errors import PublishError, line_of_key
+from publish.errors import PublishError, PublishWarning, line_of_key
 from publish.read.config import (
     BookConfig,
     PieceMeta,
@@ -70,6 +70,8 @@ class Manuscript:
     root: Path
     config: BookConfig
     pieces: list[Piece]
+    # Files in the folder that look like pieces but are not listed: the build goes on without them, and says so.
+    warnings: list[PublishWarning] = field(default_factory=list)
 
     @property
     def config_path(self) -> Path:
@@ -80,9 +82,29 @@ def load_manuscript(root: Path, memo: Remembering | None = None) -> Manuscript:
     """Read book.toml and every piece it lists, in order (with a ``memo``, front matter read before is not parsed
     again)."""
     config = load_book_config(root / "book.toml")
+    if not config.pieces:
+        raise PublishError(
+            "the book has no pieces yet: start one with 'publish new TITLE', or list files in 'pieces'",
+            root / "book.toml",
+            line_of_key(read_utf8(root / "book.toml"), "pieces"),
+        )
     pieces = [read_piece(root / name, root / "book.toml", memo) for name in config.pieces]
     _check_unique(pieces, root / "book.toml")
-    return Manuscript(root=root, config=config, pieces=pieces)
+    return Manuscript(root=root, config=config, pieces=pieces, warnings=_unlisted(root, pieces))
+
+
+def _unlisted(root: Path, pieces: list[Piece]) -> list[PublishWarning]:
+    """A warning for each file beside book.toml that a reader would take as a piece but book.toml does not list."""
+    listed = {piece.path.resolve() for piece in pieces}
+    return [
+        PublishWarning(
+            f"{path.name} is not listed in book.toml, so it is not in the book: "
+            "list it in 'pieces' (or start a new piece with 'publish new TITLE')",
+            path,
+        )
+        for path in sorted(root.iterdir())
+        if reader_for(path) and path.is_file() and path.resolve() not in listed and not path.name.startswith(".")
+    ]
 
 
 def read_piece(path: Path, listed_in: Path, memo: Remembering | None = None) -> Piece:
@@ -91,8 +113,10 @@ def read_piece(path: Path, listed_in: Path, memo: Remembering | None = None) -> 
     if reader is None:
         raise PublishError(f"'{path.name}' is not a piece: use {kinds_accepted()}", listed_in)
     if not path.is_file():
+        twins = [p.name for p in path.parent.glob("*") if p.name.lower() == path.name.lower() and p.is_file()]
+        hint = f": did you mean '{twins[0]}'? (names differ in capitals)" if twins else ""
         raise PublishError(
-            f"piece '{path.name}' is listed but does not exist", listed_in, _listed_line(path.name, listed_in)
+            f"piece '{path.name}' is listed but does not exist{hint}", listed_in, _listed_line(path.name, listed_in)
         )
     if not path.resolve().is_relative_to(listed_in.parent.resolve()):
         raise PublishError(

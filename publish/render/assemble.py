@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from publish.errors import PublishWarning
 from publish.markup.convert import InlineText, RenderedPiece, inline, render_piece
 from publish.markup.fragment import PIECE_LINK_SOURCE, PIECE_LINK_TARGET, Image
-from publish.read.config import DEFAULT_THEME, BookConfig
+from publish.read.config import BookConfig
 from publish.read.images import ImageLimits
 from publish.read.manuscript import Manuscript, Piece
 from publish.read.remembering import Remembering
@@ -112,8 +112,8 @@ def assemble(
     converted again, and its EPUB page not rendered again.
     """
     config = manuscript.config
-    resources = resources or ResourcePolicy((manuscript.root, theme.root), limits=ImageLimits.for_book(config))
-    words = load_wording(dict.fromkeys([theme.root, DEFAULT_THEME]), config.language, config.strings)
+    resources = resources or ResourcePolicy((manuscript.root, *theme.layers), limits=ImageLimits.for_book(config))
+    words = load_wording(theme.layers, config.language, config.strings)
     pieces = [piece for piece in manuscript.pieces if edition.includes(piece)]
     warnings = spoiler_warnings(pieces, config, words)
     spoiled = list(dict.fromkeys(work for warning in warnings.values() for work in warning.works))
@@ -160,13 +160,23 @@ def assemble(
 
     print_pieces = rendered_for(Target.PRINT)
     epub_pieces = [reveals_apart(rendered) for rendered in rendered_for(Target.EPUB)]
-    context = {"book": book, "colophon": colophon, "theme_url": theme.url, "warnings": warnings, "words": words}
+    context = {
+        "book": book,
+        "colophon": colophon,
+        "stylesheets": [path.as_uri() for path in theme.stylesheets("fonts/fonts.css", "print.css")],
+        "warnings": warnings,
+        "words": words,
+    }
     pages = epub_pages(theme, epub_pieces, context, memo) if Target.EPUB in targets else []
     images = sorted(
         {image for rendered in print_pieces + epub_pieces for image in rendered.images},
         key=lambda image: image.epub_name,
     )
-    found = list(dict.fromkeys(found for rendered in print_pieces + epub_pieces for found in rendered.warnings))
+    found = list(
+        dict.fromkeys(
+            [*manuscript.warnings, *(found for rendered in print_pieces + epub_pieces for found in rendered.warnings)]
+        )
+    )
     return AssembledBook(
         manuscript,
         theme,

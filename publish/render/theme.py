@@ -1,8 +1,12 @@
-"""The theme: a folder of Jinja2 templates, stylesheets and fonts.
+"""The theme: folders of Jinja2 templates, stylesheets and fonts, each falling back to the next.
 
 A theme is plain files (like a Pelican or MkDocs theme): ``templates/`` for
 the print document and the EPUB pages, ``print.css``, ``epub.css`` and
-``fonts/`` with ``fonts.css`` and the OFL font files it names.
+``fonts/`` with ``fonts.css`` and the OFL font files it names. A theme may
+hold only what it changes (read/default_theme.py says what it falls back
+to): templates, locales and font files are taken from the first folder
+that has them, while the stylesheets cascade, the fallback's first, so a
+theme's ``print.css`` need hold only the rules it changes.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from publish.errors import PublishError
+from publish.read.default_theme import theme_layers
 from publish.read.remembering import Remembering
 
 if TYPE_CHECKING:
@@ -32,6 +37,8 @@ REQUIRED_FILES = (
     "fonts/fonts.css",
 )
 FONT_SUFFIXES = (".otf", ".ttf")
+# The stylesheets that cascade through a theme's folders, fallback first.
+CASCADING = ("print.css", "epub.css", "fonts/fonts.css")
 # Compressed web fonts: refused, since the EPUB needs OTF or TTF (it deflates them anyway; older readers know no WOFF2).
 WEB_FONT_SUFFIXES = (".woff", ".woff2")
 # "Copyright 2010-2013, Georg A. Duffner (<url>)" → up to the name's end (initials allowed).
@@ -46,34 +53,42 @@ class Typeface:
 
 @dataclass(frozen=True)
 class Theme:
-    """A theme folder; with a ``memo``, its templates compiled and its fonts' names read by an earlier build are
-    not compiled or read again (the memo's salt covers the theme's files)."""
+    """A theme's folders, its own first; with a ``memo``, its templates compiled and its fonts' names read by an
+    earlier build are not compiled or read again (the memo's salt covers the theme's files)."""
 
-    root: Path
+    layers: tuple[Path, ...]
     memo: Remembering | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def load(cls, root: Path, memo: Remembering | None = None) -> Theme:
-        root = root.resolve()
-        missing = [name for name in REQUIRED_FILES if not (root / name).is_file()]
+        theme = cls(theme_layers(root), memo)
+        missing = [name for name in REQUIRED_FILES if theme.file(name) is None]
         if missing:
-            raise PublishError(f"not a complete theme: missing {', '.join(missing)}", root)
-        for path in sorted((root / "fonts").iterdir()):
-            if path.suffix.lower() in WEB_FONT_SUFFIXES:
-                raise PublishError(
-                    "a web font: the theme needs the OTF or TTF file, which the EPUB embeds "
-                    "(it compresses it anyway) and e-readers of every age can read",
-                    path,
-                )
-        return cls(root, memo)
+            raise PublishError(f"not a complete theme: missing {', '.join(missing)}", theme.root)
+        for layer in theme.layers:
+            for path in sorted((layer / "fonts").glob("*")):
+                if path.suffix.lower() in WEB_FONT_SUFFIXES:
+                    raise PublishError(
+                        "a web font: the theme needs the OTF or TTF file, which the EPUB embeds "
+                        "(it compresses it anyway) and e-readers of every age can read",
+                        path,
+                    )
+        return theme
 
     @property
-    def url(self) -> str:
-        return self.root.as_uri()
+    def root(self) -> Path:
+        """The theme's own folder."""
+        return self.layers[0]
 
     @property
     def fonts(self) -> list[Path]:
-        return sorted(p for p in (self.root / "fonts").iterdir() if p.suffix.lower() in FONT_SUFFIXES)
+        """Every font file of every folder; a file of the same name in a nearer folder replaces the farther one's."""
+        found: dict[str, Path] = {}
+        for layer in self.layers:
+            for path in sorted((layer / "fonts").glob("*")):
+                if path.suffix.lower() in FONT_SUFFIXES:
+                    found.setdefault(path.name, path)
+        return sorted(found.values(), key=lambda path: path.name)
 
     @property
     def typefaces(self) -> list[Typeface]:
@@ -87,24 +102,34 @@ class Theme:
         )
         return [Typeface(*face) for face in json.loads(read)]
 
-    def file(self, name: str) -> Path:
-        return self.root / name
+    def file(self, name: str) -> Path | None:
+        """The nearest folder's copy of ``name``, if any has one."""
+        return next((layer / name for layer in self.layers if (layer / name).is_file()), None)
+
+    def stylesheets(self, *names: str) -> list[Path]:
+        """Every folder's copy of each of ``names`` (each one of CASCADING), in cascade order: by name, and for
+        each name the fallback's copy before the theme's own."""
+        return [layer / name for name in names for layer in reversed(self.layers) if (layer / name).is_file()]
+
+    def joined(self, name: str) -> bytes:
+        """A cascading stylesheet as one file (for the EPUB), every folder's copy in cascade order."""
+        return b"\n".join(path.read_bytes() for path in self.stylesheets(name))
 
     def render(self, template: str, **context: object) -> str:
         try:
             return self._environment.get_template(template).render(**context)
         except jinja2.TemplateSyntaxError as error:
             raise PublishError(
-                f"template error: {error.message}", self.root / "templates" / template, error.lineno
+                f"template error: {error.message}", Path(error.filename or template), error.lineno
             ) from None
         except jinja2.TemplateError as error:
-            raise PublishError(f"template error: {error}", self.root / "templates" / template) from None
+            raise PublishError(f"template error: {error}", self.file(f"templates/{template}") or self.root) from None
 
     @cached_property
     def _environment(self) -> jinja2.Environment:
         """One per theme, so that each template is compiled once per build, not once per page."""
         environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(self.root / "templates"),
+            loader=jinja2.FileSystemLoader([layer / "templates" for layer in self.layers]),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,

@@ -32,7 +32,7 @@ from publish.outputs.print_edition import print_job
 from publish.outputs.registry import output_formats
 from publish.pipeline.build import book_for_print
 from publish.pipeline.freshness import build_if_stale
-from publish.read.config import DEFAULT_THEME
+from publish.read.default_theme import DEFAULT_THEME, theme_layers
 from publish.read.resources import RefusedResource, ResourcePolicy
 from publish.render.theme import Theme
 from publish.request import BuildRequest
@@ -68,13 +68,13 @@ class Build:
 
 
 class PreviewServer(ThreadingHTTPServer):
-    """An HTTP server that holds the latest build and the theme folder it may serve files from."""
+    """An HTTP server that holds the latest build and the theme folders it may serve files from."""
 
     daemon_threads = True
 
-    def __init__(self, port: int, styles_root: Path, manuscript_root: Path):
+    def __init__(self, port: int, theme_layers: tuple[Path, ...], manuscript_root: Path):
         super().__init__((HOST, port), PreviewHandler)
-        self.styles_root = styles_root
+        self.theme_layers = theme_layers
         # The pieces' pictures, by the rule the build reads them by.
         self.pictures = ResourcePolicy((manuscript_root,))
         self.latest = Build(number=0, revision=0, finished="", seconds=0.0)
@@ -107,7 +107,7 @@ def serve(
         if not folder.is_dir():
             raise PublishError("no such folder", folder)
     try:
-        server = PreviewServer(port, styles_dir.resolve(), manuscript_dir.resolve())
+        server = PreviewServer(port, theme_layers(styles_dir), manuscript_dir.resolve())
     except OSError as error:
         raise PublishError(
             f"cannot listen on {HOST}:{port} ({error.strerror}): choose another --port, or --port 0"
@@ -198,7 +198,13 @@ def preview_html(manuscript_dir: Path, styles_dir: Path, out_dir: Path) -> str:
     """The print edition's HTML as ``build`` lays it out (from the pieces it just rendered), with the theme linked
     from the server."""
     book = book_for_print(manuscript_dir, styles_dir, out_dir)
-    served = dataclasses.replace(book, context={**book.context, "theme_url": STYLES_ROUTE})
+    layers = book.theme.layers
+    sheets = [
+        f"{STYLES_ROUTE}/{depth}/{sheet.relative_to(layers[depth]).as_posix()}"
+        for sheet in book.theme.stylesheets("fonts/fonts.css", "print.css")
+        for depth in [next(depth for depth, layer in enumerate(layers) if sheet.is_relative_to(layer))]
+    ]
+    served = dataclasses.replace(book, context={**book.context, "stylesheets": sheets})
     page = print_job(served, BuildRequest()).html
     # Pictures are file: addresses for WeasyPrint, which a page served over HTTP may not load.
     return page.replace(book.manuscript.root.resolve().as_uri() + "/", MANUSCRIPT_ROUTE + "/")
@@ -262,14 +268,18 @@ class PreviewHandler(BaseHTTPRequestHandler):
             )
 
     def _send_style(self, relative: str) -> None:
-        """A file of the theme folder; anything resolving outside it (``..``, a symlink) is not found."""
-        root = self.server.styles_root
+        """A file of one of the theme's folders, ``<depth>/<path>``; anything resolving outside it (``..``, a
+        symlink) is not found."""
+        depth, _, relative = relative.partition("/")
+        layers = self.server.theme_layers
+        root = layers[int(depth)] if depth.isdigit() and int(depth) < len(layers) else None
+        file = None
         try:
-            file = (root / relative).resolve()
-            data = file.read_bytes() if file.is_relative_to(root) and file.is_file() else None
+            file = (root / relative).resolve() if root else None
+            data = file.read_bytes() if file and root and file.is_relative_to(root) and file.is_file() else None
         except (OSError, ValueError):  # a name too long, or with a NUL byte
             data = None
-        if data is None:
+        if file is None or data is None:
             self.send_error(HTTPStatus.NOT_FOUND)
         else:
             self._send(mimetypes.guess_type(file.name)[0] or "application/octet-stream", data)
