@@ -1,5 +1,6 @@
 # make book  — build build/<slug>.pdf and build/<slug>.epub from manuscript/
 # make book-spoiler-free — the same without the pieces tagged as spoilers
+# make book-large-print — the large-print edition (A4, 17 pt), beside the others: build/<slug>-large-print.*
 # make zine  — build/<slug>-zine.pdf, imposed for duplex printing and folding
 # make preview — PNGs of the spreads and imposed sheets in build/preview/
 # make serve — live preview at http://127.0.0.1:8000/, rebuilt on every save (Ctrl-C stops)
@@ -20,7 +21,7 @@ SOURCES := $(shell find manuscript styles publish -type f -not -name '*.pyc' 2>/
 # System libraries: WeasyPrint needs Pango; EPUBCheck needs Java.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless
 
-.PHONY: book book-spoiler-free zine preview serve a11y bench test lint fuzz test-deps check clean system-deps
+.PHONY: book book-spoiler-free book-large-print zine preview serve a11y bench test lint fuzz test-deps check clean system-deps
 
 book: build/.book
 
@@ -32,6 +33,12 @@ book-spoiler-free: build/.book-spoiler-free
 
 build/.book-spoiler-free: $(INSTALLED) $(SOURCES)
 	$(BIN)/publish build --out build --spoiler-free
+	@touch $@
+
+book-large-print: build/.book-large-print
+
+build/.book-large-print: $(INSTALLED) $(SOURCES)
+	$(BIN)/publish build --out build --theme large-print
 	@touch $@
 
 zine: build/.zine

@@ -21,6 +21,7 @@ from publish.pipeline.memo import STORE, Memo
 from publish.pipeline.parallel import HandOver, second_process
 from publish.pipeline.signals import InterruptedAfterWriting
 from publish.pipeline.sources import build_moment, build_stamp, files_digest, fingerprint
+from publish.read.default_theme import theme_settings
 from publish.read.images import ImageLimits
 from publish.read.manuscript import Manuscript, load_manuscript
 from publish.read.piece_readers import piece_suffixes
@@ -76,7 +77,7 @@ def build(
     stage = stage_timer(report)
     with stage("read"):
         memo = remembered_work(manuscript_dir, theme_dir, out_dir, used=not fresh)
-        manuscript = load_manuscript(manuscript_dir, memo)
+        manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir).book)
     moment = build_moment(manuscript.root)
     # The second process is forked inside the dated block, so that it dates its work the same way.
     with _source_date_epoch(moment), ExitStack() as processes:
@@ -122,7 +123,7 @@ def book_for_print(manuscript_dir: Path, theme_dir: Path, out_dir: Path) -> Asse
     from publish.render.theme import Theme
 
     memo = remembered_work(manuscript_dir, theme_dir, out_dir)
-    manuscript = load_manuscript(manuscript_dir, memo)
+    manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir).book)
     stamp = build_stamp(build_moment(manuscript.root))
     return assemble(manuscript, Theme.load(theme_dir, memo), stamp, targets=(Target.PRINT,), memo=memo)
 
@@ -257,7 +258,7 @@ def _write(
         memo.put(image_key, fitted)
     for name, seconds in printed.stages:
         report(name, seconds)
-    slug = out_dir / (manuscript.config.slug + request.edition.file_suffix)
+    slug = out_dir / (manuscript.config.slug + theme_settings(theme.root).suffix + request.edition.file_suffix)
     outputs = {slug.with_name(slug.name + suffix): data for suffix, data in printed.outputs.items()}
     for fmt in made_here:
         assert fmt.make is not None, f"{fmt.name} is neither printed nor made here"

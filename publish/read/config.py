@@ -24,6 +24,7 @@ from publish.read.remembering import Remembering
 from publish.read.wording import DEFAULT_THEME, check_overrides
 
 PAGE_SIZES = {
+    "a4": "A4",
     "a5": "A5",
     "half-letter": "5.5in 8.5in",
     "a6": "A6",
@@ -31,6 +32,7 @@ PAGE_SIZES = {
 }
 # The same pages in inches (width, height): an image cannot print larger than its page.
 PAGE_INCHES = {
+    "a4": (210 / 25.4, 297 / 25.4),
     "a5": (148 / 25.4, 210 / 25.4),
     "half-letter": (5.5, 8.5),
     "a6": (105 / 25.4, 148 / 25.4),
@@ -45,7 +47,7 @@ SHEET_SIZES = {
     "letter": (612.0, 792.0),
     "tabloid": (792.0, 1224.0),
 }
-DEFAULT_SHEETS = {"a5": "a4", "half-letter": "letter", "a6": "a5", "letter": "tabloid"}
+DEFAULT_SHEETS = {"a4": "a3", "a5": "a4", "half-letter": "letter", "a6": "a5", "letter": "tabloid"}
 LENGTH = re.compile(r"^(\d+(?:\.\d+)?)(mm|pt|in)$")
 POINTS_PER = {"mm": 72 / 25.4, "pt": 1.0, "in": 72.0}
 # Embeddings and overrides (LRE, RLE, PDF, LRO, RLO) make text display other
@@ -156,8 +158,9 @@ def slugify(text: str) -> str:
     return "-".join(words) or "book"
 
 
-def load_book_config(path: Path) -> BookConfig:
-    """Read and validate book.toml."""
+def load_book_config(path: Path, theme_book: dict[str, Any] | None = None) -> BookConfig:
+    """Read and validate book.toml, with the keys the theme sets (``theme_book``, checked as book.toml's own)
+    in place of the book's."""
     if not path.is_file():
         raise PublishError("book.toml not found: every manuscript needs one (see README)", path)
     if path.stat().st_size > MAX_CONFIG_BYTES:
@@ -173,7 +176,7 @@ def load_book_config(path: Path) -> BookConfig:
         line = re.search(r"line (\d+)", str(error))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
         raise PublishError(f"invalid TOML: {message}", path, int(line.group(1)) if line else None) from None
-    values = check_keys(data, BOOK_KEYS, BOOK_REQUIRED, path, text)
+    values = check_keys(data, BOOK_KEYS, BOOK_REQUIRED, path, text) | (theme_book or {})
 
     for key in ("authors", "keywords", "pieces", "spoils"):
         check_string_list(values, key, path, text)

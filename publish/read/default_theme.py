@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from publish.errors import PublishError
 
@@ -28,6 +30,9 @@ DEFAULT_THEME_NAME = "classic"
 # The theme every other one falls back to in the end, and whose locales every book's words fall back to.
 DEFAULT_THEME = BUNDLED_THEMES / DEFAULT_THEME_NAME
 THEME_FILE = "theme.toml"
+THEME_KEYS = ("extends", "name", "description", "suffix", "book")
+# The book.toml keys a theme may set, for the edition it makes (large print is A4 whatever the book says).
+THEME_BOOK_KEYS = ("page_size", "sheet_size", "spoiler_warning", "spoiler_reveal")
 # What makes a folder a theme, for a styles/ folder found beside the manuscript.
 THEME_MARKERS = (THEME_FILE, "templates", "print.css", "epub.css", "fonts", "locales")
 
@@ -76,6 +81,25 @@ def find_theme(choice: str, base: Path, named_in: str | Path) -> Path:
     raise PublishError(f"{named_in}: {message}")
 
 
+@dataclass(frozen=True)
+class ThemeSettings:
+    """What a theme's ``theme.toml`` says beyond what it extends: the ending its editions' file names take
+    ("-large-print"), and the book.toml keys it sets; a nearer folder's word wins."""
+
+    suffix: str = ""
+    book: dict[str, Any] = field(default_factory=dict)
+
+
+def theme_settings(root: Path) -> ThemeSettings:
+    suffix = ""
+    book: dict[str, Any] = {}
+    for layer in reversed(theme_layers(root)):
+        values = _theme_toml(layer)
+        suffix = values.get("suffix", suffix)
+        book.update(values.get("book", {}))
+    return ThemeSettings(suffix, book)
+
+
 def theme_layers(root: Path) -> tuple[Path, ...]:
     """The theme's folder, then each it falls back to, in order, ending with the default theme's."""
     layers: list[Path] = []
@@ -91,17 +115,29 @@ def theme_layers(root: Path) -> tuple[Path, ...]:
 def _extends(root: Path) -> Path | None:
     if root == DEFAULT_THEME.resolve():
         return None
+    extends = _theme_toml(root).get("extends", DEFAULT_THEME_NAME)
+    return find_theme(extends, root, root / THEME_FILE).resolve() if extends else None
+
+
+def _theme_toml(root: Path) -> dict[str, Any]:
+    """A theme folder's theme.toml, checked; nothing when it has none."""
     settings = root / THEME_FILE
     if not settings.is_file():
-        return DEFAULT_THEME.resolve()
+        return {}
     try:
         values = tomllib.loads(settings.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise PublishError(f"not a valid theme.toml: {error}", settings) from None
-    unknown = sorted(set(values) - {"extends", "name", "description"})
+    unknown = sorted(set(values) - set(THEME_KEYS)) or sorted(set(values.get("book", {})) - set(THEME_BOOK_KEYS))
     if unknown:
-        raise PublishError(f"unknown key '{unknown[0]}' (a theme.toml has extends, name and description)", settings)
-    extends = values.get("extends", DEFAULT_THEME_NAME)
-    if not isinstance(extends, str):
-        raise PublishError("'extends' must be a theme's name or folder (\"\" for none)", settings)
-    return find_theme(extends, root, settings).resolve() if extends else None
+        raise PublishError(
+            f"unknown key '{unknown[0]}': a theme.toml has {', '.join(THEME_KEYS)}, "
+            f"and its [book] table may set {', '.join(THEME_BOOK_KEYS)}",
+            settings,
+        )
+    for key in ("extends", "name", "description", "suffix"):
+        if not isinstance(values.get(key, ""), str):
+            raise PublishError(f"'{key}' must be a string", settings)
+    if not isinstance(values.get("book", {}), dict):
+        raise PublishError("'book' must be a table of book.toml keys", settings)
+    return values

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from publish.errors import PublishError, PublishWarning, line_of_key
 from publish.read.config import (
@@ -78,10 +79,12 @@ class Manuscript:
         return self.root / "book.toml"
 
 
-def load_manuscript(root: Path, memo: Remembering | None = None) -> Manuscript:
+def load_manuscript(
+    root: Path, memo: Remembering | None = None, theme_book: dict[str, Any] | None = None
+) -> Manuscript:
     """Read book.toml and every piece it lists, in order (with a ``memo``, front matter read before is not parsed
-    again)."""
-    config = load_book_config(root / "book.toml")
+    again); ``theme_book`` holds the book.toml keys the theme sets for its edition."""
+    config = load_book_config(root / "book.toml", theme_book)
     if not config.pieces:
         raise PublishError(
             "the book has no pieces yet: start one with 'publish new TITLE', or list files in 'pieces'",
