@@ -15,10 +15,10 @@ import weasyprint
 from publish.errors import PublishError
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.verify import unreadable
+from publish.read.cover import EPUB_COVER_LONG_SIDE
 from publish.read.resources import RefusedResource, ResourcePolicy
 from publish.targets import Target
 
-COVER_LONG_SIDE = 1600  # pixels: what Kindle and Kobo stores ask of a cover
 WEASYPRINT_PAGE_STYLING = weasyprint.layout.page.set_page_type_computed_styles
 
 
@@ -177,7 +177,7 @@ def cover_jpeg(document: weasyprint.Document, written: bytes = b"") -> bytes:
     except pypdfium2.PdfiumError as error:  # the book's own new PDF, which the build then keeps from replacing the last
         raise unreadable("PDF", str(error)) from None
     width, height = page.get_size()
-    image = page.render(scale=COVER_LONG_SIDE / max(width, height)).to_pil().convert("RGB")
+    image = page.render(scale=EPUB_COVER_LONG_SIDE / max(width, height)).to_pil().convert("RGB")
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=88, optimize=True)
     return out.getvalue()

@@ -90,6 +90,7 @@ class BookConfig:
     max_image_megapixels: float = DEFAULT_MAX_MEGAPIXELS
     strings: dict[str, Any] = field(default_factory=dict)
     theme: str = ""
+    cover: str = ""
 
     @property
     def sheet(self) -> str:
@@ -137,6 +138,7 @@ BOOK_KEYS: Schema = {
     "creep": ((str,), 'a length per sheet such as "0.2mm"'),
     "max_image_megapixels": ((int, float), f"a number of megapixels such as 80 (at most {MAX_MEGAPIXELS})"),
     "strings": ((dict,), 'a table of the words the book prints itself, such as contents = "Table"'),
+    "cover": ((str,), 'a JPEG or PNG file in the manuscript folder, such as "cover.jpg"'),
     "theme": ((str,), 'a bundled theme\'s name such as "classic", or a theme folder'),
 }
 BOOK_REQUIRED = ("title", "authors", "language", "pieces")

@@ -106,6 +106,14 @@ def fitted(data: bytes, name: str, limits: ImageLimits, box: tuple[int, int] | N
         return _encode(_scaled(image, size), image)
 
 
+def checked_size(data: bytes, name: str, limits: ImageLimits) -> tuple[int, int]:
+    """The image's width and height the right way up, once it has decoded whole (ImageRefused otherwise)."""
+    with warnings.catch_warnings(), _opened(data, name, limits) as image:
+        warnings.simplefilter("ignore")
+        _decode_whole(image, name)
+        return _upright_size(image)
+
+
 @contextmanager
 def _opened(data: bytes, name: str, limits: ImageLimits) -> Iterator[PILImage.Image]:
     """The image opened from its header only, its size checked against the limit. Pillow's own guard against

@@ -20,6 +20,7 @@ from publish.read.config import (
     piece_meta,
     slugify,
 )
+from publish.read.cover import read_cover
 from publish.read.decoding import read_utf8
 from publish.read.piece_readers import kinds_accepted, reader_for
 from publish.read.remembering import Remembering
@@ -71,8 +72,9 @@ class Manuscript:
     root: Path
     config: BookConfig
     pieces: list[Piece]
-    # Files in the folder that look like pieces but are not listed: the build goes on without them, and says so.
+    # Files in the folder that look like pieces but are not listed, or a small cover: the build goes on, and says so.
     warnings: list[PublishWarning] = field(default_factory=list)
+    cover: Path | None = None
 
     @property
     def config_path(self) -> Path:
@@ -93,7 +95,8 @@ def load_manuscript(
         )
     pieces = [read_piece(root / name, root / "book.toml", memo) for name in config.pieces]
     _check_unique(pieces, root / "book.toml")
-    return Manuscript(root=root, config=config, pieces=pieces, warnings=_unlisted(root, pieces))
+    cover, small_cover = read_cover(root, config)
+    return Manuscript(root, config, pieces, _unlisted(root, pieces) + small_cover, cover)
 
 
 def _unlisted(root: Path, pieces: list[Piece]) -> list[PublishWarning]:

@@ -39,6 +39,8 @@ class BookView:
     edition: str
     identifier: str
     spoiled_works: list[str]
+    # The cover picture's address for the print edition, or "" when the book has none.
+    cover_url: str = ""
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.config, name)
@@ -141,6 +143,7 @@ def assemble(
         edition=edition_name,
         identifier=_edition_identifier(config.identifier, edition),
         spoiled_works=spoiled,
+        cover_url=manuscript.cover.resolve().as_uri() if manuscript.cover else "",
     )
     colophon = Colophon(
         typefaces=theme.typefaces,
