@@ -1,0 +1,143 @@
+"""The bundled themes, each building the sample book: valid EPUBs and PDFs with every font embedded; large print at
+17 pt on A4, ragged right, spoilers revealed at the back; the zine look black on white with no rule a copier
+loses. Read from the files they make (and, for the rules, from WeasyPrint's laid-out boxes)."""
+
+from __future__ import annotations
+
+import collections
+import zipfile
+
+import pypdfium2
+import pypdfium2.raw as pdfium_c
+import pytest
+from click.testing import CliRunner
+
+from publish.cli import cli
+from publish.outputs.checks import check_pdf
+from publish.outputs.epubcheck_jvm import epubcheck_messages
+from publish.read.default_theme import bundled_themes, find_theme
+from publish.render.theme import Theme
+
+from .conftest import MANUSCRIPT
+
+A4 = (595.28, 841.89)
+PX_PER_PT = 4 / 3  # pdfium gives WeasyPrint's font sizes in CSS pixels
+
+
+SUFFIXES = {"classic": "", "large-print": "-large-print", "zine": "-zine-look"}
+
+
+@pytest.fixture(scope="module")
+def themed(tmp_path_factory):
+    """The sample book in each bundled theme, built once, by theme name."""
+    built = {}
+
+    def build(name: str):
+        if name not in built:
+            out = tmp_path_factory.mktemp(name)
+            args = ["build", "--manuscript", str(MANUSCRIPT), "--out", str(out), "--theme", name, "--quiet"]
+            result = CliRunner().invoke(cli, args)
+            assert result.exit_code == 0, result.output
+            built[name] = out
+        return built[name]
+
+    return build
+
+
+@pytest.fixture
+def large_print(themed):
+    return themed("large-print")
+
+
+def test_every_bundled_theme_is_known_here():
+    assert sorted(SUFFIXES) == bundled_themes()
+
+
+@pytest.mark.parametrize("name", sorted(set(SUFFIXES) - {"classic"}))
+def test_each_bundled_theme_makes_a_valid_book_with_its_fonts_embedded(themed, name):
+    out = themed(name)
+    stem = "what-the-epilogue-means" + SUFFIXES[name]
+    assert sorted(path.name for path in out.iterdir() if path.is_file()) == [f"{stem}.epub", f"{stem}.pdf"]
+    assert epubcheck_messages(out / f"{stem}.epub") == []
+    families = [face.family for face in Theme.load(find_theme(name, MANUSCRIPT, "--theme")).typefaces]
+    results = check_pdf(out / f"{stem}.pdf", families)
+    assert all(result.ok for result in results), results
+
+
+def text_sizes(pdf) -> collections.Counter:
+    """How many characters of the PDF's text are set at each size, in points."""
+    sizes: collections.Counter = collections.Counter()
+    for page in pypdfium2.PdfDocument(str(pdf)):
+        text = page.get_textpage()
+        for index in range(text.count_chars()):
+            if not chr(pdfium_c.FPDFText_GetUnicode(text.raw, index)).isspace():
+                sizes[round(pdfium_c.FPDFText_GetFontSize(text.raw, index) / PX_PER_PT, 1)] += 1
+    return sizes
+
+
+def test_large_print_body_text_is_17_pt_on_a4_and_nothing_under_14(large_print):
+    pdf = large_print / "what-the-epilogue-means-large-print.pdf"
+    document = pypdfium2.PdfDocument(str(pdf))
+    assert {tuple(round(side, 1) for side in page.get_size()) for page in document} == {tuple(round(s, 1) for s in A4)}
+    sizes = text_sizes(pdf)
+    body, _ = sizes.most_common(1)[0]
+    assert body >= 16, sizes
+    small = {size: count for size, count in sizes.items() if size < 14}
+    # Superscript note calls alone may be smaller: a handful of characters.
+    assert sum(small.values()) < 10, small
+
+
+def test_large_print_reveals_spoilers_at_the_back_the_right_way_up(large_print):
+    pdf = pypdfium2.PdfDocument(str(large_print / "what-the-epilogue-means-large-print.pdf"))
+    pages = [page.get_textpage().get_text_range() for page in pdf]
+    back = next(number for number, text in enumerate(pages) if text.startswith("Spoilers revealed"))
+    assert "they do not end up together" in pages[back]
+    assert not any("they do not end up together" in text for text in pages[:back])
+
+
+def test_large_print_epub_sets_its_face_and_ragged_right(large_print):
+    with zipfile.ZipFile(large_print / "what-the-epilogue-means-large-print.epub") as epub:
+        css = epub.read("EPUB/epub.css").decode()
+        fonts = [name for name in epub.namelist() if name.startswith("EPUB/fonts/Andika")]
+    assert css.index("font-variant-caps: normal !important") > css.index("small-caps")
+    assert 'font-family: "Andika"' in css and fonts
+
+
+def page_images(pdf):
+    for page in pypdfium2.PdfDocument(str(pdf)):
+        yield page.render(scale=30 / 72).to_pil().convert("RGB")
+
+
+def test_the_zine_look_is_black_on_white_with_no_dark_fields(themed):
+    pdf = themed("zine") / "what-the-epilogue-means-zine-look.pdf"
+    for number, image in enumerate(page_images(pdf), start=1):
+        data = image.tobytes()
+        pixels = [data[index : index + 3] for index in range(0, len(data), 3)]
+        coloured = sum(max(pixel) - min(pixel) > 24 for pixel in pixels)
+        dark = sum(max(pixel) < 128 for pixel in pixels)
+        assert coloured == 0, f"page {number} has {coloured} coloured pixels"
+        assert dark / len(pixels) < 0.2, f"page {number} is {dark / len(pixels):.0%} dark: a copier's toner field"
+
+
+def test_no_rule_in_the_zine_look_is_finer_than_half_a_point(themed):
+    """Every border of every laid-out box, read from WeasyPrint's layout of the zine's print HTML."""
+    from publish.outputs.pdf import layout
+    from publish.outputs.print_edition import print_job
+    from publish.pipeline.build import book_for_print
+    from publish.request import BuildRequest
+
+    theme = find_theme("zine", MANUSCRIPT, "--theme")
+    book = book_for_print(MANUSCRIPT, theme, themed("zine"))
+    job = print_job(book, BuildRequest())
+    document = layout(job.html, job.base_url, job.resources).document
+    widths = set()
+    for page in document.pages:
+        boxes = [page._page_box]
+        while boxes:
+            box = boxes.pop()
+            boxes.extend(getattr(box, "children", []))
+            for side in ("top", "right", "bottom", "left"):
+                width = getattr(box, f"border_{side}_width", 0) or 0
+                if width:
+                    widths.add(round(width * 0.75, 2))  # CSS pixels to points
+    assert widths and min(widths) >= 0.5, sorted(widths)
