@@ -133,7 +133,7 @@ def check_overrides(table: dict[str, Any], theme: Path, path: Path, text: str) -
         line = _line_in_table(text, "strings", key)
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
-            hint = f" — did you mean '{close[0]}'?" if close else " — see the keys in styles/locales/en.toml"
+            hint = f" — did you mean '{close[0]}'?" if close else " — see the keys in styles/classic/locales/en.toml"
             raise PublishError(f"unknown key '{key}' in [strings]{hint}", path, line)
         if key == MONTHS:
             right = isinstance(value, list) and len(value) == 12 and all(isinstance(month, str) for month in value)
