@@ -4,6 +4,7 @@ a small one is a warning with its size, a missing, unreadable or outside one an 
 from __future__ import annotations
 
 import io
+import subprocess
 import zipfile
 
 import pypdf
@@ -15,8 +16,11 @@ from .conftest import PIECE_HEAD, assert_fails_cleanly, build_over_last_good, on
 RED = (220, 30, 30)
 
 
+LONG_BODY = "Opening words under a cover.\n\n" + ("A paragraph of words that runs on and on. " * 30 + "\n\n") * 8
+
+
 def with_cover(root, picture: Image.Image | bytes | None, name: str = "cover.jpg"):
-    manuscript = one_piece_manuscript(root, PIECE_HEAD + "Opening words under a cover.\n")
+    manuscript = one_piece_manuscript(root, PIECE_HEAD + LONG_BODY)
     config = manuscript / "book.toml"
     config.write_text(f'cover = "{name}"\n' + config.read_text())
     if isinstance(picture, Image.Image):
@@ -49,6 +53,16 @@ def test_the_cover_picture_fills_the_first_printed_page(covered):
     (picture,) = first.images
     assert picture.image.size == (1400, 2000) and red_share(picture.image) > 0.95
     assert "Small Hours" in first.extract_text()
+
+
+def test_the_title_under_a_cover_picture_still_runs_at_the_head_of_left_pages(covered):
+    _, out = covered
+    text = subprocess.run(
+        ["pdftotext", out / "small-hours.pdf", "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = text.split("\f")
+    headed = [number for number, page in enumerate(pages, start=1) if page.startswith("small hours")]
+    assert headed and all(number % 2 == 0 for number in headed), headed
 
 
 def test_the_epub_cover_is_made_from_it_1600_pixels_long(covered):
