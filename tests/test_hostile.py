@@ -97,16 +97,6 @@ def assert_inside_the_text_block(pdf: Path) -> None:
             assert left >= INNER_MARGIN - 2 and right <= width - INNER_MARGIN + 2, (left, right, width)
 
 
-@pytest.mark.timeout(60)
-def test_a_5000_letter_word_and_url_wrap_inside_the_text_block(tmp_path):
-    word, url = "a" * 5_000, "https://example.com/" + "b" * 5_000
-    _, out = built(tmp_path, PIECE_HEAD + f"Opening words.\n\n{word} and <{url}>\n")
-    assert_inside_the_text_block(out / "small-hours.pdf")
-    page = epub_page(out)
-    assert word in page_text(page) and page.xpath(f"//x:a[@href='{url}']", namespaces=XHTML_NS)
-    assert_valid_epub(out)
-
-
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize(
     ("nesting", "line"),
@@ -135,17 +125,6 @@ def test_hundreds_of_footnotes_become_endnotes_in_print(tmp_path):
     assert f"Note {count - 1}." in text and text.index(f"Word{count - 1}") < text.index("Note 0.")
 
 
-@pytest.mark.timeout(60)
-def test_zero_width_and_bidi_controls(tmp_path):
-    text = "Opening \u200b zero\u200dwidth \u202eevil\u202c and \u2066isolated\u2069 and \u200fmarked text.\n"
-    result, out = built(tmp_path, PIECE_HEAD + text)
-    assert "note.md:4: removed bidirectional override characters" in result.stderr
-    body = page_text(epub_page(out))
-    assert "\u202e" not in body and "evil" in body
-    assert "\u200d" in body and "\u2066isolated\u2069" in body and "\u200f" in body
-    assert_valid_epub(out)
-
-
 SCRIPTS = {
     "Hebrew": "שלום עולם, זהו טקסט בעברית.",
     "Arabic": "مرحبا بالعالم، هذا نص عربي.",
@@ -153,18 +132,44 @@ SCRIPTS = {
     "Devanagari": "देवनागरी लिपि",
     "symbols": "🎬🎹🌃 ☞ ⚠ ᚠᚢᚦ 𝔘𝔫𝔦",
 }
+WORD, URL = "a" * 5_000, "https://example.com/" + "b" * 5_000
+CONTROLS = "Opening \u200b zero\u200dwidth \u202eevil\u202c and \u2066isolated\u2069 and \u200fmarked text.\n"
 
 
-@pytest.mark.timeout(60)
-def test_other_scripts_and_emoji_fall_back_to_faces_that_have_them(tmp_path):
-    body = "Opening words.\n\n" + "\n\n".join(SCRIPTS.values()) + "\n"
-    _, out = built(tmp_path, PIECE_HEAD + body)
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """One book holding them all (invisible and direction controls on line 4, other scripts, a 5,000-letter word
+    and URL), built once: each test reads its own part of it."""
+    text = PIECE_HEAD + CONTROLS + "\n" + "\n\n".join(SCRIPTS.values()) + f"\n\n{WORD} and <{URL}>\n"
+    return built(tmp_path_factory.mktemp("hostile"), text)
+
+
+def test_the_hostile_book_is_a_valid_epub(hostile):
+    assert_valid_epub(hostile[1])
+
+
+def test_a_5000_letter_word_and_url_wrap_inside_the_text_block(hostile):
+    _, out = hostile
+    assert_inside_the_text_block(out / "small-hours.pdf")
+    page = epub_page(out)
+    assert WORD in page_text(page) and page.xpath(f"//x:a[@href='{URL}']", namespaces=XHTML_NS)
+
+
+def test_zero_width_and_bidi_controls(hostile):
+    result, out = hostile
+    assert "note.md:4: removed bidirectional override characters" in result.stderr
+    body = page_text(epub_page(out))
+    assert "\u202e" not in body and "evil" in body
+    assert "\u200d" in body and "\u2066isolated\u2069" in body and "\u200f" in body
+
+
+def test_other_scripts_and_emoji_fall_back_to_faces_that_have_them(hostile):
+    _, out = hostile
     page = epub_page(out)
     for script in ("Hebrew", "Arabic"):
         (paragraph,) = page.xpath(f"//x:p[contains(., '{SCRIPTS[script][:4]}')]", namespaces=XHTML_NS)
         assert paragraph.get("dir") == "rtl"
     assert all(text in page_text(page) for text in SCRIPTS.values())
-    assert_valid_epub(out)
 
     garamond = TTFont(DEFAULT_THEME / "fonts" / "EBGaramond12-Regular.otf").getBestCmap()
     fonts = drawn_fonts(out / "small-hours.pdf")
