@@ -196,11 +196,9 @@ def build_command(
 @common_options
 def check_command(out_dir: Path, manuscript_dir: Path, theme: str | None) -> None:
     """Validate what is in OUT: EPUBCheck, PDF fonts, pages and metadata."""
-    from publish.render.theme import Theme
-    from publish.tools.check import check_outputs
+    from publish.tools.check import check_outputs, theme_families
 
-    theme_dir = choose_theme(theme, manuscript_dir)
-    results = check_outputs(out_dir, [face.family for face in Theme.load(theme_dir).typefaces])
+    results = check_outputs(out_dir, theme_families(choose_theme(theme, manuscript_dir)))
     if not results:
         raise PublishError("nothing to check: run 'publish build' first", out_dir)
     width = max(len(display_path(r.file)) for r in results)

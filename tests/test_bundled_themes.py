@@ -15,8 +15,9 @@ from click.testing import CliRunner
 from publish.cli import cli
 from publish.outputs.checks import check_pdf
 from publish.outputs.epubcheck_jvm import epubcheck_messages
-from publish.read.default_theme import bundled_themes, find_theme
+from publish.read.default_theme import DEFAULT_THEME, bundled_themes, find_theme
 from publish.render.theme import Theme
+from publish.tools.check import check_outputs, theme_families
 
 from .conftest import MANUSCRIPT
 
@@ -141,3 +142,9 @@ def test_no_rule_in_the_zine_look_is_finer_than_half_a_point(themed):
                 if width:
                     widths.add(round(width * 0.75, 2))  # CSS pixels to points
     assert widths and min(widths) >= 0.5, sorted(widths)
+
+
+def test_publish_check_with_the_default_theme_accepts_a_large_print_edition(large_print):
+    """``make check`` after ``make book-large-print``: the edition's own fonts count as the theme's."""
+    results = check_outputs(large_print, theme_families(DEFAULT_THEME))
+    assert results and all(result.ok for result in results), [r for r in results if not r.ok]
