@@ -197,3 +197,18 @@ def test_a_remembered_template_serves_only_the_source_it_was_compiled_from(tmp_p
     again = Memo(tmp_path / "store", salt="one salt for both")
     assert Theme.load(theme, again).render("probe.html") == "second draft"
     assert again.missed == ["template"]
+
+
+def test_a_bad_book_setting_in_a_theme_names_the_theme_toml_and_line(tmp_path, manuscript_copy):
+    theme = tmp_path / "odd"
+    theme.mkdir()
+    (theme / "theme.toml").write_text('suffix = "-odd"\n\n[book]\npage_size = "a7"\n')
+    result = CliRunner().invoke(cli, build_args(manuscript_copy, tmp_path / "out", "--theme", str(theme)))
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == f"error: {theme / 'theme.toml'}:4: 'page_size' is 'a7'; use one of a4, a5, half-letter, a6, letter\n"
+    )
+    (theme / "theme.toml").write_text('suffix = "-odd"\n\n[book]\nlayout = "a7"\n')
+    result = CliRunner().invoke(cli, build_args(manuscript_copy, tmp_path / "out", "--theme", str(theme)))
+    assert result.exit_code == 1 and "theme.toml: unknown key 'layout'" in result.stderr

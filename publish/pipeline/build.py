@@ -77,7 +77,7 @@ def build(
     stage = stage_timer(report)
     with stage("read"):
         memo = remembered_work(manuscript_dir, theme_dir, out_dir, used=not fresh)
-        manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir).book)
+        manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir))
     moment = build_moment(manuscript.root)
     # The second process is forked inside the dated block, so that it dates its work the same way.
     with _source_date_epoch(moment), ExitStack() as processes:
@@ -123,7 +123,7 @@ def book_for_print(manuscript_dir: Path, theme_dir: Path, out_dir: Path) -> Asse
     from publish.render.theme import Theme
 
     memo = remembered_work(manuscript_dir, theme_dir, out_dir)
-    manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir).book)
+    manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir))
     stamp = build_stamp(build_moment(manuscript.root))
     return assemble(manuscript, Theme.load(theme_dir, memo), stamp, targets=(Target.PRINT,), memo=memo)
 

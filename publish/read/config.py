@@ -17,6 +17,7 @@ from typing import Any
 
 from publish.errors import PublishError, line_of_key
 from publish.read.decoding import CONTROL_CHARACTERS, read_utf8
+from publish.read.default_theme import ThemeSettings
 from publish.read.frontmatter import read_yaml
 from publish.read.images import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS
 from publish.read.keys import Schema, check_keys, check_language, check_string_list, parse_date
@@ -160,9 +161,9 @@ def slugify(text: str) -> str:
     return "-".join(words) or "book"
 
 
-def load_book_config(path: Path, theme_book: dict[str, Any] | None = None) -> BookConfig:
-    """Read and validate book.toml, with the keys the theme sets (``theme_book``, checked as book.toml's own)
-    in place of the book's."""
+def load_book_config(path: Path, theme: ThemeSettings | None = None) -> BookConfig:
+    """Read and validate book.toml, with the keys the theme sets for its edition (checked as book.toml's own,
+    in the theme.toml that sets them) in place of the book's."""
     if not path.is_file():
         raise PublishError("book.toml not found: every manuscript needs one (see README)", path)
     if path.stat().st_size > MAX_CONFIG_BYTES:
@@ -178,7 +179,7 @@ def load_book_config(path: Path, theme_book: dict[str, Any] | None = None) -> Bo
         line = re.search(r"line (\d+)", str(error))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
         raise PublishError(f"invalid TOML: {message}", path, int(line.group(1)) if line else None) from None
-    values = check_keys(data, BOOK_KEYS, BOOK_REQUIRED, path, text) | (theme_book or {})
+    values = check_keys(data, BOOK_KEYS, BOOK_REQUIRED, path, text)
 
     for key in ("authors", "keywords", "pieces", "spoils"):
         check_string_list(values, key, path, text)
@@ -188,26 +189,13 @@ def load_book_config(path: Path, theme_book: dict[str, Any] | None = None) -> Bo
                 path,
                 line_of_key(text, key),
             )
-    for key, allowed in (("spoiler_warning", SPOILER_WARNINGS), ("spoiler_reveal", SPOILER_REVEALS)):
-        if key in values and values[key] not in allowed:
-            raise PublishError(
-                f"'{key}' is {values[key]!r}; use one of " + ", ".join(f'"{v}"' for v in allowed),
-                path,
-                line_of_key(text, key),
-            )
+    _check_choices(values, path, text)
+    if theme and theme.book:
+        assert theme.book_file is not None, "a theme that sets book keys names its theme.toml"
+        _check_choices(theme.book, theme.book_file, read_utf8(theme.book_file))
+        values |= theme.book
     check_language(values, path, text)
     check_overrides(values.get("strings", {}), DEFAULT_THEME, path, text)
-    page_size = values.get("page_size", "a5")
-    if page_size not in PAGE_SIZES:
-        raise PublishError(
-            f"'page_size' is {page_size!r}; use one of " + ", ".join(PAGE_SIZES), path, line_of_key(text, "page_size")
-        )
-    if values.get("sheet_size", "a4") not in SHEET_SIZES:
-        raise PublishError(
-            f"'sheet_size' is {values['sheet_size']!r}; use one of " + ", ".join(SHEET_SIZES),
-            path,
-            line_of_key(text, "sheet_size"),
-        )
     if not LENGTH.match(values.get("creep", "0mm")):
         raise PublishError(
             f"'creep' is {values['creep']!r}, not a length such as \"0.2mm\" (mm, pt or in)",
@@ -234,6 +222,28 @@ def load_book_config(path: Path, theme_book: dict[str, Any] | None = None) -> Bo
             line_of_key(text, "slug"),
         )
     return BookConfig(**values)
+
+
+def _check_choices(values: dict[str, Any], path: Path, text: str) -> None:
+    """The keys with a fixed set of values (the ones a theme may set too), each one of its set."""
+    for key, allowed in (("spoiler_warning", SPOILER_WARNINGS), ("spoiler_reveal", SPOILER_REVEALS)):
+        if key in values and values[key] not in allowed:
+            raise PublishError(
+                f"'{key}' is {values[key]!r}; use one of " + ", ".join(f'"{v}"' for v in allowed),
+                path,
+                line_of_key(text, key),
+            )
+    page_size = values.get("page_size", "a5")
+    if page_size not in PAGE_SIZES:
+        raise PublishError(
+            f"'page_size' is {page_size!r}; use one of " + ", ".join(PAGE_SIZES), path, line_of_key(text, "page_size")
+        )
+    if values.get("sheet_size", "a4") not in SHEET_SIZES:
+        raise PublishError(
+            f"'sheet_size' is {values['sheet_size']!r}; use one of " + ", ".join(SHEET_SIZES),
+            path,
+            line_of_key(text, "sheet_size"),
+        )
 
 
 def length_in_points(length: str) -> float:

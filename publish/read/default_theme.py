@@ -88,16 +88,21 @@ class ThemeSettings:
 
     suffix: str = ""
     book: dict[str, Any] = field(default_factory=dict)
+    # The nearest theme.toml that sets book keys, for errors in them.
+    book_file: Path | None = None
 
 
 def theme_settings(root: Path) -> ThemeSettings:
-    suffix = ""
-    book: dict[str, Any] = {}
+    settings = ThemeSettings()
     for layer in reversed(theme_layers(root)):
         values = _theme_toml(layer)
-        suffix = values.get("suffix", suffix)
-        book.update(values.get("book", {}))
-    return ThemeSettings(suffix, book)
+        book = values.get("book", {})
+        settings = ThemeSettings(
+            values.get("suffix", settings.suffix),
+            settings.book | book,
+            layer / THEME_FILE if book else settings.book_file,
+        )
+    return settings
 
 
 def theme_layers(root: Path) -> tuple[Path, ...]:

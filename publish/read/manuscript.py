@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from publish.errors import PublishError, PublishWarning, line_of_key
 from publish.read.config import (
@@ -22,6 +21,7 @@ from publish.read.config import (
 )
 from publish.read.cover import read_cover
 from publish.read.decoding import read_utf8
+from publish.read.default_theme import ThemeSettings
 from publish.read.piece_readers import kinds_accepted, reader_for
 from publish.read.remembering import Remembering
 
@@ -81,12 +81,10 @@ class Manuscript:
         return self.root / "book.toml"
 
 
-def load_manuscript(
-    root: Path, memo: Remembering | None = None, theme_book: dict[str, Any] | None = None
-) -> Manuscript:
+def load_manuscript(root: Path, memo: Remembering | None = None, theme: ThemeSettings | None = None) -> Manuscript:
     """Read book.toml and every piece it lists, in order (with a ``memo``, front matter read before is not parsed
-    again); ``theme_book`` holds the book.toml keys the theme sets for its edition."""
-    config = load_book_config(root / "book.toml", theme_book)
+    again); ``theme`` may set book.toml keys for its edition."""
+    config = load_book_config(root / "book.toml", theme)
     if not config.pieces:
         raise PublishError(
             "the book has no pieces yet: start one with 'publish new TITLE', or list files in 'pieces'",
