@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,9 @@ DC = "http://purl.org/dc/elements/1.1/"
 # The compound-file signature: Word 97–2003 documents, and any document saved with a password.
 OLE_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+ZIP_SIGNATURE = b"PK\x03\x04"
+# What unpacking a damaged zip raises: a bad CRC, a cut-short stream, a method or encryption zipfile cannot read.
+UNPACKING_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError)
 # What a piece's package may unpack to: XML compresses tenfold, pictures not at all; a zip that claims more is
 # damaged or built to exhaust memory.
 MAX_UNPACKED_BYTES = 200_000_000
@@ -67,6 +71,8 @@ def open_package(path: Path) -> WordPackage:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
+        if data.startswith(ZIP_SIGNATURE):
+            raise PublishError(_damaged("the zip archive is cut short or broken"), path) from None
         raise PublishError(
             "is not a Word document (a .docx is a zip archive, and this file is not one): save it from Word as a "
             "Word Document (.docx)",
@@ -86,13 +92,13 @@ def open_package(path: Path) -> WordPackage:
                 continue
             try:
                 parts[name] = etree.fromstring(archive.read(name), _PARSER)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:  # CRC, truncation, a bad method
+            except UNPACKING_ERRORS as error:
                 raise PublishError(_damaged(f"{name} cannot be unpacked: {error}"), path) from None
             except etree.XMLSyntaxError as error:
                 raise PublishError(_damaged(f"{name} is not well-formed XML: {error.msg}"), path) from None
         try:
             damaged = archive.testzip()
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        except UNPACKING_ERRORS as error:
             raise PublishError(_damaged(str(error)), path) from None
         if damaged is not None:
             raise PublishError(_damaged(f"{damaged} is corrupt"), path)
