@@ -7,6 +7,8 @@ once per worker and asserted on from its EPUB's XHTML and its PDF's text.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -60,7 +62,7 @@ def harbour() -> WordFile:
     )
     word.paragraph("The sea keeps what it is given.", "Quote")
     word.paragraph("And gives back what it likes.", "Intense Quote")
-    word.heading("Inventory", 2)
+    word.xml('<w:bookmarkStart w:id="7" w:name="_Toc7"/>' + run("Inventory") + '<w:bookmarkEnd w:id="7"/>', "Heading 2")
     word.paragraph("ropes", "List Bullet")
     word.paragraph("lanterns", "List Bullet")
     word.paragraph("untie the boat", "List Number")
@@ -73,6 +75,13 @@ def harbour() -> WordFile:
     word.paragraph("And a flourish.")
     word.picture(png(20, 4, (160, 40, 40)), None)
     word.paragraph("The end of the morning.")
+    word.xml(
+        '<w:hyperlink w:anchor="_Toc7">'
+        + run("Back to the inventory")
+        + '</w:hyperlink><w:hyperlink w:anchor="_Gone">'
+        + run(", or a lost bookmark.")
+        + "</w:hyperlink>"
+    )
     return word
 
 
@@ -84,8 +93,21 @@ def untitled(first_heading: str) -> WordFile:
 
 
 @pytest.fixture(scope="module")
-def word_book(tmp_path_factory) -> tuple[BuiltBook, list[str], Path]:
-    root = tmp_path_factory.mktemp("word-book")
+def word_book(tmp_path_factory, worker_id) -> tuple[BuiltBook, list[str], Path]:
+    """The book, built once for the whole run: the first worker to ask builds it, the other waits and reads it."""
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    root = shared / "word-book"
+    with open(shared / "word-book.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "warnings.json").is_file():
+            write_word_book(root)
+    out = root / "out"
+    warnings = json.loads((root / "warnings.json").read_text(encoding="utf-8"))
+    return BuiltBook(pdf=out / "harbour-lights.pdf", epub=out / "harbour-lights.epub"), warnings, root
+
+
+def write_word_book(root: Path) -> None:
+    root.mkdir()
     (root / "book.toml").write_text(BOOK_TOML, encoding="utf-8")
     harbour().save(root / "harbour.docx")
     without_core_properties(untitled("Low Tide").save(root / "low-tide.docx"))
@@ -105,9 +127,9 @@ def word_book(tmp_path_factory) -> tuple[BuiltBook, list[str], Path]:
         encoding="utf-8",
     )
     result = build(root, DEFAULT_THEME, root / "out", BuildRequest(), lambda stage, seconds: None)
-    pdf, epub = result.written
+    assert [path.name for path in result.written] == ["harbour-lights.pdf", "harbour-lights.epub"]
     warnings = [f"{warning.path.name if warning.path else ''}: {warning.message}" for warning in result.warnings]
-    return BuiltBook(pdf=pdf, epub=epub), warnings, root
+    (root / "warnings.json").write_text(json.dumps(warnings), encoding="utf-8")
 
 
 def body_text(book: BuiltBook, name: str) -> str:
@@ -123,7 +145,7 @@ def test_text_formatting_lists_quotes_and_tables_survive(word_book):
     book, _, _ = word_book
     page = book.epub_documents()["harbour.xhtml"]
     assert [h.text for h in page.findall(".//x:div[@class='piece-body']/x:h2", XHTML_NS)] == ["Morning"]
-    assert [h.text for h in page.findall(".//x:h3", XHTML_NS)] == ["Inventory"]
+    assert ["".join(h.itertext()) for h in page.findall(".//x:h3", XHTML_NS)] == ["Inventory"]
     assert page.find(".//x:em", XHTML_NS).text == "very"
     assert page.find(".//x:strong", XHTML_NS).text == "quite"
     quote = page.find(".//x:blockquote", XHTML_NS)
@@ -172,6 +194,20 @@ def test_links_survive_and_a_script_link_is_made_safe(word_book):
         if "/URI" in annotation.get_object().get("/A", {})
     ]
     assert set(uris) == {"https://example.org/harbour?tide=low&day=1"}  # one box per line the link runs over
+
+
+def test_links_to_bookmarks_lead_to_them_and_a_lost_one_is_unlinked(word_book):
+    book, warnings, _ = word_book
+    page = book.epub_documents()["harbour.xhtml"]
+    ids = {element.get("id") for element in page.iter() if element.get("id")}
+    [back] = [link for link in page.iter(f"{{{XHTML_NS['x']}}}a") if link.text == "Back to the inventory"]
+    assert back.get("href")[1:] in ids
+    assert "Back to the inventory, or a lost bookmark." in body_text(book, "harbour.xhtml")
+    assert not [link for link in page.iter(f"{{{XHTML_NS['x']}}}a") if "lost" in (link.text or "")]
+    assert "harbour.docx: the link “, or a lost bookmark.” leads to a bookmark the document does not have" in " ".join(
+        warnings
+    )
+    assert "Back to the inventory, or a lost bookmark." in pdf_text(book)
 
 
 def test_pictures_are_described_or_decorative(word_book):

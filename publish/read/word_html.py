@@ -44,7 +44,7 @@ IMAGE_SUFFIXES = {
     "image/svg+xml": ".svg",
 }
 PICTURE_NUMBER = "data-word-picture"
-UNSHOWN_TYPE = "data-word-unshown"
+UNSHOWN = "data-word-unshown"
 ID_PREFIX = "word-"
 NOTE_CALL = re.compile(rf"#{ID_PREFIX}(?:footnote|endnote)-\d+$")
 NOTE_ID = re.compile(rf"{ID_PREFIX}(?:footnote|endnote)-\d+$")
@@ -92,9 +92,15 @@ def convert(package: WordPackage, path: Path) -> WordBody:
         number = str(len(pictures))
         suffix = IMAGE_SUFFIXES.get(image.content_type or "")
         if suffix is None:
-            return {"src": "", PICTURE_NUMBER: number, UNSHOWN_TYPE: image.content_type or "an unknown type"}
-        with image.open() as stream:
-            data = stream.read()
+            kind = image.content_type or "of an unknown type"
+            why = f"it is {kind}, which e-readers cannot show; insert it as a PNG or JPEG picture"
+            return {"src": "", PICTURE_NUMBER: number, UNSHOWN: why}
+        try:
+            with image.open() as stream:
+                data = stream.read()
+        except Exception:  # mammoth refuses a picture linked from outside the document (its own error types)
+            why = "it is linked to a file outside the document; insert the picture itself (not Link to File)"
+            return {"src": "", PICTURE_NUMBER: number, UNSHOWN: why}
         try:
             kept = keep_image(data, f"{name}-picture-{number}{suffix}")
         except OSError as error:
@@ -127,6 +133,7 @@ def convert(package: WordPackage, path: Path) -> WordBody:
     body.author = _take_paragraphs(container, "word-author")
     body.warnings += _settle_notes(container, path)
     body.warnings += _settle_pictures(container, path)
+    body.warnings += _unlink_missing_bookmarks(container, path)
     _unwrap_cell_paragraphs(container)
     return body
 
@@ -202,15 +209,9 @@ def _settle_pictures(container: lxml.html.HtmlElement, path: Path) -> list[Publi
     for img in list(container.iter("img")):
         number = img.attrib.pop(PICTURE_NUMBER, "?")
         where = f"picture {number}{_after(img)}"
-        unshown = img.attrib.pop(UNSHOWN_TYPE, None)
+        unshown = img.attrib.pop(UNSHOWN, None)
         if unshown is not None:
-            warnings.append(
-                PublishWarning(
-                    f"left out {where}: it is {unshown}, which e-readers cannot show; "
-                    "insert it in Word as a PNG or JPEG picture",
-                    path,
-                )
-            )
+            warnings.append(PublishWarning(f"left out {where}: {unshown}", path))
             img.drop_tree()
         elif not (img.get("alt") or "").strip():
             img.set("class", "decorative")
@@ -228,6 +229,26 @@ def _after(element: etree._Element) -> str:
     """(after “the last words before it”), to find a picture by in the document."""
     before = " ".join(element.xpath("preceding::text()")[-20:]).split()[-5:]
     return f" (after “…{' '.join(before)}”)" if before else " (at the start)"
+
+
+def _unlink_missing_bookmarks(container: lxml.html.HtmlElement, path: Path) -> list[PublishWarning]:
+    """A link to a bookmark the document no longer has (a heading deleted under its table of contents) keeps its
+    words, unlinked: Word shows such a link without complaint, where a Markdown piece's would be an error."""
+    ids = {element.get("id") for element in container.iter() if element.get("id")}
+    warnings = []
+    for link in list(container.iter("a")):
+        href = link.get("href") or ""
+        if href.startswith("#") and href[1:] not in ids:
+            bookmark = href[1:].removeprefix(ID_PREFIX)
+            warnings.append(
+                PublishWarning(
+                    f"the link “{' '.join(link.text_content().split())}” leads to a bookmark the document does not "
+                    f"have ({bookmark}): its words are kept, unlinked",
+                    path,
+                )
+            )
+            link.drop_tag()
+    return warnings
 
 
 def _unwrap_cell_paragraphs(container: lxml.html.HtmlElement) -> None:
