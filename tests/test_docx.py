@@ -21,6 +21,7 @@ from publish.pipeline.build import BuildRequest, build
 from publish.pipeline.memo import Memo
 from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import load_manuscript
+from publish.read.readers.docx import read_word
 from publish.render.assemble import assemble
 from publish.render.theme import Theme
 from publish.targets import Target
@@ -360,9 +361,10 @@ def test_the_store_redoes_a_changed_word_piece_only(tmp_path):
         word.picture(png(4, 4, colour), "A square")
         word.save(root / "boat.docx")
 
+    theme = Theme.load(DEFAULT_THEME)
+
     def rendered() -> list[str]:
         memo = Memo(tmp_path / "store", "salt")
-        theme = Theme.load(DEFAULT_THEME)
         assemble(load_manuscript(root, memo), theme, STAMP, targets=(Target.EPUB,), memo=memo)
         memo.save()
         return [label for label in memo.missed if label.startswith("epub:")]
@@ -376,3 +378,24 @@ def test_the_store_redoes_a_changed_word_piece_only(tmp_path):
     assert rendered() == ["epub:boat"]
     write("Oars and a sail.", colour=(200, 10, 10))
     assert rendered() == ["epub:boat"]
+
+
+def test_a_picture_e_readers_cannot_show_is_left_out_with_a_warning(tmp_path):
+    word = WordFile(title="Clip Art")
+    word.paragraph("Before the drawing.")
+    word.picture(png(), "A drawing")
+    path = word.save(tmp_path / "clip.docx")
+    with zipfile.ZipFile(path) as original:  # as Word keeps an EMF drawing: the same part, another type
+        parts = {name: original.read(name) for name in original.namelist()}
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b'ContentType="image/png"', b'ContentType="image/x-emf"'
+    )
+    with zipfile.ZipFile(path, "w") as written:
+        for name, data in parts.items():
+            written.writestr(name, data)
+    text = read_word(path)
+    assert "<img" not in text and "Before the drawing." in text
+    assert [warning.message for warning in text.warnings] == [
+        "left out picture 1 (after “…Before the drawing.”): it is image/x-emf, which e-readers cannot show; "
+        "insert it as a PNG or JPEG picture"
+    ]

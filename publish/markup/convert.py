@@ -1,4 +1,4 @@
-"""Markdown and plain text → HTML fragments, one per piece and target.
+"""Markdown, plain text and Word pieces → HTML fragments, one per piece and target.
 
 The two targets differ only where the media differ: in print a note lives in
 the text flow (WeasyPrint floats it to the page foot); in an EPUB it is an

@@ -49,9 +49,9 @@ ID_PREFIX = "word-"
 NOTE_CALL = re.compile(rf"#{ID_PREFIX}(?:footnote|endnote)-\d+$")
 NOTE_ID = re.compile(rf"{ID_PREFIX}(?:footnote|endnote)-\d+$")
 BACKLINK = re.compile(rf"#{ID_PREFIX}(?:footnote|endnote)-ref-\d+$")
-# mammoth's words about styles it has no mapping for: such text is kept as plain paragraphs and runs, as it
-# should be in a book, so the messages would only be noise.
-UNMAPPED_STYLE = re.compile(r"^Unrecognised (paragraph|run|table|numbering) style")
+# mammoth's words that need not reach the writer: text in a style it has no mapping for is kept as plain
+# paragraphs and runs, as it should be in a book; a picture of a type browsers do not show has a warning of its own.
+QUIET_MESSAGES = re.compile(r"^(Unrecognised (paragraph|run|table|numbering) style|Image of type .* is unlikely to)")
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _PARSER = lxml.html.HTMLParser(huge_tree=True, remove_comments=True)
 
@@ -127,7 +127,7 @@ def convert(package: WordPackage, path: Path) -> WordBody:
     body.warnings += [
         PublishWarning(f"left out what could not be converted: {message.message}", path)
         for message in dict.fromkeys(result.messages)
-        if message.type in ("warning", "error") and not UNMAPPED_STYLE.match(message.message)
+        if message.type in ("warning", "error") and not QUIET_MESSAGES.match(message.message)
     ]
     body.title = _take_paragraphs(container, "word-title")
     body.author = _take_paragraphs(container, "word-author")
