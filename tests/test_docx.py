@@ -117,7 +117,7 @@ def write_word_book(root: Path) -> None:
     lighthouse.paragraph("Bo Reed", "Author")
     lighthouse.paragraph("Its lamp turned all night.")
     lighthouse.save(root / "lighthouse.docx")
-    nameless = WordFile()
+    nameless = WordFile(author="Microsoft Office User")
     nameless.paragraph("Notes with no title anywhere.")
     nameless.save(root / "field_notes.docx")
     renamed = WordFile(title="The Wrong Title", author="Nobody")
@@ -269,6 +269,11 @@ def test_titles_and_authors_come_from_the_properties_or_are_found(word_book):
             "(give one in Word under File, Info, Title, or as title: in field_notes.docx.yaml)",
         ]
     ), said
+    assert [w for w in warnings if "a name Word fills in" in w] == [
+        "field_notes.docx: the document's properties name “Microsoft Office User” as the author, a name Word fills "
+        "in: the piece has no author (give one in Word under File, Info, Author, or as author: in "
+        "field_notes.docx.yaml)"
+    ]
     contents = pdf_text(book)
     for title in ("The Harbour", "Low Tide", "The Lighthouse", "The Right Title"):
         assert title in contents

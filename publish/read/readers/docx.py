@@ -27,6 +27,8 @@ from publish.read.word_package import changes_and_comments, open_package
 MAX_DOCX_BYTES = 30_000_000
 MAX_BODY_CHARACTERS = 3_000_000
 SIDECAR_SUFFIX = ".yaml"
+# Authors the programs that write .docx files fill in by themselves (the account's or the library's name).
+PLACEHOLDER_AUTHORS = {"microsoft office user", "windows user", "user", "administrator", "python-docx", "unknown"}
 
 
 def read_word(path: Path) -> PieceText:
@@ -45,15 +47,8 @@ def read_word(path: Path) -> PieceText:
     meta: dict[str, Any] = {}
     if "title" not in given:
         meta["title"] = _title(package.core("title"), body, path, warnings)
-    author = package.core("creator") or body.author
-    if "author" not in given and author:
-        meta["author"] = author
-        if not package.core("creator"):
-            warnings.append(
-                PublishWarning(
-                    f"the document's properties name no author: took “{author}” from its Author paragraph", path
-                )
-            )
+    if "author" not in given:
+        meta.update(_author(package.core("creator"), body, path, warnings))
     html = unicodedata.normalize("NFC", body.text())
     if len(html) > MAX_BODY_CHARACTERS:
         raise PublishError(
@@ -92,6 +87,29 @@ def _title(from_properties: str, body: WordBody, path: Path, warnings: list[Publ
         )
     )
     return title
+
+
+def _author(from_properties: str, body: WordBody, path: Path, warnings: list[PublishWarning]) -> dict[str, str]:
+    """The document's author, as front matter: its properties', unless that is a name Word or another program
+    fills in by itself, else its Author paragraph's, with a warning that says which."""
+    placeholder = from_properties.casefold() in PLACEHOLDER_AUTHORS
+    if from_properties and not placeholder:
+        return {"author": from_properties}
+    said = f"name “{from_properties}” as the author, a name Word fills in" if placeholder else "name no author"
+    if body.author:
+        warnings.append(
+            PublishWarning(f"the document's properties {said}: took “{body.author}” from its Author paragraph", path)
+        )
+        return {"author": body.author}
+    if placeholder:
+        warnings.append(
+            PublishWarning(
+                f"the document's properties {said}: the piece has no author (give one in Word under File, Info, "
+                f"Author, or as author: in {path.name}{SIDECAR_SUFFIX})",
+                path,
+            )
+        )
+    return {}
 
 
 def _sidecar(path: Path) -> dict[str, Any]:
