@@ -311,6 +311,18 @@ def bad_xml(path: Path) -> bytes:
     return out.read_bytes()
 
 
+def too_much_text(path: Path) -> bytes:
+    """A small file whose text would unpack to more than a piece may hold."""
+    with zipfile.ZipFile(path) as original:
+        parts = {name: original.read(name) for name in original.namelist()}
+    parts["word/document.xml"] += b" " * 16_000_000
+    out = path.with_suffix(".long")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as written:
+        for name, data in parts.items():
+            written.writestr(name, data)
+    return out.read_bytes()
+
+
 def bad_crc(path: Path) -> bytes:
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as archive:
@@ -328,9 +340,10 @@ def bad_crc(path: Path) -> bytes:
         (bad_xml, "word/document.xml is not well-formed XML"),
         (bad_crc, "damaged"),
         (lambda good: encrypted(), "password-protected"),
+        (too_much_text, "more than one piece may hold"),
         (lambda good: bytes.fromhex("d0cf11e0a1b11ae1") + bytes(1024), "Word 97–2003"),
     ],
-    ids=["not-a-zip", "cut-short", "bad-xml", "bad-crc", "encrypted", "old-doc"],
+    ids=["not-a-zip", "cut-short", "bad-xml", "bad-crc", "encrypted", "too-much-text", "old-doc"],
 )
 def test_a_broken_word_file_is_one_clear_error(tmp_path, make, words):
     good = WordFile(title="Fine")

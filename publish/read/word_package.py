@@ -33,6 +33,9 @@ UNPACKING_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueErro
 # What a piece's package may unpack to: XML compresses tenfold, pictures not at all; a zip that claims more is
 # damaged or built to exhaust memory.
 MAX_UNPACKED_BYTES = 200_000_000
+# The XML of a document's words (Word writes some 60 to 80 bytes of markup a word): a bound that keeps the
+# conversion, which holds the whole document in memory several times over, within a build's time and memory.
+MAX_TEXT_BYTES = 15_000_000
 TEXT_PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml", "word/comments.xml")
 # Beyond this many, the rest of a document's tracked changes or comments are counted, not listed one by one.
 MAX_LISTED = 20
@@ -86,6 +89,13 @@ def open_package(path: Path) -> WordPackage:
             ) from None
         if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
             raise PublishError(_damaged(f"it would unpack to more than {MAX_UNPACKED_BYTES // 1_000_000} MB"), path)
+        text_bytes = sum(info.file_size for info in archive.infolist() if info.filename in TEXT_PARTS)
+        if text_bytes > MAX_TEXT_BYTES:
+            raise PublishError(
+                f"the Word document's text is {text_bytes / 1_000_000:.0f} MB of XML, more than one piece may hold "
+                f"({MAX_TEXT_BYTES // 1_000_000} MB, some 200,000 words): split it into several pieces",
+                path,
+            )
         parts = {}
         for name in (*TEXT_PARTS, "docProps/core.xml"):
             if name not in names:
