@@ -16,6 +16,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from publish.errors import PublishError
 from publish.outputs.epubcheck_jvm import epubcheck_messages
 from publish.pipeline.build import BuildRequest, build
 from publish.pipeline.memo import Memo
@@ -341,9 +342,10 @@ def bad_crc(path: Path) -> bytes:
         (bad_crc, "damaged"),
         (lambda good: encrypted(), "password-protected"),
         (too_much_text, "more than one piece may hold"),
+        (lambda good: WordFile(title="Blank").save(good.with_name("blank.docx")).read_bytes(), "is empty"),
         (lambda good: bytes.fromhex("d0cf11e0a1b11ae1") + bytes(1024), "Word 97–2003"),
     ],
-    ids=["not-a-zip", "cut-short", "bad-xml", "bad-crc", "encrypted", "too-much-text", "old-doc"],
+    ids=["not-a-zip", "cut-short", "bad-xml", "bad-crc", "encrypted", "too-much-text", "empty", "old-doc"],
 )
 def test_a_broken_word_file_is_one_clear_error(tmp_path, make, words):
     good = WordFile(title="Fine")
@@ -417,3 +419,20 @@ def test_a_picture_e_readers_cannot_show_is_left_out_with_a_warning(tmp_path):
         "left out picture 1 (after “…Before the drawing.”): it is image/x-emf, which e-readers cannot show; "
         "insert it as a PNG or JPEG picture"
     ]
+
+
+def test_a_word_piece_sharing_a_title_is_named_without_a_line(tmp_path):
+    root = one_piece_manuscript(tmp_path / "m", "---\ntitle: Boat\n---\nWords.\n", name="a.md")
+    (root / "book.toml").write_text(
+        'title = "Small Hours"\nauthors = ["A. Writer"]\nlanguage = "en"\npieces = ["a.md", "b.docx"]\n'
+    )
+    word = WordFile(title="Boat")
+    word.paragraph("Other words.")
+    word.save(root / "b.docx")
+    with pytest.raises(PublishError) as raised:
+        load_manuscript(root)
+    assert (raised.value.message, raised.value.path, raised.value.line) == (
+        "two pieces have the title 'Boat' (a.md and b.docx)",
+        root / "b.docx",
+        None,
+    )

@@ -50,6 +50,8 @@ def read_word(path: Path) -> PieceText:
     if "author" not in given:
         meta.update(_author(package.core("creator"), body, path, warnings))
     html = unicodedata.normalize("NFC", body.text())
+    if not html.strip():
+        raise PublishError("the Word document is empty: write something in it", path)
     if len(html) > MAX_BODY_CHARACTERS:
         raise PublishError(
             f"the Word document's text is too long for one piece ({len(html) // 1000:,} thousand characters of "
