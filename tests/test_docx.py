@@ -18,8 +18,7 @@ import pytest
 
 from publish.errors import PublishError
 from publish.outputs.epubcheck_jvm import epubcheck_messages
-from publish.pipeline.build import BuildRequest, build
-from publish.pipeline.memo import Memo
+from publish.pipeline.build import BuildRequest, build, remembered_work
 from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import load_manuscript
 from publish.read.readers.docx import read_word
@@ -384,7 +383,7 @@ def test_the_store_redoes_a_changed_word_piece_only(tmp_path):
     theme = Theme.load(DEFAULT_THEME)
 
     def rendered() -> list[str]:
-        memo = Memo(tmp_path / "store", "salt")
+        memo = remembered_work(root, DEFAULT_THEME, tmp_path / "out")  # salted as a build salts it
         assemble(load_manuscript(root, memo), theme, STAMP, targets=(Target.EPUB,), memo=memo)
         memo.save()
         return [label for label in memo.missed if label.startswith("epub:")]
@@ -398,6 +397,8 @@ def test_the_store_redoes_a_changed_word_piece_only(tmp_path):
     assert rendered() == ["epub:boat"]
     write("Oars and a sail.", colour=(200, 10, 10))
     assert rendered() == ["epub:boat"]
+    (root / "boat.docx.yaml").write_text("kind: sketch\n", encoding="utf-8")
+    assert rendered() == ["epub:boat"]  # a sidecar is read into its piece's text, not salted into every entry
 
 
 def test_a_picture_e_readers_cannot_show_is_left_out_with_a_warning(tmp_path):

@@ -37,6 +37,9 @@ class PieceReader:
     bounds_size: bool = False
     # Whether a line of the text given is a line of the file, for locating what a later stage reports.
     by_line: bool = True
+    # What a file beside a piece that ``read_text`` reads into its text adds to the piece's name (".yaml": a Word
+    # document's front matter in "name.docx.yaml"), if there is such a file.
+    sidecar: str = ""
 
 
 class PieceText(str):
@@ -76,6 +79,14 @@ def reader_for(path: Path) -> PieceReader | None:
 
 def piece_suffixes() -> tuple[str, ...]:
     return tuple(piece_readers())
+
+
+def piece_file_endings() -> tuple[str, ...]:
+    """How the files read into pieces' texts end: the pieces' suffixes and their sidecars' (".docx.yaml")."""
+    readers = dict.fromkeys(piece_readers().values())
+    return piece_suffixes() + tuple(
+        suffix + reader.sidecar for reader in readers if reader.sidecar for suffix in reader.suffixes
+    )
 
 
 def kinds_accepted() -> str:

@@ -138,6 +138,12 @@ def _sidecar(path: Path) -> dict[str, Any]:
 
 WORD = register(
     PieceReader(
-        format="docx", suffixes=(".docx",), label="Word document", read_text=read_word, bounds_size=True, by_line=False
+        format="docx",
+        suffixes=(".docx",),
+        label="Word document",
+        read_text=read_word,
+        bounds_size=True,
+        by_line=False,
+        sidecar=SIDECAR_SUFFIX,
     )
 )
