@@ -121,6 +121,7 @@ def write_word_book(root: Path) -> None:
     nameless.paragraph("Notes with no title anywhere.")
     nameless.save(root / "field_notes.docx")
     renamed = WordFile(title="The Wrong Title", author="Nobody")
+    renamed.heading("The Right Title", 1)
     renamed.paragraph("A piece whose sidecar names it.")
     renamed.save(root / "renamed.docx")
     (root / "renamed.docx.yaml").write_text(
@@ -254,9 +255,10 @@ def test_titles_and_authors_come_from_the_properties_or_are_found(word_book):
         "field-notes": ("field notes", None),
         "renamed": ("The Right Title", "Cy Moss"),
     }
-    # A heading taken as the title, and the Title and Author paragraphs, are not printed again in the text.
+    # A heading that opens the document with its title, and the Title and Author paragraphs, are not printed again.
     assert "Low Tide" not in body_text(book, "low-tide.xhtml")
     assert body_text(book, "lighthouse.xhtml") == "Its lamp turned all night."
+    assert body_text(book, "renamed.xhtml") == "A piece whose sidecar names it."
     said = [w for w in warnings if "took" in w]
     assert sorted(said) == sorted(
         [

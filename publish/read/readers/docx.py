@@ -49,6 +49,10 @@ def read_word(path: Path) -> PieceText:
         meta["title"] = _title(package.core("title"), body, path, warnings)
     if "author" not in given:
         meta.update(_author(package.core("creator"), body, path, warnings))
+    opening = body.first_heading()
+    title = str({**meta, **given}.get("title", ""))
+    if opening is not None and body.opens_with(opening) and _words(opening.text_content()) == _words(title):
+        opening.drop_tree()  # the title, which the book prints over the piece: not printed twice
     html = unicodedata.normalize("NFC", body.text())
     if not html.strip():
         raise PublishError("the Word document is empty: write something in it", path)
@@ -77,8 +81,6 @@ def _title(from_properties: str, body: WordBody, path: Path, warnings: list[Publ
         title, source = body.title, "its Title paragraph"
     elif heading is not None and heading.text_content().strip():
         title, source = " ".join(heading.text_content().split()), "its first heading"
-        if body.opens_with(heading):  # it is the title, which the book prints over the piece
-            heading.drop_tree()
     else:
         title, source = path.stem.replace("_", " ").replace("-", " ").strip() or path.stem, "its file name"
     warnings.append(
@@ -112,6 +114,10 @@ def _author(from_properties: str, body: WordBody, path: Path, warnings: list[Pub
             )
         )
     return {}
+
+
+def _words(text: str) -> list[str]:
+    return text.casefold().split()
 
 
 def _sidecar(path: Path) -> dict[str, Any]:
