@@ -95,7 +95,9 @@ def test_a_book_with_no_pieces_says_how_to_start_one(tmp_path):
 def test_unlisted_pieces_are_named_and_a_wrong_case_gets_a_did_you_mean(tmp_path, manuscript_copy):
     (manuscript_copy / "draft.md").write_text("---\ntitle: Draft\n---\n\nNot ready.\n")
     (manuscript_copy / "notes.txt").write_text("Notes to self.\n")
+    (manuscript_copy / "letter.docx").write_bytes(b"PK\x03\x04 a contributor's Word file, not yet listed")
     (manuscript_copy / "cover.png").write_bytes(b"")
+    (manuscript_copy / "~$response.docx").write_bytes(b"Word's owner file while the document is open")
     args = ["build", "--manuscript", str(manuscript_copy), "--out", str(tmp_path / "out"), "--format", "epub"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
@@ -103,7 +105,7 @@ def test_unlisted_pieces_are_named_and_a_wrong_case_gets_a_did_you_mean(tmp_path
     assert warnings == [
         f"warning: {manuscript_copy / name}: {name} is not listed in book.toml, so it is not in the book: "
         "list it in 'pieces' (or start a new piece with 'publish new TITLE')"
-        for name in ("draft.md", "notes.txt")
+        for name in ("draft.md", "letter.docx", "notes.txt")
     ]
     config = manuscript_copy / "book.toml"
     config.write_text(config.read_text().replace('"response.md"', '"Response.md"'))

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image
 
+from . import word_files
 from .conftest import ROOT
 
 URL_LINE = re.compile(r"serving (http://127\.0\.0\.1:(\d+)/)\n")
@@ -78,6 +79,11 @@ def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
     Image.new("RGB", (8, 8), "black").save(manuscript_copy / "dot.png")
     with (manuscript_copy / "foreword.md").open("a") as piece:
         piece.write("\n![A black dot](dot.png)\n")
+    word = word_files.WordFile(title="A Word Piece", author="Ada Lane")
+    word.picture(word_files.png(), "A red square")
+    word.save(manuscript_copy / "word.docx")
+    book_toml = manuscript_copy / "book.toml"
+    book_toml.write_text(book_toml.read_text().replace('  "response.md",\n', '  "response.md",\n  "word.docx",\n'))
     server = start_server(manuscript_copy, out)
     try:
         match = URL_LINE.fullmatch(server.stdout.readline())
@@ -104,6 +110,10 @@ def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
         assert 'src="/manuscript/dot.png"' in page.decode()
         assert get(url + "manuscript/dot.png") == (200, (manuscript_copy / "dot.png").read_bytes())
         for hidden in ("/manuscript/book.toml", "/manuscript/../pyproject.toml", "/manuscript/%2e%2e/pyproject.toml"):
+            assert get_raw_path(port, hidden) == 404, hidden
+        [taken_out] = re.findall(r'src="(/word-pictures/[^"]+\.png)"', page.decode())
+        assert get(url + taken_out[1:]) == (200, word_files.png())
+        for hidden in ("/word-pictures/../../../../etc/passwd", "/word-pictures/%2e%2e/%2e%2e/%2e%2e/etc/passwd"):
             assert get_raw_path(port, hidden) == 404, hidden
         assert get_raw_path(port, "/", host=f"localhost:{port}") == 200
         assert get_raw_path(port, "/", host=f"rebound.example:{port}") == 421, (

@@ -1,4 +1,4 @@
-"""Markdown and plain text → HTML fragments, one per piece and target.
+"""Markdown, plain text and Word pieces → HTML fragments, one per piece and target.
 
 The two targets differ only where the media differ: in print a note lives in
 the text flow (WeasyPrint floats it to the page foot); in an EPUB it is an
@@ -36,6 +36,7 @@ from publish.markup.notes import NotesTreeprocessor
 from publish.markup.sanitize import sanitize, sanitize_inline, strip_bidi_overrides
 from publish.markup.spoilers import REVEALS_TAG, SPOILER_FENCE, SpoilerExtension
 from publish.markup.typography import typeset
+from publish.markup.word import word_source
 from publish.read.manuscript import Piece
 from publish.read.resources import ResourcePolicy
 from publish.read.wording import Wording, english
@@ -125,7 +126,7 @@ def render_piece(
     """
     words = words or english()
     language = piece.meta.language or words.language
-    warnings: list[PublishWarning] = []
+    warnings: list[PublishWarning] = list(piece.warnings)
     md = markdown.Markdown(
         # Instances, not names: a name is looked up among every installed package's entry points.
         extensions=[
@@ -295,4 +296,5 @@ def _plain_text_source(md: markdown.Markdown, body: str) -> str:
 MARKDOWN_SOURCES: dict[str, Callable[[markdown.Markdown, str], str]] = {
     "markdown": lambda md, body: body,
     "text": _plain_text_source,
+    "docx": word_source,
 }

@@ -24,7 +24,7 @@ from publish.pipeline.sources import build_moment, build_stamp, files_digest, fi
 from publish.read.default_theme import theme_settings
 from publish.read.images import ImageLimits
 from publish.read.manuscript import Manuscript, load_manuscript
-from publish.read.piece_readers import piece_suffixes
+from publish.read.piece_readers import piece_file_endings
 from publish.read.resources import ResourcePolicy
 from publish.request import BuildRequest
 from publish.targets import Target
@@ -145,11 +145,12 @@ def _prepare_for_layout() -> None:
 def remembered_work(manuscript_dir: Path, theme_dir: Path, out_dir: Path, used: bool = True) -> Memo:
     """The store of work earlier builds into ``out_dir`` did, salted with every input but the pieces.
 
-    The manuscript's piece files (by suffix, listed or not) are left out of
-    the salt: each entry made from a piece is keyed by that piece's text.
+    The manuscript's piece files (by suffix, listed or not) and their sidecars
+    are left out of the salt: each entry made from a piece is keyed by that
+    piece's text, which holds what its sidecar says.
     """
     return Memo(
-        out_dir / STORE, files_digest(manuscript_dir, theme_dir, out_dir, pieces_by_suffix=piece_suffixes()), used
+        out_dir / STORE, files_digest(manuscript_dir, theme_dir, out_dir, pieces_by_suffix=piece_file_endings()), used
     )
 
 

@@ -45,6 +45,7 @@ LIBRARIES = (
     "pypdfium2",
     "pillow",
     "pyyaml",
+    "mammoth",
 )
 SKIPPED = {"__pycache__", ".git"}
 
@@ -143,8 +144,8 @@ def files_digest(manuscript_dir: Path, theme_dir: Path, out_dir: Path, pieces_by
 
     The output folder (which may lie inside the manuscript's) and git's
     own folder are not inputs. Manuscript files ending in one of
-    ``pieces_by_suffix`` are left out too: the pieces, for a key that each
-    piece's own content completes.
+    ``pieces_by_suffix`` are left out too: the pieces (and their sidecars), for
+    a key that each piece's own text completes.
     """
     digest = hashlib.sha256()
     digest.update(" ".join(library_version(library) for library in LIBRARIES).encode())
@@ -154,7 +155,7 @@ def files_digest(manuscript_dir: Path, theme_dir: Path, out_dir: Path, pieces_by
     for label, folder in folders:
         root = folder.resolve()
         for path in sorted(p for p in root.rglob("*") if p.is_file() and not SKIPPED.intersection(p.parts)):
-            if path.is_relative_to(out) or (label == "manuscript" and path.suffix.lower() in pieces_by_suffix):
+            if path.is_relative_to(out) or (label == "manuscript" and path.name.lower().endswith(pieces_by_suffix)):
                 continue
             digest.update(f"{label}/{path.relative_to(root)}\0".encode())
             status = path.stat()

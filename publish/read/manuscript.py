@@ -22,9 +22,11 @@ from publish.read.config import (
 from publish.read.cover import read_cover
 from publish.read.decoding import read_utf8
 from publish.read.default_theme import ThemeSettings
-from publish.read.piece_readers import kinds_accepted, reader_for
+from publish.read.piece_readers import PieceText, kinds_accepted, reader_for
 from publish.read.remembering import Remembering
 
+# Files an editor keeps beside a document while it is open (Word's "~$name.docx" owner file) or hides.
+HIDDEN = (".", "~$")
 SPOILER_TAG = re.compile(r"^\s*-*\s*contains\s+spoilers?\s*-*\s*$", re.IGNORECASE)
 # Ids the book's own pages use, in print and in the EPUB.
 RESERVED_IDS = {"cover", "title", "contents", "colophon", "nav", "spoilers-revealed"}
@@ -43,6 +45,10 @@ class Piece:
     meta: PieceMeta
     body: str
     body_line: int
+    # What the reader left out or guessed (a Word document's comments, say), reported with the piece's own.
+    warnings: tuple[PublishWarning, ...] = ()
+    # False when the body's lines are not the file's (a Word document's converted text): nothing is located by line.
+    by_line: bool = True
 
     @cached_property
     def lines(self) -> list[str]:
@@ -52,6 +58,8 @@ class Piece:
     def line_of(self, needle: str) -> int | None:
         """The line of the piece's file on which ``needle`` first appears, as written or with its character
         references read."""
+        if not self.by_line:
+            return None
         for offset, line in enumerate(self.lines):
             if needle in line or ("&" in line and needle in html.unescape(line)):
                 return self.body_line + offset
@@ -59,6 +67,8 @@ class Piece:
 
     def line_matching(self, pattern: re.Pattern) -> int | None:
         """The line of the piece's file on which ``pattern`` first matches."""
+        if not self.by_line:
+            return None
         for offset, line in enumerate(self.lines):
             if pattern.search(line):
                 return self.body_line + offset
@@ -107,7 +117,7 @@ def _unlisted(root: Path, pieces: list[Piece]) -> list[PublishWarning]:
             path,
         )
         for path in sorted(root.iterdir())
-        if reader_for(path) and path.is_file() and path.resolve() not in listed and not path.name.startswith(".")
+        if reader_for(path) and path.is_file() and path.resolve() not in listed and not path.name.startswith(HIDDEN)
     ]
 
 
@@ -129,7 +139,7 @@ def read_piece(path: Path, listed_in: Path, memo: Remembering | None = None) -> 
             _listed_line(path.name, listed_in),
         )
     size = path.stat().st_size
-    if size > MAX_PIECE_BYTES:
+    if size > MAX_PIECE_BYTES and not reader.bounds_size:
         raise PublishError(
             f"the piece is {size / 1_000_000:.1f} MB; a piece may be at most {MAX_PIECE_BYTES // 1_000_000} MB"
             " (about 150,000 words): split it into several pieces",
@@ -147,7 +157,8 @@ def read_piece(path: Path, listed_in: Path, memo: Remembering | None = None) -> 
     if not body.strip():
         raise PublishError("the piece is empty: write something after the front matter", path)
     meta = piece_meta(data, path, text, contains_spoilers)
-    return Piece(id=slugify(path.stem), path=path, format=reader.format, meta=meta, body=body, body_line=body_line)
+    warnings = text.warnings if isinstance(text, PieceText) else ()
+    return Piece(slugify(path.stem), path, reader.format, meta, body, body_line, warnings, reader.by_line)
 
 
 def _check_unique(pieces: list[Piece], listed_in: Path) -> None:
@@ -173,7 +184,7 @@ def _check_unique(pieces: list[Piece], listed_in: Path) -> None:
                 f"two pieces have the title {piece.meta.title!r}"
                 f" ({seen_titles[title].path.name} and {piece.path.name})",
                 piece.path,
-                _front_matter_line(piece.path, "title"),
+                _front_matter_line(piece.path, "title") if piece.by_line else None,
             )
         seen_ids[piece.id] = piece
         seen_titles[title] = piece

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from publish.errors import PublishWarning
 from publish.read.decoding import read_utf8
 
 
@@ -31,6 +32,26 @@ class PieceReader:
     suffixes: tuple[str, ...]
     label: str
     read_text: Callable[[Path], str] = read_utf8
+    # Whether ``read_text`` bounds the file's size itself: the text's limit (manuscript.MAX_PIECE_BYTES) does not
+    # fit a Word document, which carries its pictures.
+    bounds_size: bool = False
+    # Whether a line of the text given is a line of the file, for locating what a later stage reports.
+    by_line: bool = True
+    # What a file beside a piece that ``read_text`` reads into its text adds to the piece's name (".yaml": a Word
+    # document's front matter in "name.docx.yaml"), if there is such a file.
+    sidecar: str = ""
+
+
+class PieceText(str):
+    """The text a reader gives, with warnings about what it left out or had to guess (``read_text`` may return
+    a plain string, with none)."""
+
+    warnings: tuple[PublishWarning, ...]
+
+    def __new__(cls, text: str, warnings: tuple[PublishWarning, ...] = ()) -> PieceText:
+        made = super().__new__(cls, text)
+        made.warnings = warnings
+        return made
 
 
 _REGISTERED: list[PieceReader] = []
@@ -58,6 +79,14 @@ def reader_for(path: Path) -> PieceReader | None:
 
 def piece_suffixes() -> tuple[str, ...]:
     return tuple(piece_readers())
+
+
+def piece_file_endings() -> tuple[str, ...]:
+    """How the files read into pieces' texts end: the pieces' suffixes and their sidecars' (".docx.yaml")."""
+    readers = dict.fromkeys(piece_readers().values())
+    return piece_suffixes() + tuple(
+        suffix + reader.sidecar for reader in readers if reader.sidecar for suffix in reader.suffixes
+    )
 
 
 def kinds_accepted() -> str:

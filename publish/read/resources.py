@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlparse
 
 from publish.read.images import RASTER_TYPES, ImageLimits, ImageRefused, fitted, sniff_image
+from publish.read.word_images import is_word_image
 from publish.targets import Target
 
 if TYPE_CHECKING:
@@ -68,7 +69,8 @@ class ResourcePolicy:
         return urlparse(url).scheme.lower() in REMOTE_SCHEMES
 
     def local_path(self, reference: str, base: Path) -> Path:
-        """The existing file a relative reference or ``file:`` URL names, if it lies inside the allowed folders.
+        """The existing file a relative reference or ``file:`` URL names, if it lies inside the allowed folders
+        (or is a picture taken out of a Word piece, word_images.py).
 
         Symbolic links are followed before the check, so a link that points
         outside is refused like the path it points to. A hard link cannot be
@@ -95,7 +97,7 @@ class ResourcePolicy:
             links = resolved.stat().st_nlink if exists else 1
         except (OSError, ValueError, RuntimeError) as error:
             raise RefusedResource(f"{reference!r} cannot be read ({_reason(error)})") from None
-        if not any(resolved.is_relative_to(root) for root in self.roots):
+        if not any(resolved.is_relative_to(root) for root in self.roots) and not is_word_image(resolved):
             raise RefusedResource(f"{reference!r} lies outside the manuscript and styles folders")
         if not exists:
             raise RefusedResource(f"{reference!r} does not exist")

@@ -34,6 +34,7 @@ from publish.pipeline.build import book_for_print
 from publish.pipeline.freshness import build_if_stale
 from publish.read.default_theme import DEFAULT_THEME, theme_layers
 from publish.read.resources import RefusedResource, ResourcePolicy
+from publish.read.word_images import images_folder
 from publish.render.theme import Theme
 from publish.request import BuildRequest
 from publish.tools.preview import SPREAD_DPI, png_bytes, render_page
@@ -41,6 +42,8 @@ from publish.tools.preview import SPREAD_DPI, png_bytes, render_page
 HOST = "127.0.0.1"
 STYLES_ROUTE = "/styles"
 MANUSCRIPT_ROUTE = "/manuscript"
+# The pictures taken out of Word pieces, which the build reads from the user's cache (read/word_images.py).
+WORD_PICTURES_ROUTE = "/word-pictures"
 PAGE_ROUTE = re.compile(r"/pages/([1-9][0-9]{0,5})\.png")
 # pdfium is not thread-safe, and the build uses it (for the EPUB's cover) in a
 # process forked from this one: one thread at a time, never during a build.
@@ -207,7 +210,8 @@ def preview_html(manuscript_dir: Path, styles_dir: Path, out_dir: Path) -> str:
     served = dataclasses.replace(book, context={**book.context, "stylesheets": sheets})
     page = print_job(served, BuildRequest()).html
     # Pictures are file: addresses for WeasyPrint, which a page served over HTTP may not load.
-    return page.replace(book.manuscript.root.resolve().as_uri() + "/", MANUSCRIPT_ROUTE + "/")
+    page = page.replace(book.manuscript.root.resolve().as_uri() + "/", MANUSCRIPT_ROUTE + "/")
+    return page.replace(images_folder().resolve().as_uri() + "/", WORD_PICTURES_ROUTE + "/")
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
@@ -234,6 +238,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._send_style(path.removeprefix(STYLES_ROUTE + "/"))
         elif path.startswith(MANUSCRIPT_ROUTE + "/"):
             self._send_picture(urlsplit(self.path).path.removeprefix(MANUSCRIPT_ROUTE + "/"))
+        elif path.startswith(WORD_PICTURES_ROUTE + "/"):
+            taken_out = urlsplit(self.path).path.removeprefix(WORD_PICTURES_ROUTE + "/")
+            self._send_picture(images_folder().resolve().as_uri() + "/" + taken_out)
         else:
             self.send_error(HTTPStatus.NOT_FOUND)
 
@@ -253,7 +260,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._send("image/png", png_bytes(image))
 
     def _send_picture(self, reference: str) -> None:
-        """An image in the manuscript folder; nothing else there, and nothing the build would refuse to read."""
+        """An image in the manuscript folder or taken out of a Word piece; nothing else there, and nothing the
+        build would refuse to read."""
         pictures = self.server.pictures
         try:
             file = pictures.local_path(reference, pictures.roots[0])
