@@ -16,6 +16,7 @@ from PIL import Image
 from publish.cli import cli
 from publish.errors import PublishError
 from publish.outputs import pdf
+from publish.outputs.checks import check_pdf
 from publish.outputs.impose import minizine, padded, saddle, saddle_sides
 from publish.pipeline.build import BuildRequest, build
 from publish.read.config import DEFAULT_THEME, PAGE_SIZES, SHEET_SIZES
@@ -107,6 +108,8 @@ def test_the_sample_book_imposes_in_reading_order(tmp_path):
         assert side == ["" if index is None else reading[index] for index in pair]
     sheet = pypdf.PdfReader(tmp_path / "what-the-epilogue-means-zine.pdf").pages[0].mediabox
     assert (round(float(sheet.width)), round(float(sheet.height))) == (842, 595)  # A4 landscape
+    checked = check_pdf(tmp_path / "what-the-epilogue-means-zine.pdf", ["EB Garamond", "Inconsolata"])
+    assert all(result.ok for result in checked), checked  # metadata (title, author, language) included
 
 
 def test_creep_pulls_inner_sheets_toward_the_fold():

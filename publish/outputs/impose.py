@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf.generic import NameObject, TextStringObject
 
 from publish.errors import PublishError
 
@@ -100,8 +101,12 @@ def _page_size(reader: PdfReader) -> tuple[float, float]:
 
 
 def _finish(writer: PdfWriter, reader: PdfReader) -> bytes:
+    """The imposed sheets, described as the book is: its title, author and language (which screen readers and
+    ``publish check`` ask of every PDF)."""
     if reader.metadata:
         writer.add_metadata(dict(reader.metadata))
+    if "/Lang" in reader.root_object:
+        writer.root_object[NameObject("/Lang")] = TextStringObject(str(reader.root_object["/Lang"]))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
