@@ -138,8 +138,10 @@ def test_a_french_epub_speaks_french_and_passes_epubcheck(french):
     assert "La fin du film (révélations)" in labels
     landmarks = [a.text for a in nav.xpath("//x:nav[@epub:type='landmarks']//x:a", namespaces=XHTML_NS)]
     assert landmarks == ["Couverture", "Page de titre", "Sommaire", "Début du texte"]
-    alt = documents["cover.xhtml"].xpath("//x:img/@alt", namespaces=XHTML_NS)[0]
-    assert alt == f"Couverture{NNBSP}: Le Phare du bout du quai, par Maud Lenoir et Ilan Roux"
+    svg = {"svg": "http://www.w3.org/2000/svg"}
+    (cover,) = documents["cover.xhtml"].xpath("//svg:svg", namespaces=svg)
+    alt = f"Couverture{NNBSP}: Le Phare du bout du quai, par Maud Lenoir et Ilan Roux"
+    assert cover.get("aria-label") == alt and cover.xpath("string(svg:title)", namespaces=svg) == alt
     assert "Révélation 1." in epub_text(french, "spoilers-revealed.xhtml")
     assert "Achevé de composer le" in everything and "1er décembre 2026" in everything
     with zipfile.ZipFile(french.epub) as archive:

@@ -103,7 +103,13 @@ def epub_bytes(
     documents = []
     for page in book.epub_pages:
         content = contents.get(page.file_name, page.content)
-        document = _item(page.file_name, XHTML, content.encode("utf-8"), uid=page.file_name.removesuffix(".xhtml"))
+        document = _item(
+            page.file_name,
+            XHTML,
+            content.encode("utf-8"),
+            properties=["svg"] if "<svg" in content else None,  # EPUB asks it of a page holding SVG markup
+            uid=page.file_name.removesuffix(".xhtml"),
+        )
         package.add_item(document)
         documents.append(document if page.linear else (document, "no"))
     package.add_item(_item("nav.xhtml", XHTML, nav.encode("utf-8"), properties=["nav"], uid="nav"))

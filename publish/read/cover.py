@@ -11,13 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from publish.errors import PublishError, PublishWarning, line_of_key
-from publish.read.config import BookConfig
+from publish.read.config import PAGE_INCHES, BookConfig
 from publish.read.decoding import read_utf8
 from publish.read.images import ImageLimits, ImageRefused, checked_size, sniff_image
 
 COVER_TYPES = ("image/jpeg", "image/png")
 # The EPUB cover's long side, in pixels: what Kindle and Kobo stores ask of a cover.
 EPUB_COVER_LONG_SIDE = 1600
+
+
+def epub_cover_box(page_size: str) -> tuple[int, int]:
+    """The EPUB cover image's width and height in pixels: the printed cover's shape, 1,600 on its long side."""
+    width, height = PAGE_INCHES[page_size]
+    scale = EPUB_COVER_LONG_SIDE / max(width, height)
+    return round(width * scale), round(height * scale)
 
 
 def read_cover(root: Path, config: BookConfig) -> tuple[Path | None, list[PublishWarning]]:

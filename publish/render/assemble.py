@@ -14,6 +14,7 @@ from publish.errors import PublishWarning
 from publish.markup.convert import InlineText, RenderedPiece, inline, render_piece
 from publish.markup.fragment import PIECE_LINK_SOURCE, PIECE_LINK_TARGET, Image
 from publish.read.config import BookConfig
+from publish.read.cover import epub_cover_box
 from publish.read.images import ImageLimits
 from publish.read.manuscript import Manuscript, Piece
 from publish.read.remembering import Remembering
@@ -41,6 +42,8 @@ class BookView:
     spoiled_works: list[str]
     # The cover picture's address for the print edition, or "" when the book has none.
     cover_url: str = ""
+    # The EPUB cover image's size in pixels, for the cover page's SVG wrapper.
+    cover_box: tuple[int, int] = (0, 0)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.config, name)
@@ -144,6 +147,7 @@ def assemble(
         identifier=_edition_identifier(config.identifier, edition),
         spoiled_works=spoiled,
         cover_url=manuscript.cover.resolve().as_uri() if manuscript.cover else "",
+        cover_box=epub_cover_box(config.page_size),
     )
     colophon = Colophon(
         typefaces=theme.typefaces,
