@@ -76,3 +76,10 @@ def test_the_imprint_shows_an_isbn_but_never_a_uuid(tmp_path):
     args = ["build", "--manuscript", str(manuscript), "--out", str(tmp_path / "b"), "--format", "epub"]
     assert CliRunner().invoke(cli, args).exit_code == 0
     assert "ISBN 9780306406157" in imprint_texts(tmp_path / "b")
+
+
+def test_the_colophon_keeps_copyright_signs_years_and_initials_with_what_follows(sample_book):
+    colophon = " ".join(sample_book.epub_documents()["colophon.xhtml"].itertext())
+    credits = re.findall(r"©.{0,30}", colophon)
+    assert credits and all(credit.startswith("©\u00a0") for credit in credits), credits
+    assert "Georg A.\u00a0Duffner" in colophon and not re.search(r"\d{4}-\d{4}", colophon)

@@ -161,9 +161,17 @@ def _read_typefaces(fonts: list[Path]) -> list[Typeface]:
         )
         known = faces.get(family)
         if known is None or (notice and not known.copyright):
-            credit = re.sub(r"^Copyright (\(c\) )?", "© ", notice.group(0).strip(" ,")) if notice else ""
+            credit = _credit(notice.group(0).strip(" ,")) if notice else ""
             faces[family] = Typeface(family=family, copyright=credit)
     return sorted(faces.values(), key=lambda face: face.family)
+
+
+def _credit(notice: str) -> str:
+    """A font's copyright notice as the colophon sets it: "©" held to its year, initials to the name after them,
+    and a span of years with an en dash ("© 2004–2022")."""
+    credit = re.sub(r"^Copyright (\(c\) )?", "©\u00a0", notice)
+    credit = re.sub(r"\b(\d{4})-(\d{4})\b", "\\1\u2013\\2", credit)
+    return re.sub(r"\b([A-Z]\.) (?=[A-Z])", "\\1\u00a0", credit)
 
 
 class RememberedTemplates(jinja2.BytecodeCache):
