@@ -136,9 +136,9 @@ def test_warning_page_before_the_essay_says_where_to_skip(sample_book):
     warning = page_of(pages, "A Very Happy Ending reveals what happens in")
     assert warning < essay_start and warning % 2 == 1
     assert "La La Land (2016)" in pages[warning - 1].replace("\n", " ")
-    skip_to = int(re.search(r"Skip to page (\d+)", pages[warning - 1]).group(1))
-    # Nothing after the essay is spoiler-free, so the skip lands on the colophon.
-    assert pages[skip_to - 1].lower().startswith("colophon")
+    skip = re.search(r"Skip to page (\d+), the colophon\.", " ".join(pages[warning - 1].split()))
+    # Nothing after the essay is spoiler-free, so the skip lands on the colophon, and says so.
+    assert skip and pages[int(skip.group(1)) - 1].lower().startswith("colophon")
 
 
 def test_skip_lands_on_the_next_spoiler_free_piece(tmp_path, manuscript_copy):
@@ -151,8 +151,9 @@ def test_skip_lands_on_the_next_spoiler_free_piece(tmp_path, manuscript_copy):
     book = build_book(manuscript_copy, tmp_path / "out")
     pages = book.pdf_pages()
     warning = page_of(pages, "A Very Happy Ending reveals what happens in")
-    skip_to = int(re.search(r"Skip to page (\d+)", pages[warning - 1]).group(1))
-    assert "Before the Lights Come Up" in [line.strip() for line in pages[skip_to - 1].splitlines()]
+    skip = re.search(r"Skip to page (\d+), Before the Lights Come Up\.", " ".join(pages[warning - 1].split()))
+    assert skip, pages[warning - 1]
+    assert "Before the Lights Come Up" in [line.strip() for line in pages[int(skip.group(1)) - 1].splitlines()]
 
 
 def test_contents_marks_spoiler_pieces_with_a_legend(sample_book):

@@ -56,6 +56,8 @@ class SpoilerWarning:
     works: list[str]
     skip_to_id: str
     skip_to_title: InlineText
+    # Whether the skip lands on a piece (named in italics) or on the colophon.
+    skip_to_piece: bool = True
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,7 @@ def spoiler_warnings(pieces: list[Piece], config: BookConfig, words: Wording) ->
             skip_to_title=inline(safe.meta.title, safe.meta.language or config.language)
             if safe
             else inline(words.text("colophon")),
+            skip_to_piece=safe is not None,
         )
     return warnings
 
