@@ -148,3 +148,20 @@ def second_layout_style_for(measured_units: list[Unit], openings: str) -> str:
     from publish.outputs.economy import Measured
 
     return second_layout_style(Measured(measured_units, simulate(measured_units), True), openings)
+
+
+def test_a_piece_id_that_begins_with_a_digit_is_escaped_in_the_rule():
+    book = units(1, 1, 1)
+    book[5] = Unit("002-two", frozenset({"piece"}), None, 1)
+    assert second_layout_style_for(book, "auto").startswith("#\\30 02-two, #p3 { break-before: right; }")
+
+
+def test_contents_too_long_for_the_title_verso_get_a_recto_of_their_own():
+    from publish.outputs.economy import Measured
+
+    book = units(1)
+    book[3] = Unit("contents", frozenset(), None, 2, runs_on=True)
+    # Apart, the contents take pages 5 and 6, the piece 7, the colophon 8, the back cover 10: padded to 12.
+    style = second_layout_style(Measured(book, simulate(book), contents_fit=False), "auto")
+    assert style.splitlines()[0] == "#contents { break-before: right; }"
+    assert simulate(book) == 8 and "#notes-page-1, #notes-page-2, #notes-page-3 { display: block; }" in style

@@ -147,7 +147,7 @@ def second_layout_style(measured: Measured, openings: str) -> str:
             if _notes_needed(trial, padded) is not None:
                 units, right = trial, [*right, unit.id]
     if right:
-        rules.append(", ".join(f"#{name}" for name in right) + " { break-before: right; }")
+        rules.append(", ".join(f"#{_css_id(name)}" for name in right) + " { break-before: right; }")
     notes = _notes_needed(units, padded)
     if notes:
         rules.append(", ".join(f"#notes-page-{n}" for n in range(1, notes + 1)) + " { display: block; }")
@@ -170,6 +170,14 @@ def _notes_needed(units: list[Unit], padded: int) -> int | None:
         if simulate(padded_units) == padded:
             fitting.append((_blanks(padded_units), count))
     return min(fitting)[1] if fitting else None
+
+
+def _css_id(name: str) -> str:
+    """An id as a CSS identifier: a piece's id may begin with a digit ("001-foreword"), which CSS must escape."""
+    return "".join(
+        ch if (ch.isascii() and (ch.isalpha() or ch in "-_" or (ch.isdigit() and index > 0))) else f"\\{ord(ch):x} "
+        for index, ch in enumerate(name)
+    )
 
 
 def with_style(html: str, style: str) -> str:
