@@ -165,3 +165,20 @@ def test_contents_too_long_for_the_title_verso_get_a_recto_of_their_own():
     style = second_layout_style(Measured(book, simulate(book), contents_fit=False), "auto")
     assert style.splitlines()[0] == "#contents { break-before: right; }"
     assert simulate(book) == 8 and "#notes-page-1, #notes-page-2, #notes-page-3 { display: block; }" in style
+
+
+def test_contents_that_do_not_fit_above_the_imprint_take_a_recto_of_their_own(tmp_path):
+    root = tmp_path / "book"
+    root.mkdir()
+    names = [f"piece-{n:02d}.md" for n in range(1, 31)]
+    (root / "book.toml").write_text(
+        'title = "Small Hours"\nauthors = ["A. Writer"]\nlanguage = "en"\npublisher = "The Press"\n'
+        "pieces = [" + ", ".join(f'"{name}"' for name in names) + "]\n"
+    )
+    for name in names:
+        (root / name).write_text(f'---\ntitle: "Entry {name[6:8]}"\n---\nA line.\n')
+    pages = page_texts(build_pdf(root, tmp_path / "out"))
+    contents = next(n for n, text in enumerate(pages, start=1) if text.lower().startswith("contents"))
+    imprint = next(n for n, text in enumerate(pages, start=1) if "Published by The Press" in " ".join(text.split()))
+    assert (imprint, contents) == (4, 5) and "Entry" not in pages[imprint - 1]
+    assert len(pages) % 4 == 0
