@@ -146,7 +146,8 @@ def test_epub_page_markers_fall_where_printed_pages_begin(sample_book):
         name, anchor = href.split("#")
         printed = "".join(pdf[int(label) - 1].get_textpage().get_text_range().split())
         after = "".join(text_after(documents[name], anchor).split())
-        if not printed or not after or name == "cover.xhtml":
+        # A blank page, or a page the layout left for notes (only its heading), begins no section's text.
+        if printed.lower() in ("", "notes") or not after or name == "cover.xhtml":
             continue
         marker = documents[name].xpath(f"//*[@id='{anchor}']", namespaces=XHTML_NS)[0]
         section = marker.getparent()
@@ -163,7 +164,7 @@ def test_epub_page_markers_fall_where_printed_pages_begin(sample_book):
             # A page that begins mid-text: the same characters follow the marker.
             assert printed[:40] == after[:40], label
             mid_text += 1
-    assert mid_text >= 3  # pages 12, 16 and 17 of the sample book begin mid-paragraph
+    assert mid_text >= 3  # pages 9, 13 and 14 of the sample book begin mid-paragraph
 
 
 def test_ncx_and_nav_agree_on_the_contents(sample_book):

@@ -41,6 +41,8 @@ class PrintJob:
     request: BuildRequest
     sheet: str
     creep_points: float
+    # book.toml's openings: with "auto", the layout chooses where pieces open on a right-hand page.
+    openings: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ def print_job(book: AssembledBook, request: BuildRequest) -> PrintJob:
         request=request,
         sheet=config.sheet,
         creep_points=config.creep_points,
+        openings=config.openings,
     )
 
 
@@ -86,7 +89,7 @@ def print_edition(job: PrintJob) -> PrintEdition:
     For an EPUB alone, only the cover is made: laying out what is left of
     the book without its pieces (cover and front matter) is quick.
     """
-    from publish.outputs import pdf  # WeasyPrint: imported only where a layout is made
+    from publish.outputs import economy, pdf  # WeasyPrint: imported only where a layout is made
 
     stages: list[tuple[str, float]] = []
     stage = stage_timer(lambda name, seconds: stages.append((name, seconds)))
@@ -109,6 +112,11 @@ def print_edition(job: PrintJob) -> PrintEdition:
     if printed_formats or borrowed or folds_reading_pdf:
         with stage("layout"):
             printed = pdf.layout(job.html, job.base_url, job.resources)
+        economy_style = economy.second_layout_style(economy.measure(printed.document), job.openings)
+        if economy_style:
+            # The breaks that waste fewest pages, which only the first layout's page counts could tell.
+            with stage("relayout"):
+                printed = pdf.layout(economy.with_style(job.html, economy_style), job.base_url, job.resources)
         page_count = len(printed.document.pages)
         if printed_formats or folds_reading_pdf:
             with stage("pdf"):

@@ -59,6 +59,9 @@ BIDI_OVERRIDES = "\u202a\u202b\u202c\u202d\u202e"
 MAX_KIND_LENGTH = 40
 SPOILER_WARNINGS = ("page", "notice")
 SPOILER_REVEALS = ("foot", "endnotes")
+# Where a piece may open in print: "right" always on a recto, "any" on the next page, "auto" on a recto only
+# where that costs no extra sheet of the booklet.
+OPENINGS = ("auto", "right", "any")
 ISBN = re.compile(r"^(urn:isbn:)?(97[89][0-9]{10})$")
 # Bounds that keep a mistaken or hostile book.toml from occupying a build for minutes before anything is said.
 MAX_CONFIG_BYTES = 1_000_000
@@ -86,6 +89,7 @@ class BookConfig:
     spoils: list[str] = field(default_factory=list)
     spoiler_warning: str = "page"
     spoiler_reveal: str = "foot"
+    openings: str = "auto"
     sheet_size: str = ""
     creep: str = "0mm"
     max_image_megapixels: float = DEFAULT_MAX_MEGAPIXELS
@@ -135,6 +139,7 @@ BOOK_KEYS: Schema = {
     "spoils": ((list,), "a list of the works the book's tagged pieces spoil"),
     "spoiler_warning": ((str,), "one of " + ", ".join(f'"{v}"' for v in SPOILER_WARNINGS)),
     "spoiler_reveal": ((str,), "one of " + ", ".join(f'"{v}"' for v in SPOILER_REVEALS)),
+    "openings": ((str,), "one of " + ", ".join(f'"{v}"' for v in OPENINGS)),
     "sheet_size": ((str,), "one of " + ", ".join(SHEET_SIZES)),
     "creep": ((str,), 'a length per sheet such as "0.2mm"'),
     "max_image_megapixels": ((int, float), f"a number of megapixels such as 80 (at most {MAX_MEGAPIXELS})"),
@@ -226,7 +231,11 @@ def load_book_config(path: Path, theme: ThemeSettings | None = None) -> BookConf
 
 def _check_choices(values: dict[str, Any], path: Path, text: str) -> None:
     """The keys with a fixed set of values (the ones a theme may set too), each one of its set."""
-    for key, allowed in (("spoiler_warning", SPOILER_WARNINGS), ("spoiler_reveal", SPOILER_REVEALS)):
+    for key, allowed in (
+        ("spoiler_warning", SPOILER_WARNINGS),
+        ("spoiler_reveal", SPOILER_REVEALS),
+        ("openings", OPENINGS),
+    ):
         if key in values and values[key] not in allowed:
             raise PublishError(
                 f"'{key}' is {values[key]!r}; use one of " + ", ".join(f'"{v}"' for v in allowed),

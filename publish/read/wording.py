@@ -64,6 +64,10 @@ class Wording:
         parts = ([f'"{_css_string(before)}"'] if before else []) + [f"counter({counter})"]
         return Markup(" ".join(parts + ([f'"{_css_string(after)}"'] if after else [])))
 
+    def css_text(self, key: str) -> Markup:
+        """A CSS string for ``key``: the words of a page's margin box, say."""
+        return Markup(f'"{_css_string(self.text(key))}"')
+
     def date(self, day: dt.date) -> str:
         """A date as the language writes it ("1 December 2026", "1er décembre 2026"), never from the C locale."""
         first = self.text("first_day")

@@ -1,0 +1,184 @@
+"""Booklet economy: the print edition wastes the fewest pages, and every tagged piece is still behind its warning."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from publish.outputs.economy import Unit, second_layout_style, simulate
+from tests.conftest import build_over_last_good
+
+WARNING = "reveals what happens in"
+
+
+def page_texts(pdf: Path) -> list[str]:
+    """Each page's text as pdftotext reads it."""
+    count = int(
+        next(
+            line.split()[-1]
+            for line in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout.splitlines()
+            if line.startswith("Pages:")
+        )
+    )
+    return [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True, text=True
+        ).stdout.replace("\xa0", " ")
+        for n in range(1, count + 1)
+    ]
+
+
+def build_pdf(manuscript: Path, out: Path) -> Path:
+    """The print edition alone (the EPUB adds nothing to what these tests look at)."""
+    result = build_over_last_good(manuscript, out, (), "--format", "pdf")
+    assert result.exit_code == 0, result.output
+    return next(out.glob("*.pdf"))
+
+
+def first_page_of(pages: list[str], title: str) -> int:
+    return next(n for n, text in enumerate(pages, start=1) if title in [line.strip() for line in text.splitlines()])
+
+
+def test_sample_book_fits_four_sheets_with_at_most_one_blank(sample_book):
+    pages = page_texts(sample_book.pdf)
+    assert len(pages) <= 16 and len(pages) % 4 == 0, len(pages)
+    blank = [n for n, text in enumerate(pages, start=1) if not text.strip()]
+    assert len(blank) <= 1, blank
+
+
+def test_each_tagged_piece_begins_overleaf_from_its_warning(sample_book):
+    pages = page_texts(sample_book.pdf)
+    for title in ("A Very Happy Ending", "The Last Look Back"):
+        warning = next(n for n, text in enumerate(pages, start=1) if f"{title} {WARNING}" in " ".join(text.split()))
+        assert warning % 2 == 1, f"{title}'s warning is on page {warning}, a verso"
+        assert first_page_of(pages, title) == warning + 1, title
+
+
+def test_contents_share_the_title_verso_with_the_imprint(sample_book):
+    pages = page_texts(sample_book.pdf)
+    title = first_page_of(pages, "What the Epilogue Means")
+    verso = " ".join(pages[title].split()).lower()
+    assert title % 2 == 1 and "contents" in verso and "published by the booklet press" in verso
+
+
+def test_a_page_left_over_is_a_ruled_notes_page(sample_book):
+    pages = page_texts(sample_book.pdf)
+    notes = [n for n, text in enumerate(pages, start=1) if text.lower().split() == ["notes"]]
+    # The versos before the warnings (a warning is a recto): the page after the essay, which ends asking readers
+    # to disagree, is theirs.
+    assert notes == [6, 10]
+    assert all(WARNING in " ".join(pages[n].split()) for n in notes)
+
+
+def test_openings_right_puts_every_piece_on_a_recto(tmp_path, manuscript_copy):
+    config = manuscript_copy / "book.toml"
+    config.write_text(config.read_text() + 'openings = "right"\n')
+    pages = page_texts(build_pdf(manuscript_copy, tmp_path / "out"))
+    assert len(pages) % 4 == 0
+    for title in ("Before the Lights Come Up", "A Very Happy Ending", "The Last Look Back"):
+        assert first_page_of(pages, title) % 2 == 1, title
+
+
+def short_pieces_book(root: Path, openings: str) -> Path:
+    """Three one-page pieces: which of them open on a recto is the openings' choice."""
+    root.mkdir()
+    names = ["one.md", "two.md", "three.md"]
+    (root / "book.toml").write_text(
+        'title = "Small Hours"\nauthors = ["A. Writer"]\nlanguage = "en"\n'
+        f'openings = "{openings}"\npieces = {names!r}\n'.replace("'", '"')
+    )
+    for name in names:
+        (root / name).write_text(f'---\ntitle: "Piece {name[:-3]}"\n---\nA short piece, called {name[:-3]}.\n')
+    return root
+
+
+@pytest.mark.parametrize("openings", ["auto", "any"])
+def test_auto_opens_on_a_recto_where_that_costs_no_sheet(tmp_path, openings):
+    pages = page_texts(build_pdf(short_pieces_book(tmp_path / "book", openings), tmp_path / "out"))
+    starts = [first_page_of(pages, f"Piece {name}") for name in ("one", "two", "three")]
+    # Any page: 5, 6, 7, and the back cover on 10, a third sheet needed anyway; auto spends those pages on rectos.
+    assert len(pages) == 12
+    assert starts == ([5, 7, 9] if openings == "auto" else [5, 6, 7])
+
+
+def test_an_invalid_openings_value_is_one_line_naming_the_file_and_line(tmp_path, manuscript_copy):
+    config = manuscript_copy / "book.toml"
+    config.write_text(config.read_text().replace("pieces = [", 'openings = "left"\npieces = ['))
+    result = build_over_last_good(manuscript_copy, tmp_path / "out", ())
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1, result.stderr
+    line = next(n for n, text in enumerate(config.read_text().splitlines(), start=1) if text.startswith("openings"))
+    assert f"book.toml:{line}:" in lines[0] and '"auto", "right", "any"' in lines[0]
+
+
+# ---- The choice, from page counts alone ---------------------------------------
+
+
+def units(*pieces: int) -> list[Unit]:
+    """A book's sections as the first layout measures them, with pieces of these lengths opening on any page."""
+    return [
+        Unit("cover", frozenset(), None, 1),
+        Unit("title", frozenset(), 1, 1),
+        Unit("imprint", frozenset(), 0, 1),
+        Unit("contents", frozenset(), None, 1, runs_on=True),
+        *(Unit(f"p{n}", frozenset({"piece"}), None, length) for n, length in enumerate(pieces, start=1)),
+        Unit("colophon", frozenset(), None, 1),
+        Unit("back-cover", frozenset(), 0, 1),
+    ]
+
+
+def test_a_layout_already_economical_needs_no_second():
+    assert simulate(units(1, 1)) == 8
+    assert second_layout_style_for(units(1, 1), "auto") == ""
+
+
+def test_right_openings_only_where_free_and_notes_pages_make_up_the_rest():
+    # The rectos fill what would be blank, and a notes page keeps a blank from between colophon and back cover.
+    assert second_layout_style_for(units(1, 1, 1), "auto") == (
+        "#p2, #p3 { break-before: right; }\n#notes-page-1 { display: block; }"
+    )
+    # Three notes pages rather than two and a blank between the colophon and the back cover.
+    notes = "#notes-page-1, #notes-page-2, #notes-page-3 { display: block; }"
+    assert second_layout_style_for(units(1, 1, 1), "any") == notes
+
+
+def second_layout_style_for(measured_units: list[Unit], openings: str) -> str:
+    from publish.outputs.economy import Measured
+
+    return second_layout_style(Measured(measured_units, simulate(measured_units), True), openings)
+
+
+def test_a_piece_id_that_begins_with_a_digit_is_escaped_in_the_rule():
+    book = units(1, 1, 1)
+    book[5] = Unit("002-two", frozenset({"piece"}), None, 1)
+    assert second_layout_style_for(book, "auto").startswith("#\\30 02-two, #p3 { break-before: right; }")
+
+
+def test_contents_too_long_for_the_title_verso_get_a_recto_of_their_own():
+    from publish.outputs.economy import Measured
+
+    book = units(1)
+    book[3] = Unit("contents", frozenset(), None, 2, runs_on=True)
+    # Apart, the contents take pages 5 and 6, the piece 7, the colophon 8, the back cover 10: padded to 12.
+    style = second_layout_style(Measured(book, simulate(book), contents_fit=False), "auto")
+    assert style.splitlines()[0] == "#contents { break-before: right; }"
+    assert simulate(book) == 8 and "#notes-page-1, #notes-page-2, #notes-page-3 { display: block; }" in style
+
+
+def test_contents_that_do_not_fit_above_the_imprint_take_a_recto_of_their_own(tmp_path):
+    root = tmp_path / "book"
+    root.mkdir()
+    names = [f"piece-{n:02d}.md" for n in range(1, 31)]
+    (root / "book.toml").write_text(
+        'title = "Small Hours"\nauthors = ["A. Writer"]\nlanguage = "en"\npublisher = "The Press"\n'
+        "pieces = [" + ", ".join(f'"{name}"' for name in names) + "]\n"
+    )
+    for name in names:
+        (root / name).write_text(f'---\ntitle: "Entry {name[6:8]}"\n---\nA line.\n')
+    pages = page_texts(build_pdf(root, tmp_path / "out"))
+    contents = next(n for n, text in enumerate(pages, start=1) if text.lower().startswith("contents"))
+    imprint = next(n for n, text in enumerate(pages, start=1) if "Published by The Press" in " ".join(text.split()))
+    assert (imprint, contents) == (4, 5) and "Entry" not in pages[imprint - 1]
+    assert len(pages) % 4 == 0
