@@ -89,14 +89,28 @@ def _draw_inline_with_whole_words(stream, page, box, *args, **kwargs) -> None:
     text = "".join(
         child.text for child in box.descendants() if isinstance(child, weasyprint.formatting_structure.boxes.TextBox)
     )
-    with _as_written(stream, text):
-        WEASYPRINT_INLINE_DRAWING(stream, page, box, *args, **kwargs)
+    _WITHIN_OPENING_WORD.append(True)
+    try:
+        with _as_written(stream, text):
+            WEASYPRINT_INLINE_DRAWING(stream, page, box, *args, **kwargs)
+    finally:
+        _WITHIN_OPENING_WORD.pop()
+
+
+# Set while the opening word is drawn: its ActualText already holds the whole word, and Poppler, given a second
+# ActualText inside it (the letter-spaced small caps of the lead-in), drops the outer one's first letters.
+_WITHIN_OPENING_WORD: list[bool] = []
 
 
 def _draw_text_with_whole_words(stream, textbox, *args, **kwargs) -> None:
     """WeasyPrint's text drawing, with letter-spaced words (small-caps labels) marked as the words they are."""
     spacing = textbox.style["letter_spacing"]
-    if spacing == "normal" or spacing < SPACED_LETTERS * textbox.style["font_size"] or not textbox.text.strip():
+    if (
+        _WITHIN_OPENING_WORD
+        or spacing == "normal"
+        or spacing < SPACED_LETTERS * textbox.style["font_size"]
+        or not textbox.text.strip()
+    ):
         WEASYPRINT_TEXT_DRAWING(stream, textbox, *args, **kwargs)
         return
     with _as_written(stream, textbox.text):
