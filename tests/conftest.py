@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import re
 import shutil
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +94,20 @@ def one_piece_manuscript(root: Path, text: str | bytes, name: str = "note.md") -
         f'description = "A very small zine."\npieces = ["{name}"]\n'
     )
     (root / name).write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return root
+
+
+def once_per_run(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, make: Callable[[Path], None]
+) -> Path:
+    """A folder ``make`` fills once for the whole run: the first worker to ask makes it; the others wait, then read."""
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    root = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / f"{name}.made").is_file():
+            make(root)
+            (shared / f"{name}.made").touch()
     return root
 
 

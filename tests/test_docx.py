@@ -7,7 +7,6 @@ once per worker and asserted on from its EPUB's XHTML and its PDF's text.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import shutil
 import zipfile
@@ -26,7 +25,15 @@ from publish.render.assemble import assemble
 from publish.render.theme import Theme
 from publish.targets import Target
 
-from .conftest import STAMP, XHTML_NS, BuiltBook, assert_fails_cleanly, build_over_last_good, one_piece_manuscript
+from .conftest import (
+    STAMP,
+    XHTML_NS,
+    BuiltBook,
+    assert_fails_cleanly,
+    build_over_last_good,
+    once_per_run,
+    one_piece_manuscript,
+)
 from .word_files import WordFile, png, run, tracked, without_core_properties
 
 BOOK_TOML = (
@@ -96,12 +103,7 @@ def untitled(first_heading: str) -> WordFile:
 @pytest.fixture(scope="module")
 def word_book(tmp_path_factory, worker_id) -> tuple[BuiltBook, list[str], Path]:
     """The book, built once for the whole run: the first worker to ask builds it, the other waits and reads it."""
-    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
-    root = shared / "word-book"
-    with open(shared / "word-book.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (root / "warnings.json").is_file():
-            write_word_book(root)
+    root = once_per_run(tmp_path_factory, worker_id, "word-book", write_word_book)
     out = root / "out"
     warnings = json.loads((root / "warnings.json").read_text(encoding="utf-8"))
     return BuiltBook(pdf=out / "harbour-lights.pdf", epub=out / "harbour-lights.epub"), warnings, root

@@ -19,6 +19,7 @@ from lxml import etree
 
 from publish.markup.budget import OverBudget, cpu_budget
 from publish.markup.convert import render_piece
+from publish.markup.notes import PAGE_FOOT_NOTES
 from publish.outputs.checks import check_epub
 from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import load_manuscript
@@ -112,7 +113,7 @@ def test_nesting_100_deep_fails_with_one_line(tmp_path, nesting, line):
 @pytest.mark.timeout(120)
 def test_hundreds_of_footnotes_become_endnotes_in_print(tmp_path):
     """More than the page foot takes (each page-foot note re-lays its page): endnotes, every one kept."""
-    count = 600
+    count = PAGE_FOOT_NOTES + 10
     paragraphs = "\n\n".join(
         " ".join(f"Word{n} is here.[^{n}]" for n in range(start, start + 10)) for start in range(0, count, 10)
     )

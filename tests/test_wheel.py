@@ -20,28 +20,32 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, once_per_run
 
 # What the wheel is made from: everything else in the repository stays out of it.
 WHEEL_SOURCES = ("pyproject.toml", "README.md", "LICENSE", "publish", "styles")
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = tmp_path_factory.mktemp("source")
+def build_wheel(root: Path) -> None:
+    source = root / "source"
     for name in WHEEL_SOURCES:
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
+            source.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, source / name)
-    out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--quiet", "-w", str(out)],
+        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--quiet", "-w", str(root / "out")],
         check=True,
         capture_output=True,
         timeout=240,
     )
-    (built,) = out.glob("booklet_press-*.whl")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The wheel, built once for the whole run."""
+    (built,) = (once_per_run(tmp_path_factory, worker_id, "wheel", build_wheel) / "out").glob("booklet_press-*.whl")
     return built
 
 
