@@ -212,3 +212,21 @@ def test_a_bad_book_setting_in_a_theme_names_the_theme_toml_and_line(tmp_path, m
     (theme / "theme.toml").write_text('suffix = "-odd"\n\n[book]\nlayout = "a7"\n')
     result = CliRunner().invoke(cli, build_args(manuscript_copy, tmp_path / "out", "--theme", str(theme)))
     assert result.exit_code == 1 and "theme.toml: unknown key 'layout'" in result.stderr
+
+
+def test_css_weasyprint_cannot_draw_is_one_line_not_a_traceback(tmp_path, manuscript_copy):
+    """WeasyPrint 70 fails on currentColor in a page's gradient: a theme's CSS must not crash the build."""
+    theme = tmp_path / "crashing"
+    theme.mkdir()
+    (theme / "print.css").write_text(
+        "@page { background-image: linear-gradient(currentColor 50%, transparent 50%); }\n"
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "what-the-epilogue-means.pdf").write_bytes(b"the last good build")
+    args = ["build", "--manuscript", str(manuscript_copy), "--out", str(out), "--theme", str(theme), "--quiet"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: WeasyPrint could not lay out the print edition (AttributeError:"), line
+    assert (out / "what-the-epilogue-means.pdf").read_bytes() == b"the last good build"

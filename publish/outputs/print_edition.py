@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from publish.errors import PublishError
 from publish.outputs.registry import IMPOSITIONS, lays_out_in_full, requested
 from publish.read.config import PAGE_SIZES, SHEET_SIZES
 from publish.read.resources import ResourcePolicy
@@ -87,8 +88,22 @@ def print_edition(job: PrintJob) -> PrintEdition:
     """Lay out and write the print edition (and its imposition); outputs are keyed by file-name suffix.
 
     For an EPUB alone, only the cover is made: laying out what is left of
-    the book without its pieces (cover and front matter) is quick.
+    the book without its pieces (cover and front matter) is quick. A failure
+    of WeasyPrint's own, most often on a theme's CSS it cannot draw, is one
+    error line, as bad input is.
     """
+    try:
+        return _print_edition(job)
+    except PublishError:
+        raise
+    except Exception as error:
+        raise PublishError(
+            f"WeasyPrint could not lay out the print edition ({type(error).__name__}: {error}): if the theme's CSS "
+            "was just changed, the change is the likely cause; --debug shows where it failed"
+        ) from error
+
+
+def _print_edition(job: PrintJob) -> PrintEdition:
     from publish.outputs import economy, pdf  # WeasyPrint: imported only where a layout is made
 
     stages: list[tuple[str, float]] = []
