@@ -115,3 +115,13 @@ def test_unlisted_pieces_are_named_and_a_wrong_case_gets_a_did_you_mean(tmp_path
         "piece 'Response.md' is listed but does not exist: did you mean 'response.md'? (names differ in capitals)"
         in (result.stderr)
     )
+
+
+def test_a_title_in_any_script_gives_a_readable_ascii_file_name(tmp_path):
+    for title, stem in (
+        ("Carnet de la marée", "carnet-de-la-maree"),
+        ("Die Straße nach Köln", "die-strasse-nach-koln"),
+    ):
+        folder = tmp_path / stem
+        assert CliRunner().invoke(cli, ["init", str(folder), "--title", title]).exit_code == 0
+        assert f"build/{stem}.pdf" in (folder / "README.md").read_text()

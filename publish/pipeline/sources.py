@@ -45,6 +45,7 @@ LIBRARIES = (
     "pypdfium2",
     "pillow",
     "pyyaml",
+    "python-slugify",
     "mammoth",
 )
 SKIPPED = {"__pycache__", ".git"}

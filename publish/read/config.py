@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from slugify import slugify as ascii_words
+
 from publish.errors import PublishError, line_of_key
 from publish.read.decoding import CONTROL_CHARACTERS, read_utf8
 from publish.read.default_theme import ThemeSettings
@@ -161,9 +163,9 @@ PIECE_KEYS: Schema = {
 
 
 def slugify(text: str) -> str:
-    """A file- and URL-safe name: lowercase ASCII words joined by hyphens."""
-    words = re.findall(r"[a-z0-9]+", text.lower().replace("’", "").replace("'", ""))
-    return "-".join(words) or "book"
+    """A file- and URL-safe name: lowercase ASCII words joined by hyphens, other scripts and accented letters
+    spelt in ASCII ("marée" → "maree", "Straße" → "strasse", "中文" → "zhong-wen"), apostrophes dropped."""
+    return ascii_words(text, replacements=[["’", ""], ["'", ""]]) or "book"
 
 
 def load_book_config(path: Path, theme: ThemeSettings | None = None) -> BookConfig:
