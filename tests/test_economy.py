@@ -6,7 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from publish.cli import cli
 from publish.outputs.economy import Unit, second_layout_style, simulate
 from tests.conftest import build_over_last_good
 
@@ -103,6 +105,19 @@ def test_auto_opens_on_a_recto_where_that_costs_no_sheet(tmp_path, openings):
     assert starts == ([5, 7, 9] if openings == "auto" else [5, 6, 7])
 
 
+def test_notes_pages_after_the_colophon_make_up_the_booklet_in_one_layout(tmp_path):
+    out = tmp_path / "out"
+    book = short_pieces_book(tmp_path / "book", "any")
+    result = CliRunner().invoke(cli, ["build", "--manuscript", str(book), "--out", str(out), "--format", "pdf"])
+    assert result.exit_code == 0 and "layout" in result.output, result.output
+    pages = page_texts(next(out.glob("*.pdf")))
+    colophon = first_page_of(pages, "colophon")
+    # The pieces on 5, 6 and 7, the colophon on 8: three pages for notes, and the back cover on the last verso.
+    assert colophon == 8 and len(pages) == 12
+    assert [pages[n - 1].lower().split() for n in (9, 10, 11)] == [["notes"]] * 3
+    assert "relayout" not in result.output
+
+
 def test_an_invalid_openings_value_is_one_line_naming_the_file_and_line(tmp_path, manuscript_copy):
     config = manuscript_copy / "book.toml"
     config.write_text(config.read_text().replace("pieces = [", 'openings = "left"\npieces = ['))
@@ -134,14 +149,11 @@ def test_a_layout_already_economical_needs_no_second():
     assert second_layout_style_for(units(1, 1), "auto") == ""
 
 
-def test_right_openings_only_where_free_and_notes_pages_make_up_the_rest():
-    # The rectos fill what would be blank, and a notes page keeps a blank from between colophon and back cover.
-    assert second_layout_style_for(units(1, 1, 1), "auto") == (
-        "#p2, #p3 { break-before: right; }\n#notes-page-1 { display: block; }"
-    )
-    # Three notes pages rather than two and a blank between the colophon and the back cover.
-    notes = "#notes-page-1, #notes-page-2, #notes-page-3 { display: block; }"
-    assert second_layout_style_for(units(1, 1, 1), "any") == notes
+def test_right_openings_only_where_free():
+    # Pieces on 5, 6 and 7 put the back cover on 10, a third sheet needed anyway: p2 and p3 take rectos for it.
+    assert second_layout_style_for(units(1, 1, 1), "auto") == "#p2, #p3 { break-before: right; }"
+    # Any page: the notes pages after the colophon make up the rest, with no second layout.
+    assert second_layout_style_for(units(1, 1, 1), "any") == ""
 
 
 def second_layout_style_for(measured_units: list[Unit], openings: str) -> str:
@@ -163,8 +175,7 @@ def test_contents_too_long_for_the_title_verso_get_a_recto_of_their_own():
     book[3] = Unit("contents", frozenset(), None, 2, runs_on=True)
     # Apart, the contents take pages 5 and 6, the piece 7, the colophon 8, the back cover 10: padded to 12.
     style = second_layout_style(Measured(book, simulate(book), contents_fit=False), "auto")
-    assert style.splitlines()[0] == "#contents { break-before: right; }"
-    assert simulate(book) == 8 and "#notes-page-1, #notes-page-2, #notes-page-3 { display: block; }" in style
+    assert simulate(book) == 8 and style == "#contents { break-before: right; }"
 
 
 def test_contents_that_do_not_fit_above_the_imprint_take_a_recto_of_their_own(tmp_path):

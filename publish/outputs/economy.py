@@ -1,36 +1,39 @@
-"""Booklet economy: the breaks a second layout needs so that the print edition wastes the fewest pages.
+"""Booklet economy: the print edition wastes the fewest pages, with one layout where it can.
 
 The theme lays the book out with pieces opening on any page (``openings =
-"auto"``) and the contents on the title page's verso. WeasyPrint's layout
-is deterministic and a section's length does not depend on the side it
-starts on (left and right pages have the same measure), so the first
-layout's sections, as units of pages with their break rules, predict any
-other choice of breaks exactly. From them this module chooses:
+"auto"``), the contents on the title page's verso, and two pages for the
+reader's notes, one of each side, between the colophon and the back cover.
+WeasyPrint's layout is deterministic and a section's length does not depend
+on the side it starts on (left and right pages have the same measure), so the
+first layout's sections, as units of pages with their break rules, predict
+any other choice of breaks exactly. From them this module chooses:
 
 - which pieces open on a right-hand page, where that costs no sheet
   (``auto`` only);
 - whether the contents must leave the title verso (they do not fit above
   the imprint);
-- how many "Notes" pages make the page count up to the booklet's multiple
-  of four.
 
-and says it as a short style sheet for the second layout, or nothing when
-the first layout is already the book.
+and says it as a short style sheet for a second layout, or nothing when the
+first layout is already the book. Then the pages between the colophon and
+the back cover are made up to the booklet's multiple of four by copying or
+dropping the notes pages: they hold no words and no folio, and nothing after
+them but the back cover, so no page number the book prints moves.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import weasyprint
 
 # break-before values that start a new page, and the side they ask for.
 PAGE_BREAKS = {"page": None, "left": 0, "verso": 0, "right": 1, "recto": 1}
-# The theme's padding pages (templates/book.html): at most three make up a multiple of four.
-NOTES_PAGES = 3
 BOOKLET = 4
+# The theme's pages for the reader's notes (templates/book.html).
+NOTES_PAGE = "notes-page"
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,8 @@ class Unit:
 
 @dataclass(frozen=True)
 class Measured:
-    """What the first layout says: its sections in order, its page count, whether the contents fit above the
-    imprint on the title verso."""
+    """What the first layout says: its sections in order, its page count without the notes pages, whether the
+    contents fit above the imprint on the title verso."""
 
     units: list[Unit]
     page_count: int
@@ -63,23 +66,24 @@ def measure(document: weasyprint.Document) -> Measured:
     """The body's sections as laid out: where each begins and ends, and its break."""
     spans: dict[str, list[int]] = {}
     found: dict[str, tuple[frozenset[str], str]] = {}
+    notes_pages: set[int] = set()
     contents_bottom = imprint_top = None
-    for number, page in enumerate(document.pages, start=1):
-        html = page._page_box.children
-        for box in html[0].children[0].children if html and html[0].children else []:
-            element = box.element
-            name = element.get("id") if element is not None else None
-            if not name:
-                continue
-            if name not in spans:
-                spans[name] = [number, number]
-                found[name] = (frozenset((element.get("class") or "").split()), box.style["break_before"])
-            spans[name][1] = number
-            if name == "contents" and spans[name][0] == number:
-                contents_bottom = box.border_box_y() + box.border_height()
-            if name == "imprint":
-                text = next((child for child in box.descendants() if _has_class(child, "imprint-text")), None)
-                imprint_top = (number, text.border_box_y()) if text is not None else None
+    for number, box in _sections(document):
+        element = box.element
+        if _has_class(box, NOTES_PAGE):
+            notes_pages.add(number)
+        name = element.get("id") if element is not None else None
+        if not name:
+            continue
+        if name not in spans:
+            spans[name] = [number, number]
+            found[name] = (frozenset((element.get("class") or "").split()), box.style["break_before"])
+        spans[name][1] = number
+        if name == "contents" and spans[name][0] == number:
+            contents_bottom = box.border_box_y() + box.border_height()
+        if name == "imprint":
+            text = next((child for child in box.descendants() if _has_class(child, "imprint-text")), None)
+            imprint_top = (number, text.border_box_y()) if text is not None else None
     units: list[Unit] = []
     for name, (classes, rule) in found.items():
         first, last = spans[name]
@@ -93,7 +97,15 @@ def measure(document: weasyprint.Document) -> Measured:
         or contents_bottom is None
         or (contents[0] == contents[1] == imprint_top[0] and contents_bottom <= imprint_top[1])
     )
-    return Measured(units, len(document.pages), contents_fit)
+    return Measured(units, len(document.pages) - len(notes_pages), contents_fit)
+
+
+def _sections(document: weasyprint.Document) -> Iterator[tuple[int, Any]]:
+    """Each page's number and the boxes of the body's children laid out on it."""
+    for number, page in enumerate(document.pages, start=1):
+        html = page._page_box.children
+        for box in html[0].children[0].children if html and html[0].children else []:
+            yield number, box
 
 
 def _has_class(box, name: str) -> bool:
@@ -144,13 +156,10 @@ def second_layout_style(measured: Measured, openings: str) -> str:
             if "piece" not in unit.classes or unit.runs_on or unit.side is not None or behind_warning or already_right:
                 continue
             trial = [*units[:index], Unit(unit.id, unit.classes, 1, unit.pages), *units[index + 1 :]]
-            if _notes_needed(trial, padded) is not None:
+            if simulate(trial) <= padded:
                 units, right = trial, [*right, unit.id]
     if right:
         rules.append(", ".join(f"#{_css_id(name)}" for name in right) + " { break-before: right; }")
-    notes = _notes_needed(units, padded)
-    if notes:
-        rules.append(", ".join(f"#notes-page-{n}" for n in range(1, notes + 1)) + " { display: block; }")
     return "\n".join(rules)
 
 
@@ -159,17 +168,33 @@ def _contents_apart(units: list[Unit]) -> list[Unit]:
     return [Unit(u.id, u.classes, 1, u.pages) if u.id == "contents" else u for u in units]
 
 
-def _notes_needed(units: list[Unit], padded: int) -> int | None:
-    """How many notes pages before the colophon make ``units`` exactly ``padded`` pages, or None if none do; of
-    those that do, the one that leaves fewest blanks (no blank between the colophon and the back cover)."""
-    at = next((i for i, unit in enumerate(units) if unit.id == "colophon"), len(units))
-    fitting = []
-    for count in range(NOTES_PAGES + 1):
-        notes = [Unit(f"notes-page-{n}", frozenset(), None, 1) for n in range(1, count + 1)]
-        padded_units = [*units[:at], *notes, *units[at:]]
-        if simulate(padded_units) == padded:
-            fitting.append((_blanks(padded_units), count))
-    return min(fitting)[1] if fitting else None
+def booklet_pages(document: weasyprint.Document) -> list[Any] | None:
+    """The pages with as many notes pages between the colophon and the back cover as make the booklet's
+    multiple of four, or None if the layout has them already (or has no notes page of each side to copy)."""
+    colophon_end = back_cover = 0
+    notes: dict[int, Any] = {}
+    for number, box in _sections(document):
+        name = box.element.get("id") if box.element is not None else None
+        if name == "colophon":
+            colophon_end = number
+        elif name == "back-cover" and not back_cover:
+            back_cover = number
+        elif _has_class(box, NOTES_PAGE):
+            notes.setdefault(number % 2, document.pages[number - 1])
+    if not (colophon_end and back_cover > colophon_end and len(notes) == 2):
+        return None
+    pages = document.pages
+    # The back cover keeps its side, and the book ends on a multiple of four.
+    fitting = [
+        count
+        for count in range(BOOKLET)
+        if (colophon_end + count + 1) % 2 == back_cover % 2
+        and (colophon_end + count + len(pages) - back_cover + 1) % BOOKLET == 0
+    ]
+    if not fitting or fitting[0] == back_cover - colophon_end - 1:
+        return None
+    fillers = [notes[(colophon_end + n) % 2] for n in range(1, fitting[0] + 1)]
+    return [*pages[:colophon_end], *fillers, *pages[back_cover - 1 :]]
 
 
 def _css_id(name: str) -> str:

@@ -132,6 +132,9 @@ def _print_edition(job: PrintJob) -> PrintEdition:
             # The breaks that waste fewest pages, which only the first layout's page counts could tell.
             with stage("relayout"):
                 printed = pdf.layout(economy.with_style(job.html, economy_style), job.base_url, job.resources)
+        booklet = economy.booklet_pages(printed.document)
+        if booklet is not None:
+            printed = pdf.Printed(printed.document.copy(booklet), printed.root)
         page_count = len(printed.document.pages)
         if printed_formats or folds_reading_pdf:
             with stage("pdf"):
