@@ -134,7 +134,8 @@ def assert_fails_cleanly(result, out: Path, *fragments: str) -> None:
 
 
 def words(text: str) -> set[str]:
-    """Distinct words, with apostrophes and quotes normalised and hyphenation undone."""
-    text = text.replace("’", "'").replace("‘", "'").replace("\u00ad", "")
+    """Distinct words, with apostrophes and quotes normalised and hyphenation undone. A zero-width space joins
+    what it stands between, as the eye reads it (and as the PDF's text layer has it, where no line breaks there)."""
+    text = text.replace("’", "'").replace("‘", "'").replace("\u00ad", "").replace("\u200b", "")
     text = re.sub(r"[-\u2010]\n", "", text)
     return {w.strip("'").lower() for w in re.findall(r"[A-Za-z0-9']+", text) if w.strip("'")}

@@ -5,6 +5,7 @@ loses. Read from the files they make (and, for the rules, from WeasyPrint's laid
 from __future__ import annotations
 
 import collections
+import re
 import zipfile
 
 import pypdfium2
@@ -20,6 +21,7 @@ from publish.render.theme import Theme
 from publish.tools.check import check_outputs, theme_families
 
 from .conftest import MANUSCRIPT
+from .test_spoilers import rotated_runs
 
 A4 = (595.28, 841.89)
 PX_PER_PT = 4 / 3  # pdfium gives WeasyPrint's font sizes in CSS pixels
@@ -148,3 +150,13 @@ def test_publish_check_with_the_default_theme_accepts_a_large_print_edition(larg
     """``make check`` after ``make book-large-print``: the edition's own fonts count as the theme's."""
     results = check_outputs(large_print, theme_families(DEFAULT_THEME))
     assert results and all(result.ok for result in results), [r for r in results if not r.ok]
+
+
+def test_the_zine_keeps_each_hidden_spoiler_on_the_page_of_its_marker(themed):
+    """The zine's outlined reveal panel fits its note area exactly on one page: WeasyPrint 70, comparing two sums of
+    the same lengths, found it overflowing and sent it a page on (publish/outputs/weasyprint_footnotes.py)."""
+    pdf = themed("zine") / "what-the-epilogue-means-zine-look.pdf"
+    pages = [page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(str(pdf))]
+    markers = [n for n, text in enumerate(pages, start=1) for _ in re.finditer(r"\[spoiler\s1\]|spoiler\s2:", text)]
+    revealed = [n for n in range(1, len(pages) + 1) for _ in rotated_runs(pdf, n)[:1]]
+    assert len(markers) == 3 and markers == revealed, (markers, revealed)

@@ -68,10 +68,11 @@ def test_contents_share_the_title_verso_with_the_imprint(sample_book):
 def test_a_page_left_over_is_a_ruled_notes_page(sample_book):
     pages = page_texts(sample_book.pdf)
     notes = [n for n, text in enumerate(pages, start=1) if text.lower().split() == ["notes"]]
-    # The versos before the warnings (a warning is a recto): the page after the essay, which ends asking readers
-    # to disagree, is theirs.
-    assert notes == [6, 10]
+    # The verso before the second warning (a warning is a recto): the page after the essay, which ends asking
+    # readers to disagree, is theirs.
+    assert notes == [10]
     assert all(WARNING in " ".join(pages[n].split()) for n in notes)
+    assert "Disagree with me?" in pages[8]
 
 
 def test_openings_right_puts_every_piece_on_a_recto(tmp_path, manuscript_copy):

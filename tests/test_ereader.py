@@ -161,8 +161,9 @@ def test_epub_page_markers_fall_where_printed_pages_begin(sample_book):
             if heading:
                 assert "".join("".join(heading[0].itertext()).split()).lower() in printed.lower(), label
         else:
-            # A page that begins mid-text: the same characters follow the marker.
-            assert printed[:40] == after[:40], label
+            # A page that begins mid-text: the same characters follow the marker (in print a heading may be set
+            # in small caps, lowercased).
+            assert printed[:40].lower() == after[:40].lower(), label
             mid_text += 1
     assert mid_text >= 3  # pages 9, 13 and 14 of the sample book begin mid-paragraph
 

@@ -215,7 +215,7 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
             _move_content(spoiler, reveal, as_spans=block)
             if not block:
                 return reveal
-            call = etree.Element("p", {"class": "spoiler-block"})
+            call = etree.Element("p", {"class": "spoiler-block at-foot"})
             call.text = label or self.words.text("spoiler_block")
             call.append(reveal)
             return call

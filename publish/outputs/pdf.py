@@ -13,6 +13,7 @@ import pypdfium2
 import weasyprint
 
 from publish.errors import PublishError
+from publish.outputs import weasyprint_footnotes
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.verify import unreadable
 from publish.read.cover import EPUB_COVER_LONG_SIDE
@@ -117,12 +118,13 @@ def _draw_text_with_whole_words(stream, textbox, *args, **kwargs) -> None:
         WEASYPRINT_TEXT_DRAWING(stream, textbox, *args, **kwargs)
 
 
-# They read WeasyPrint's internals (the sheets' page rules, the drawing of inline boxes and text): only for the
-# version they are checked against.
+# They read WeasyPrint's internals (the sheets' page rules, the drawing of inline boxes and text, the line
+# layout's notes): only for the version they are checked against.
 if weasyprint.__version__.startswith("70."):
     weasyprint.layout.page.set_page_type_computed_styles = _style_page_and_its_margin_boxes
     weasyprint.draw.draw_inline_level = _draw_inline_with_whole_words
     weasyprint.draw.draw_text = _draw_text_with_whole_words
+    weasyprint_footnotes.keep_notes_with_their_calls()
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,11 @@ class AssembledBook:
         )
 
 
+def print_stylesheets(page_size: str) -> tuple[str, ...]:
+    """The stylesheets of the print edition, by name: a theme's page-size sheet says what changes from A5."""
+    return ("fonts/fonts.css", "print.css", f"pages/{page_size}.css")
+
+
 def assemble(
     manuscript: Manuscript,
     theme: Theme,
@@ -172,7 +177,7 @@ def assemble(
     context = {
         "book": book,
         "colophon": colophon,
-        "stylesheets": [path.as_uri() for path in theme.stylesheets("fonts/fonts.css", "print.css")],
+        "stylesheets": [path.as_uri() for path in theme.stylesheets(*print_stylesheets(config.page_size))],
         "warnings": warnings,
         "words": words,
     }

@@ -1,8 +1,9 @@
 """The theme: folders of Jinja2 templates, stylesheets and fonts, each falling back to the next.
 
 A theme is plain files (like a Pelican or MkDocs theme): ``templates/`` for
-the print document and the EPUB pages, ``print.css``, ``epub.css`` and
-``fonts/`` with ``fonts.css`` and the OFL font files it names. A theme may
+the print document and the EPUB pages, ``print.css``, ``epub.css``,
+``pages/<page size>.css`` for what changes with the print edition's page
+size, and ``fonts/`` with ``fonts.css`` and the OFL font files it names. A theme may
 hold only what it changes (read/default_theme.py says what it falls back
 to): templates, locales and font files are taken from the first folder
 that has them, while the stylesheets cascade, the fallback's first, so a
@@ -38,7 +39,7 @@ REQUIRED_FILES = (
 )
 FONT_SUFFIXES = (".otf", ".ttf")
 # The stylesheets that cascade through a theme's folders, fallback first.
-CASCADING = ("print.css", "epub.css", "fonts/fonts.css")
+CASCADING = ("print.css", "epub.css", "fonts/fonts.css", "pages/<page size>.css")
 # Compressed web fonts: refused, since the EPUB needs OTF or TTF (it deflates them anyway; older readers know no WOFF2).
 WEB_FONT_SUFFIXES = (".woff", ".woff2")
 # "Copyright 2010-2013, Georg A. Duffner (<url>)" → up to the name's end (initials allowed).
@@ -107,9 +108,10 @@ class Theme:
         return next((layer / name for layer in self.layers if (layer / name).is_file()), None)
 
     def stylesheets(self, *names: str) -> list[Path]:
-        """Every folder's copy of each of ``names`` (each one of CASCADING), in cascade order: by name, and for
-        each name the fallback's copy before the theme's own."""
-        return [layer / name for name in names for layer in reversed(self.layers) if (layer / name).is_file()]
+        """Every folder's copy of each of ``names`` (each one of CASCADING), in cascade order: the fallback's
+        before the theme's own, and each folder's in the order of ``names``. So a theme's ``print.css`` comes after
+        the page-size sheet of the theme it extends, and changes what that says too."""
+        return [layer / name for layer in reversed(self.layers) for name in names if (layer / name).is_file()]
 
     def joined(self, name: str) -> bytes:
         """A cascading stylesheet as one file (for the EPUB), every folder's copy in cascade order."""

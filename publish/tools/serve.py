@@ -35,6 +35,7 @@ from publish.pipeline.freshness import build_if_stale
 from publish.read.default_theme import DEFAULT_THEME, theme_layers
 from publish.read.resources import RefusedResource, ResourcePolicy
 from publish.read.word_images import images_folder
+from publish.render.assemble import print_stylesheets
 from publish.render.theme import Theme
 from publish.request import BuildRequest
 from publish.tools.preview import SPREAD_DPI, png_bytes, render_page
@@ -204,7 +205,7 @@ def preview_html(manuscript_dir: Path, styles_dir: Path, out_dir: Path) -> str:
     layers = book.theme.layers
     sheets = [
         f"{STYLES_ROUTE}/{depth}/{sheet.relative_to(layers[depth]).as_posix()}"
-        for sheet in book.theme.stylesheets("fonts/fonts.css", "print.css")
+        for sheet in book.theme.stylesheets(*print_stylesheets(book.manuscript.config.page_size))
         for depth in [next(depth for depth, layer in enumerate(layers) if sheet.is_relative_to(layer))]
     ]
     served = dataclasses.replace(book, context={**book.context, "stylesheets": sheets})
