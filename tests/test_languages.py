@@ -109,7 +109,7 @@ def test_a_french_book_prints_its_own_words_in_french(french):
     assert "La fin du film révèle ce qui se passe dans Le Rayon vert (1986)." in text
     # EB Garamond's italic has no U+202F: Pango sets a thin space in its place, which reads back as a space.
     assert re.search(f"Vous préférez ne pas savoir encore[{NNBSP} ]\\? Passez à la page", text)
-    assert "Composé en EB Garamond et Inconsolata, sous licence SIL Open Font License." in text
+    assert "Composé en EB Garamond, sous licence SIL Open Font License." in text
     assert "Mis en pages à partir de 3 fichiers de manuscrit avec" in text
     assert "Contient des révélations sur Le Rayon vert (1986)" in text
     assert (

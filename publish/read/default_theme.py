@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from publish.errors import PublishError
+from publish.errors import PublishError, line_of_key
 
 PACKAGED_THEMES = Path(__file__).resolve().parent.parent / "styles"
 CHECKOUT_THEMES = PACKAGED_THEMES.parent.parent / "styles"
@@ -30,7 +30,7 @@ DEFAULT_THEME_NAME = "classic"
 # The theme every other one falls back to in the end, and whose locales every book's words fall back to.
 DEFAULT_THEME = BUNDLED_THEMES / DEFAULT_THEME_NAME
 THEME_FILE = "theme.toml"
-THEME_KEYS = ("extends", "name", "description", "suffix", "book")
+THEME_KEYS = ("extends", "name", "description", "suffix", "book", "faces")
 # The book.toml keys a theme may set, for the edition it makes (large print is A4 whatever the book says).
 THEME_BOOK_KEYS = ("page_size", "sheet_size", "spoiler_warning", "spoiler_reveal")
 # What makes a folder a theme, for a styles/ folder found beside the manuscript.
@@ -82,14 +82,32 @@ def find_theme(choice: str, base: Path, named_in: str | Path) -> Path:
 
 
 @dataclass(frozen=True)
+class FaceSelector:
+    """One line of a theme.toml's ``[faces]`` table: a font family and the CSS selector of the elements set in it.
+
+    It keeps the file and line it was read from: whether a font file has
+    that family and whether the selector parses are found out in render,
+    which reads the fonts and has the selector library.
+    """
+
+    family: str
+    selector: str
+    path: Path
+    line: int | None
+
+
+@dataclass(frozen=True)
 class ThemeSettings:
     """What a theme's ``theme.toml`` says beyond what it extends: the ending its editions' file names take
-    ("-large-print"), and the book.toml keys it sets; a nearer folder's word wins."""
+    ("-large-print"), the book.toml keys it sets, and the faces its colophon may credit; a nearer folder's word
+    wins (for ``faces``, the nearest table whole: a theme that sets other faces sets them all)."""
 
     suffix: str = ""
     book: dict[str, Any] = field(default_factory=dict)
     # The nearest theme.toml that sets book keys, for errors in them.
     book_file: Path | None = None
+    # None when no theme.toml of the chain has a [faces] table: the colophon credits every face then.
+    faces: tuple[FaceSelector, ...] | None = None
 
 
 def theme_settings(root: Path) -> ThemeSettings:
@@ -101,8 +119,26 @@ def theme_settings(root: Path) -> ThemeSettings:
             values.get("suffix", settings.suffix),
             settings.book | book,
             layer / THEME_FILE if book else settings.book_file,
+            _faces(layer / THEME_FILE, values["faces"]) if "faces" in values else settings.faces,
         )
     return settings
+
+
+def _faces(path: Path, table: dict[str, str]) -> tuple[FaceSelector, ...]:
+    text = path.read_text(encoding="utf-8")
+    return tuple(FaceSelector(family, selector, path, _face_line(text, family)) for family, selector in table.items())
+
+
+def _face_line(text: str, family: str) -> int | None:
+    """The line of ``family``'s entry in the [faces] table, its key bare or quoted ("EB Garamond" must be)."""
+    lines = text.splitlines()
+    start = next((number for number, line in enumerate(lines) if line.strip() == "[faces]"), 0)
+    table = "\n".join(lines[start:])
+    for key in (family, f'"{family}"', f"'{family}'"):
+        line = line_of_key(table, key)
+        if line is not None:
+            return start + line
+    return None
 
 
 def theme_layers(root: Path) -> tuple[Path, ...]:
@@ -145,4 +181,18 @@ def _theme_toml(root: Path) -> dict[str, Any]:
             raise PublishError(f"'{key}' must be a string", settings)
     if not isinstance(values.get("book", {}), dict):
         raise PublishError("'book' must be a table of book.toml keys", settings)
+    faces = values.get("faces", {})
+    if not isinstance(faces, dict):
+        raise PublishError(
+            "'faces' must be a table of font families, each with the CSS selector of the elements set in it",
+            settings,
+            line_of_key(settings.read_text(encoding="utf-8"), "faces"),
+        )
+    for family, selector in faces.items():
+        if not isinstance(selector, str):
+            raise PublishError(
+                f'\'{family}\' in [faces] must be a CSS selector in a string, such as "body" or "code, pre"',
+                settings,
+                _face_line(settings.read_text(encoding="utf-8"), family),
+            )
     return values

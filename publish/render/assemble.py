@@ -22,6 +22,7 @@ from publish.read.resources import ResourcePolicy
 from publish.read.wording import Wording, load_wording
 from publish.render.colophon import BuildStamp, Colophon
 from publish.render.epub_pages import EpubPage, TocEntry, epub_pages, epub_toc, reveals_apart
+from publish.render.faces import credited_typefaces
 from publish.render.theme import Theme
 from publish.request import Edition
 from publish.targets import Target
@@ -156,12 +157,6 @@ def assemble(
         cover_url=manuscript.cover.resolve().as_uri() if manuscript.cover else "",
         cover_box=epub_cover_box(config.page_size),
     )
-    colophon = Colophon(
-        typefaces=theme.typefaces,
-        tools=list(stamp.tools),
-        build_date=stamp.build_date,
-        piece_count=len(pieces),
-    )
     book_pieces = {str(piece.path.resolve()): piece.id for piece in pieces}
 
     def rendered_for(target: Target) -> list[RenderedPiece]:
@@ -174,6 +169,15 @@ def assemble(
 
     print_pieces = rendered_for(Target.PRINT)
     epub_pieces = [reveals_apart(rendered) for rendered in rendered_for(Target.EPUB)]
+    colophon = Colophon(
+        # The print pieces when there are any, else the EPUB's: the same text, but for how spoilers are hidden.
+        typefaces=credited_typefaces(
+            theme, (part for rendered in print_pieces or epub_pieces for part in (rendered.html, rendered.reveals_html))
+        ),
+        tools=list(stamp.tools),
+        build_date=stamp.build_date,
+        piece_count=len(pieces),
+    )
     context = {
         "book": book,
         "colophon": colophon,

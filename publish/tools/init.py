@@ -48,10 +48,12 @@ def init_book(folder: Path, title: str, author: str, language: str, theme_copy: 
     (folder / "README.md").write_text(_filled("README.md", {**values, "title": title}), encoding="utf-8")
     if theme_copy:
         shutil.copytree(DEFAULT_THEME, folder / "styles")
-        (folder / "styles" / THEME_FILE).write_text(
+        settings = folder / "styles" / THEME_FILE
+        # Classic's own theme.toml follows (its [faces]), so the copy's colophon credits what classic's does.
+        settings.write_text(
             "# A copy of the classic theme, complete in itself: change any file.\n"
             '# With extends = "classic", a file removed here would come from the bundled theme instead.\n'
-            'extends = ""\n',
+            'extends = ""\n\n' + settings.read_text(encoding="utf-8"),
             encoding="utf-8",
         )
     written.insert(1, add_piece(manuscript, FIRST_PIECE, "", author, today))
