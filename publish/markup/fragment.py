@@ -20,7 +20,7 @@ import lxml.html
 from lxml import etree
 
 from publish.errors import PublishError, PublishWarning
-from publish.markup.lines import mark_right_to_left, offer_breaks
+from publish.markup.lines import keep_last_words_together, mark_right_to_left, offer_breaks
 from publish.markup.sanitize import svg_problem, xhtml_content
 from publish.markup.structure import Misplaced, add_class, first_words, fit_content_model
 from publish.read.config import slugify
@@ -117,6 +117,7 @@ def finish_fragment(
     mark_right_to_left(container)
     if target == Target.PRINT:
         offer_breaks(container)
+        keep_last_words_together(container)
     xhtml = xhtml_content(container)
     _refuse_non_characters(xhtml, piece)
     return xhtml, images, pixel_checks, warnings

@@ -1,7 +1,8 @@
-"""How a piece's lines run: right to left where its text does, and breakable where a run is too long for one.
+"""How a piece's lines run: right to left where its text does, breakable where a run is too long for one, and
+never ending a paragraph on a short word alone.
 
 The last pass over a piece's tree (fragment.py) settles what it points at;
-these two settle how its words are laid out, from the text alone.
+these settle how its words are laid out, from the text alone.
 """
 
 from __future__ import annotations
@@ -20,6 +21,16 @@ DIRECTIONAL_BLOCKS = {"p", "li", "blockquote", "h2", "h3", "h4", "h5", "h6", "td
 LONG_RUN = re.compile(r"\S{48,}")
 # Tags inside a line of text: a run of letters goes on through them.
 INLINE_FLOW = (PHRASING - {"br", "img", "wbr"}) | {"rp", "rt"}
+# Where a line may break between words (not at a no-break space, which typography.py may have set).
+BREAKABLE_SPACE = re.compile(r"[ \t\r\n]+")
+# A last word this short, with the one before it, goes to the last line together: a pair this long at most still
+# leaves the line before it full enough.
+SHORT_LAST_WORD = 10
+SHORT_LAST_PAIR = 18
+# What a paragraph holds but does not print in its own lines: a note or a hidden spoiler set at the page foot.
+SET_APART = {"footnote", "spoiler-reveal"}
+# Paragraphs whose line breaks are the writer's (verse), or that are one line by design.
+OWN_LINES = {"lines", "spoiler-block", "spoiler-removed"}
 
 
 def mark_right_to_left(container: etree.Element) -> None:
@@ -59,6 +70,68 @@ def offer_breaks(container: etree.Element) -> None:
         ]
         if local:
             _cut(element, slot, text, local)
+
+
+def keep_last_words_together(container: etree.Element) -> None:
+    """Set a paragraph's short last word with the word before it in a ``last-words`` span, which the theme keeps on
+    one line, so that no paragraph of the print edition ends with a word alone on its last line (a runt, which
+    reads as a gap in the page).
+
+    A span, not a no-break space: the text layer keeps the space as written, for search and copy. Only where both
+    words are short (a long pair would leave the line before it loose) and lie in one run of text. Verse, and
+    paragraphs set as one line by design, keep their breaks. The space kept is the one before the last word with
+    a letter or digit in it, so "mot ?" keeps its space before the question mark as French typography set it.
+    """
+    for paragraph in container.iter("p"):
+        if set((paragraph.get("class") or "").split()) & OWN_LINES or _in_verse(paragraph):
+            continue
+        segments = list(_flow(paragraph))
+        text = "".join(getattr(element, slot) or "" for element, slot in segments).rstrip(" \t\r\n")
+        spaces = list(BREAKABLE_SPACE.finditer(text))
+        last = next((i for i in range(len(spaces) - 1, -1, -1) if _has_word(text[spaces[i].end() :])), None)
+        if last is None or last == 0:
+            continue
+        word, before = text[spaces[last].end() :], text[spaces[last - 1].end() : spaces[last].start()]
+        if len(word) <= SHORT_LAST_WORD and len(before) + 1 + len(word) <= SHORT_LAST_PAIR:
+            _wrap_from(segments, spaces[last - 1].end(), spaces[last].end())
+
+
+def _flow(element: etree.Element):
+    """The text and tails of ``element`` in reading order, as (element, slot), without what it sets apart."""
+    yield element, "text"
+    for child in element:
+        if isinstance(child.tag, str) and not set((child.get("class") or "").split()) & SET_APART:
+            yield from _flow(child)
+        yield child, "tail"
+
+
+def _in_verse(paragraph: etree.Element) -> bool:
+    return any("verse" in (ancestor.get("class") or "").split() for ancestor in paragraph.iterancestors())
+
+
+def _has_word(text: str) -> bool:
+    return any(character.isalnum() for character in text)
+
+
+def _wrap_from(segments: list, start: int, space_end: int) -> None:
+    """Wrap the paragraph's characters from ``start`` to the end of their run of text in a ``last-words`` span, if
+    that run also holds the space before the last word (which ends at ``space_end``)."""
+    offset = 0
+    for element, slot in segments:
+        text = getattr(element, slot) or ""
+        if offset <= start and space_end <= offset + len(text):
+            kept = etree.Element("span", {"class": "last-words"})
+            try:
+                kept.text = text[start - offset :]
+            except ValueError:  # a character no XML may hold, which fragment.py refuses with its line next
+                return
+            setattr(element, slot, text[: start - offset])
+            if slot == "text":
+                element.insert(0, kept)
+            else:
+                element.addnext(kept)
+            return
+        offset += len(text)
 
 
 def _cut(element: etree.Element, slot: str, text: str, cuts: list[int]) -> None:
