@@ -298,3 +298,33 @@ def test_a_short_last_word_is_kept_with_the_word_before(html, ends):
     container = lxml.html.fragment_fromstring(html, create_parent="div")
     keep_last_words_together(container)
     assert lxml.html.tostring(container, encoding="unicode").endswith(ends + "</div>")
+
+
+# ---- Titles --------------------------------------------------------------------
+
+TITLED = {
+    "a.md": "What the Tide Left on the Shore Overnight",
+    "b.md": "A Short One",
+}
+
+
+def test_titles_break_into_lines_of_like_length(tmp_path):
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "book.toml").write_text(
+        'title = "The Lighthouse Keeper and the Long Winter of the North Sea"\nauthors = ["A. Writer"]\n'
+        'language = "en"\npieces = ["a.md", "b.md"]\n'
+    )
+    for name, title in TITLED.items():
+        (root / name).write_text(f'---\ntitle: "{title}"\n---\nA line of the piece.\n')
+    lines = lines_of(build_pdf(root, tmp_path / "out"))
+    # A title is a run of lines of one display size on a page; each line's length against the title's longest.
+    titles: dict[tuple[int, float], list[Line]] = {}
+    for line in lines:
+        if line.size >= 18 and line.page > 1:  # the cover's words sit in a box of their own design
+            titles.setdefault((line.page, line.size), []).append(line)
+    wrapped = {key: found for key, found in titles.items() if len(found) > 1}
+    assert len(wrapped) >= 2, titles  # the title page's and the first piece's
+    for found in wrapped.values():
+        longest = max(line.right - line.left for line in found)
+        assert all(line.right - line.left >= 0.5 * longest for line in found), [line.text for line in found]

@@ -68,7 +68,7 @@ def measure(document: weasyprint.Document) -> Measured:
     found: dict[str, tuple[frozenset[str], str]] = {}
     notes_pages: set[int] = set()
     contents_bottom = imprint_top = None
-    for number, box in _sections(document):
+    for number, box in body_sections(document):
         element = box.element
         if _has_class(box, NOTES_PAGE):
             notes_pages.add(number)
@@ -100,7 +100,7 @@ def measure(document: weasyprint.Document) -> Measured:
     return Measured(units, len(document.pages) - len(notes_pages), contents_fit)
 
 
-def _sections(document: weasyprint.Document) -> Iterator[tuple[int, Any]]:
+def body_sections(document: weasyprint.Document) -> Iterator[tuple[int, Any]]:
     """Each page's number and the boxes of the body's children laid out on it."""
     for number, page in enumerate(document.pages, start=1):
         html = page._page_box.children
@@ -159,7 +159,7 @@ def second_layout_style(measured: Measured, openings: str) -> str:
             if simulate(trial) <= padded:
                 units, right = trial, [*right, unit.id]
     if right:
-        rules.append(", ".join(f"#{_css_id(name)}" for name in right) + " { break-before: right; }")
+        rules.append(", ".join(f"#{css_id(name)}" for name in right) + " { break-before: right; }")
     return "\n".join(rules)
 
 
@@ -173,7 +173,7 @@ def booklet_pages(document: weasyprint.Document) -> list[Any] | None:
     multiple of four, or None if the layout has them already (or has no notes page of each side to copy)."""
     colophon_end = back_cover = 0
     notes: dict[int, Any] = {}
-    for number, box in _sections(document):
+    for number, box in body_sections(document):
         name = box.element.get("id") if box.element is not None else None
         if name == "colophon":
             colophon_end = number
@@ -197,7 +197,7 @@ def booklet_pages(document: weasyprint.Document) -> list[Any] | None:
     return [*pages[:colophon_end], *fillers, *pages[back_cover - 1 :]]
 
 
-def _css_id(name: str) -> str:
+def css_id(name: str) -> str:
     """An id as a CSS identifier: a piece's id may begin with a digit ("001-foreword"), which CSS must escape."""
     return "".join(
         ch if (ch.isascii() and (ch.isalpha() or ch in "-_" or (ch.isdigit() and index > 0))) else f"\\{ord(ch):x} "

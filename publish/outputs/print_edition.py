@@ -104,7 +104,7 @@ def print_edition(job: PrintJob) -> PrintEdition:
 
 
 def _print_edition(job: PrintJob) -> PrintEdition:
-    from publish.outputs import economy, pdf  # WeasyPrint: imported only where a layout is made
+    from publish.outputs import balance, economy, pdf  # WeasyPrint: imported only where a layout is made
 
     stages: list[tuple[str, float]] = []
     stage = stage_timer(lambda name, seconds: stages.append((name, seconds)))
@@ -127,11 +127,18 @@ def _print_edition(job: PrintJob) -> PrintEdition:
     if printed_formats or borrowed or folds_reading_pdf:
         with stage("layout"):
             printed = pdf.layout(job.html, job.base_url, job.resources)
-        economy_style = economy.second_layout_style(economy.measure(printed.document), job.openings)
-        if economy_style:
-            # The breaks that waste fewest pages, which only the first layout's page counts could tell.
+        # The breaks that waste fewest pages, and the titles' even lines, which only the first layout could tell.
+        second_style = "\n".join(
+            style
+            for style in (
+                economy.second_layout_style(economy.measure(printed.document), job.openings),
+                balance.balancing_style(printed.document),
+            )
+            if style
+        )
+        if second_style:
             with stage("relayout"):
-                printed = pdf.layout(economy.with_style(job.html, economy_style), job.base_url, job.resources)
+                printed = pdf.layout(economy.with_style(job.html, second_style), job.base_url, job.resources)
         booklet = economy.booklet_pages(printed.document)
         if booklet is not None:
             printed = pdf.Printed(printed.document.copy(booklet), printed.root)

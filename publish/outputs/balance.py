@@ -1,0 +1,92 @@
+"""Balanced titles: a title that wraps leaving a short last line is set again in a narrower box, in even lines.
+
+WeasyPrint 70 ignores ``text-wrap: balance``. The first layout says how
+each title on the cover, the title page and the pieces' openings wrapped; a
+title whose last line is less than half its longest gets, for the second
+layout, a box about as wide as its lines would be if they were even,
+centred, so that "The Lighthouse Keeper's / Daughter" becomes "The
+Lighthouse / Keeper's Daughter". The box still holds the longest word and a
+little more than the average line, so the title keeps its number of lines
+and nothing after it moves.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from publish.outputs.economy import body_sections, css_id
+
+if TYPE_CHECKING:
+    import weasyprint
+
+# The theme's titles (templates/book.html), by class.
+TITLES = ("cover-title", "book-title", "piece-title")
+# A last line shorter than this part of the longest is the one a reader notices.
+SHORT_LAST_LINE = 0.5
+# Room over the narrowest even width, for the estimate of the words' widths from their letters.
+ROOM = 1.04
+
+
+def balancing_style(document: weasyprint.Document) -> str:
+    """The style sheet that balances the titles the layout left with a short last line, or "" if none did."""
+    rules = []
+    for _, section in body_sections(document):
+        name = section.element.get("id") if section.element is not None else None
+        if not name:
+            continue
+        for box in section.descendants():
+            title = _title_class(box)
+            width = _balanced_width(box) if title else None
+            if width is not None:
+                rules.append(
+                    f"#{css_id(name)} .{title} {{ max-width: {width:.1f}px; margin-left: auto; margin-right: auto; }}"
+                )
+    return "\n".join(dict.fromkeys(rules))
+
+
+def _title_class(box: Any) -> str | None:
+    element = getattr(box, "element", None)
+    if element is None or not hasattr(box, "children") or getattr(box, "element_tag", "") not in ("h1", "h2"):
+        return None
+    return next((name for name in (element.get("class") or "").split() if name in TITLES), None)
+
+
+def _balanced_width(title: Any) -> float | None:
+    """The width that evens ``title``'s lines, if its last line is short and evening them changes its breaks.
+
+    Words are measured by the letters of the lines the layout made (a title is set in one face and size): the
+    narrowest width that wraps them into as many lines, with a little room for that estimate.
+    """
+    from weasyprint.formatting_structure.boxes import LineBox, TextBox
+
+    lines = [child for child in title.children if isinstance(child, LineBox) and child.children]
+    if len(lines) < 2:
+        return None
+    widths = [
+        max(part.position_x + part.margin_width() for part in line.children)
+        - min(part.position_x for part in line.children)
+        for line in lines
+    ]
+    if widths[-1] >= SHORT_LAST_LINE * max(widths[:-1]):
+        return None
+    words_by_line = [
+        " ".join(part.text for part in line.descendants() if isinstance(part, TextBox)).split() for line in lines
+    ]
+    words = [word for line in words_by_line for word in line]
+    letter = sum(widths) / max(1, sum(len(" ".join(line)) for line in words_by_line))
+    narrow, wide = max(len(word) for word in words) * letter, float(title.width)
+    for _ in range(24):
+        middle = (narrow + wide) / 2
+        narrow, wide = (narrow, middle) if len(_wrapped(words, middle, letter)) <= len(lines) else (middle, wide)
+    width = min(float(title.width), wide * ROOM + letter)
+    return None if _wrapped(words, width, letter) == words_by_line else width
+
+
+def _wrapped(words: list[str], width: float, letter: float) -> list[list[str]]:
+    """``words`` broken into lines no wider than ``width``, first fit, at ``letter`` a character."""
+    lines: list[list[str]] = [[]]
+    for word in words:
+        if lines[-1] and len(" ".join([*lines[-1], word])) * letter > width:
+            lines.append([])
+        lines[-1].append(word)
+    return lines
