@@ -180,28 +180,49 @@ PROSE = (
 )
 
 
-def test_every_line_of_the_text_sits_on_the_baseline_grid(tmp_path):
+@pytest.mark.parametrize("theme", ["classic", "large-print"])
+def test_every_line_of_the_text_sits_on_the_baseline_grid(tmp_path, theme):
     book = one_piece_manuscript(tmp_path / "book", SHAPES.format(opening=PROSE, prose=PROSE))
-    lines = lines_of(build_pdf(book, tmp_path / "out"))
+    lines = lines_of(build_pdf(book, tmp_path / "out", "--theme", theme))
     body = body_size(lines)
     # The text's own sizes (body, block quotes and epigraphs a shade smaller); not titles, heads, folios or notes.
     text = [line for line in lines if body * 0.94 <= line.size <= body + 0.05]
     steps = [b.baseline - a.baseline for a, b in zip(text, text[1:], strict=False) if a.page == b.page]
-    usual = Counter(round(step) for step in steps).most_common(1)[0][0]
-    grid = statistics.median(step for step in steps if abs(step - usual) < 0.5)
-    pieces = [line for line in text if line.page > 4]
+    usual = Counter(round(step, 1) for step in steps).most_common(1)[0][0]
+    grid = statistics.median(step for step in steps if abs(step - usual) < 0.3)
+    # The piece's pages: after the front matter, up to its last words (the back matter is set on no grid).
+    end = max(line.page for line in text if "itself warm" in line.text)
+    pieces = [line for line in text if 4 < line.page <= end]
+    first = next(line for line in pieces if line.size == body)
     assert len({line.page for line in pieces}) >= 2
     # Facing pages and both sides of a leaf: every line a whole number of lines from the first, to a fifth of a point.
     off_grid = [
         (line.page, line.text[:30], round(offset, 2))
         for line in pieces
-        for offset in [(line.baseline - pieces[0].baseline + grid / 2) % grid - grid / 2]
+        for offset in [(line.baseline - first.baseline + grid / 2) % grid - grid / 2]
         if abs(offset) > 0.2
     ]
     assert not off_grid, (grid, off_grid)
 
 
 # ---- The spoiler devices -------------------------------------------------------
+
+
+def test_a_work_named_in_the_italic_blurb_is_set_roman(sample_book):
+    back = sample_book.pdf_pages()[-1]
+    assert "La La Land" in back
+    document = pypdfium2.PdfDocument(sample_book.pdf)
+    text = document[len(document) - 1].get_textpage()
+    start = text.get_text_range().index("La La Land (2016)")
+    faces = {_font_name(text, start + offset) for offset in range(len("La La Land"))}
+    around = _font_name(text, start - 3)  # "for", in the blurb's italic
+    assert "Italic" in around and not any("Italic" in face for face in faces), (around, faces)
+
+
+def _font_name(text, index: int) -> str:
+    buffer = ctypes.create_string_buffer(256)
+    pdfium_c.FPDFText_GetFontInfo(text, index, buffer, 256, None)
+    return buffer.value.decode()
 
 
 def test_a_hidden_block_leaves_a_placeholder_that_says_what_and_where(sample_book):

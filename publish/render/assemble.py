@@ -101,6 +101,14 @@ class AssembledBook:
         )
 
 
+def _work_markdown(work: str) -> str:
+    """A work's title as the description's Markdown writes it: in italics (set roman inside italic text), a
+    trailing year in roman, as the ``work`` filter sets it in the templates."""
+    match = re.fullmatch(r"(.*?)(\s*\(\d{4}\))?", work.strip(), re.DOTALL)
+    assert match is not None, "the pattern matches any text"
+    return "*" + re.sub(r"([\\`*_\[\]])", r"\\\1", match.group(1)) + "*" + (match.group(2) or "")
+
+
 def print_stylesheets(page_size: str) -> tuple[str, ...]:
     """The stylesheets of the print edition, by name: a theme's page-size sheet says what changes from A5."""
     return ("fonts/fonts.css", "print.css", f"pages/{page_size}.css")
@@ -144,7 +152,9 @@ def assemble(
                     [
                         edition_name + "." if edition_name else "",
                         config.description,
-                        words.text("description_spoilers", works=words.join(spoiled)) if spoiled else "",
+                        words.text("description_spoilers", works=words.join(map(_work_markdown, spoiled)))
+                        if spoiled
+                        else "",
                     ],
                 )
             ),
