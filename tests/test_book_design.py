@@ -9,6 +9,7 @@ import ctypes
 import re
 import shutil
 import statistics
+import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -326,6 +327,7 @@ def test_a_short_last_word_is_kept_with_the_word_before(html, ends):
 TITLED = {
     "a.md": "What the Tide Left on the Shore Overnight",
     "b.md": "A Short One",
+    "c.md": "A Very Long Walk Home Along the Coast Road in Winter",
 }
 
 
@@ -334,11 +336,18 @@ def test_titles_break_into_lines_of_like_length(tmp_path):
     root.mkdir()
     (root / "book.toml").write_text(
         'title = "The Lighthouse Keeper and the Long Winter of the North Sea"\nauthors = ["A. Writer"]\n'
-        'language = "en"\npieces = ["a.md", "b.md"]\n'
+        'language = "en"\npieces = ["a.md", "b.md", "c.md"]\n'
     )
     for name, title in TITLED.items():
         (root / name).write_text(f'---\ntitle: "{title}"\n---\nA line of the piece.\n')
-    lines = lines_of(build_pdf(root, tmp_path / "out"))
+    pdf = build_pdf(root, tmp_path / "out")
+    lines = lines_of(pdf)
+    # A long title in the contents wraps before the page numbers' column: its number is on its last line.
+    contents = subprocess.run(
+        ["pdftotext", "-layout", "-f", "4", "-l", "4", str(pdf), "-"], capture_output=True, text=True
+    )
+    last = next(line for line in contents.stdout.splitlines() if "Winter" in line)
+    assert re.search(r"\.\s*\d+\s*$", last), contents.stdout
     # A title is a run of lines of one display size on a page; each line's length against the title's longest.
     titles: dict[tuple[int, float], list[Line]] = {}
     for line in lines:
