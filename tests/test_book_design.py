@@ -272,12 +272,15 @@ def test_a_note_stays_on_the_page_of_its_call_when_the_next_line_overflows():
 
 def test_the_spoiler_marker_is_a_lining_number_in_the_colour_of_its_reveal():
     css = (Path(__file__).resolve().parent.parent / "styles/classic/print.css").read_text()
-    call = re.search(r"\.spoiler-reveal::footnote-call \{(.*?)\}", css, re.S)
-    cue = re.search(r"\.spoiler-reveal::after \{(.*?)\}", css, re.S)
-    assert call and cue
-    assert "font-variant-numeric: lining-nums" in call.group(1)
-    colour = re.search(r"color: (#[0-9a-f]+)", call.group(1))
-    assert colour and f"color: {colour.group(1)}" in cue.group(1)
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    declared: dict[str, str] = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        for selector in selectors.split(","):
+            declared[selector.strip()] = declared.get(selector.strip(), "") + body
+    call, cue = declared[".spoiler-reveal::footnote-call"], declared[".spoiler-reveal::after"]
+    assert "font-variant-numeric: lining-nums" in call
+    colours = [re.findall(r"(?<!-)color: (#[0-9a-f]+)", rules) for rules in (call, cue)]
+    assert colours[0] and colours[0][-1] == colours[1][-1], colours
 
 
 # ---- The last line of a paragraph ---------------------------------------------
