@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from publish.errors import PublishError, display_path
 from publish.outputs.registry import IMPOSITIONS, output_formats
 from publish.pipeline.cache import Recorded
 from publish.pipeline.freshness import build_if_stale
-from publish.pipeline.signals import InterruptedAfterWriting
+from publish.pipeline.signals import InterruptedAfterWriting, interrupt_on_signals
 from publish.read.config import LENGTH
 from publish.read.default_theme import bundled_themes, choose_theme
 from publish.request import PDF_VARIANTS, BuildRequest, Edition
@@ -27,7 +26,7 @@ class PublishGroup(click.Group):
     """Turns a PublishError into one line on stderr and exit code 1, and Ctrl-C or SIGTERM into exit code 130."""
 
     def invoke(self, ctx: click.Context) -> object:
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        interrupt_on_signals()
         try:
             return super().invoke(ctx)
         except PublishError as error:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import weakref
 import zipfile
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pypdf
 import pytest
 
 from publish.pipeline.files import write_all_atomically
+from publish.pipeline.signals import interrupt_on_signals
 
 from .conftest import PIECE_HEAD, ROOT, one_piece_manuscript
 
@@ -91,3 +94,27 @@ def test_two_builds_at_once_into_one_folder_both_finish_whole(tmp_path):
     assert len(pypdf.PdfReader(shared / "small-hours.pdf").pages) > 10
     with zipfile.ZipFile(shared / "small-hours.epub") as archive:
         assert archive.testzip() is None
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the swallowing, shown by pytest
+def test_an_interrupt_python_swallowed_still_stops_the_writing(tmp_path):
+    """A SIGTERM whose KeyboardInterrupt lands in a weakref callback (as in the import machinery) is printed as
+    "Exception ignored" and lost; the build must still stop before it writes."""
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    interrupt_on_signals()
+    try:
+
+        class Held:
+            pass
+
+        held = Held()
+        reference = weakref.ref(held, lambda _: os.kill(os.getpid(), signal.SIGTERM))
+        del held  # the callback runs: the signal's exception is raised inside it, and swallowed
+        assert reference() is None
+        with pytest.raises(KeyboardInterrupt):
+            write_all_atomically({tmp_path / "small-hours.pdf": b"new"})
+        assert not (tmp_path / "small-hours.pdf").exists()
+    finally:
+        interrupt_on_signals()  # forget the signal
+        for signum, handler in before.items():
+            signal.signal(signum, handler)

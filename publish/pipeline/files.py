@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from publish.errors import PublishError
-from publish.pipeline.signals import InterruptedAfterWriting, signals_held
+from publish.pipeline.signals import InterruptedAfterWriting, signals_held, stop_if_interrupted
 
 TEMPORARY_SUFFIX = ".tmp"
 # What mkstemp names a temporary here: ".<output name>.<8 random letters, digits or _>.tmp".
@@ -82,6 +82,7 @@ def write_all_atomically(outputs: dict[Path, bytes]) -> None:
     folder from interleaving their renames, and lets the temporaries a
     killed build left behind be recognised and removed.
     """
+    stop_if_interrupted()
     folders = sorted({path.parent for path in outputs})
     for folder in folders:
         with _failing_writes(folder):
