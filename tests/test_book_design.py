@@ -18,7 +18,7 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from tests.conftest import build_over_last_good, one_piece_manuscript
+from tests.conftest import ROOT, build_over_last_good, one_piece_manuscript
 from tests.test_spoilers import rotated_runs
 
 SAMPLE = Path(__file__).resolve().parent.parent / "manuscript"
@@ -361,3 +361,11 @@ def test_titles_break_into_lines_of_like_length(tmp_path):
     for found in wrapped.values():
         longest = max(line.right - line.left for line in found)
         assert all(line.right - line.left >= 0.5 * longest for line in found), [line.text for line in found]
+
+
+def test_a_phrase_the_theme_sets_keeps_its_last_two_words_together():
+    from publish.read.wording import load_wording
+
+    words = load_wording([ROOT / "styles" / "classic"], "fr", {})
+    assert words.css_text("spoiler_block_where", keep_last_words=True) == '"à l’envers au pied de cette\\0000a0page"'
+    assert words.css_text("spoiler_block_where") == '"à l’envers au pied de cette page"'

@@ -64,9 +64,13 @@ class Wording:
         parts = ([f'"{_css_string(before)}"'] if before else []) + [f"counter({counter})"]
         return Markup(" ".join(parts + ([f'"{_css_string(after)}"'] if after else [])))
 
-    def css_text(self, key: str) -> Markup:
-        """A CSS string for ``key``: the words of a page's margin box, say."""
-        return Markup(f'"{_css_string(self.text(key))}"')
+    def css_text(self, key: str, keep_last_words: bool = False) -> Markup:
+        """A CSS string for ``key``: the words of a page's margin box, say. With ``keep_last_words``, its last two
+        words are joined by a no-break space: a phrase the layout sets never ends on a word alone."""
+        text = self.text(key)
+        if keep_last_words:
+            text = re.sub(r" (\S+)$", "\u00a0\\1", text)
+        return Markup(f'"{_css_string(text)}"')
 
     def date(self, day: dt.date) -> str:
         """A date as the language writes it ("1 December 2026", "1er décembre 2026"), never from the C locale."""
