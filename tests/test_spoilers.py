@@ -269,6 +269,10 @@ def test_notice_warnings_and_endnote_reveals(tmp_path, manuscript_copy):
     assert not any(text.lower().startswith("s p o i l e r") for text in pages)
     back = next(i for i, text in enumerate(pages, start=1) if text.lower().startswith("spoilers revealed"))
     assert "they do not end up together" in pages[back - 1]
+    # Each marker says on which page its words are revealed.
+    text = " ".join(" ".join(pages).replace("\xa0", " ").split())
+    referred = re.findall(r"\[spoiler \d[^\]]*\] \(page (\d+)\)", text)
+    assert len(referred) == 3 and {int(page) for page in referred} == {back}, referred
     assert epubcheck_messages(book.epub) == []
     assert "warning-la-la-land-ending.xhtml" not in book.epub_documents()
     assert words("they do not end up together") <= words(" ".join(pages))

@@ -58,10 +58,15 @@ class Wording:
         With ``keep_together``, a space next to the number is a no-break space: a call in the text never
         leaves its number alone on the next line.
         """
+        return self.css_with(key, field, f"counter({counter})", keep_together)
+
+    def css_with(self, key: str, field: str, value: str, keep_together: bool = False) -> Markup:
+        """A CSS ``content`` value for a string whose one ``{field}`` is the CSS ``value``: a counter, or the page
+        a link leads to (``target-counter(attr(href), page)``)."""
         before, _, after = self.text(key).partition("{" + field + "}")
         if keep_together:
             before, after = re.sub(" $", "\u00a0", before), re.sub("^ ", "\u00a0", after)
-        parts = ([f'"{_css_string(before)}"'] if before else []) + [f"counter({counter})"]
+        parts = ([f'"{_css_string(before)}"'] if before else []) + [value]
         return Markup(" ".join(parts + ([f'"{_css_string(after)}"'] if after else [])))
 
     def css_text(self, key: str, keep_last_words: bool = False) -> Markup:
