@@ -18,7 +18,7 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from tests.conftest import ROOT, build_over_last_good, one_piece_manuscript
+from tests.conftest import PIECE_HEAD, ROOT, build_over_last_good, one_piece_manuscript
 from tests.test_spoilers import rotated_runs
 
 SAMPLE = Path(__file__).resolve().parent.parent / "manuscript"
@@ -369,3 +369,17 @@ def test_a_phrase_the_theme_sets_keeps_its_last_two_words_together():
     words = load_wording([ROOT / "styles" / "classic"], "fr", {})
     assert words.css_text("spoiler_block_where", keep_last_words=True) == '"à l’envers au pied de cette\\0000a0page"'
     assert words.css_text("spoiler_block_where") == '"à l’envers au pied de cette page"'
+
+
+def test_a_dialogue_dash_opening_a_piece_hangs_in_the_margin(tmp_path):
+    text = PIECE_HEAD + "-- You came back, then? she asked, before I had my coat off.\n\n" + PROSE + "\n"
+    pdf = build_pdf(one_piece_manuscript(tmp_path / "book", text), tmp_path / "out")
+    boxes = subprocess.run(["pdftotext", "-f", "5", "-l", "5", "-bbox", str(pdf), "-"], capture_output=True, text=True)
+    words = [
+        (float(x), float(y), word)
+        for x, y, word in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', boxes.stdout)
+    ]
+    opening = next(word for word in words if word[2].startswith("—"))
+    edge = min(x for x, y, _ in words if y > opening[1] + 1)
+    # The dash, about an em wide, stands in the margin; the raised initial after it at the text's edge.
+    assert edge - 12 < opening[0] < edge - 8, (opening, edge)
