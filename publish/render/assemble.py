@@ -23,7 +23,7 @@ from publish.read.wording import Wording, load_wording
 from publish.render.colophon import BuildStamp, Colophon
 from publish.render.epub_pages import EpubPage, TocEntry, epub_pages, epub_toc, reveals_apart
 from publish.render.faces import credited_typefaces
-from publish.render.theme import Theme
+from publish.render.theme import Theme, work_parts
 from publish.request import Edition
 from publish.targets import Target
 
@@ -104,9 +104,8 @@ class AssembledBook:
 def _work_markdown(work: str) -> str:
     """A work's title as the description's Markdown writes it: in italics (set roman inside italic text), a
     trailing year in roman, as the ``work`` filter sets it in the templates."""
-    match = re.fullmatch(r"(.*?)(\s*\(\d{4}\))?", work.strip(), re.DOTALL)
-    assert match is not None, "the pattern matches any text"
-    return "*" + re.sub(r"([\\`*_\[\]])", r"\\\1", match.group(1)) + "*" + (match.group(2) or "")
+    title, year = work_parts(work)
+    return "*" + re.sub(r"([\\`*_\[\]])", r"\\\1", title) + "*" + year
 
 
 def print_stylesheets(page_size: str) -> tuple[str, ...]:

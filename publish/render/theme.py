@@ -206,6 +206,11 @@ def class_token(text: str) -> str:
 
 def work_title(work: str) -> Markup:
     """A work's title in italics, a trailing year in roman: "<i>La La Land</i> (2016)"."""
+    return Markup("<i>{}</i>{}").format(*work_parts(work))
+
+
+def work_parts(work: str) -> tuple[str, str]:
+    """A work as its title and its trailing year, if any: ("La La Land", " (2016)")."""
     match = re.fullmatch(r"(.*?)(\s*\(\d{4}\))?", work.strip(), re.DOTALL)
     assert match is not None, "the pattern matches any text"
-    return Markup("<i>{}</i>{}").format(match.group(1), match.group(2) or "")
+    return match.group(1), match.group(2) or ""
