@@ -383,3 +383,17 @@ def test_a_dialogue_dash_opening_a_piece_hangs_in_the_margin(tmp_path):
     edge = min(x for x, y, _ in words if y > opening[1] + 1)
     # The dash, about an em wide, stands in the margin; the raised initial after it at the text's edge.
     assert edge - 12 < opening[0] < edge - 8, (opening, edge)
+
+
+def test_a_long_piece_title_on_its_warning_page_wraps_within_the_text(tmp_path):
+    title = "The Ferry in the Fog, or What the Ferryman Never Told Anyone Who Asked"
+    text = f'---\ntitle: "{title}"\nspoilers: ["The Fog (1980)"]\n---\nThe ferry left late.\n'
+    book = one_piece_manuscript(tmp_path / "book", text)
+    config = book / "book.toml"
+    config.write_text(config.read_text() + 'spoils = ["The Fog (1980)"]\n')
+    pdf = build_pdf(book, tmp_path / "out")
+    lines = lines_of(pdf)
+    warning = next(line.page for line in lines if "reveals what" in line.text)
+    width = pypdfium2.PdfDocument(pdf)[warning - 1].get_width()
+    # The text block's right edge: 32 mm from an A5 recto's edge (a warning is a recto).
+    assert max(line.right for line in lines if line.page == warning) <= width - 32 / 25.4 * 72 + 1
