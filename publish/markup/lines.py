@@ -27,8 +27,9 @@ BREAKABLE_SPACE = re.compile(r"[ \t\r\n]+")
 # leaves the line before it full enough.
 SHORT_LAST_WORD = 10
 SHORT_LAST_PAIR = 18
-# What a paragraph holds but does not print in its own lines: a note or a hidden spoiler set at the page foot.
-SET_APART = {"footnote", "spoiler-reveal"}
+# What a paragraph holds but does not print in its own lines (a note, or a hidden spoiler set at the page foot),
+# and about how many letters wide the mark it leaves in the line is ("¹", "[spoiler 1]").
+SET_APART = {"footnote": 1, "spoiler-reveal": 10}
 # Paragraphs whose line breaks are the writer's (verse), or that are one line by design.
 OWN_LINES = {"lines", "spoiler-block", "spoiler-removed"}
 
@@ -86,23 +87,41 @@ def keep_last_words_together(container: etree.Element) -> None:
         if set((paragraph.get("class") or "").split()) & OWN_LINES or _in_verse(paragraph):
             continue
         segments = list(_flow(paragraph))
-        text = "".join(getattr(element, slot) or "" for element, slot in segments).rstrip(" \t\r\n")
+        text = "".join(getattr(element, slot) or "" for element, slot in segments if slot).rstrip(" \t\r\n")
         spaces = list(BREAKABLE_SPACE.finditer(text))
         last = next((i for i in range(len(spaces) - 1, -1, -1) if _has_word(text[spaces[i].end() :])), None)
         if last is None or last == 0:
             continue
         word, before = text[spaces[last].end() :], text[spaces[last - 1].end() : spaces[last].start()]
-        if len(word) <= SHORT_LAST_WORD and len(before) + 1 + len(word) <= SHORT_LAST_PAIR:
+        marks = _marks_after(segments, spaces[last - 1].end())
+        if len(word) <= SHORT_LAST_WORD and len(before) + 1 + len(word) + marks <= SHORT_LAST_PAIR:
             _wrap_from(segments, spaces[last - 1].end(), spaces[last].end())
 
 
 def _flow(element: etree.Element):
-    """The text and tails of ``element`` in reading order, as (element, slot), without what it sets apart."""
+    """The text and tails of ``element`` in reading order, as (element, slot); what it sets apart comes as
+    (element, None), in place of its text."""
     yield element, "text"
     for child in element:
-        if isinstance(child.tag, str) and not set((child.get("class") or "").split()) & SET_APART:
-            yield from _flow(child)
+        if isinstance(child.tag, str):
+            yield from (_flow(child) if _set_apart(child) is None else [(child, None)])
         yield child, "tail"
+
+
+def _set_apart(element: etree.Element) -> str | None:
+    return next((kind for kind in (element.get("class") or "").split() if kind in SET_APART), None)
+
+
+def _marks_after(segments: list, start: int) -> int:
+    """How many letters wide the marks of what the paragraph sets apart after ``start`` are."""
+    offset, letters = 0, 0
+    for element, slot in segments:
+        kind = _set_apart(element) if slot is None else None
+        if kind:
+            letters += SET_APART[kind] if offset >= start else 0
+        else:
+            offset += len(getattr(element, slot) or "")
+    return letters
 
 
 def _in_verse(paragraph: etree.Element) -> bool:
@@ -118,7 +137,7 @@ def _wrap_from(segments: list, start: int, space_end: int) -> None:
     that run also holds the space before the last word (which ends at ``space_end``)."""
     offset = 0
     for element, slot in segments:
-        text = getattr(element, slot) or ""
+        text = (getattr(element, slot) if slot else "") or ""
         if offset <= start and space_end <= offset + len(text):
             kept = etree.Element("span", {"class": "last-words"})
             try:

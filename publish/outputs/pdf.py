@@ -13,7 +13,7 @@ import pypdfium2
 import weasyprint
 
 from publish.errors import PublishError
-from publish.outputs import weasyprint_footnotes
+from publish.outputs import weasyprint_footnotes, weasyprint_spacing
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.verify import unreadable
 from publish.read.cover import EPUB_COVER_LONG_SIDE
@@ -125,6 +125,7 @@ if weasyprint.__version__.startswith("70."):
     weasyprint.draw.draw_inline_level = _draw_inline_with_whole_words
     weasyprint.draw.draw_text = _draw_text_with_whole_words
     weasyprint_footnotes.keep_notes_with_their_calls()
+    weasyprint_spacing.justify_within_limits()
 
 
 @dataclass(frozen=True)
