@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -34,18 +35,45 @@ def pretend_newer(monkeypatch, package: str) -> None:
     )
 
 
+EPOCH = "1767225600"
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory):
+    """A one-piece book and a copy of the theme, built once through the CLI for the module's tests."""
+    root = tmp_path_factory.mktemp("built")
+    manuscript = one_piece_manuscript(root / "m", PIECE_HEAD + "Opening words.\n")
+    theme = root / "theme"
+    shutil.copytree(DEFAULT_THEME, theme)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        result = CliRunner().invoke(
+            cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(root / "out")]
+        )
+    assert result.exit_code == 0, result.output
+    return root
+
+
 @pytest.fixture
-def built(tmp_path, monkeypatch, theme_copy):
-    """A one-piece book and a copy of the theme, built once through the CLI."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+def built(built_once, tmp_path, monkeypatch):
+    """A test's own copy of that build: the record of a build holds no paths, so a copied build is as fresh (the
+    store's entries, which name the theme's folder, are not: see ``built_in_place``)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    shutil.copytree(built_once, tmp_path, dirs_exist_ok=True, symlinks=True)
+    return tmp_path / "m", tmp_path / "theme", tmp_path / "out"
+
+
+@pytest.fixture
+def built_in_place(tmp_path, monkeypatch, theme_copy):
+    """A one-piece book and a copy of the theme, built where the test finds them."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening words.\n")
-    theme = theme_copy
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out)]
+        cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme_copy), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    return manuscript, theme, out
+    return manuscript, theme_copy, out
 
 
 def is_fresh(manuscript: Path, theme: Path, out: Path) -> bool:
@@ -170,8 +198,8 @@ def test_changing_one_piece_converts_only_that_piece_and_makes_the_same_book(man
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("change", ["style", "tool version", "library version"])
-def test_a_style_or_a_new_tool_converts_every_piece_again(built, change, monkeypatch):
-    manuscript, theme, out = built
+def test_a_style_or_a_new_tool_converts_every_piece_again(built_in_place, change, monkeypatch):
+    manuscript, theme, out = built_in_place
     assert build_quietly(manuscript, out, theme).redone == []
     if change == "style":
         with (theme / "epub.css").open("a") as css:
