@@ -15,7 +15,7 @@ from fontTools.ttLib.tables._k_e_r_n import KernTable_format_0
 
 from publish.cli import cli
 from publish.pipeline.memo import Memo
-from publish.read.default_theme import DEFAULT_THEME, bundled_themes
+from publish.read.default_theme import BUNDLED_THEMES, DEFAULT_THEME, bundled_themes
 from publish.render.theme import Theme
 
 from .conftest import MANUSCRIPT
@@ -146,6 +146,19 @@ def test_a_web_font_in_the_theme_is_refused_by_name(tmp_path, theme_copy):
     assert result.exit_code == 1
     assert "Display.woff2: a web font: the theme needs the OTF or TTF file" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_every_bundled_face_sets_a_no_break_space_as_wide_as_a_space():
+    """A no-break space joins words the typography keeps together ("this page", "© 2026"): narrower than a space
+    (EB Garamond's 8-point faces had it at 60 %), the words run together."""
+    narrow = []
+    for theme in bundled_themes():
+        for face in sorted((BUNDLED_THEMES / theme / "fonts").glob("*.[ot]tf")):
+            font = TTFont(face, lazy=True)
+            characters, advances = font.getBestCmap(), font["hmtx"]
+            if 0xA0 in characters and advances[characters[0xA0]][0] != advances[characters[0x20]][0]:
+                narrow.append(face.name)
+    assert not narrow
 
 
 def test_a_font_kerned_the_old_way_keeps_its_kerning_in_the_epub(tmp_path, theme_copy):

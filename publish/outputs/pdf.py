@@ -64,8 +64,6 @@ WEASYPRINT_INLINE_DRAWING = weasyprint.draw.draw_inline_level
 WEASYPRINT_TEXT_DRAWING = weasyprint.draw.draw_text
 # Set apart in the markup so that the layout can find it (see blocks.OpeningTreeprocessor).
 OPENING_WORD = "opening-word"
-# Poppler (pdftotext, Evince, Okular) reads letters spaced wider than this as separate words.
-SPACED_LETTERS = 0.05
 
 
 @contextlib.contextmanager
@@ -104,14 +102,11 @@ _WITHIN_OPENING_WORD: list[bool] = []
 
 
 def _draw_text_with_whole_words(stream, textbox, *args, **kwargs) -> None:
-    """WeasyPrint's text drawing, with letter-spaced words (small-caps labels) marked as the words they are."""
+    """WeasyPrint's text drawing, with letter-spaced words (small-caps labels, a loose justified line) marked as the
+    words they are: Poppler (pdftotext, Evince, Okular) reads widely spaced letters as separate words, and letters
+    spaced even a little lose their ligatures, after which it reads "f ilm" for "film"."""
     spacing = textbox.style["letter_spacing"]
-    if (
-        _WITHIN_OPENING_WORD
-        or spacing == "normal"
-        or spacing < SPACED_LETTERS * textbox.style["font_size"]
-        or not textbox.text.strip()
-    ):
+    if _WITHIN_OPENING_WORD or spacing == "normal" or spacing <= 0 or not textbox.text.strip():
         WEASYPRINT_TEXT_DRAWING(stream, textbox, *args, **kwargs)
         return
     with _as_written(stream, textbox.text):

@@ -22,10 +22,14 @@ measures the spaces of the printed lines.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from weasyprint.formatting_structure import boxes
-from weasyprint.layout import inline
+from weasyprint.layout import block, inline
+from weasyprint.layout.leader import handle_leader
+from weasyprint.layout.percent import resolve_one_percentage, resolve_percentages
 from weasyprint.text.line_break import create_layout, line_size
 
 # Of the font's own word space.
@@ -41,15 +45,138 @@ SLIGHTLY_TIGHT = -0.05
 # given width has, and so how much more it may hold by tightening them, before it is laid out.
 WORD_IN_SPACES = 12
 
+# A line whose spaces stretch more than this is weighed against the line before it laid out a word shorter.
+LOOSE = 0.7
+
+ITER_LINE_BOXES = inline.iter_line_boxes
 SPLIT_INLINE_BOX = inline.split_inline_box
 TEXT_ALIGN = inline.text_align
+# A word, or the spaces between two: apart, so that only the word is marked as written, and a viewer finds the
+# space between two words.
+WORDS = re.compile(r"\S+|\s+")
+# Set on the layout context for the next split of a line: the width it is to fill, narrower than the line's own.
+NARROWED = "publish_narrowed_line"
+# Set on a justified line by its alignment: its width before, and how much its spaces changed.
+NATURAL_WIDTH = "publish_natural_width"
+SPACING = "publish_spacing"
 # Among the arguments after ``max_x``: the lists the split adds the line's out-of-flow boxes and children to.
 LINE_LISTS = slice(3, 8)
 
 
 def justify_within_limits() -> None:
+    block.iter_line_boxes = _lines_weighed_in_pairs
     inline.split_inline_box = _split_line_tightening_spaces
     inline.text_align = _align_within_limits
+
+
+@dataclass(frozen=True)
+class LineStart:
+    """Where a line of a paragraph begins: what ``get_next_linebox`` needs to lay it out."""
+
+    position_y: float
+    skip_stack: Any
+    text_indent: float
+    first_letter_style: Any
+    first_line_style: Any
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """The paragraph's box and what its lines are laid out in, which every line shares."""
+
+    context: Any
+    box: Any
+    bottom_space: float
+    containing_block: Any
+    absolute_boxes: list
+    fixed_boxes: list
+
+    def line(self, start: LineStart, narrowed: float | None = None) -> tuple | None:
+        """The line from ``start``, with its ``resume_at``; filling ``narrowed`` rather than the whole measure."""
+        self.box.text_indent = start.text_indent
+        if narrowed is not None:
+            self.context.__dict__[NARROWED] = narrowed
+        line, resume_at = inline.get_next_linebox(
+            self.context,
+            self.box,
+            start.position_y,
+            self.bottom_space,
+            start.skip_stack,
+            self.containing_block,
+            self.absolute_boxes,
+            self.fixed_boxes,
+            start.first_letter_style,
+            start.first_line_style,
+        )
+        if line is None:
+            return None
+        handle_leader(self.context, line, self.containing_block)
+        return line, resume_at
+
+    @property
+    def out_of_flow(self) -> tuple[int, int]:
+        return len(self.absolute_boxes), len(self.fixed_boxes)
+
+
+def _lines_weighed_in_pairs(
+    context, box, position_y, bottom_space, skip_stack, containing_block, absolute_boxes, fixed_boxes, *first_styles
+):
+    """WeasyPrint's lines of a paragraph, each laid out with the next before it is given: when the next is loose,
+    the line is laid out again a word shorter (and the next after it), and the more even pair is given."""
+    arguments = (position_y, bottom_space, skip_stack, containing_block, absolute_boxes, fixed_boxes, *first_styles)
+    if not _justified(box) or context.excluded_shapes:
+        yield from ITER_LINE_BOXES(context, box, *arguments)
+        return
+    resolve_percentages(box, containing_block)
+    if skip_stack is None:
+        resolve_one_percentage(box, "text_indent", containing_block.width)
+    else:
+        box.text_indent = 0
+    paragraph = Paragraph(context, box, bottom_space, containing_block, absolute_boxes, fixed_boxes)
+    start = LineStart(position_y, skip_stack, box.text_indent, *first_styles)
+    mark = paragraph.out_of_flow
+    current = paragraph.line(start)
+    while current is not None:
+        if current[1] is None:
+            yield current
+            return
+        following_mark = paragraph.out_of_flow
+        following = paragraph.line(_after(current))
+        weigh = paragraph.out_of_flow == mark and not context.excluded_shapes
+        if following is not None and weigh and _spacing(following[0]) > LOOSE:
+            current, following = _more_even(paragraph, start, current, following)
+        yield current
+        start, mark, current = _after(current), following_mark, following
+
+
+def _after(laid: tuple) -> LineStart:
+    line, resume_at = laid
+    return LineStart(line.position_y + line.height, resume_at, 0, None, None)
+
+
+def _more_even(paragraph: Paragraph, start: LineStart, current: tuple, following: tuple) -> tuple[tuple, tuple]:
+    """The pair of lines from ``start`` whose spaces change least: as laid out, or with the first a word shorter.
+    Laying out lines changes nothing but the lines (what could, out-of-flow boxes, is left alone), so the pair not
+    chosen is simply dropped."""
+    natural = getattr(current[0], NATURAL_WIDTH, None)
+    if natural is None:
+        return current, following
+    shorter = paragraph.line(start, narrowed=natural - 0.5)
+    if shorter is None or shorter[1] is None or shorter[1] == current[1]:
+        return current, following
+    after = paragraph.line(_after(shorter))
+    if after is not None and _uneven(shorter, after) < _uneven(current, following):
+        return shorter, after
+    return current, following
+
+
+def _uneven(*lines: tuple) -> float:
+    return sum(_cost(_spacing(line)) ** 2 for line, _resume_at in lines)
+
+
+def _spacing(line) -> float:
+    """How much the line's spaces were changed to fill it, as a fraction of a space (0 for a line not justified)."""
+    return getattr(line, SPACING, 0.0)
 
 
 def _split_line_tightening_spaces(context, box, position_x, max_x, *args) -> tuple:
@@ -57,6 +184,9 @@ def _split_line_tightening_spaces(context, box, position_x, max_x, *args) -> tup
     fits, or is tightened only a little; else it is weighed against the line WeasyPrint alone would make."""
     if not isinstance(box, boxes.LineBox) or not _justified(box):
         return SPLIT_INLINE_BOX(context, box, position_x, max_x, *args)
+    narrowed = context.__dict__.pop(NARROWED, None)
+    if narrowed is not None:
+        return SPLIT_INLINE_BOX(context, box, position_x, position_x + narrowed, *args)
     available = max_x - position_x
     space = _space_width(context, box.style)
     room = (available / (WORD_IN_SPACES * space) + 1) * space * (1 - NARROWEST_SPACE)
@@ -104,12 +234,19 @@ def _align_within_limits(context, line, available_width, last) -> float:
     space = _space_width(context, line.style) if spaces else 0
     if not spaces or extra == 0 or extra < -spaces * space * (1 - NARROWEST_SPACE) - 1e-3:
         return TEXT_ALIGN(context, line, available_width, last)
+    setattr(line, NATURAL_WIDTH, line.width)
+    setattr(line, SPACING, extra / spaces / space)
     beyond = extra - spaces * space * (WIDEST_SPACE - 1)
     if beyond > 0:
         letters = _letters(line)
         if letters:
-            spacing = min(beyond / letters, WIDEST_LETTER_SPACING * line.style["font_size"])
-            _add_letter_spacing(context, line, spacing, 0)
+            widest = WIDEST_LETTER_SPACING * line.style["font_size"]
+            spacing = min(beyond / letters, widest)
+            growth = _add_letter_spacing(context, line, spacing, 0)
+            # A word's first and last letters get half the spacing each (Pango's way at a run's ends): once more,
+            # by what the first spacing gave.
+            if 0 < growth < beyond and spacing < widest:
+                _add_letter_spacing(context, line, min(widest - spacing, spacing * (beyond - growth) / growth), 0)
             extra = available_width - line.width
     inline.justify_line(context, line, extra)
     return 0
@@ -148,13 +285,9 @@ def _natural_width(context, text: str, style: Any, measured_as: Any = None) -> f
     return width
 
 
-def _spaceable(box) -> bool:
-    return box.style["letter_spacing"] == "normal" and bool(box.text)
-
-
 def _letters(box) -> int:
     if isinstance(box, boxes.TextBox):
-        return len(box.text.replace(" ", "")) if _spaceable(box) else 0
+        return len(box.text.replace(" ", ""))
     if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
         return sum(_letters(child) for child in box.children if child.is_in_normal_flow())
     return 0
@@ -162,13 +295,15 @@ def _letters(box) -> int:
 
 def _add_letter_spacing(context, box, spacing: float, x_advance: float) -> float:
     """Space the letters of a line's text boxes, moving what follows them along (as WeasyPrint's
-    ``add_word_spacing`` does for word spaces)."""
+    ``add_word_spacing`` does for word spaces). A text box is first cut into one box a word: pdf.py marks a
+    letter-spaced box with its words as written, and a box is what a viewer then takes for one word."""
     if isinstance(box, boxes.TextBox):
         box.position_x += x_advance
-        if not _spaceable(box):
+        if not box.text:
             return x_advance
         spaced = box.style.copy()
-        spaced["letter_spacing"] = spacing
+        already = box.style["letter_spacing"]
+        spaced["letter_spacing"] = spacing + (0 if already == "normal" else already)
         growth = _natural_width(context, box.text, spaced, box.style) - _natural_width(context, box.text, box.style)
         box.style = spaced
         box.pango_layout = create_layout(box.text, spaced, context, None, box.justification_spacing)
@@ -178,10 +313,30 @@ def _add_letter_spacing(context, box, spacing: float, x_advance: float) -> float
     if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
         box.position_x += x_advance
         before = x_advance
+        children = []
         for child in box.children:
-            if child.is_in_normal_flow():
-                x_advance = _add_letter_spacing(context, child, spacing, x_advance)
+            words, cut_growth = _cut_into_words(context, child)
+            for word in words:
+                if word.is_in_normal_flow():
+                    x_advance = _add_letter_spacing(context, word, spacing, x_advance)
+            x_advance += cut_growth
+            children.extend(words)
+        box.children = children
         box.width += x_advance - before
         return x_advance
     box.translate(x_advance, 0)
     return x_advance
+
+
+def _cut_into_words(context, box) -> tuple[list, float]:
+    """A text box as one box a word and one for each space between, and how much wider they are together."""
+    texts = WORDS.findall(box.text) if isinstance(box, boxes.TextBox) else []
+    if len(texts) < 2:
+        return [box], 0.0
+    words, x = [], box.position_x
+    for text in texts:
+        word = box.copy_with_text(text)
+        word.position_x, word.width = x, _natural_width(context, text, box.style)
+        x += word.width
+        words.append(word)
+    return words, (x - box.position_x) - box.width
