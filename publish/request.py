@@ -47,7 +47,7 @@ class Edition:
     def spoiler_style(self, target: Target, config: BookConfig) -> str:
         if self.spoiler_free:
             return "redact"
-        return config.spoiler_reveal if target == Target.PRINT else "notes"
+        return {Target.PRINT: config.spoiler_reveal, Target.EPUB: "notes", Target.WEB: "disclosure"}[target]
 
 
 @dataclass(frozen=True)

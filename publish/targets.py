@@ -14,3 +14,9 @@ from enum import StrEnum
 class Target(StrEnum):
     PRINT = "print"
     EPUB = "epub"
+    WEB = "web"
+
+    @property
+    def page_suffix(self) -> str:
+        """How a piece's own page is named, after its id ("" when the whole book is one document)."""
+        return {Target.PRINT: "", Target.EPUB: ".xhtml", Target.WEB: ".html"}[self]

@@ -83,6 +83,7 @@ def test_a_link_to_another_piece_leads_to_its_file_in_the_epub_and_its_id_in_pri
     marks = 'class="piece-link" data-link-source="other.md#sec" data-link-piece="other"'
     assert finish(book, html)[0] == f'<p><a href="other.xhtml#other-sec" {marks}>l</a></p>'
     assert finish(book, html, "print")[0] == f'<p><a href="#other-sec" {marks}>l</a></p>'
+    assert finish(book, html, "web")[0] == f'<p><a href="other.html#other-sec" {marks}>l</a></p>'
 
 
 def test_a_link_to_a_file_outside_the_book_keeps_its_words_with_a_warning(book):

@@ -22,6 +22,7 @@ from lxml import etree
 from publish.errors import PublishError, PublishWarning
 from publish.markup.lines import keep_last_words_together, mark_right_to_left, offer_breaks
 from publish.markup.sanitize import svg_problem, xhtml_content
+from publish.markup.spoilers import disclose
 from publish.markup.structure import Misplaced, add_class, first_words, fit_content_model
 from publish.read.config import slugify
 from publish.read.decoding import CONTROL_CHARACTERS
@@ -118,6 +119,8 @@ def finish_fragment(
     if target == Target.PRINT:
         offer_breaks(container)
         keep_last_words_together(container)
+    if target == Target.WEB:
+        disclose(container)
     xhtml = xhtml_content(container)
     _refuse_non_characters(xhtml, piece)
     return xhtml, images, pixel_checks, warnings
@@ -238,7 +241,8 @@ def _settle_link(
                 piece.line_of(f"({href})") or piece.line_of(href),
             )
         anchor = f"{other}-{unquote(parsed.fragment)}" if parsed.fragment else other
-        link.set("href", (f"{other}.xhtml" if target == Target.EPUB else "") + "#" + anchor)
+        suffix = Target(target).page_suffix
+        link.set("href", (f"{other}{suffix}" if suffix else "") + "#" + anchor)
         add_class(link, PIECE_LINK)
         link.set(PIECE_LINK_SOURCE, href)
         link.set(PIECE_LINK_TARGET, other)

@@ -93,15 +93,16 @@ class NotesTreeprocessor(Treeprocessor):
                         replacement = etree.Element(
                             "a",
                             {
-                                "epub:type": "noteref",
                                 "role": "doc-noteref",
                                 "class": "noteref",
                                 "href": f"#note-{number}",
                                 "id": f"noteref-{number}",
                             },
                         )
+                        if self.target == Target.EPUB:
+                            replacement.set("epub:type", "noteref")
                         replacement.text = number
-                        asides.append(_aside(number, body, "footnote" if self.target == Target.EPUB else "endnote"))
+                        asides.append(_aside(number, body, self.target))
                 replacement.tail = sup.tail
                 parent.remove(sup)
                 parent.insert(index, replacement)
@@ -199,9 +200,10 @@ def _repeated_call(number: str, count: int, target: str, at_page_foot: bool) -> 
         call = etree.Element("sup", {"class": "note-again"})
     else:
         call = etree.Element("a", {"class": "noteref", "href": f"#note-{number}", "id": f"noteref-{number}-{count}"})
+        if target != Target.PRINT:
+            call.set("role", "doc-noteref")
         if target == Target.EPUB:
             call.set("epub:type", "noteref")
-            call.set("role", "doc-noteref")
     call.text = number
     return call
 
@@ -221,11 +223,13 @@ def _note_body(li: etree.Element) -> list[etree.Element]:
     return [block for block in li if block.tag != "p" or len(block) or (block.text or "").strip()]
 
 
-def _aside(number: str, body: list[etree.Element], css_class: str) -> etree.Element:
-    """An EPUB note: its number, linking back to the call, opens the note's first line of text."""
-    aside = etree.Element(
-        "aside", {"epub:type": "footnote", "role": "doc-footnote", "id": f"note-{number}", "class": css_class}
-    )
+def _aside(number: str, body: list[etree.Element], target: Target) -> etree.Element:
+    """A note on a screen, or at the end of a printed piece: its number, linking back to the call, opens the note's
+    first line of text."""
+    css_class = "endnote" if target == Target.PRINT else "footnote"
+    aside = etree.Element("aside", {"role": "doc-footnote", "id": f"note-{number}", "class": css_class})
+    if target == Target.EPUB:
+        aside.set("epub:type", "footnote")
     aside.extend(body)
     first = aside[0] if len(aside) else etree.SubElement(aside, "p")
     while first.tag in ("blockquote", "ul", "ol", "dl", "div") and len(first) and not (first.text or "").strip():

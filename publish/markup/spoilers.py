@@ -10,6 +10,9 @@ How a marked spoiler is shown depends on the edition (``style``):
 - ``endnotes``: print; the words move to a "Spoilers revealed" section.
 - ``notes``: EPUB; a pop-up note (noteref → aside) with a back-link; the
   asides are collected like ``endnotes``, for a document of their own.
+- ``disclosure``: the web; the words in a ``details`` the reader opens, in
+  place of a block, after the block that holds an inline spoiler (whose
+  marker links to it). Out of search engines' snippets (``data-nosnippet``).
 - ``redact``: the words are replaced by a visible "[spoiler removed]".
 
 What the markers say comes from the book's words (its theme's locale).
@@ -32,11 +35,13 @@ from publish.markup.notes import inline_blocks
 from publish.read.manuscript import Piece
 from publish.read.wording import Wording
 
-STYLES = ("foot", "endnotes", "notes", "redact")
+STYLES = ("foot", "endnotes", "notes", "disclosure", "redact")
 INLINE_MARKERS = (">!", "!<", "||")
 BLOCK_START = re.compile(r'^:::[ \t]*spoiler(?:[ \t]+"(?P<label>[^"\n]*)")?[ \t]*$')
 LOOKS_LIKE_BLOCK = re.compile(r":::[ \t]*spoiler")
 SPOILER_FENCE = re.compile(r"^:::(?:[ \t]*spoiler\b.*)?[ \t]*$")
+# The line a ``disclosure`` spoiler shows until it is opened.
+SUMMARY = "spoiler-summary"
 # Where the reveals of a piece begin in its HTML, when they are collected.
 REVEALS_TAG = '<section class="spoiler-reveals">'
 # The same class in a writer's raw HTML, which would cut the piece in the wrong place.
@@ -189,11 +194,17 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         reveals: list[etree.Element] = []
+        # The last reveal set after each block that holds inline spoilers, for the next to follow.
+        self.placed: dict[etree.Element, etree.Element] = {}
         parents = {child: parent for parent in root.iter() for child in parent}
         spoilers = [element for element in root.iter() if element.get("class") == "spoiler"]
         for number, spoiler in enumerate(spoilers, start=1):
             parent = parents[spoiler]
-            replacement = self._replace(spoiler, number, spoiler.tag == "div", reveals, root)
+            block = spoiler.tag == "div"
+            if self.style == "disclosure":
+                replacement = self._disclose(spoiler, number, block, parents, root)
+            else:
+                replacement = self._replace(spoiler, number, block, reveals, root)
             replacement.tail = spoiler.tail
             parent.insert(list(parent).index(spoiler), replacement)
             parent.remove(spoiler)
@@ -248,6 +259,34 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
         call.append(ref)
         return call
 
+    def _disclose(
+        self, spoiler: etree.Element, number: int, block: bool, parents: dict, root: etree.Element
+    ) -> etree.Element:
+        """What becomes a ``details`` the reader opens (``disclose``, once the piece's HTML is sanitized): in place of
+        a block spoiler; for an inline one, after the block that holds it, whose text keeps a marker linking to it."""
+        label = spoiler.get("data-label")
+        details = etree.Element("aside", {"class": "spoiler-note", "id": f"spoiler-{number}"})
+        summary = etree.SubElement(details, "p", {"class": SUMMARY})
+        summary.text = (
+            self.words.text("spoiler_call_labelled", number=number, label=label)
+            if label
+            else self.words.text("spoiler_call", number=number)
+        )
+        words = etree.SubElement(details, "div", {"class": "spoiler-words"})
+        _move_content(spoiler, words, as_spans=False)
+        if not block or not len(words) or words[0].tag != "p":
+            _wrap_inline(words)
+        if block:
+            return details
+        holder = spoiler
+        while parents[holder] is not root:
+            holder = parents[holder]
+        root.insert(list(root).index(self.placed.get(holder, holder)) + 1, details)
+        self.placed[holder] = details
+        ref = etree.Element("a", {"class": "spoiler-ref", "href": f"#spoiler-{number}", "id": f"spoiler-ref-{number}"})
+        ref.text = summary.text
+        return ref
+
     def _drop_notes_called_in(self, spoiler: etree.Element, root: etree.Element) -> None:
         """A note called only from inside a removed spoiler is part of it: it goes too (else it would be printed
         as a note nobody calls)."""
@@ -280,6 +319,18 @@ class RevealsLastTreeprocessor(Treeprocessor):
         if reveals is not None:
             root.remove(reveals)
             root.append(reveals)
+
+
+def disclose(container) -> None:
+    """Turn the ``disclosure`` style's spoilers into ``details`` elements, hidden until the reader opens them, and
+    out of search engines' snippets; after sanitizing, which allows no ``details`` in a piece (a writer's own
+    would hide words in print)."""
+    for note in container.iter("aside"):
+        summary = note[0] if len(note) else None
+        if note.get("class") == "spoiler-note" and summary is not None and summary.get("class") == SUMMARY:
+            note.tag, summary.tag = "details", "summary"
+            note.set("data-nosnippet", "")
+            del summary.attrib["class"]
 
 
 def _move_content(source: etree.Element, target: etree.Element, as_spans: bool) -> None:

@@ -12,15 +12,14 @@ from ebooklib import epub
 from lxml import etree
 
 from publish.errors import PublishError
-from publish.markup.fragment import IMAGE_TYPES, Image
-from publish.markup.sanitize import svg_problem
+from publish.markup.fragment import Image
 from publish.outputs.pages import PageStart, place_page_markers
+from publish.outputs.screen_images import screen_image
 from publish.read.remembering import Remembering
-from publish.read.resources import RefusedResource, ResourcePolicy
+from publish.read.resources import ResourcePolicy
 from publish.render.assemble import AssembledBook
 from publish.render.epub_pages import EpubPage
 from publish.render.theme import font_face
-from publish.targets import Target
 
 XHTML = "application/xhtml+xml"
 # Images whose own format is compressed: deflating them again gains nothing.
@@ -250,20 +249,7 @@ def _item(
 
 
 def _image_item(image: Image, resources: ResourcePolicy) -> epub.EpubItem:
-    """An image, read (or fetched, if remote images are allowed) through the build's resource policy, checked and
-    fitted to an e-reader's screen."""
-    try:
-        resource = resources.read(image.source, resources.roots[0])
-        if resource.media_type not in IMAGE_TYPES.values():
-            raise PublishError(
-                f"image {image.source!r} is {resource.media_type}, not an image type every e-reader shows"
-            )
-        if resource.media_type == "image/svg+xml" and (problem := svg_problem(resource.data)):
-            raise PublishError(f"image {image.source!r} {problem}")
-        data = resources.image(resource.data, image.source, Target.EPUB)
-    except RefusedResource as refusal:
-        raise PublishError(f"image {refusal}") from None
-    return _item(image.epub_name, resource.media_type, data)
+    return _item(image.epub_name, *screen_image(image, resources))
 
 
 def _check_well_formed(page: EpubPage) -> None:

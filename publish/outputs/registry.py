@@ -56,6 +56,10 @@ class OutputFormat:
     while the print edition is laid out, and with ``borrows_layout`` the
     print layout also gives it a cover and the printed pages' starts.
 
+    A format not ``in_all`` is made only when asked for by name. One that
+    can ``unpack`` its file (the web edition's zip) is also written as the
+    folder of what it holds, beside it.
+
     Every new file of the format is read back by ``read_back`` before it
     replaces the last good one (given the page count laid out, for a
     printed file; outputs/verify.py), and ``publish check`` runs ``check``
@@ -65,6 +69,7 @@ class OutputFormat:
     name: str
     suffix: str
     target: Target
+    in_all: bool = True
     printed: bool = False
     borrows_layout: bool = False
     prepare_stage: str = ""
@@ -72,6 +77,12 @@ class OutputFormat:
     make: Callable[[BookParts], bytes] | None = None
     read_back: Callable[[bytes, int], None] | None = None
     check: Callable[[Path, list[str]], list[CheckResult]] | None = None
+    unpack: Callable[[bytes], dict[str, bytes]] | None = None
+
+    @property
+    def folder_suffix(self) -> str:
+        """What the folder an ``unpack``ed file is written into ends with: its own name, less the archive's suffix."""
+        return self.suffix.rsplit(".", 1)[0]
 
 
 _REGISTERED: dict[str, OutputFormat] = {}
@@ -99,8 +110,12 @@ def format_of(path: Path) -> OutputFormat | None:
 
 
 def requested(request: BuildRequest) -> list[OutputFormat]:
-    """The formats ``request`` asks for (every one when it names none), in ``output_formats`` order."""
-    return [fmt for name, fmt in output_formats().items() if request.formats is None or name in request.formats]
+    """The formats ``request`` asks for (every one ``in_all`` when it names none), in ``output_formats`` order."""
+    return [
+        fmt
+        for name, fmt in output_formats().items()
+        if (fmt.in_all if request.formats is None else name in request.formats)
+    ]
 
 
 def lays_out_in_full(request: BuildRequest) -> bool:

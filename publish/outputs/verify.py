@@ -82,6 +82,18 @@ def read_back_pdf(data: bytes, pages: int) -> None:
         raise BrokenOutput(f"it has {found} pages where {pages} were laid out")
 
 
+def read_back_zip(data: bytes) -> None:
+    """A zip (the web edition's) that opens, and whose checksums hold, with an ``index.html``."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if (damaged := archive.testzip()) is not None:
+            raise BrokenOutput(f"{damaged} does not match its checksum")
+        if "index.html" not in archive.namelist():
+            raise BrokenOutput("it holds no index.html")
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise BrokenOutput(f"it does not open as a zip: {error}") from None
+
+
 def read_back_epub(data: bytes) -> None:
     """The EPUB opens as a zip whose checksums hold, with ``mimetype`` first, and holds whole every file its
     manifest lists."""

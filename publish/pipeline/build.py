@@ -265,7 +265,10 @@ def _write(
         assert fmt.make is not None, f"{fmt.name} is neither printed nor made here"
         with stage(fmt.name):
             parts = BookParts(book, prepared.get(fmt.name), printed.cover_jpeg, printed.page_starts, moment)
-            outputs[slug.with_name(slug.name + fmt.suffix)] = fmt.make(parts)
+            made = outputs[slug.with_name(slug.name + fmt.suffix)] = fmt.make(parts)
+            if fmt.unpack:
+                folder = slug.with_name(slug.name + fmt.folder_suffix)
+                outputs.update({folder / name: data for name, data in fmt.unpack(made).items()})
     with stage("verify"):
         verify.check_outputs(outputs, printed.page_counts)
     return book, outputs, printed.guide

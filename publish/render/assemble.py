@@ -24,6 +24,7 @@ from publish.render.colophon import BuildStamp, Colophon
 from publish.render.epub_pages import EpubPage, TocEntry, epub_pages, epub_toc, reveals_apart
 from publish.render.faces import credited_typefaces
 from publish.render.theme import Theme, work_parts
+from publish.render.web_pages import WebPage, web_pages
 from publish.request import Edition
 from publish.targets import Target
 
@@ -89,6 +90,7 @@ class AssembledBook:
     context: dict
     resources: ResourcePolicy
     warnings: list[PublishWarning]
+    web_pages: list[WebPage]
 
     def print_html(self, layout: PrintLayout) -> str:
         """The whole print edition as one HTML document, laid out for ``layout``."""
@@ -178,10 +180,16 @@ def assemble(
 
     print_pieces = rendered_for(Target.PRINT)
     epub_pieces = [reveals_apart(rendered) for rendered in rendered_for(Target.EPUB)]
+    web_pieces = rendered_for(Target.WEB)
     colophon = Colophon(
-        # The print pieces when there are any, else the EPUB's: the same text, but for how spoilers are hidden.
+        # The print pieces when there are any, else the screen's: the same text, but for how spoilers are hidden.
         typefaces=credited_typefaces(
-            theme, (part for rendered in print_pieces or epub_pieces for part in (rendered.html, rendered.reveals_html))
+            theme,
+            (
+                part
+                for rendered in print_pieces or epub_pieces or web_pieces
+                for part in (rendered.html, rendered.reveals_html)
+            ),
         ),
         tools=list(stamp.tools),
         build_date=stamp.build_date,
@@ -195,13 +203,17 @@ def assemble(
         "words": words,
     }
     pages = epub_pages(theme, epub_pieces, context, memo) if Target.EPUB in targets else []
+    site = web_pages(theme, web_pieces, context) if Target.WEB in targets else []
     images = sorted(
-        {image for rendered in print_pieces + epub_pieces for image in rendered.images},
+        {image for rendered in print_pieces + epub_pieces + web_pieces for image in rendered.images},
         key=lambda image: image.epub_name,
     )
     found = list(
         dict.fromkeys(
-            [*manuscript.warnings, *(found for rendered in print_pieces + epub_pieces for found in rendered.warnings)]
+            [
+                *manuscript.warnings,
+                *(found for rendered in print_pieces + epub_pieces + web_pieces for found in rendered.warnings),
+            ]
         )
     )
     return AssembledBook(
@@ -216,6 +228,7 @@ def assemble(
         context,
         resources,
         found,
+        site,
     )
 
 

@@ -1,0 +1,55 @@
+"""The web edition's pages, in reading order: the index (title and contents), each piece (after its spoiler
+warning, which has a page of its own), and the colophon; each page links to the one before and after it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from publish.markup.convert import RenderedPiece
+from publish.render.theme import Theme
+
+
+@dataclass(frozen=True)
+class WebPage:
+    file_name: str
+    title: str
+    content: str
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """A page before it is rendered: what the template shows on it."""
+
+    file_name: str
+    title: str
+    part: str
+    rendered: RenderedPiece | None = None
+
+
+def web_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[WebPage]:
+    book, words, warnings = context["book"], context["words"], context["warnings"]
+    plans = [PagePlan("index.html", str(book.title), "index")]
+    for rendered in pieces:
+        if rendered.piece.id in warnings:
+            plans.append(
+                PagePlan(f"warning-{rendered.piece.id}.html", words.text("spoiler_warning"), "warning", rendered)
+            )
+        plans.append(PagePlan(f"{rendered.piece.id}.html", str(rendered.title), "piece", rendered))
+    plans.append(PagePlan("colophon.html", words.text("colophon"), "colophon"))
+    pages = []
+    for index, plan in enumerate(plans):
+        previous = plans[index - 1] if index else None
+        following = plans[index + 1] if index + 1 < len(plans) else None
+        content = theme.render(
+            "web/page.html",
+            part=plan.part,
+            page_title=plan.title,
+            rendered=plan.rendered,
+            warning=warnings.get(plan.rendered.piece.id) if plan.rendered else None,
+            previous=previous,
+            following=following,
+            pieces=pieces,
+            **context,
+        )
+        pages.append(WebPage(plan.file_name, plan.title, content))
+    return pages

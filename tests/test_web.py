@@ -1,0 +1,120 @@
+"""The web edition (``--format html``): a folder of static pages and its zip, read back as files and parsed.
+
+What a browser shows (spoilers hidden until opened, no sideways scrolling) is for the browser tests; these read
+the pages as a static host serves them.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from urllib.parse import urldefrag
+
+import lxml.html
+import pytest
+from click.testing import CliRunner
+
+from publish.cli import cli
+from publish.read.default_theme import bundled_themes
+
+from .conftest import BuiltBook, words
+
+SITE = "what-the-epilogue-means-web"
+
+
+def build_site(out: Path, *extra: str) -> Path:
+    result = CliRunner().invoke(cli, ["build", "--format", "html", "--out", str(out), "--quiet", *extra])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    return build_site(tmp_path_factory.mktemp("web")) / SITE
+
+
+def pages(site: Path) -> dict[str, lxml.html.HtmlElement]:
+    return {path.name: lxml.html.parse(str(path)).getroot() for path in sorted(site.glob("*.html"))}
+
+
+def test_the_site_is_a_folder_and_a_zip_of_the_same_files(site):
+    with zipfile.ZipFile(site.with_name(SITE + ".zip")) as archive:
+        zipped = {name: archive.read(name) for name in archive.namelist()}
+    written = {path.relative_to(site).as_posix(): path.read_bytes() for path in site.rglob("*") if path.is_file()}
+    assert zipped == written
+    assert {"index.html", "colophon.html", "style.css", "fonts/fonts.css"} <= set(written)
+
+
+def test_every_page_is_reached_from_the_index_and_every_link_lands(site):
+    found = pages(site)
+    reached, queue = {"index.html"}, ["index.html"]
+    while queue:
+        page = found[queue.pop()]
+        for href in page.xpath("//a/@href"):
+            file_name, anchor = urldefrag(href)
+            target = file_name or next(name for name, root in found.items() if root is page)
+            assert target in found, (href, "no such page")
+            if anchor:
+                assert found[target].xpath(f'//*[@id="{anchor}"]'), (href, "no such id")
+            if target not in reached:
+                reached.add(target)
+                queue.append(target)
+    assert reached == set(found)
+
+
+def test_every_page_names_its_language_and_asks_for_nothing_outside_its_folder(site):
+    for name, page in pages(site).items():
+        assert page.get("lang") == "en", name
+        references = page.xpath("//@href | //@src")
+        assert not [ref for ref in references if re.match(r"[a-z]+:|//", ref)], name
+    css = b"".join(path.read_bytes() for path in site.rglob("*.css")).decode()
+    assert not re.findall(r"url\(\s*['\"]?(?:[a-z]+:|//)", css)
+
+
+def test_every_word_of_every_piece_is_on_its_page(site, sample_book: BuiltBook):
+    documents = sample_book.epub_documents()
+    revealed = words(" ".join(documents["spoilers-revealed.xhtml"].xpath("//text()")))
+    for name, page in pages(site).items():
+        epub_name = name.replace(".html", ".xhtml")
+        if name.startswith(("index", "warning")) or epub_name not in documents:
+            continue
+        on_page = words(" ".join(page.xpath("//main//text()")))
+        in_epub = words(" ".join(documents[epub_name].xpath("//text()")))
+        missing = in_epub - on_page
+        assert not missing, (name, sorted(missing)[:10])
+        hidden = words(" ".join(page.xpath("//details//text()")))
+        assert hidden <= revealed | in_epub, name
+
+
+def test_a_spoiler_is_a_closed_disclosure_out_of_search_snippets_and_out_of_the_text_around_it(site):
+    page = pages(site)["foreword.html"]
+    (details,) = page.xpath("//details")
+    assert details.get("open") is None and details.get("data-nosnippet") is not None
+    assert details.xpath("string(summary)") == "[spoiler 1]"
+    assert "dreamed" in details.xpath("string(.)")
+    outside = " ".join(text for text in page.xpath("//main//text()") if not text.getparent().xpath("ancestor::details"))
+    assert "dreamed" not in outside and "[spoiler 1]" in outside
+    marker = page.xpath('//a[@class="spoiler-ref"]')[0]
+    assert marker.get("href") == "#" + details.get("id")
+
+
+def test_a_spoiler_piece_is_behind_its_warning_which_offers_the_way_past(site):
+    found = pages(site)
+    index_links = found["index.html"].xpath("//nav[@class='contents']//a/@href")
+    assert "warning-la-la-land-ending.html" in index_links and "la-la-land-ending.html" not in index_links
+    warning = found["warning-la-la-land-ending.html"]
+    skip = warning.xpath("//a[@class='skip-link']/@href")
+    assert skip == ["colophon.html"], skip
+    assert warning.xpath("//p[@class='spoiler-warning-continue']/a/@href") == ["la-la-land-ending.html"]
+
+
+def test_format_all_leaves_the_web_edition_out(sample_book: BuiltBook):
+    assert not list(sample_book.pdf.parent.glob("*-web*"))
+
+
+@pytest.mark.parametrize("theme", bundled_themes())
+def test_every_bundled_theme_makes_the_site(tmp_path, theme):
+    out = build_site(tmp_path, "--theme", theme)
+    (folder,) = [path for path in out.iterdir() if path.is_dir() and path.name.endswith("-web")]
+    assert (folder / "index.html").is_file() and (folder / "style.css").read_bytes()
