@@ -73,14 +73,25 @@ test: lint | test-deps
 lint: $(INSTALLED)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
-# calibre converts the EPUB for Kindle in one test; where it cannot be
-# installed, that test is skipped and says why.
+# calibre converts the EPUB for Kindle in one test; Chromium (driven by Playwright) and axe-core (from npm)
+# open the web edition in others. Where one cannot be installed, its tests are skipped and say why.
+AXE_CORE_VERSION := 4.10.3
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 test-deps:
 	@command -v ebook-convert >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing calibre for the Kindle conversion test"; \
 	    (apt-get update -qq && apt-get install -y -qq calibre >/dev/null) || echo "calibre could not be installed: that test will be skipped"; \
 	  else echo "calibre is not installed: the Kindle conversion test will be skipped"; fi; }
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium for the web edition's browser tests"; \
+	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "Chromium could not be installed: the browser tests will be skipped"; \
+	  else echo "Chromium is not installed: the browser tests will be skipped"; fi; }
+	@test -f $(AXE) || { \
+	  if command -v npm >/dev/null 2>&1; then \
+	    npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@$(AXE_CORE_VERSION) || echo "axe-core could not be installed: the accessibility test will be skipped"; \
+	  else echo "npm is not installed: the accessibility test will be skipped"; fi; }
 
 fuzz: $(INSTALLED)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -n 2 -p no:cacheprovider -o timeout=0 tests/test_properties.py --hypothesis-show-statistics

@@ -67,6 +67,15 @@ def sample_book(tmp_path_factory: pytest.TempPathFactory) -> BuiltBook:
     return build_book(MANUSCRIPT, tmp_path_factory.mktemp("build"))
 
 
+@pytest.fixture(scope="session")
+def web_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample's web edition (``--format html``): its folder."""
+    out = tmp_path_factory.mktemp("web")
+    result = CliRunner().invoke(cli, ["build", "--format", "html", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out / "what-the-epilogue-means-web"
+
+
 @pytest.fixture
 def manuscript_copy(tmp_path: Path) -> Path:
     """A writable copy of the sample manuscript to break in tests."""

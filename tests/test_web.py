@@ -20,8 +20,6 @@ from publish.read.default_theme import bundled_themes
 
 from .conftest import BuiltBook, words
 
-SITE = "what-the-epilogue-means-web"
-
 
 def build_site(out: Path, *extra: str) -> Path:
     result = CliRunner().invoke(cli, ["build", "--format", "html", "--out", str(out), "--quiet", *extra])
@@ -29,9 +27,9 @@ def build_site(out: Path, *extra: str) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    return build_site(tmp_path_factory.mktemp("web")) / SITE
+@pytest.fixture
+def site(web_site: Path) -> Path:
+    return web_site
 
 
 def pages(site: Path) -> dict[str, lxml.html.HtmlElement]:
@@ -39,7 +37,7 @@ def pages(site: Path) -> dict[str, lxml.html.HtmlElement]:
 
 
 def test_the_site_is_a_folder_and_a_zip_of_the_same_files(site):
-    with zipfile.ZipFile(site.with_name(SITE + ".zip")) as archive:
+    with zipfile.ZipFile(site.with_name(site.name + ".zip")) as archive:
         zipped = {name: archive.read(name) for name in archive.namelist()}
     written = {path.relative_to(site).as_posix(): path.read_bytes() for path in site.rglob("*") if path.is_file()}
     assert zipped == written

@@ -1,0 +1,107 @@
+"""The web edition in a real browser: Debian's Chromium, driven by Playwright (never a browser it downloads).
+
+Skipped, with the reason, where Chromium is not installed (``make test`` installs it where it can).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+AXE = ROOT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 360, "height": 780}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists() or not shutil.which(str(CHROMIUM)):
+        pytest.skip(f"Chromium is not installed at {CHROMIUM}: run 'make test-deps', or set CHROMIUM")
+    from playwright.sync_api import Error, sync_playwright
+
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        except Error as error:
+            pytest.skip(f"Chromium at {CHROMIUM} does not start: {error.message.splitlines()[0]}")
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def site(web_site: Path) -> Path:
+    return web_site
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.requests = requests
+    yield page
+    context.close()
+
+
+def open_page(page, site: Path, name: str) -> None:
+    page.goto((site / name).as_uri())
+
+
+def test_a_spoiler_is_unseen_and_unread_until_clicked(phone, site):
+    open_page(phone, site, "foreword.html")
+    hidden = phone.locator("details.spoiler-note .spoiler-words")
+    assert not hidden.is_visible()
+    assert "dreamed" not in phone.inner_text("body")
+    phone.locator("details.spoiler-note summary").click()
+    assert hidden.is_visible() and "dreamed" in phone.inner_text("body")
+
+
+def test_a_spoiler_opens_from_the_keyboard(phone, site):
+    open_page(phone, site, "response.html")
+    summary = phone.locator("details.spoiler-note summary").first
+    summary.focus()
+    assert phone.evaluate("document.activeElement.tagName") == "SUMMARY"
+    phone.keyboard.press("Enter")
+    assert phone.locator("details.spoiler-note").first.get_attribute("open") is not None
+    assert phone.locator("details.spoiler-note .spoiler-words").first.is_visible()
+
+
+def test_the_skip_link_lands_past_the_spoiler_pieces(phone, site):
+    open_page(phone, site, "warning-la-la-land-ending.html")
+    phone.locator("a.skip-link").click()
+    assert phone.url.endswith("/colophon.html")
+
+
+def test_no_page_scrolls_sideways_on_a_phone_and_none_asks_for_anything_outside_its_folder(phone, site):
+    for path in sorted(site.glob("*.html")):
+        open_page(phone, site, path.name)
+        width, room = phone.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width <= room, (path.name, width, room)
+    assert phone.requests and all(url.startswith("file://") for url in phone.requests), set(phone.requests)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_on_any_page(browser, site, scheme):
+    """axe-core's checks, WCAG AA colour contrast among them, in the light and the dark scheme."""
+    if not AXE.is_file():
+        pytest.skip(f"axe-core is not installed at {AXE}: run 'make test-deps' (it needs npm)")
+    context = browser.new_context(viewport=PHONE, color_scheme=scheme)
+    page = context.new_page()
+    found = {}
+    for path in sorted(site.glob("*.html")):
+        page.goto(path.as_uri())
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        violations = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".map(v => `${v.id}: ${v.nodes[0].html.slice(0, 100)}`)"
+        )
+        if violations:
+            found[path.name] = violations
+    context.close()
+    assert not found
