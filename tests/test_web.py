@@ -14,6 +14,7 @@ from urllib.parse import urldefrag
 import lxml.html
 import pytest
 from click.testing import CliRunner
+from fontTools.ttLib import TTFont
 
 from publish.cli import cli
 from publish.read.default_theme import bundled_themes
@@ -68,6 +69,20 @@ def test_every_page_names_its_language_and_asks_for_nothing_outside_its_folder(s
         assert not [ref for ref in references if re.match(r"[a-z]+:|//", ref)], name
     css = b"".join(path.read_bytes() for path in site.rglob("*.css")).decode()
     assert not re.findall(r"url\(\s*['\"]?(?:[a-z]+:|//)", css)
+
+
+def test_the_fonts_are_the_themes_cut_to_the_letters_the_pages_use_as_woff2(site):
+    css = (site / "fonts" / "fonts.css").read_text()
+    named = re.findall(r'url\("([^"]+)"\)', css)
+    assert named and all((site / "fonts" / name).is_file() for name in named), named
+    fonts = sorted((site / "fonts").glob("*"))
+    assert [path.name for path in fonts if path.suffix not in (".css", ".woff2")] == []
+    body = TTFont(site / "fonts" / "EBGaramond12-Regular.woff2")
+    assert body.flavor == "woff2"
+    text = "".join(page.xpath("string(//body)") for page in pages(site).values())
+    letters = {character for character in text if character.isalpha()}
+    assert letters and not letters - {chr(code) for code in body.getBestCmap()}
+    assert len(body.getBestCmap()) < 1000  # the face itself holds several thousand
 
 
 def test_every_word_of_every_piece_is_on_its_page(site, sample_book: BuiltBook):

@@ -4,20 +4,50 @@ in a folder that opens from ``file://`` or any static host, and as one zip of th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import re
 import zipfile
+from pathlib import Path
 
+from fontTools.ttLib import TTFont
+
+from publish.outputs.epub import ALWAYS_KEPT, subset_font
 from publish.outputs.screen_images import screen_image
+from publish.read.remembering import Remembering
 from publish.render.assemble import AssembledBook
 
+# A face in the theme's fonts.css, by its file: the web's is the same face cut down, as WOFF2.
+FONT_FILE = re.compile(r"""url\(\s*(["']?)([^"')]+)\.(?:otf|ttf)\1\s*\)""", re.IGNORECASE)
 
-def site_files(book: AssembledBook) -> dict[str, bytes]:
-    """Every file of the site, by its path in the site's folder."""
+
+def web_fonts(book: AssembledBook, memo: Remembering) -> dict[str, bytes]:
+    """The theme's fonts cut down to the characters the site's pages use, as WOFF2, by file name; remembered by
+    those characters, as the EPUB's are."""
+    characters = "".join(sorted(set("".join(page.content for page in book.web_pages) + ALWAYS_KEPT)))
+
+    def cut(path: Path) -> bytes:
+        font = TTFont(io.BytesIO(subset_font(path, characters)))
+        font.flavor = "woff2"
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue()
+
+    return {
+        font.stem + ".woff2": memo.remember(
+            memo.key("web font", font.name, characters), f"web font:{font.name}", functools.partial(cut, font)
+        )
+        for font in book.theme.fonts
+    }
+
+
+def site_files(book: AssembledBook, fonts: dict[str, bytes]) -> dict[str, bytes]:
+    """Every file of the site, by its path in the site's folder; ``fonts`` from ``web_fonts``."""
     files = {page.file_name: page.content.encode("utf-8") for page in book.web_pages}
     files["style.css"] = book.theme.joined("web.css")
-    files["fonts/fonts.css"] = book.theme.joined("fonts/fonts.css")
-    for font in book.theme.fonts:
-        files[f"fonts/{font.name}"] = font.read_bytes()
+    faces = book.theme.joined("fonts/fonts.css").decode("utf-8")
+    files["fonts/fonts.css"] = FONT_FILE.sub(r'url("\2.woff2") format("woff2")', faces).encode("utf-8")
+    files.update({f"fonts/{name}": data for name, data in fonts.items()})
     for image in book.images:
         files[image.epub_name] = screen_image(image, book.resources)[1]
     return files

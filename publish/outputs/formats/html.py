@@ -3,14 +3,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from publish.outputs.registry import BookParts, OutputFormat, register
 from publish.targets import Target
+
+if TYPE_CHECKING:
+    from publish.read.remembering import Remembering
+    from publish.render.assemble import AssembledBook
+
+
+def cut_fonts(book: AssembledBook, memo: Remembering) -> object:
+    from publish.outputs import web
+
+    return web.web_fonts(book, memo)
 
 
 def site_zip(parts: BookParts) -> bytes:
     from publish.outputs import web
 
-    return web.site_zip(web.site_files(parts.book), parts.moment)
+    assert isinstance(parts.prepared, dict)
+    return web.site_zip(web.site_files(parts.book, parts.prepared), parts.moment)
 
 
 def unpacked(data: bytes) -> dict[str, bytes]:
@@ -31,6 +44,8 @@ HTML = register(
         suffix="-web.zip",
         target=Target.WEB,
         in_all=False,
+        prepare_stage="web fonts",
+        prepare=cut_fonts,
         make=site_zip,
         unpack=unpacked,
         read_back=read_back,
