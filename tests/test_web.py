@@ -6,6 +6,8 @@ the pages as a static host serves them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -131,3 +133,27 @@ def test_every_bundled_theme_makes_the_site(tmp_path, theme):
     out = build_site(tmp_path, "--theme", theme)
     (folder,) = [path for path in out.iterdir() if path.is_dir() and path.name.endswith("-web")]
     assert (folder / "index.html").is_file() and (folder / "style.css").read_bytes()
+
+
+def test_a_rebuilt_site_holds_no_page_an_earlier_build_left_and_an_unchanged_one_is_fresh(tmp_path):
+    folder = build_site(tmp_path) / "what-the-epilogue-means-web"
+    (folder / "a-piece-since-removed.html").write_text("<p>old</p>")
+    build_site(tmp_path, "--fresh")
+    assert not (folder / "a-piece-since-removed.html").exists()
+    result = CliRunner().invoke(cli, ["build", "--format", "html", "--out", str(tmp_path)])
+    assert result.exit_code == 0 and "nothing changed" in result.stderr, result.output
+    assert "fresh  " + str(folder) + " " in result.stderr  # the folder once, not each of its files
+
+
+@pytest.mark.parametrize("name", ["../outside.pdf", "{outside}"])
+def test_a_build_record_naming_a_file_outside_the_output_folder_is_not_believed(tmp_path, name):
+    """Names in a record may lead into a folder of the output folder (the web edition's), never out of it."""
+    from publish.pipeline.cache import RECORD, fresh_outputs
+
+    outside, out = tmp_path / "outside.pdf", tmp_path / "out"
+    outside.write_bytes(b"%PDF")
+    digest = hashlib.sha256(b"%PDF").hexdigest()
+    (out / RECORD).parent.mkdir(parents=True)
+    record = {"key": "k", "outputs": {name.format(outside=outside): digest}, "guide": [], "warnings": []}
+    (out / RECORD).write_text(json.dumps(record))
+    assert fresh_outputs(out, "k") is None

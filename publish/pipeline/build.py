@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from publish.errors import PublishWarning
 from publish.outputs.print_edition import PrintEdition, PrintJob, StageReport, print_edition, print_job, stage_timer
 from publish.outputs.registry import BookParts, lays_out_in_full, requested
-from publish.pipeline.cache import RECORD, build_record, last_outputs_size
-from publish.pipeline.files import check_output_folder, write_all_atomically
+from publish.pipeline.cache import RECORD, build_record, last_outputs_size, named_outputs
+from publish.pipeline.files import check_output_folder, remove_others, write_all_atomically
 from publish.pipeline.memo import STORE, Memo
 from publish.pipeline.parallel import HandOver, second_process
 from publish.pipeline.signals import InterruptedAfterWriting
@@ -105,14 +105,20 @@ def build(
         book, outputs, guide = _write(
             manuscript, theme, stamp, out_dir, request, resources, moment, stage, report, memo, hand_over, cover
         )
-    record = build_record(key, outputs, guide, [str(warning) for warning in book.warnings])
+    record = build_record(out_dir, key, outputs, guide, [str(warning) for warning in book.warnings])
     write_all_atomically({**outputs, out_dir / RECORD: record})
+    for folder in {path.parent for path in outputs} - {out_dir}:
+        remove_others(folder, set(outputs))
     try:
         memo.save()
     except KeyboardInterrupt:
         raise InterruptedAfterWriting from None
     return BuildResult(
-        written=list(outputs), guide=guide, warnings=book.warnings, redone=memo.missed, damaged=memo.damaged
+        written=named_outputs(out_dir, list(outputs)),
+        guide=guide,
+        warnings=book.warnings,
+        redone=memo.missed,
+        damaged=memo.damaged,
     )
 
 

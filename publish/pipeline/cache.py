@@ -34,11 +34,19 @@ def fresh_outputs(out_dir: Path, key: str) -> Recorded | None:
     record = _last_record(out_dir)
     if record is None or record["key"] != key:
         return None
-    written = [out_dir / name for name in record["outputs"]]
-    for path, digest in zip(written, record["outputs"].values(), strict=True):
+    for name, digest in record["outputs"].items():
+        path = out_dir / name
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
             return None
-    return Recorded(written, record["guide"], record["warnings"])
+    return Recorded(
+        named_outputs(out_dir, [out_dir / name for name in record["outputs"]]), record["guide"], record["warnings"]
+    )
+
+
+def named_outputs(out_dir: Path, paths: list[Path]) -> list[Path]:
+    """What a build wrote, as a writer names it: each file in ``out_dir``, and each folder in it once (the web
+    edition's), not every file inside."""
+    return list(dict.fromkeys(out_dir / path.relative_to(out_dir).parts[0] for path in paths))
 
 
 def last_outputs_size(out_dir: Path) -> int:
@@ -59,6 +67,11 @@ def _last_record(out_dir: Path) -> dict | None:
     return record if _well_formed(record) else None
 
 
+def _inside(name: object) -> bool:
+    """A name in the output folder, or in a folder of it: never one that leads out of it."""
+    return isinstance(name, str) and bool(name) and not name.startswith("/") and ".." not in name.split("/")
+
+
 def _well_formed(record: object) -> bool:
     def strings(value: object) -> bool:
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
@@ -67,16 +80,14 @@ def _well_formed(record: object) -> bool:
         isinstance(record, dict)
         and isinstance(record.get("key"), str)
         and isinstance(record.get("outputs"), dict)
-        and all(
-            isinstance(name, str) and "/" not in name and isinstance(digest, str)
-            for name, digest in record["outputs"].items()
-        )
+        and all(_inside(name) and isinstance(digest, str) for name, digest in record["outputs"].items())
         and strings(record.get("guide"))
         and strings(record.get("warnings"))
     )
 
 
-def build_record(key: str, outputs: dict[Path, bytes], guide: list[str], warnings: list[str]) -> bytes:
-    """The record to write beside ``outputs``, in the same atomic step."""
-    digests = {path.name: hashlib.sha256(data).hexdigest() for path, data in outputs.items()}
+def build_record(out_dir: Path, key: str, outputs: dict[Path, bytes], guide: list[str], warnings: list[str]) -> bytes:
+    """The record to write beside ``outputs`` (files in ``out_dir``, or in a folder of it), in the same atomic
+    step."""
+    digests = {path.relative_to(out_dir).as_posix(): hashlib.sha256(data).hexdigest() for path, data in outputs.items()}
     return json.dumps({"key": key, "outputs": digests, "guide": guide, "warnings": warnings}, indent=1).encode("utf-8")

@@ -116,6 +116,14 @@ def write_all_atomically(outputs: dict[Path, bytes]) -> None:
                 temporary.unlink(missing_ok=True)
 
 
+def remove_others(folder: Path, kept: set[Path]) -> None:
+    """Remove from ``folder`` (one a build writes whole, the web edition's, or a folder in it) the files a build
+    before this one wrote and this one did not: a page whose piece is gone."""
+    for path in folder.iterdir():
+        if path.is_file() and path not in kept and not LEFTOVER.match(path.name):
+            path.unlink(missing_ok=True)
+
+
 def _remove_leftovers(folder: Path) -> None:
     for path in folder.iterdir():
         if LEFTOVER.match(path.name) and path.is_file():
