@@ -72,6 +72,28 @@ def test_a_spoiler_opens_from_the_keyboard(phone, site):
     assert phone.locator("details.spoiler-note .spoiler-words").first.is_visible()
 
 
+def test_a_note_opens_under_its_paragraph_on_a_phone_and_stands_in_the_margin_on_a_wide_screen(browser, site):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto((site / "response.html").as_uri())
+    note = page.locator("aside.footnote").first
+    assert not note.is_visible()
+    page.locator("a.noteref").first.click()
+    assert note.is_visible()
+    page.locator("aside.footnote a.note-number").first.click()
+    assert page.url.endswith("#" + page.locator("a.noteref").first.get_attribute("id"))
+    context.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto((site / "response.html").as_uri())
+    note, text = page.locator("aside.footnote").first, page.locator("main p").first
+    assert note.is_visible()
+    assert note.bounding_box()["x"] >= text.bounding_box()["x"] + text.bounding_box()["width"]
+    width, room = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width <= room
+    context.close()
+
+
 def test_the_skip_link_lands_past_the_spoiler_pieces(phone, site):
     open_page(phone, site, "warning-la-la-land-ending.html")
     phone.locator("a.skip-link").click()

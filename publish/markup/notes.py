@@ -66,6 +66,9 @@ class NotesTreeprocessor(Treeprocessor):
                 )
             )
         asides = []
+        # For the web, each note goes after the block that holds its call (where a wide screen sets it beside it).
+        parents = {child: parent for parent in root.iter() for child in parent}
+        holders: list[etree.Element] = []
         calls: dict[str, int] = {}
         called: set[str] = set()
         hidden = {
@@ -103,10 +106,13 @@ class NotesTreeprocessor(Treeprocessor):
                             replacement.set("epub:type", "noteref")
                         replacement.text = number
                         asides.append(_aside(number, body, self.target))
+                        holders.append(_block_holding(parent, parents, root))
                 replacement.tail = sup.tail
                 parent.remove(sup)
                 parent.insert(index, replacement)
-        if asides:
+        if asides and self.target == Target.WEB:
+            _beside_their_calls(root, asides, holders)
+        elif asides:
             section = etree.SubElement(root, "section", {"class": "notes", "role": "doc-endnotes"})
             section.extend(asides)
         self._uncalled(root, [note for key, note in notes.items() if key not in called])
@@ -192,6 +198,21 @@ def inline_blocks(blocks: list[etree.Element], into: etree.Element) -> None:
                 inner.tail = (inner.tail or "").strip() or None
         block.tail = None
         into.append(block)
+
+
+def _block_holding(element: etree.Element, parents: dict, root: etree.Element) -> etree.Element:
+    """The block of the piece's top level that holds ``element``."""
+    while element in parents and parents[element] is not root:
+        element = parents[element]
+    return element
+
+
+def _beside_their_calls(root: etree.Element, asides: list[etree.Element], holders: list[etree.Element]) -> None:
+    """Each note after the block that holds its call, in order (after the notes set there before it)."""
+    last: dict[etree.Element, etree.Element] = {}
+    for aside, holder in zip(asides, holders, strict=True):
+        root.insert(list(root).index(last.get(holder, holder)) + 1, aside)
+        last[holder] = aside
 
 
 def _repeated_call(number: str, count: int, target: str, at_page_foot: bool) -> etree.Element:
