@@ -68,7 +68,7 @@ a11y: book $(ACE)
 	$(BIN)/publish check --out build
 
 test: lint | test-deps
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist worksteal
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
