@@ -113,6 +113,18 @@ def test_a_spoiler_is_a_closed_disclosure_out_of_search_snippets_and_out_of_the_
     assert marker.get("href") == "#" + details.get("id")
 
 
+def test_the_contents_give_each_pieces_kind_author_and_reading_time(site):
+    found = pages(site)
+    entries = found["index.html"].xpath("//nav[@class='contents']//li[.//span[@class='entry-time']]")
+    assert len(entries) == 3
+    for entry in entries:
+        href = entry.xpath(".//a/@href")[0].removeprefix("warning-")
+        words_on_page = len(" ".join(found[href].xpath("//article//text()")).split())
+        minutes = int(entry.xpath("string(.//span[@class='entry-time'])").split()[0])
+        assert abs(minutes - words_on_page / 230) <= 1, (href, minutes, words_on_page)
+        assert entry.xpath(".//span[@class='entry-kind']") and entry.xpath(".//span[@class='entry-author']")
+
+
 def test_a_note_follows_the_block_that_calls_it_and_leads_back(site):
     page = pages(site)["response.html"]
     (note,) = page.xpath("//aside[@class='footnote']")

@@ -3,10 +3,16 @@ warning, which has a page of its own), and the colophon; each page links to the 
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 
 from publish.markup.convert import RenderedPiece
 from publish.render.theme import Theme
+
+# An unhurried reader's pace (silent reading of prose runs 200–260 words a minute).
+WORDS_A_MINUTE = 230
+TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,12 @@ class PagePlan:
     title: str
     part: str
     rendered: RenderedPiece | None = None
+
+
+def reading_minutes(rendered: RenderedPiece) -> int:
+    """About how long a piece takes to read, in whole minutes (at least one), hidden spoilers included."""
+    words = len(TAG.sub(" ", rendered.html).split())
+    return max(1, math.ceil(words / WORDS_A_MINUTE))
 
 
 def web_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[WebPage]:
@@ -49,6 +61,7 @@ def web_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[
             previous=previous,
             following=following,
             pieces=pieces,
+            reading_minutes={rendered.piece.id: reading_minutes(rendered) for rendered in pieces},
             **context,
         )
         pages.append(WebPage(plan.file_name, plan.title, content))
