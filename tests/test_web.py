@@ -80,6 +80,9 @@ def test_the_fonts_are_the_themes_cut_to_the_letters_the_pages_use_as_woff2(site
     assert named and all((site / "fonts" / name).is_file() for name in named), named
     fonts = sorted((site / "fonts").glob("*"))
     assert [path.name for path in fonts if path.suffix not in (".css", ".woff2")] == []
+    # Only the faces web.css names: not the 8-point ones classic prints its notes and heads in.
+    assert sorted(named) == sorted(path.name for path in fonts if path.suffix == ".woff2")
+    assert not [path.name for path in fonts if "08" in path.name]
     body = TTFont(site / "fonts" / "EBGaramond12-Regular.woff2")
     assert body.flavor == "woff2"
     text = "".join(page.xpath("string(//body)") for page in pages(site).values())

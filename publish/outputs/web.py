@@ -19,12 +19,26 @@ from publish.render.assemble import AssembledBook
 
 # A face in the theme's fonts.css, by its file: the web's is the same face cut down, as WOFF2.
 FONT_FILE = re.compile(r"""url\(\s*(["']?)([^"')]+)\.(?:otf|ttf)\1\s*\)""", re.IGNORECASE)
+FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.IGNORECASE)
+FAMILY = re.compile(r"""font-family:\s*["']?([^"';]+)""", re.IGNORECASE)
+QUOTED = re.compile(r"""(["'])([^"'\n]+)\1""")
+COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def web_faces(book: AssembledBook) -> list[str]:
+    """The theme's ``@font-face`` rules for the families its web.css names (not the print edition's own, such as
+    classic's 8-point faces for notes and heads)."""
+    styles = COMMENT.sub("", book.theme.joined("web.css").decode("utf-8"))
+    named = {match.group(2) for match in QUOTED.finditer(styles)}
+    rules = FONT_FACE.findall(book.theme.joined("fonts/fonts.css").decode("utf-8"))
+    return [rule for rule in rules if (family := FAMILY.search(rule)) and family.group(1).strip() in named]
 
 
 def web_fonts(book: AssembledBook, memo: Remembering) -> dict[str, bytes]:
-    """The theme's fonts cut down to the characters the site's pages use, as WOFF2, by file name; remembered by
-    those characters, as the EPUB's are."""
+    """The fonts of ``web_faces`` cut down to the characters the site's pages use, as WOFF2, by file name;
+    remembered by those characters, as the EPUB's are."""
     characters = "".join(sorted(set("".join(page.content for page in book.web_pages) + ALWAYS_KEPT)))
+    used = {match.group(2) for rule in web_faces(book) for match in FONT_FILE.finditer(rule)}
 
     def cut(path: Path) -> bytes:
         font = TTFont(io.BytesIO(subset_font(path, characters)))
@@ -38,6 +52,7 @@ def web_fonts(book: AssembledBook, memo: Remembering) -> dict[str, bytes]:
             memo.key("web font", font.name, characters), f"web font:{font.name}", functools.partial(cut, font)
         )
         for font in book.theme.fonts
+        if font.stem in used
     }
 
 
@@ -45,7 +60,7 @@ def site_files(book: AssembledBook, fonts: dict[str, bytes]) -> dict[str, bytes]
     """Every file of the site, by its path in the site's folder; ``fonts`` from ``web_fonts``."""
     files = {page.file_name: page.content.encode("utf-8") for page in book.web_pages}
     files["style.css"] = book.theme.joined("web.css")
-    faces = book.theme.joined("fonts/fonts.css").decode("utf-8")
+    faces = "\n".join(web_faces(book)) + "\n"
     files["fonts/fonts.css"] = FONT_FILE.sub(r'url("\2.woff2") format("woff2")', faces).encode("utf-8")
     files.update({f"fonts/{name}": data for name, data in fonts.items()})
     for image in book.images:
