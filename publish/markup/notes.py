@@ -106,7 +106,7 @@ class NotesTreeprocessor(Treeprocessor):
                             replacement.set("epub:type", "noteref")
                         replacement.text = number
                         asides.append(_aside(number, body, self.target))
-                        holders.append(_block_holding(parent, parents, root))
+                        holders.append(block_holding(parent, parents, root))
                 replacement.tail = sup.tail
                 parent.remove(sup)
                 parent.insert(index, replacement)
@@ -200,8 +200,8 @@ def inline_blocks(blocks: list[etree.Element], into: etree.Element) -> None:
         into.append(block)
 
 
-def _block_holding(element: etree.Element, parents: dict, root: etree.Element) -> etree.Element:
-    """The block of the piece's top level that holds ``element``."""
+def block_holding(element: etree.Element, parents: dict, root: etree.Element) -> etree.Element:
+    """The block of the piece's top level that holds ``element`` (where a web page sets its note or spoiler)."""
     while element in parents and parents[element] is not root:
         element = parents[element]
     return element

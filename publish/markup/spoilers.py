@@ -31,7 +31,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from publish.errors import PublishError
 from publish.markup.blocks import FENCE_END, take_fenced
-from publish.markup.notes import inline_blocks
+from publish.markup.notes import block_holding, inline_blocks
 from publish.read.manuscript import Piece
 from publish.read.wording import Wording
 
@@ -278,9 +278,7 @@ class SpoilerStyleTreeprocessor(Treeprocessor):
             _wrap_inline(words)
         if block:
             return details
-        holder = spoiler
-        while parents[holder] is not root:
-            holder = parents[holder]
+        holder = block_holding(spoiler, parents, root)
         root.insert(list(root).index(self.placed.get(holder, holder)) + 1, details)
         self.placed[holder] = details
         ref = etree.Element("a", {"class": "spoiler-ref", "href": f"#spoiler-{number}", "id": f"spoiler-ref-{number}"})
