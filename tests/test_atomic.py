@@ -82,7 +82,7 @@ def test_a_build_stopped_mid_pdf_leaves_the_last_good_files(tmp_path, stop):
 
 @pytest.mark.timeout(180)
 def test_two_builds_at_once_into_one_folder_both_finish_whole(tmp_path):
-    manuscript = long_manuscript(tmp_path / "m", paragraphs=20)
+    manuscript = long_manuscript(tmp_path / "m", paragraphs=12)
     alone = tmp_path / "alone"
     assert start_build(manuscript, alone).wait(timeout=120) == 0
     shared = tmp_path / "shared"
@@ -91,7 +91,7 @@ def test_two_builds_at_once_into_one_folder_both_finish_whole(tmp_path):
     assert outputs_in(shared) == sorted(OUTPUTS)
     for name in OUTPUTS:
         assert (shared / name).read_bytes() == (alone / name).read_bytes(), name
-    assert len(pypdf.PdfReader(shared / "small-hours.pdf").pages) > 10
+    assert len(pypdf.PdfReader(shared / "small-hours.pdf").pages) > 6
     with zipfile.ZipFile(shared / "small-hours.epub") as archive:
         assert archive.testzip() is None
 

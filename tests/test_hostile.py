@@ -17,6 +17,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from lxml import etree
 
+from publish.markup import convert
 from publish.markup.budget import OverBudget, cpu_budget
 from publish.markup.convert import render_piece
 from publish.markup.notes import PAGE_FOOT_NOTES
@@ -226,24 +227,26 @@ def test_a_word_spelt_in_thousands_of_tags_wraps_quickly(tmp_path):
     ("pattern", "fragments"),
     [
         (">!" * 120_000, ("note.md:4:", "unclosed spoiler")),
-        ("[" * 20_000, ("note.md:", "converting this piece took more than 5 s")),
+        ("[" * 20_000, ("note.md:", "converting this piece took more than 1 s")),
     ],
     ids=["spoiler-openers", "brackets"],
 )
-def test_a_pattern_once_read_in_quadratic_time_fails_within_seconds(tmp_path, pattern, fragments):
+def test_a_pattern_once_read_in_quadratic_time_fails_within_seconds(tmp_path, monkeypatch, pattern, fragments):
     """120,000 spoiler openers took a lazy regex 42 s (now found at once); 20,000 ``[`` take Python-Markdown a
-    minute (now stopped by the conversion budget)."""
+    minute (now stopped by the conversion budget, here cut from 5 s to 1 s: what is tested is that it stops)."""
+    monkeypatch.setattr(convert, "CONVERT_SECONDS", 1.0)
     manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "Opening " + pattern + "\n")
     out = tmp_path / "out"
     assert_fails_cleanly(run_build(manuscript, out), out, *fragments)
 
 
-@pytest.mark.timeout(15)
+@pytest.mark.timeout(10)
 def test_break_opportunities_are_found_in_time_proportional_to_the_text(tmp_path):
-    """A hundred thousand tags in one word: each cut looked through every text and every sibling; now one pass."""
-    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "<div>" + "a<b>b</b>" * 100_000 + "</div>\n")
+    """Forty thousand tags in one word: each cut looked through every text and every sibling (at a hundred thousand,
+    minutes); now one pass."""
+    manuscript = one_piece_manuscript(tmp_path / "m", PIECE_HEAD + "<div>" + "a<b>b</b>" * 40_000 + "</div>\n")
     rendered = render_piece(load_manuscript(manuscript).pieces[0], "print", "notes")
-    assert rendered.html.count("<wbr/>") >= 200_000 // 24 - 1
+    assert rendered.html.count("<wbr/>") >= 80_000 // 24 - 1
 
 
 def test_the_conversion_budget_is_the_converting_thread_s_own():

@@ -20,6 +20,9 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from publish.read.config import DEFAULT_THEME
+from publish.tools.check import check_outputs, theme_families
+
 from .conftest import ROOT, once_per_run
 
 # What the wheel is made from: everything else in the repository stays out of it.
@@ -67,8 +70,8 @@ def test_the_wheel_carries_every_module(wheel: Path):
 
 
 def test_an_installed_wheel_builds_a_book_with_its_own_theme(wheel: Path, tmp_path: Path):
-    """Installed (not editable) into a fresh environment, ``publish init``, then ``build`` and ``check`` with no
-    options, make a valid book outside the repository.
+    """Installed (not editable) into a fresh environment, ``publish init``, then ``build`` with no options, make a
+    valid book outside the repository.
 
     The environment sees this one's libraries through a path entry (its .pth
     files, which would install the editable checkout's import finder, are not
@@ -102,10 +105,12 @@ def test_an_installed_wheel_builds_a_book_with_its_own_theme(wheel: Path, tmp_pa
     assert Path(where) == site / "publish" / "styles" / "classic"
     book = tmp_path / "one-piece"
     publish = env / "bin" / "publish"
-    for command, where in ((["init", book.name], tmp_path), (["build"], book), (["check"], book)):
+    for command, where in ((["init", book.name], tmp_path), (["build"], book)):
         result = subprocess.run([publish, *command], capture_output=True, text=True, cwd=where, timeout=240)
         assert result.returncode == 0, (command, result.stdout, result.stderr)
-    assert "EPUBCheck       0 errors, 0 warnings" in result.stdout, result.stdout
+    # Checked here, in this run's EPUBCheck, already started: ``publish check`` would start a JVM of its own.
+    results = check_outputs(book / "build", theme_families(DEFAULT_THEME))
+    assert len(results) == 5 and all(result.ok for result in results), results
     assert sorted(path.name for path in (book / "build").iterdir() if path.is_file()) == [
         "one-piece.epub",
         "one-piece.pdf",

@@ -136,7 +136,7 @@ class Theme:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
-            bytecode_cache=RememberedTemplates(self.memo) if self.memo else None,
+            bytecode_cache=RememberedTemplates(self.memo),
         )
         environment.filters["work"] = work_title
         environment.filters["token"] = class_token
@@ -176,26 +176,40 @@ def _credit(notice: str) -> str:
     return re.sub(r"\b([A-Z]\.) (?=[A-Z])", "\\1\u00a0", credit)
 
 
+# Templates compiled in this process, by Jinja2's key (name and file) and the source's checksum: a process that
+# builds many books (the preview server, a test run) compiles each template once, whatever each build's store holds.
+_COMPILED: dict[tuple[str, str], bytes] = {}
+
+
 class RememberedTemplates(jinja2.BytecodeCache):
-    """Compiled templates kept in the build's memo: compiling the theme was a third of a small rebuild.
+    """Compiled templates kept in the build's memo, and in this process: compiling the theme was a third of a small
+    rebuild.
 
     The memo's key covers the tool, the libraries and the theme; Jinja2's
     bucket adds the template's own source.
     """
 
-    def __init__(self, memo: Remembering):
+    def __init__(self, memo: Remembering | None):
         self.memo = memo
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        compiled = self.memo.get(self._key(bucket), "template")
+        compiled = self.memo.get(self._key(self.memo, bucket), "template") if self.memo else None
+        if compiled is None:
+            compiled = _COMPILED.get((bucket.key, bucket.checksum))
+            if compiled is not None and self.memo:
+                self.memo.put(self._key(self.memo, bucket), compiled)
         if compiled is not None:
             bucket.bytecode_from_string(compiled)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.memo.put(self._key(bucket), bucket.bytecode_to_string())
+        compiled = bucket.bytecode_to_string()
+        _COMPILED[(bucket.key, bucket.checksum)] = compiled
+        if self.memo:
+            self.memo.put(self._key(self.memo, bucket), compiled)
 
-    def _key(self, bucket: jinja2.bccache.Bucket) -> str:
-        return self.memo.key("template", bucket.key, bucket.checksum)
+    @staticmethod
+    def _key(memo: Remembering, bucket: jinja2.bccache.Bucket) -> str:
+        return memo.key("template", bucket.key, bucket.checksum)
 
 
 def class_token(text: str) -> str:
