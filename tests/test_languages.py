@@ -215,6 +215,13 @@ def test_a_german_piece_in_an_english_book_has_german_quotes_and_lang(english_wi
     documents = english_with_german.epub_documents()
     section = documents["haltestelle.xhtml"].xpath("//x:section[@class='piece']", namespaces=XHTML_NS)[0]
     assert section.get("lang") == "de" and section.get("{http://www.w3.org/XML/1998/namespace}lang") == "de"
+    (entry,) = [
+        span
+        for document in documents.values()
+        for span in document.xpath("//x:span[@class='entry-title']", namespaces=XHTML_NS)
+        if span.text == "Die Haltestelle"
+    ]
+    assert entry.get("lang") == "de" and entry.get("{http://www.w3.org/XML/1998/namespace}lang") == "de"
     text = epub_text(english_with_german, "haltestelle.xhtml")
     assert "„Kommst du mit?“, fragte" in text and "‚Geht’s auch später?‘ und" in text
     assert "A short “English” opening." in epub_text(english_with_german, "before.xhtml")
@@ -243,6 +250,31 @@ def test_the_print_article_carries_the_piece_language(tmp_path):
     )
     article = etree.HTML(html.encode("utf-8")).xpath("//article")[0]
     assert article.get("lang") == "de" and article.get("class") == "piece kind-story"
+
+
+def test_the_web_edition_gives_the_german_piece_its_language_wherever_its_words_are(tmp_path):
+    """Its page, its line in the contents and the link to it from the page before: a screen reader reads "Die
+    Haltestelle" in a German voice, and a browser hyphenates and quotes it as German."""
+    root = one_piece_manuscript(tmp_path / "m", '---\ntitle: "Before"\n---\nFirst words.\n', "before.md")
+    (root / "haltestelle.md").write_text(GERMAN_PIECE, encoding="utf-8")
+    config = root / "book.toml"
+    config.write_text(config.read_text().replace('pieces = ["before.md"]', 'pieces = ["before.md", "haltestelle.md"]'))
+    book = assemble(load_manuscript(root), Theme.load(DEFAULT_THEME), STAMP, targets=("web",))
+    pages = {page.file_name: etree.HTML(page.content.encode("utf-8")) for page in book.web_pages}
+
+    def language_of(element: etree._Element) -> str:
+        return element.xpath("ancestor-or-self::*[@lang][1]/@lang")[0]
+
+    assert pages["haltestelle.html"].get("lang") == "en"
+    article = pages["haltestelle.html"].xpath("//article")[0]
+    assert language_of(article) == "de" and "„Kommst du mit?“, fragte" in "".join(article.itertext())
+    (entry,) = pages["index.html"].xpath("//nav[@class='contents']//a[@href='haltestelle.html']/span")
+    assert entry.text == "Die Haltestelle" and language_of(entry) == "de"
+    assert language_of(pages["index.html"].xpath("//a[@href='before.html']/span")[0]) == "en"
+    (following,) = pages["before.html"].xpath("//a[@rel='next']//*[text()='Die Haltestelle']")
+    assert language_of(following) == "de"
+    (back,) = pages["colophon.html"].xpath("//a[@rel='prev']//*[text()='Die Haltestelle']")
+    assert language_of(back) == "de"
 
 
 def test_book_strings_override_the_locale(tmp_path):

@@ -31,6 +31,11 @@ class PagePlan:
     part: str
     rendered: RenderedPiece | None = None
 
+    @property
+    def language(self) -> str | None:
+        """The language of the page's title, where it is not the book's: a piece's own."""
+        return self.rendered.piece.meta.language if self.rendered and self.part == "piece" else None
+
 
 def reading_minutes(rendered: RenderedPiece) -> int:
     """About how long a piece takes to read, in whole minutes (at least one), hidden spoilers included."""
