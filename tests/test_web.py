@@ -17,12 +17,14 @@ import lxml.html
 import pytest
 from click.testing import CliRunner
 from fontTools.ttLib import TTFont
+from lxml import etree
+from PIL import Image
 
 from publish.cli import cli
 from publish.read.default_theme import find_theme
 from publish.render.theme import Theme
 
-from .conftest import MANUSCRIPT, BuiltBook, words
+from .conftest import MANUSCRIPT, BuiltBook, assert_fails_cleanly, build_over_last_good, one_piece_manuscript, words
 
 
 def build_site(out: Path, *extra: str) -> Path:
@@ -188,3 +190,115 @@ def test_a_build_record_naming_a_file_outside_the_output_folder_is_not_believed(
     record = {"key": "k", "outputs": {name.format(outside=outside): digest}, "guide": [], "warnings": []}
     (out / RECORD).write_text(json.dumps(record))
     assert fresh_outputs(out, "k") is None
+
+
+SHARED = "https://zines.example.org/small-hours/"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """A small book published at an address: a piece with a summary, then one with spoilers and a summary of its
+    own that gives the ending away."""
+    root = one_piece_manuscript(
+        tmp_path_factory.mktemp("published") / "m",
+        '---\ntitle: "Morning"\nsummary: "A walk to the station."\ndate: 2026-03-04\n---\nThe train was late.\n',
+        "morning.md",
+    )
+    (root / "ending.md").write_text(
+        '---\ntitle: "The Ending"\nspoilers: ["The Film (2020)"]\nsummary: "The twins were one person."\n---\n'
+        "It ends as it began.\n",
+        encoding="utf-8",
+    )
+    config = root / "book.toml"
+    config.write_text(
+        config.read_text().replace('pieces = ["morning.md"]', 'pieces = ["morning.md", "ending.md"]')
+        + f'base_url = "{SHARED.rstrip("/")}"\n'
+    )
+    out = tmp_path_factory.mktemp("published-out")
+    result = CliRunner().invoke(cli, ["build", "--manuscript", str(root), "--format", "html", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out / "small-hours-web"
+
+
+def meta(page: lxml.html.HtmlElement, name: str) -> str | None:
+    found = page.xpath(f"//meta[@property='{name}' or @name='{name}']/@content")
+    return found[0] if found else None
+
+
+def test_published_pages_name_their_address_and_share_as_a_card_with_the_cover(published):
+    for name, page in pages(published).items():
+        address = SHARED if name == "index.html" else SHARED + name
+        assert page.xpath("//link[@rel='canonical']/@href") == [address], name
+        assert meta(page, "og:url") == address and meta(page, "og:image") == SHARED + "cover.jpg", name
+        assert meta(page, "twitter:card") == "summary_large_image", name
+        assert meta(page, "og:title") and meta(page, "og:site_name") == "Small Hours", name
+        assert page.xpath("//link[@type='application/atom+xml']/@href") == ["feed.xml"], name
+    with Image.open(published / "cover.jpg") as cover:
+        index = pages(published)["index.html"]
+        assert (meta(index, "og:image:width"), meta(index, "og:image:height")) == tuple(map(str, cover.size))
+        assert index.xpath("//img[@class='cover']/@src") == ["cover.jpg"]
+
+
+def test_a_shared_link_to_a_piece_with_spoilers_previews_the_warning_not_its_summary(published):
+    found = pages(published)
+    assert meta(found["morning.html"], "og:description") == "A walk to the station."
+    for name in ("warning-ending.html", "ending.html"):
+        for field in ("description", "og:description", "twitter:description"):
+            assert meta(found[name], field) == "Contains spoilers for The Film (2020)", (name, field)
+    everything_shared = " ".join(
+        path.read_text(encoding="utf-8") for path in published.rglob("*") if path.suffix in (".html", ".xml")
+    )
+    assert "twins" not in everything_shared
+
+
+def test_the_sitemap_lists_every_page_and_the_feed_every_piece_at_its_first_page(published):
+    sitemap = etree.parse(str(published / "sitemap.xml"))
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "a": "http://www.w3.org/2005/Atom"}
+    listed = sitemap.xpath("//s:url/s:loc/text()", namespaces=ns)
+    assert sorted(listed) == sorted(SHARED if name == "index.html" else SHARED + name for name in pages(published))
+    feed = etree.parse(str(published / "feed.xml")).getroot()
+    assert feed.xpath("a:id/text()", namespaces=ns)[0].startswith("urn:uuid:")
+    assert feed.xpath("a:link[@rel='self']/@href", namespaces=ns) == [SHARED + "feed.xml"]
+    entries = feed.xpath("a:entry", namespaces=ns)
+    assert [entry.xpath("string(a:title)", namespaces=ns) for entry in entries] == ["Morning", "The Ending"]
+    morning, ending = entries
+    assert morning.xpath("a:link/@href", namespaces=ns) == [SHARED + "morning.html"]
+    assert morning.xpath("string(a:updated)", namespaces=ns) == "2026-03-04T00:00:00Z"
+    assert ending.xpath("a:link/@href", namespaces=ns) == [SHARED + "warning-ending.html"]
+    assert ending.xpath("string(a:summary)", namespaces=ns) == "Contains spoilers for The Film (2020)"
+    for entry in entries:
+        assert all(entry.xpath(f"a:{name}", namespaces=ns) for name in ("id", "title", "updated", "author"))
+
+
+def test_an_unpublished_site_names_no_address_and_has_no_sitemap_or_feed(site):
+    for name, page in pages(site).items():
+        assert not page.xpath("//link[@rel='canonical'] | //meta[@property='og:url' or @property='og:image']"), name
+        assert meta(page, "twitter:card") == "summary" and meta(page, "og:title"), name
+    assert not (site / "sitemap.xml").exists() and not (site / "feed.xml").exists()
+    assert (site / "cover.jpg").read_bytes().startswith(b"\xff\xd8")
+
+
+def test_book_toml_formats_say_what_all_builds(tmp_path):
+    root = one_piece_manuscript(tmp_path / "m", "---\ntitle: A\n---\n\nText.\n")
+    (root / "book.toml").write_text((root / "book.toml").read_text() + 'formats = ["epub", "html"]\n')
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", "--manuscript", str(root), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    made = sorted(path.name for path in out.iterdir() if not path.name.startswith("."))
+    assert made == ["small-hours-web", "small-hours-web.zip", "small-hours.epub"]
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ('formats = ["pdf", "htm"]', "'formats' lists 'htm', which is no format: use some of pdf, epub, html"),
+        ('base_url = "zines.example.org/small"', "'base_url' is 'zines.example.org/small', not the address of"),
+        ('base_url = "https://example.org/?page=zine"', "not the address of a folder on the web"),
+    ],
+    ids=["unknown format", "no scheme", "a query"],
+)
+def test_a_wrong_format_or_address_in_book_toml_is_one_line_with_its_line(tmp_path, line, fragment):
+    root = one_piece_manuscript(tmp_path / "m", "---\ntitle: A\n---\n\nText.\n")
+    (root / "book.toml").write_text((root / "book.toml").read_text() + line + "\n")
+    result = build_over_last_good(root, tmp_path / "out", ("small-hours.pdf",), "--format", "pdf")
+    assert_fails_cleanly(result, tmp_path / "out", "book.toml:6:", fragment)

@@ -118,6 +118,23 @@ def requested(request: BuildRequest) -> list[OutputFormat]:
     ]
 
 
+def with_book_formats(request: BuildRequest, listed: list[str], book_toml: Path) -> BuildRequest:
+    """``request`` with ``--format all`` meaning the formats book.toml ``listed``, if it lists any (and each
+    listed name is a format, whatever was asked for: a typo should not wait for the day ``all`` is built)."""
+    from dataclasses import replace
+
+    from publish.errors import PublishError, line_of_key
+
+    unknown = [name for name in listed if name not in output_formats()]
+    if unknown:
+        raise PublishError(
+            f"'formats' lists {unknown[0]!r}, which is no format: use some of " + ", ".join(output_formats()),
+            book_toml,
+            line_of_key(book_toml.read_text(encoding="utf-8"), "formats"),
+        )
+    return replace(request, formats=tuple(listed)) if listed and request.formats is None else request
+
+
 def lays_out_in_full(request: BuildRequest) -> bool:
     """Whether the print edition is laid out in full: for a printed format or an imposition.
 

@@ -14,6 +14,7 @@ from fontTools.ttLib import TTFont
 
 from publish.outputs.epub import ALWAYS_KEPT, subset_font
 from publish.outputs.screen_images import screen_image
+from publish.outputs.web_feeds import atom_feed, sitemap
 from publish.read.remembering import Remembering
 from publish.render.assemble import AssembledBook
 
@@ -56,9 +57,17 @@ def web_fonts(book: AssembledBook, memo: Remembering) -> dict[str, bytes]:
     }
 
 
-def site_files(book: AssembledBook, fonts: dict[str, bytes]) -> dict[str, bytes]:
-    """Every file of the site, by its path in the site's folder; ``fonts`` from ``web_fonts``."""
+def site_files(
+    book: AssembledBook, fonts: dict[str, bytes], cover_jpeg: bytes, moment: dt.datetime
+) -> dict[str, bytes]:
+    """Every file of the site, by its path in the site's folder; ``fonts`` from ``web_fonts``, the cover from the
+    print layout. Published at an address (``base_url``), the site also tells search engines and feed readers of
+    itself."""
     files = {page.file_name: page.content.encode("utf-8") for page in book.web_pages}
+    files["cover.jpg"] = cover_jpeg
+    if base_url := book.book.config.base_url:
+        files["sitemap.xml"] = sitemap(book.web_pages, base_url, moment)
+        files["feed.xml"] = atom_feed(book, base_url, moment)
     files["style.css"] = book.theme.joined("web.css")
     faces = "\n".join(web_faces(book)) + "\n"
     files["fonts/fonts.css"] = FONT_FILE.sub(r'url("\2.woff2") format("woff2")', faces).encode("utf-8")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from publish.errors import PublishWarning
 from publish.outputs.print_edition import PrintEdition, PrintJob, StageReport, print_edition, print_job, stage_timer
-from publish.outputs.registry import BookParts, lays_out_in_full, requested
+from publish.outputs.registry import BookParts, lays_out_in_full, requested, with_book_formats
 from publish.pipeline.cache import RECORD, build_record, last_outputs_size, named_outputs
 from publish.pipeline.files import check_output_folder, remove_others, write_all_atomically
 from publish.pipeline.memo import STORE, Memo
@@ -78,6 +78,7 @@ def build(
     with stage("read"):
         memo = remembered_work(manuscript_dir, theme_dir, out_dir, used=not fresh)
         manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir))
+    request = with_book_formats(request, manuscript.config.formats, manuscript.config_path)
     moment = build_moment(manuscript.root)
     # The second process is forked inside the dated block, so that it dates its work the same way.
     with _source_date_epoch(moment), ExitStack() as processes:

@@ -22,7 +22,7 @@ from publish.read.decoding import CONTROL_CHARACTERS, read_utf8
 from publish.read.default_theme import ThemeSettings
 from publish.read.frontmatter import read_yaml
 from publish.read.images import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS
-from publish.read.keys import Schema, check_keys, check_language, check_string_list, parse_date
+from publish.read.keys import Schema, check_keys, check_language, check_string_list, parse_date, web_address
 from publish.read.remembering import Remembering
 from publish.read.wording import DEFAULT_THEME, check_overrides
 
@@ -67,7 +67,7 @@ OPENINGS = ("auto", "right", "any")
 ISBN = re.compile(r"^(urn:isbn:)?(97[89][0-9]{10})$")
 # Bounds that keep a mistaken or hostile book.toml from occupying a build for minutes before anything is said.
 MAX_CONFIG_BYTES = 1_000_000
-MAX_LIST_ITEMS = {"authors": 100, "keywords": 100, "pieces": 1000, "spoils": 100}
+MAX_LIST_ITEMS = {"authors": 100, "keywords": 100, "pieces": 1000, "spoils": 100, "formats": 10}
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,10 @@ class BookConfig:
     strings: dict[str, Any] = field(default_factory=dict)
     theme: str = ""
     cover: str = ""
+    # Where the web edition is published (canonical links, sharing cards, sitemap and feed), ending in "/".
+    base_url: str = ""
+    # What --format all builds, when not every format that is part of it.
+    formats: list[str] = field(default_factory=list)
 
     @property
     def sheet(self) -> str:
@@ -148,6 +152,8 @@ BOOK_KEYS: Schema = {
     "strings": ((dict,), 'a table of the words the book prints itself, such as contents = "Table"'),
     "cover": ((str,), 'a JPEG or PNG file in the manuscript folder, such as "cover.jpg"'),
     "theme": ((str,), 'a bundled theme\'s name such as "classic", or a theme folder'),
+    "base_url": ((str,), 'the address the web edition is published at, such as "https://example.org/zine/"'),
+    "formats": ((list,), 'a list of the formats --format all builds, such as ["pdf", "epub", "html"]'),
 }
 BOOK_REQUIRED = ("title", "authors", "language", "pieces")
 
@@ -188,7 +194,7 @@ def load_book_config(path: Path, theme: ThemeSettings | None = None) -> BookConf
         raise PublishError(f"invalid TOML: {message}", path, int(line.group(1)) if line else None) from None
     values = check_keys(data, BOOK_KEYS, BOOK_REQUIRED, path, text)
 
-    for key in ("authors", "keywords", "pieces", "spoils"):
+    for key in ("authors", "keywords", "pieces", "spoils", "formats"):
         check_string_list(values, key, path, text)
         if len(values.get(key, [])) > MAX_LIST_ITEMS[key]:
             raise PublishError(
@@ -219,6 +225,8 @@ def load_book_config(path: Path, theme: ThemeSettings | None = None) -> BookConf
         )
     if "date" in values:
         values["date"] = parse_date(values["date"], "date", path, text)
+    if "base_url" in values:
+        values["base_url"] = web_address(values["base_url"], path, line_of_key(text, "base_url"))
     values["identifier"] = _identifier(values, path, text)
     if not values.get("slug"):
         values["slug"] = slugify(values["title"])

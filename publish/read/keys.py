@@ -12,6 +12,7 @@ import difflib
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from publish.errors import PublishError, line_of_key
 
@@ -27,6 +28,19 @@ def check_language(values: dict[str, Any], path: Path, text: str) -> None:
         raise PublishError(
             f"'language' is {language!r}, not a BCP 47 tag such as \"en\"", path, line_of_key(text, "language")
         )
+
+
+def web_address(address: str, path: Path, line: int | None) -> str:
+    """The address a web edition is published at, ending in "/" so that a page's address is it and the page's
+    name: an http or https address with a host, and no query or fragment."""
+    parts = urlsplit(address)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or " " in address:
+        raise PublishError(
+            f"'base_url' is {address!r}, not the address of a folder on the web such as \"https://example.org/zine/\"",
+            path,
+            line,
+        )
+    return address if address.endswith("/") else address + "/"
 
 
 def check_keys(

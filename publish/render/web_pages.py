@@ -3,11 +3,13 @@ warning, which has a page of its own), and the colophon; each page links to the 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass
 
 from publish.markup.convert import RenderedPiece
+from publish.read.wording import Wording
 from publish.render.theme import Theme
 
 # An unhurried reader's pace (silent reading of prose runs 200–260 words a minute).
@@ -17,9 +19,15 @@ TAG = re.compile(r"<[^>]+>")
 
 @dataclass(frozen=True)
 class WebPage:
+    """A page of the site, and what it says of itself to search engines, link previews and feed readers."""
+
     file_name: str
     title: str
     content: str
+    part: str
+    description: str
+    author: str
+    date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,7 @@ class PagePlan:
     file_name: str
     title: str
     part: str
+    description: str
     rendered: RenderedPiece | None = None
 
     @property
@@ -45,20 +54,25 @@ def reading_minutes(rendered: RenderedPiece) -> int:
 
 def web_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[WebPage]:
     book, words, warnings = context["book"], context["words"], context["warnings"]
-    plans = [PagePlan("index.html", str(book.title), "index")]
+    about_book = str(book.description)
+    plans = [PagePlan("index.html", str(book.title), "index", about_book)]
     for rendered in pieces:
-        if rendered.piece.id in warnings:
+        warning = warnings.get(rendered.piece.id)
+        # A shared link to a piece with spoilers previews the warning, never the writer's summary of it.
+        about = _legend(words, warning.works) if warning else rendered.piece.meta.summary or about_book
+        if warning:
             plans.append(
-                PagePlan(f"warning-{rendered.piece.id}.html", words.text("spoiler_warning"), "warning", rendered)
+                PagePlan(f"warning-{rendered.piece.id}.html", words.text("spoiler_warning"), "warning", about, rendered)
             )
-        plans.append(PagePlan(f"{rendered.piece.id}.html", str(rendered.title), "piece", rendered))
-    plans.append(PagePlan("colophon.html", words.text("colophon"), "colophon"))
+        plans.append(PagePlan(f"{rendered.piece.id}.html", str(rendered.title), "piece", about, rendered))
+    plans.append(PagePlan("colophon.html", words.text("colophon"), "colophon", about_book))
     pages = []
     for index, plan in enumerate(plans):
         previous = plans[index - 1] if index else None
         following = plans[index + 1] if index + 1 < len(plans) else None
         content = theme.render(
             "web/page.html",
+            page=plan,
             part=plan.part,
             page_title=plan.title,
             rendered=plan.rendered,
@@ -69,5 +83,15 @@ def web_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[
             reading_minutes={rendered.piece.id: reading_minutes(rendered) for rendered in pieces},
             **context,
         )
-        pages.append(WebPage(plan.file_name, plan.title, content))
+        meta = plan.rendered.piece.meta if plan.rendered else None
+        author = meta.author if meta and meta.author else book.byline
+        pages.append(
+            WebPage(
+                plan.file_name, plan.title, content, plan.part, plan.description, author, meta.date if meta else None
+            )
+        )
     return pages
+
+
+def _legend(words: Wording, works: list[str]) -> str:
+    return words.text("spoiler_legend_works", works=words.join(works)) if works else words.text("spoiler_legend")

@@ -1,5 +1,6 @@
 """The web edition: a folder of static pages, and its zip (see outputs/web.py). Made when asked for by name
-(``--format html``), not with ``--format all``: most books want the print and e-reader editions first."""
+(``--format html``), or by ``--format all`` when book.toml's ``formats`` lists it: most books want the print and
+e-reader editions first. It borrows the cover from the print layout."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def site_zip(parts: BookParts) -> bytes:
     from publish.outputs import web
 
     assert isinstance(parts.prepared, dict)
-    return web.site_zip(web.site_files(parts.book, parts.prepared), parts.moment)
+    return web.site_zip(web.site_files(parts.book, parts.prepared, parts.cover_jpeg, parts.moment), parts.moment)
 
 
 def unpacked(data: bytes) -> dict[str, bytes]:
@@ -44,6 +45,7 @@ HTML = register(
         suffix="-web.zip",
         target=Target.WEB,
         in_all=False,
+        borrows_layout=True,
         prepare_stage="web fonts",
         prepare=cut_fonts,
         make=site_zip,
