@@ -40,6 +40,8 @@ XHTML_NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/20
 class BuiltBook:
     pdf: Path
     epub: Path
+    # The web edition's folder, where it was built too.
+    site: Path | None = None
 
     def pdf_pages(self) -> list[str]:
         return [page.extract_text() for page in pypdf.PdfReader(self.pdf).pages]
@@ -64,7 +66,12 @@ def build_book(manuscript: Path, out: Path, edition: Edition = Edition()) -> Bui
 
 @pytest.fixture(scope="session")
 def sample_book(tmp_path_factory: pytest.TempPathFactory) -> BuiltBook:
-    return build_book(MANUSCRIPT, tmp_path_factory.mktemp("build"))
+    """The sample in every format, the web edition with the print edition's page numbers marked in it."""
+    out = tmp_path_factory.mktemp("build")
+    request = BuildRequest(formats=("pdf", "epub", "html"))
+    written = build(MANUSCRIPT, DEFAULT_THEME, out, request, lambda stage, seconds: None).written
+    (pdf,), (epub,) = ([path for path in written if path.suffix == suffix] for suffix in (".pdf", ".epub"))
+    return BuiltBook(pdf=pdf, epub=epub, site=out / "what-the-epilogue-means-web")
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from PIL import Image
 
 from publish.cli import cli
 from publish.outputs.checks import check_ace_report, check_epub
-from publish.outputs.pages import EPUB_ONLY
+from publish.outputs.pages import EPUB_EDITION
 
 from .conftest import MANUSCRIPT, XHTML_NS
 
@@ -120,7 +120,9 @@ def text_after(document: etree._Element, marker_id: str) -> str:
     for node in marker.xpath("following::text()"):
         parent = node.getparent()
         owner = parent if node.is_text else parent.getparent()
-        excluded = any(set((el.get("class") or "").split()) & EPUB_ONLY for el in [owner, *owner.iterancestors()])
+        excluded = any(
+            set((el.get("class") or "").split()) & EPUB_EDITION.apart for el in [owner, *owner.iterancestors()]
+        )
         if not excluded:
             texts.append(str(node))
     return "".join(texts)

@@ -21,8 +21,10 @@ from lxml import etree
 from PIL import Image
 
 from publish.cli import cli
+from publish.outputs.registry import requested
 from publish.read.default_theme import find_theme
 from publish.render.theme import Theme
+from publish.request import BuildRequest
 
 from .conftest import MANUSCRIPT, BuiltBook, assert_fails_cleanly, build_over_last_good, one_piece_manuscript, words
 
@@ -151,8 +153,8 @@ def test_a_spoiler_piece_is_behind_its_warning_which_offers_the_way_past(site):
     assert warning.xpath("//p[@class='spoiler-warning-continue']/a/@href") == ["la-la-land-ending.html"]
 
 
-def test_format_all_leaves_the_web_edition_out(sample_book: BuiltBook):
-    assert not list(sample_book.pdf.parent.glob("*-web*"))
+def test_format_all_leaves_the_web_edition_out_unless_book_toml_lists_it():
+    assert [fmt.name for fmt in requested(BuildRequest())] == ["pdf", "epub"]
 
 
 def test_a_theme_that_extends_the_default_takes_its_web_templates_and_styles():
@@ -302,3 +304,26 @@ def test_a_wrong_format_or_address_in_book_toml_is_one_line_with_its_line(tmp_pa
     (root / "book.toml").write_text((root / "book.toml").read_text() + line + "\n")
     result = build_over_last_good(root, tmp_path / "out", ("small-hours.pdf",), "--format", "pdf")
     assert_fails_cleanly(result, tmp_path / "out", "book.toml:6:", fragment)
+
+
+def test_with_the_pdf_each_printed_page_is_marked_where_it_begins(sample_book: BuiltBook):
+    """Every page has its marker, and in a piece the marker for page n stands before the first words pdftotext
+    reads on page n of the same build's PDF (after its running head)."""
+    assert sample_book.site is not None
+    marked, in_pieces = [], {}
+    for page in pages(sample_book.site).values():
+        for marker in page.xpath("//span[@class='print-page']"):
+            assert marker.get("role") == "doc-pagebreak" and marker.get("id") == "page-" + marker.get("data-page")
+            marked.append(int(marker.get("data-page")))
+            if marker.xpath("ancestor::article"):
+                in_pieces[int(marker.get("data-page"))] = " ".join(" ".join(marker.xpath("following::text()")).split())
+    printed = sample_book.pdf_pages()
+    assert sorted(marked) == list(range(1, len(printed) + 1))
+    assert len(in_pieces) >= 6
+    for number, after in in_pieces.items():
+        text = " ".join(printed[number - 1].split()).lower()
+        assert after[:30].lower() in text, (number, after[:40], text[:120])
+
+
+def test_without_the_pdf_the_site_marks_no_pages(site):
+    assert not [name for name, page in pages(site).items() if page.xpath("//span[@class='print-page']")]

@@ -108,20 +108,44 @@ def test_no_page_scrolls_sideways_on_a_phone_and_none_asks_for_anything_outside_
     assert phone.requests and all(url.startswith("file://") for url in phone.requests), set(phone.requests)
 
 
+def test_print_page_numbers_stay_hidden_until_asked_for_and_the_choice_goes_from_page_to_page(phone, sample_book):
+    site = sample_book.site
+    open_page(phone, site, "response.html")
+    marker = phone.locator("#page-13")
+    assert not marker.is_visible() and "13" not in phone.inner_text("main")
+    phone.locator("label[for='show-print-pages']").click()
+    assert marker.is_visible()
+    phone.locator("a[rel='next']").click()
+    assert phone.url.endswith("/colophon.html?pages")
+    assert phone.locator("#page-15").is_visible()
+    phone.goto((site / "response.html").as_uri() + "?pages")
+    assert marker.is_visible()
+    phone.locator("label[for='show-print-pages']").click()
+    assert not marker.is_visible()
+    assert phone.locator("a[rel='next']").get_attribute("href") == "colophon.html"
+
+
+def test_a_site_without_the_print_edition_offers_no_page_numbers(phone, site):
+    open_page(phone, site, "response.html")
+    assert not phone.locator(".print-pages-switch").is_visible()
+
+
 # The dark scheme changes colours alone: there, the rules that look at colours.
 AXE_RULES = {"light": "", "dark": "runOnly: ['color-contrast', 'link-in-text-block'], "}
 
 
 @pytest.mark.parametrize("scheme", AXE_RULES)
-def test_axe_finds_nothing_on_any_page(browser, site, scheme):
-    """axe-core's checks, WCAG AA colour contrast among them, in the light scheme; its colour checks in the dark."""
+def test_axe_finds_nothing_on_any_page(browser, sample_book, scheme):
+    """axe-core's checks, WCAG AA colour contrast among them, in the light scheme; its colour checks in the dark.
+    On the site with the print edition's page numbers, shown."""
+    site = sample_book.site
     if not AXE.is_file():
         pytest.skip(f"axe-core is not installed at {AXE}: run 'make test-deps' (it needs npm)")
     context = browser.new_context(viewport=PHONE, color_scheme=scheme)
     page = context.new_page()
     found = {}
     for path in sorted(site.glob("*.html")):
-        page.goto(path.as_uri())
+        page.goto(path.as_uri() + "?pages")
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
         violations = page.evaluate(
             f"async () => (await axe.run(document, {{{AXE_RULES[scheme]}resultTypes: ['violations']}})).violations"

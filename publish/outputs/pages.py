@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import unicodedata
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+import lxml.html
 from lxml import etree
 
 from publish.markup.structure import PHRASING
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
 
 # Text each edition places or words differently: not counted on either side.
 PRINT_ONLY = {"footnote", "spoiler-reveal", "spoiler-block", "spoiler-notice"}
-EPUB_ONLY = {"noteref", "spoiler-ref", "notes", "spoiler-block", "spoiler-notice"}
 # The hyphen WeasyPrint ends a broken word's line with (its default ``hyphenate-character``).
 LAYOUT_HYPHEN = "\u2010"
 # Format characters (soft hyphen, word joiner, zero-width space, byte-order mark) and combining marks.
@@ -37,6 +38,50 @@ UNCOUNTED_CATEGORIES = {"Cf", "Mn", "Mc", "Me"}
 INLINE = PHRASING - {"br", "img"}
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+# A marker of either edition: what it is to assistive technology.
+PAGEBREAK_ROLE = "doc-pagebreak"
+
+
+@dataclass(frozen=True)
+class ScreenEdition:
+    """How a screen edition's documents are read and written, what of their text the print edition does not show
+    there (each edition places notes and hidden spoilers its own way), and the attributes of page ``n``'s marker."""
+
+    apart: frozenset[str]
+    namespace: str
+    read: Callable[[str], etree._Element]
+    write: Callable[[etree._Element], str]
+    marker: Callable[[int], dict[str, str]]
+
+
+EPUB_EDITION = ScreenEdition(
+    apart=frozenset({"noteref", "spoiler-ref", "notes", "spoiler-block", "spoiler-notice"}),
+    namespace=XHTML,
+    read=lambda content: etree.fromstring(content.encode("utf-8")),
+    write=lambda tree: (
+        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + etree.tostring(tree, encoding="unicode")
+    ),
+    marker=lambda number: {
+        EPUB_TYPE: "pagebreak",
+        "role": PAGEBREAK_ROLE,
+        "id": f"page-{number}",
+        "aria-label": str(number),
+    },
+)
+# The web's markers are hidden until the reader asks for them; the theme's web.css then shows ``data-page``,
+# which is what a screen reader reads (axe-core holds a name of its own, aria-label, prohibited on a page break).
+WEB_EDITION = ScreenEdition(
+    apart=frozenset({"noteref", "spoiler-ref", "footnote", "spoiler-note"}),
+    namespace="",
+    read=lambda content: lxml.html.document_fromstring(content),
+    write=lambda tree: lxml.html.tostring(tree.getroottree(), doctype="<!DOCTYPE html>", encoding="unicode") + "\n",
+    marker=lambda number: {
+        "class": "print-page",
+        "role": PAGEBREAK_ROLE,
+        "id": f"page-{number}",
+        "data-page": str(number),
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -112,22 +157,22 @@ def _in_word(ch: str) -> bool:
 
 
 def place_page_markers(
-    documents: dict[str, str], starts: list[PageStart]
+    documents: dict[str, str], starts: list[PageStart], edition: ScreenEdition = EPUB_EDITION
 ) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """Insert a pagebreak marker for each printed page into the EPUB's XHTML documents.
+    """Insert a marker for each printed page into a screen edition's documents.
 
     Returns the changed documents and the page list as (label, href) pairs.
     A page that begins in no section the EPUB has (a blank page, the back
     cover) is marked where the next page that does begins, or at the end.
     """
-    trees = {name: etree.fromstring(content.encode("utf-8")) for name, content in documents.items()}
+    trees = {name: edition.read(content) for name, content in documents.items()}
     where: dict[str, tuple[str, etree._Element]] = {}
     for name, tree in trees.items():
         for element in tree.iter():
             if element.get("data-section") is not None and element.get("id"):
                 where[element.get("id")] = (name, element)
     last_name = list(documents)[-1]
-    body = trees[last_name].find(f"{{{XHTML}}}body")
+    body = trees[last_name].find(_tag(edition, "body"))
     located: list[tuple[PageStart, str, etree._Element, int | None]] = []
     pending: list[PageStart] = []
     for start in starts:
@@ -142,22 +187,17 @@ def place_page_markers(
 
     # Inserted last page first, so that markers sharing a place end up in page order.
     for start, _name, section, offset in reversed(located):
-        marker = etree.Element(
-            f"{{{XHTML}}}span",
-            {
-                EPUB_TYPE: "pagebreak",
-                "role": "doc-pagebreak",
-                "id": f"page-{start.number}",
-                "aria-label": str(start.number),
-            },
-        )
-        _insert(section, offset, marker)
+        marker = etree.Element(_tag(edition, "span"), edition.marker(start.number))
+        _insert(section, offset, marker, edition.apart)
     page_list = [(str(start.number), f"{name}#page-{start.number}") for start, name, _, _ in located]
-    changed = {name: etree.tostring(tree, encoding="unicode") for name, tree in trees.items()}
-    return {name: _with_declaration(content) for name, content in changed.items()}, page_list
+    return {name: edition.write(tree) for name, tree in trees.items()}, page_list
 
 
-def _insert(section: etree._Element, offset: int | None, marker: etree._Element) -> None:
+def _tag(edition: ScreenEdition, tag: str) -> str:
+    return f"{{{edition.namespace}}}{tag}" if edition.namespace else tag
+
+
+def _insert(section: etree._Element, offset: int | None, marker: etree._Element, apart: frozenset[str]) -> None:
     """Put ``marker`` before the counted character number ``offset`` of ``section``, or before the
     word that character is in (None: at the section's end)."""
     if offset == 0:
@@ -168,7 +208,7 @@ def _insert(section: etree._Element, offset: int | None, marker: etree._Element)
     if offset is not None:
         seen = 0
         word: tuple[etree._Element, str, int] | None = None
-        for slot in _text_slots(section):
+        for slot in _text_slots(section, apart):
             if slot is None:
                 word = None
                 continue
@@ -190,7 +230,7 @@ def _insert(section: etree._Element, offset: int | None, marker: etree._Element)
 
 def _before_later_pages(owner: etree._Element, attribute: str, index: int) -> tuple[etree._Element, str, int]:
     """The same place, but before the markers of later pages put there already (a word longer than a page)."""
-    while attribute == "tail" and index == 0 and owner.get(EPUB_TYPE) == "pagebreak":
+    while attribute == "tail" and index == 0 and owner.get("role") == PAGEBREAK_ROLE:
         previous = owner.getprevious()
         if previous is None:
             owner, attribute = owner.getparent(), "text"
@@ -203,29 +243,29 @@ def _before_later_pages(owner: etree._Element, attribute: str, index: int) -> tu
 def _append(section: etree._Element, marker: etree._Element) -> None:
     """Put ``marker`` at the end of ``section``, before the markers of later pages put there already."""
     index = len(section)
-    while index and section[index - 1].get(EPUB_TYPE) == "pagebreak" and not (section[index - 1].tail or "").strip():
+    while index and section[index - 1].get("role") == PAGEBREAK_ROLE and not (section[index - 1].tail or "").strip():
         index -= 1
     section.insert(index, marker)
 
 
-def _text_slots(element: etree._Element):
+def _text_slots(element: etree._Element, apart: frozenset[str]):
     """(element, "text" or "tail", string) in reading order, for counted text only; None where no
     word runs on (the edge of a block, or of text not counted)."""
     if not isinstance(element.tag, str):
         return
-    if set((element.get("class") or "").split()) & EPUB_ONLY:
+    if set((element.get("class") or "").split()) & apart:
         yield None
         return
-    apart = etree.QName(element).localname not in INLINE
-    if apart:
+    block = etree.QName(element).localname not in INLINE
+    if block:
         yield None
     if element.text:
         yield element, "text", element.text
     for child in element:
-        yield from _text_slots(child)
+        yield from _text_slots(child, apart)
         if child.tail:
             yield child, "tail", child.tail
-    if apart:
+    if block:
         yield None
 
 
@@ -239,7 +279,3 @@ def _split_at(owner: etree._Element, attribute: str, index: int, marker: etree._
         owner.tail = text[:index]
         marker.tail = text[index:]
         owner.addnext(marker)
-
-
-def _with_declaration(content: str) -> str:
-    return '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + content

@@ -13,6 +13,8 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 from publish.outputs.epub import ALWAYS_KEPT, subset_font
+from publish.outputs.pages import WEB_EDITION, place_page_markers
+from publish.outputs.registry import BookParts
 from publish.outputs.screen_images import screen_image
 from publish.outputs.web_feeds import atom_feed, sitemap
 from publish.read.remembering import Remembering
@@ -57,17 +59,18 @@ def web_fonts(book: AssembledBook, memo: Remembering) -> dict[str, bytes]:
     }
 
 
-def site_files(
-    book: AssembledBook, fonts: dict[str, bytes], cover_jpeg: bytes, moment: dt.datetime
-) -> dict[str, bytes]:
-    """Every file of the site, by its path in the site's folder; ``fonts`` from ``web_fonts``, the cover from the
-    print layout. Published at an address (``base_url``), the site also tells search engines and feed readers of
-    itself."""
-    files = {page.file_name: page.content.encode("utf-8") for page in book.web_pages}
-    files["cover.jpg"] = cover_jpeg
+def site_files(book: AssembledBook, fonts: dict[str, bytes], layout: BookParts) -> dict[str, bytes]:
+    """Every file of the site, by its path in the site's folder; ``fonts`` from ``web_fonts``, the cover (and,
+    when the PDF was laid out too, where its pages begin, marked in the pages) from the print ``layout``.
+    Published at an address (``base_url``), the site also tells search engines and feed readers of itself."""
+    pages = {page.file_name: page.content for page in book.web_pages}
+    if layout.page_starts:
+        pages, _ = place_page_markers(pages, layout.page_starts, WEB_EDITION)
+    files = {name: content.encode("utf-8") for name, content in pages.items()}
+    files["cover.jpg"] = layout.cover_jpeg
     if base_url := book.book.config.base_url:
-        files["sitemap.xml"] = sitemap(book.web_pages, base_url, moment)
-        files["feed.xml"] = atom_feed(book, base_url, moment)
+        files["sitemap.xml"] = sitemap(book.web_pages, base_url, layout.moment)
+        files["feed.xml"] = atom_feed(book, base_url, layout.moment)
     files["style.css"] = book.theme.joined("web.css")
     faces = "\n".join(web_faces(book)) + "\n"
     files["fonts/fonts.css"] = FONT_FILE.sub(r'url("\2.woff2") format("woff2")', faces).encode("utf-8")

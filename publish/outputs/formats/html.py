@@ -24,7 +24,7 @@ def site_zip(parts: BookParts) -> bytes:
     from publish.outputs import web
 
     assert isinstance(parts.prepared, dict)
-    return web.site_zip(web.site_files(parts.book, parts.prepared, parts.cover_jpeg, parts.moment), parts.moment)
+    return web.site_zip(web.site_files(parts.book, parts.prepared, parts), parts.moment)
 
 
 def unpacked(data: bytes) -> dict[str, bytes]:
