@@ -1,9 +1,10 @@
 # make book  — build build/<slug>.pdf and build/<slug>.epub from manuscript/
 # make book-spoiler-free — the same without the pieces tagged as spoilers
 # make book-large-print — the large-print edition (A4, 17 pt), beside the others: build/<slug>-large-print.*
+# make web   — build/<slug>-web/, the book as a small static site (and build/<slug>-web.zip to pass on)
 # make zine  — build/<slug>-zine.pdf, imposed for duplex printing and folding
 # make preview — PNGs of the spreads and imposed sheets in build/preview/
-# make serve — live preview at http://127.0.0.1:8000/, rebuilt on every save (Ctrl-C stops)
+# make serve — the web edition live at http://127.0.0.1:8000/, rebuilt on every save (Ctrl-C stops)
 # make a11y  — DAISY Ace on the EPUBs (report in build/a11y/), then publish check
 # make bench — build time and memory (huge images too) against targets; N = 10/100/300 pieces against pandoc (benchmarks/RESULTS.md)
 # make fuzz  — property-based tests at length (random manuscripts, EPUBCheck)
@@ -21,7 +22,7 @@ SOURCES := $(shell find manuscript styles publish -type f -not -name '*.pyc' 2>/
 # System libraries: WeasyPrint needs Pango; EPUBCheck needs Java.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless
 
-.PHONY: book book-spoiler-free book-large-print zine preview serve a11y bench test lint fuzz test-deps check clean system-deps
+.PHONY: book book-spoiler-free book-large-print web zine preview serve a11y bench test lint fuzz test-deps check clean system-deps
 
 book: build/.book
 
@@ -39,6 +40,12 @@ book-large-print: build/.book-large-print
 
 build/.book-large-print: $(INSTALLED) $(SOURCES)
 	$(BIN)/publish build --out build --theme large-print
+	@touch $@
+
+web: build/.web
+
+build/.web: $(INSTALLED) $(SOURCES)
+	$(BIN)/publish build --out build --format html
 	@touch $@
 
 zine: build/.zine

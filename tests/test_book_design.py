@@ -149,12 +149,13 @@ def sample_lines(request, tmp_path_factory) -> JustifiedLines:
 
     from publish.outputs.pdf import layout
     from publish.outputs.print_edition import print_job
-    from publish.pipeline.build import book_for_print
+    from publish.pipeline.build import rendered_book
     from publish.read.default_theme import BUNDLED_THEMES
     from publish.request import BuildRequest
+    from publish.targets import Target
 
     theme = BUNDLED_THEMES / request.param
-    job = print_job(book_for_print(SAMPLE, theme, tmp_path_factory.mktemp("out")), BuildRequest())
+    job = print_job(rendered_book(SAMPLE, theme, tmp_path_factory.mktemp("out"), Target.PRINT), BuildRequest())
     document = layout(job.html, job.base_url, job.resources).document
 
     def width(text: str, style) -> float:

@@ -18,6 +18,7 @@ from publish.outputs.checks import check_pdf
 from publish.outputs.epubcheck_jvm import epubcheck_messages
 from publish.read.default_theme import DEFAULT_THEME, bundled_themes, find_theme
 from publish.render.theme import Theme
+from publish.targets import Target
 from publish.tools.check import check_outputs, theme_families
 
 from .conftest import MANUSCRIPT
@@ -126,11 +127,11 @@ def test_no_rule_in_the_zine_look_is_finer_than_half_a_point(themed):
     """Every border of every laid-out box, read from WeasyPrint's layout of the zine's print HTML."""
     from publish.outputs.pdf import layout
     from publish.outputs.print_edition import print_job
-    from publish.pipeline.build import book_for_print
+    from publish.pipeline.build import rendered_book
     from publish.request import BuildRequest
 
     theme = find_theme("zine", MANUSCRIPT, "--theme")
-    book = book_for_print(MANUSCRIPT, theme, themed("zine"))
+    book = rendered_book(MANUSCRIPT, theme, themed("zine"), Target.PRINT)
     job = print_job(book, BuildRequest())
     document = layout(job.html, job.base_url, job.resources).document
     widths = set()

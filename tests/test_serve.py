@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import http.client
+import io
 import re
 import signal
 import subprocess
@@ -73,8 +74,14 @@ def page_error(page: str) -> str:
     return html.unescape(match.group(1))
 
 
+def image_source(page: str, alt: str) -> str:
+    """The address of the one picture on ``page`` described as ``alt``."""
+    (tag,) = [tag for tag in re.findall(r"<img\b[^>]*>", page) if f'alt="{alt}"' in tag]
+    return re.search(r'src="([^"]+)"', tag).group(1)
+
+
 @pytest.mark.timeout(120)
-def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
+def test_serve_shows_the_web_edition_live_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
     out = tmp_path / "out"
     Image.new("RGB", (8, 8), "black").save(manuscript_copy / "dot.png")
     with (manuscript_copy / "foreword.md").open("a") as piece:
@@ -91,30 +98,33 @@ def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
         url, port = match.group(1), int(match.group(2))
         assert urlsplit(url).hostname == "127.0.0.1"
 
-        status, page = get(url)
-        assert status == 200
-        title = tomllib.loads((manuscript_copy / "book.toml").read_text())["title"]
-        assert title in page.decode() and "inspired" in page.decode()
-        assert 'href="/styles/0/print.css"' in page.decode()
-        assert get(url + "styles/0/print.css")[0] == 200
+        status, index = get(url)
+        title = tomllib.loads(book_toml.read_text())["title"]
+        assert status == 200 and title in index.decode() and 'href="foreword.html"' in index.decode()
+        assert "/version" in index.decode() and "/book.pdf" in index.decode(), "no badge or reload script"
+        foreword = get(url + "foreword.html")[1].decode()
+        assert "inspired" in get(url + "la-la-land-ending.html")[1].decode() and 'href="style.css"' in foreword
+        for name in ("style.css", "fonts/fonts.css", "cover.jpg"):
+            assert get(url + name)[0] == 200, name
+        # The pictures as the site has them: the manuscript's, and the one taken out of the Word piece.
+        dot = image_source(foreword, "A black dot")
+        with Image.open(io.BytesIO(get(url + dot)[1])) as served:
+            assert served.size == (8, 8)
+        square = image_source(get(url + "word.html")[1].decode(), "A red square")
+        assert get(url + square)[0] == 200
+        # Only the site's own files: nothing of the manuscript, the theme or the disk beside them.
         for escape in (
-            "/styles/0/../pyproject.toml",
-            "/styles/0/%2e%2e/pyproject.toml",
-            "/styles/0//etc/passwd",
-            "/styles/0/%00",
-            "/styles/1/print.css",
-            "/styles/print.css",
+            "/../pyproject.toml",
+            "/%2e%2e/pyproject.toml",
+            "/fonts/../../pyproject.toml",
+            "/dot.png",
+            "/book.toml",
+            "/print.css",
+            "//etc/passwd",
+            "/%00",
+            "/elsewhere",
         ):
             assert get_raw_path(port, escape) == 404, escape
-        assert get(url + "elsewhere")[0] == 404
-        assert 'src="/manuscript/dot.png"' in page.decode()
-        assert get(url + "manuscript/dot.png") == (200, (manuscript_copy / "dot.png").read_bytes())
-        for hidden in ("/manuscript/book.toml", "/manuscript/../pyproject.toml", "/manuscript/%2e%2e/pyproject.toml"):
-            assert get_raw_path(port, hidden) == 404, hidden
-        [taken_out] = re.findall(r'src="(/word-pictures/[^"]+\.png)"', page.decode())
-        assert get(url + taken_out[1:]) == (200, word_files.png())
-        for hidden in ("/word-pictures/../../../../etc/passwd", "/word-pictures/%2e%2e/%2e%2e/%2e%2e/etc/passwd"):
-            assert get_raw_path(port, hidden) == 404, hidden
         assert get_raw_path(port, "/", host=f"localhost:{port}") == 200
         assert get_raw_path(port, "/", host=f"rebound.example:{port}") == 421, (
             "a DNS-rebinding page could read the book"
@@ -123,7 +133,11 @@ def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
         assert status == 200 and first_pdf.startswith(b"%PDF")
         status, png = get(url + "pages/1.png")
         assert status == 200 and png.startswith(b"\x89PNG\r\n\x1a\n")
-        with zipfile.ZipFile(next(out.glob("*.epub"))) as epub:
+        # Built with the PDF, the site can show its page numbers.
+        assert 'class="print-page"' in get(url + "response.html")[1].decode()
+        written = [next(out.glob("*.epub")), *out.glob("*-web/*.html")]
+        assert len(written) > 5 and not any(b"/version" in path.read_bytes() for path in written[1:])
+        with zipfile.ZipFile(written[0]) as epub:
             assert not any(b"/version" in epub.read(name) for name in epub.namelist()), (
                 "the reload script reached the EPUB"
             )
@@ -134,17 +148,18 @@ def test_serve_previews_rebuilds_and_stops_cleanly(manuscript_copy, tmp_path):
         piece.write_text(piece.read_text() + f"\n{sentence}\n")
         wait_until(lambda: get(url + "version")[1] != revision, "the page follows the edit")
         # The page's words, whatever spans set them (a paragraph's last words are kept together in one).
-        assert sentence in re.sub(r"<[^>]+>", "", get(url)[1].decode())
+        assert sentence in re.sub(r"<[^>]+>", "", get(url + "response.html")[1].decode())
         wait_until(lambda: get(url + "book.pdf")[1] != first_pdf, "the PDF follows the edit")
         good_pdf = get(url + "book.pdf")[1]
         wait_until(lambda: "laying out the PDF" not in get(url)[1].decode(), "the page says its PDF is ready")
 
         piece.write_bytes(piece.read_bytes() + b"\nA broken \x00 line.\n")
-        wait_until(lambda: b"failed" in get(url)[1], "the page shows the error")
-        status, page = get(url)
+        wait_until(lambda: b"failed" in get(url + "response.html")[1], "the page shows the error")
+        status, page = get(url + "response.html")
         assert status == 200 and sentence not in re.sub(r"<[^>]+>", "", page.decode())
         error = page_error(page.decode())
         assert "response.md:" in error
+        assert page_error(get(url)[1].decode()) == error
         assert get(url + "book.pdf") == (200, good_pdf)
 
         server.send_signal(signal.SIGINT)

@@ -123,16 +123,16 @@ def build(
     )
 
 
-def book_for_print(manuscript_dir: Path, theme_dir: Path, out_dir: Path) -> AssembledBook:
-    """The book with its pieces rendered for print, as ``build`` renders them (from what earlier builds into
-    ``out_dir`` remembered): for a preview that shows the print edition's HTML before it is laid out."""
+def rendered_book(manuscript_dir: Path, theme_dir: Path, out_dir: Path, target: Target) -> AssembledBook:
+    """The book with its pieces rendered for ``target``, as ``build`` renders them (from what earlier builds into
+    ``out_dir`` remembered): for a preview that shows the pages before the print edition is laid out."""
     from publish.render.assemble import assemble
     from publish.render.theme import Theme
 
     memo = remembered_work(manuscript_dir, theme_dir, out_dir)
     manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir))
     stamp = build_stamp(build_moment(manuscript.root))
-    return assemble(manuscript, Theme.load(theme_dir, memo), stamp, targets=(Target.PRINT,), memo=memo)
+    return assemble(manuscript, Theme.load(theme_dir, memo), stamp, targets=(target,), memo=memo)
 
 
 def _prepare_for_layout() -> None:
