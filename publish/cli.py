@@ -290,7 +290,7 @@ def new_command(title: str, kind: str, author: str | None, manuscript_dir: Path)
 @common_options
 @click.pass_context
 def serve_command(ctx: click.Context, port: int, out_dir: Path, manuscript_dir: Path, theme: str | None) -> None:
-    """Preview the book in a browser, rebuilt into OUT whenever the manuscript or the theme changes; Ctrl-C stops."""
+    """The web edition, live in a browser: rebuilt into OUT whenever the manuscript or theme changes; Ctrl-C stops."""
     from publish.tools.serve import Build, serve
 
     quiet = ctx.meta.get("publish.quiet", False)
