@@ -327,3 +327,13 @@ def test_with_the_pdf_each_printed_page_is_marked_where_it_begins(sample_book: B
 
 def test_without_the_pdf_the_site_marks_no_pages(site):
     assert not [name for name, page in pages(site).items() if page.xpath("//span[@class='print-page']")]
+
+
+def test_the_spoiler_free_site_has_no_spoiler_piece_and_no_hidden_words(tmp_path):
+    site = build_site(tmp_path, "--spoiler-free") / "what-the-epilogue-means-spoiler-free-web"
+    found = pages(site)
+    assert sorted(found) == ["colophon.html", "foreword.html", "index.html"]
+    assert not [name for name, page in found.items() if page.xpath("//details | //*[@data-nosnippet]")]
+    text = " ".join(path.read_text(encoding="utf-8") for path in site.rglob("*") if path.suffix in (".html", ".css"))
+    assert "dreamed" not in text and "[spoiler removed]" in found["foreword.html"].xpath("string(//main)")
+    assert "warning" not in " ".join(found["index.html"].xpath("//a/@href"))
