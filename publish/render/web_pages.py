@@ -42,8 +42,9 @@ class PagePlan:
 
     @property
     def language(self) -> str | None:
-        """The language of the page's title, where it is not the book's: a piece's own."""
-        return self.rendered.piece.meta.language if self.rendered and self.part == "piece" else None
+        """The language the navigation names the page in, where it is not the book's: its piece's own (a warning
+        page is named by the piece it guards)."""
+        return self.rendered.piece.meta.language if self.rendered else None
 
 
 def reading_minutes(rendered: RenderedPiece) -> int:
