@@ -70,6 +70,8 @@ def web_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[
     pages = []
     for index, plan in enumerate(plans):
         previous = plans[index - 1] if index else None
+        if previous and previous.part == "warning" and previous.rendered is plan.rendered:
+            previous = plans[index - 2]  # back from a piece: past the warning the reader came through
         following = plans[index + 1] if index + 1 < len(plans) else None
         content = theme.render(
             "web/page.html",
