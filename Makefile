@@ -74,8 +74,9 @@ a11y: book $(ACE)
 	@for epub in build/*.epub; do 	  name=$$(basename $$epub .epub); 	  PUPPETEER_EXECUTABLE_PATH=$(CHROMIUM) $(ACE) --silent --force --outdir build/a11y/$$name $$epub || exit 1; 	  echo "DAISY Ace report: build/a11y/$$name/report.html"; 	done
 	$(BIN)/publish check --out build
 
+# A test file's tests on one worker: the book a file's tests share is built once, not once by each worker.
 test: lint | test-deps
-	$(BIN)/pytest -n 2 --dist worksteal
+	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
