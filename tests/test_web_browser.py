@@ -94,6 +94,22 @@ def test_a_note_opens_under_its_paragraph_on_a_phone_and_stands_in_the_margin_on
     context.close()
 
 
+def test_a_wide_screen_sets_lines_of_about_65_characters(browser, site):
+    context = browser.new_context(viewport={"width": 1600, "height": 900})
+    page = context.new_page()
+    page.goto((site / "la-la-land-ending.html").as_uri())
+    per_line = page.evaluate(
+        """() => [...document.querySelectorAll('.piece-body > p')].filter(p => p.textContent.length > 400).map(p => {
+            const range = document.createRange();
+            range.selectNodeContents(p);
+            const tops = new Set([...range.getClientRects()].map(rect => Math.round(rect.top)));
+            return p.textContent.length / tops.size;
+        })"""
+    )
+    context.close()
+    assert per_line and all(58 <= length <= 75 for length in per_line), per_line
+
+
 def test_the_skip_link_lands_past_the_spoiler_pieces(phone, site):
     open_page(phone, site, "warning-la-la-land-ending.html")
     phone.locator("a.skip-link").click()
