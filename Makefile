@@ -106,8 +106,15 @@ fuzz: $(INSTALLED)
 
 # The package's bytecode is compiled first, as a user's Python writes it on the first run: where
 # PYTHONDONTWRITEBYTECODE is set, every timed run would otherwise compile the package again.
-bench: $(INSTALLED)
+# Vivliostyle CLI, from npm, is a peer in bench_scale.py: run in Debian's Chromium (test-deps installs it).
+VIVLIOSTYLE_VERSION := 11.3.3
+VIVLIOSTYLE := $(VENV)/vivliostyle/node_modules/.bin/vivliostyle
+bench: $(INSTALLED) | test-deps
 	$(BIN)/pip install --quiet -e '.[test,bench]'
+	@test -x $(VIVLIOSTYLE) || { \
+	  if command -v npm >/dev/null 2>&1; then \
+	    PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund --prefix $(VENV)/vivliostyle @vivliostyle/cli@$(VIVLIOSTYLE_VERSION) || echo "Vivliostyle CLI could not be installed: its column stays empty"; \
+	  else echo "npm is not installed: the Vivliostyle column stays empty"; fi; }
 	$(BIN)/python -m compileall -q publish
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_images.py

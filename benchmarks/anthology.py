@@ -43,6 +43,23 @@ def make_anthology(pieces: int, target: Path, sample: Path = SAMPLE) -> Path:
     return target
 
 
+def chapters_for_pandoc(manuscript: Path, target: Path) -> list[Path]:
+    """The anthology's pieces as pandoc is to read them: each a file of its own that opens with its title as a
+    level-one heading (its front matter taken off), so that pandoc builds what this project builds, a chapter a
+    piece, not one long chapter with every piece's metadata merged."""
+    target.mkdir(parents=True, exist_ok=True)
+    chapters = []
+    for name in tomlkit.parse((manuscript / "book.toml").read_text(encoding="utf-8"))["pieces"]:
+        text = (manuscript / name).read_text(encoding="utf-8")
+        front = re.match(r"---\n(.*?)\n---\n", text, re.S)
+        title = re.search(r"^title: *[\"']?(.*?)[\"']?$", front.group(1), re.M) if front else None
+        body = text[front.end() :] if front else text
+        chapter = target / (Path(name).stem + ".md")
+        chapter.write_text(f"# {title.group(1) if title else Path(name).stem}\n\n{body}", encoding="utf-8")
+        chapters.append(chapter)
+    return chapters
+
+
 def _numbered(title: str, number: int) -> str:
     quote = title[0] if title[:1] in "\"'" else ""
     bare = title.strip("\"'")
