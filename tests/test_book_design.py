@@ -441,6 +441,30 @@ def test_titles_break_into_lines_of_like_length(tmp_path):
         assert all(line.right - line.left >= 0.5 * longest for line in found), [line.text for line in found]
 
 
+def test_titles_are_measured_alone_so_the_book_is_not_laid_out_again_for_them(tmp_path, monkeypatch):
+    """The titles' even lines come from a layout of the titles alone: the book's first layout already has them."""
+    from publish.outputs import pdf
+    from publish.pipeline.build import BuildRequest, build
+    from publish.read.config import DEFAULT_THEME
+
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "book.toml").write_text(
+        'title = "The Lighthouse Keeper and the Long Winter of the North Sea"\nauthors = ["A. Writer"]\n'
+        'language = "en"\npieces = ["a.md", "b.md", "c.md"]\n'
+    )
+    for name, title in TITLED.items():
+        (root / name).write_text(f'---\ntitle: "{title}"\n---\nA line of the piece.\n')
+    laid_out: list[str] = []
+    real = pdf.layout
+    monkeypatch.setattr(pdf, "layout", lambda html, *args: laid_out.append(html) or real(html, *args))
+    request = BuildRequest(formats=("pdf",), parallel=False)  # laid out here, where the patch is
+    build(root, DEFAULT_THEME, tmp_path / "out", request, lambda stage, seconds: None)
+    titles_alone, first_of_the_book = laid_out[0], laid_out[1]
+    assert 'class="piece-body"' not in titles_alone and 'class="piece-body"' in first_of_the_book
+    assert re.search(r"\.(piece|book)-title \{ max-width: [\d.]+px", first_of_the_book)
+
+
 def test_a_phrase_the_theme_sets_keeps_its_last_two_words_together():
     from publish.read.wording import load_wording
 

@@ -1,13 +1,15 @@
 """Balanced titles: a title that wraps leaving a short last line is set again in a narrower box, in even lines.
 
-WeasyPrint 70 ignores ``text-wrap: balance``. The first layout says how
-each title on the cover, the title page and the pieces' openings wrapped; a
-title whose last line is less than half its longest gets, for the second
-layout, a box about as wide as its lines would be if they were even,
-centred, so that "The Lighthouse Keeper's / Daughter" becomes "The
-Lighthouse / Keeper's Daughter". The box still holds the longest word and a
-little more than the average line, so the title keeps its number of lines
-and nothing after it moves.
+WeasyPrint 70 ignores ``text-wrap: balance``. A layout of the titles alone
+(``titles_alone``: the book with everything but the titles and what holds
+them taken out, a few pages however long the book) says how each title on
+the cover, the title page and the pieces' openings wraps; a title whose
+last line is less than half its longest gets, in the book's layout, a box
+about as wide as its lines would be if they were even, centred, so that
+"The Lighthouse Keeper's / Daughter" becomes "The Lighthouse / Keeper's
+Daughter". The box still holds the longest word and a little more than the
+average line, so the title keeps its number of lines. Measuring the titles
+alone spares laying out the whole book a second time for them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,26 @@ TITLES = ("cover-title", "book-title", "piece-title")
 SHORT_LAST_LINE = 0.5
 # Room over the narrowest even width, for the estimate of the words' widths from their letters.
 ROOM = 1.04
+
+
+def titles_alone(html: str) -> str:
+    """The print HTML with only its titles left in the body, each in what holds it (its section, its header): each
+    still sets on its own page, in its own box, with the theme's rules for it."""
+    import lxml.html
+
+    root = lxml.html.document_fromstring(html)
+    body = root.find("body")
+    titles = [element for element in body.iter() if _is_title(element)]
+    # The elements themselves (not their ids): lxml makes a new proxy, with a new id, each time one is looked at.
+    kept = {holder for title in titles for holder in (title, *title.iterancestors())}
+    for element in list(body.iterdescendants()):
+        if element not in kept and not any(_is_title(ancestor) for ancestor in element.iterancestors()):
+            element.getparent().remove(element)
+    return lxml.html.tostring(root.getroottree(), doctype="<!DOCTYPE html>", encoding="unicode")
+
+
+def _is_title(element: Any) -> bool:
+    return element.tag in ("h1", "h2") and any(name in TITLES for name in (element.get("class") or "").split())
 
 
 def balancing_style(document: weasyprint.Document) -> str:

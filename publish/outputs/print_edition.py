@@ -125,20 +125,18 @@ def _print_edition(job: PrintJob) -> PrintEdition:
     folds_reading_pdf = request.impose == "saddle"
     page_count = 0
     if printed_formats or borrowed or folds_reading_pdf:
+        with stage("titles"):
+            # How the titles wrap, from a layout of the titles alone: the book is laid out once with them even.
+            titles = pdf.layout(balance.titles_alone(job.html), job.base_url, job.resources).document
+            balanced = balance.balancing_style(titles)
+        html = economy.with_style(job.html, balanced) if balanced else job.html
         with stage("layout"):
-            printed = pdf.layout(job.html, job.base_url, job.resources)
-        # The breaks that waste fewest pages, and the titles' even lines, which only the first layout could tell.
-        second_style = "\n".join(
-            style
-            for style in (
-                economy.second_layout_style(economy.measure(printed.document), job.openings),
-                balance.balancing_style(printed.document),
-            )
-            if style
-        )
+            printed = pdf.layout(html, job.base_url, job.resources)
+        # The breaks that waste fewest pages, which only a layout of the whole book can tell.
+        second_style = economy.second_layout_style(economy.measure(printed.document), job.openings)
         if second_style:
             with stage("relayout"):
-                printed = pdf.layout(economy.with_style(job.html, second_style), job.base_url, job.resources)
+                printed = pdf.layout(economy.with_style(html, second_style), job.base_url, job.resources)
         booklet = economy.booklet_pages(printed.document)
         if booklet is not None:
             printed = pdf.Printed(printed.document.copy(booklet), printed.root)
