@@ -29,14 +29,17 @@ SHORT_LAST_LINE = 0.5
 ROOM = 1.04
 
 
-def titles_alone(html: str) -> str:
+def titles_alone(html: str) -> str | None:
     """The print HTML with only its titles left in the body, each in what holds it (its section, its header): each
-    still sets on its own page, in its own box, with the theme's rules for it."""
+    still sets on its own page, in its own box, with the theme's rules for it. None when no title has three words:
+    two words break once at most, and evening the lines changes nothing (most small books need no such layout)."""
     import lxml.html
 
     root = lxml.html.document_fromstring(html)
     body = root.find("body")
     titles = [element for element in body.iter() if _is_title(element)]
+    if all(len(title.text_content().split()) < 3 for title in titles):
+        return None
     # The elements themselves (not their ids): lxml makes a new proxy, with a new id, each time one is looked at.
     kept = {holder for title in titles for holder in (title, *title.iterancestors())}
     for element in list(body.iterdescendants()):

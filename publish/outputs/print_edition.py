@@ -125,10 +125,11 @@ def _print_edition(job: PrintJob) -> PrintEdition:
     folds_reading_pdf = request.impose == "saddle"
     page_count = 0
     if printed_formats or borrowed or folds_reading_pdf:
-        with stage("titles"):
-            # How the titles wrap, from a layout of the titles alone: the book is laid out once with them even.
-            titles = pdf.layout(balance.titles_alone(job.html), job.base_url, job.resources).document
-            balanced = balance.balancing_style(titles)
+        balanced = ""
+        if titles := balance.titles_alone(job.html):
+            with stage("titles"):
+                # How the titles wrap, from a layout of the titles alone: the book is laid out once with them even.
+                balanced = balance.balancing_style(pdf.layout(titles, job.base_url, job.resources).document)
         html = economy.with_style(job.html, balanced) if balanced else job.html
         with stage("layout"):
             printed = pdf.layout(html, job.base_url, job.resources)
