@@ -442,18 +442,20 @@ def test_titles_break_into_lines_of_like_length(tmp_path):
 
 
 def test_titles_are_measured_alone_so_the_book_is_not_laid_out_again_for_them(tmp_path, monkeypatch):
-    """The titles' even lines come from a layout of the titles alone: the book's first layout already has them."""
+    """In a book of five pieces or more, the titles' even lines come from a layout of the titles alone: the book's
+    first layout already has them."""
     from publish.outputs import pdf
     from publish.pipeline.build import BuildRequest, build
     from publish.read.config import DEFAULT_THEME
 
     root = tmp_path / "book"
     root.mkdir()
+    titled = {**TITLED, "d.md": "Four Short Words Here", "e.md": "The Fifth and Last of Them"}
     (root / "book.toml").write_text(
         'title = "The Lighthouse Keeper and the Long Winter of the North Sea"\nauthors = ["A. Writer"]\n'
-        'language = "en"\npieces = ["a.md", "b.md", "c.md"]\n'
+        f'language = "en"\npieces = {list(titled)}\n'.replace("'", '"')
     )
-    for name, title in TITLED.items():
+    for name, title in titled.items():
         (root / name).write_text(f'---\ntitle: "{title}"\n---\nA line of the piece.\n')
     laid_out: list[str] = []
     real = pdf.layout

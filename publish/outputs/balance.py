@@ -27,18 +27,28 @@ TITLES = ("cover-title", "book-title", "piece-title")
 SHORT_LAST_LINE = 0.5
 # Room over the narrowest even width, for the estimate of the words' widths from their letters.
 ROOM = 1.04
+# From this many pieces, the titles are measured in a layout of their own, before the book's: below it, the book is
+# laid out again when a title needs evening (a short book's layout costs little more than the titles' alone).
+MEASURED_APART_FROM = 5
 
 
 def titles_alone(html: str) -> str | None:
     """The print HTML with only its titles left in the body, each in what holds it (its section, its header): each
-    still sets on its own page, in its own box, with the theme's rules for it. None when no title has three words:
-    two words break once at most, and evening the lines changes nothing (most small books need no such layout)."""
+    still sets on its own page, in its own box, with the theme's rules for it.
+
+    None where measuring the titles alone would not pay: a book of fewer
+    than ``MEASURED_APART_FROM`` pieces (laying it out again, when a title
+    needs it, costs less than this layout's fixed cost when none does), or
+    one whose titles all have one or two words (which break once at most,
+    so evening them changes nothing).
+    """
     import lxml.html
 
     root = lxml.html.document_fromstring(html)
     body = root.find("body")
     titles = [element for element in body.iter() if _is_title(element)]
-    if all(len(title.text_content().split()) < 3 for title in titles):
+    pieces = sum(1 for title in titles if "piece-title" in (title.get("class") or "").split())
+    if pieces < MEASURED_APART_FROM or all(len(title.text_content().split()) < 3 for title in titles):
         return None
     # The elements themselves (not their ids): lxml makes a new proxy, with a new id, each time one is looked at.
     kept = {holder for title in titles for holder in (title, *title.iterancestors())}

@@ -133,8 +133,15 @@ def _print_edition(job: PrintJob) -> PrintEdition:
         html = economy.with_style(job.html, balanced) if balanced else job.html
         with stage("layout"):
             printed = pdf.layout(html, job.base_url, job.resources)
-        # The breaks that waste fewest pages, which only a layout of the whole book can tell.
-        second_style = economy.second_layout_style(economy.measure(printed.document), job.openings)
+        # The breaks that waste fewest pages, and a short book's even titles: only a layout of the book tells them.
+        second_style = "\n".join(
+            style
+            for style in (
+                economy.second_layout_style(economy.measure(printed.document), job.openings),
+                "" if titles else balance.balancing_style(printed.document),
+            )
+            if style
+        )
         if second_style:
             with stage("relayout"):
                 printed = pdf.layout(economy.with_style(html, second_style), job.base_url, job.resources)
