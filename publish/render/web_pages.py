@@ -67,6 +67,7 @@ def web_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[
             )
         plans.append(PagePlan(f"{rendered.piece.id}.html", str(rendered.title), "piece", about, rendered))
     plans.append(PagePlan("colophon.html", words.text("colophon"), "colophon", about_book))
+    minutes = {rendered.piece.id: reading_minutes(rendered) for rendered in pieces}  # every page's contents link
     pages = []
     for index, plan in enumerate(plans):
         previous = plans[index - 1] if index else None
@@ -83,7 +84,7 @@ def web_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[
             previous=previous,
             following=following,
             pieces=pieces,
-            reading_minutes={rendered.piece.id: reading_minutes(rendered) for rendered in pieces},
+            reading_minutes=minutes,
             **context,
         )
         meta = plan.rendered.piece.meta if plan.rendered else None
