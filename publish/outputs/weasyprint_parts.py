@@ -1,0 +1,337 @@
+"""A part of the book laid out on its own, before it is known where in the book it falls.
+
+WeasyPrint lays a document out in two steps: it breaks the content into
+pages, then adds each page's margin boxes (running heads, folios). Only the
+first is costly, and a part's pages break the same wherever it starts: the
+left and right pages have the same measure, and nothing in a part depends on
+its neighbours but its page numbers, the side of its first page, the named
+strings (running heads) the parts before it leave, and the page numbers it
+refers to in other parts (a contents line, a "skip to page"). So a part is
+paginated (``paginate``) with a guess at those, and placed (``Paginated.place``)
+once the parts before it have been paginated: its pages are numbered and
+sided where they fall, shifted to the new side's margins, the few pages that
+print a page number in their text are laid out again, and the margin boxes
+are made. WeasyPrint's own steps, in its order, for the version pdf.py
+checks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import weasyprint
+from weasyprint.css.targets import TargetLookupItem
+from weasyprint.document import Document, Page
+from weasyprint.formatting_structure.build import build_formatting_structure
+from weasyprint.html import get_html_metadata
+from weasyprint.layout import background, make_margin_boxes
+from weasyprint.layout import page as pages_module
+from weasyprint.layout.page import make_all_pages, make_page, page_height, page_width
+from weasyprint.layout.percent import resolve_percentages
+from weasyprint.pdf.metadata import DocumentMetadata
+
+from publish.outputs.weasyprint_shared import Shared
+
+# WeasyPrint's own page type; pages_module.PageType is replaced while a part is laid out, to number pages in the book.
+PAGE_TYPE = pages_module.PageType
+# How many times WeasyPrint lays pages out again for page numbers that moved (its own limit).
+MAX_LOOPS = 8
+SIDE_BREAKS = ("left", "right", "recto", "verso")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a part falls in the book: what laying it out needs from the parts before and after it."""
+
+    # The part's first page, counted from the cover's (1); odd pages are right-hand pages.
+    first_page: int
+    total_pages: int = 0
+    # The named strings (string-set) as the parts before leave them: the running heads of the part's first pages.
+    strings: dict[str, str] = field(default_factory=dict)
+    # The page of each anchor this part refers to in another part.
+    targets: dict[str, int] = field(default_factory=dict)
+    # Whether a blank page (the theme's :blank page) comes before the part, to bring its first page to the right.
+    blank_before: bool = False
+
+
+class _TargetElsewhere:
+    """Stands in for the box of an anchor in another part: WeasyPrint reads its counters, and has none."""
+
+    def __init__(self) -> None:
+        self.cached_counter_values: dict[str, list[int]] = {}
+
+
+@contextlib.contextmanager
+def _pages_numbered_from(first_page: int) -> Iterator[None]:
+    """Page types made meanwhile count the pages from the book's first, for :first and :nth() selectors."""
+
+    def page_type(side: str, blank: bool, name: str, index: int, groups: tuple) -> Any:
+        return PAGE_TYPE(side, blank, name, index + first_page - 1, groups)
+
+    pages_module.PageType = page_type
+    try:
+        yield
+    finally:
+        pages_module.PageType = PAGE_TYPE
+
+
+def _right_hand(page_number: int, root_box: Any) -> bool:
+    """Whether the book's page ``page_number`` is a right-hand page: its first page is, in a left-to-right book."""
+    first_is_right = root_box.style["direction"] == "ltr"
+    return (page_number % 2 == 1) == first_is_right
+
+
+class Paginated:
+    """A part's pages, broken but not yet placed: what ``place`` turns into a WeasyPrint document."""
+
+    def __init__(self, html: weasyprint.HTML, guess: Placement, shared: Shared):
+        self.html = html
+        self.shared = shared
+        self._paginate_from(guess)
+
+    def _paginate_from(self, guess: Placement) -> None:
+        options = dict(weasyprint.DEFAULT_OPTIONS)
+        html = self.html
+        context = self.context = Document._build_layout_context(
+            html, self.shared.font_config, self.shared.counter_style, {}, options
+        )
+        self.placement = guess
+        self._targets_elsewhere(guess.targets)
+        self.root_box = build_formatting_structure(
+            html.etree_element,
+            context.style_for,
+            context.get_image_from_uri,
+            html.base_url,
+            context.target_collector,
+            context.counter_style,
+            context.footnotes,
+        )
+        weasyprint.layout.initialize_page_maker(context, self.root_box)
+        resume_at, next_page, _, state, remake_state = context.page_maker[0]
+        state[1]["page"] = [guess.first_page - 1]
+        state[2][0].add("page")
+        right_page = _right_hand(guess.first_page, self.root_box)
+        context.page_maker[0] = (resume_at, next_page, right_page, state, remake_state)
+        self.pages: list[Any] = []
+        self._footnotes: list[Any] = context.footnotes.copy()
+        self._paginate()
+
+    def _targets_elsewhere(self, targets: dict[str, int]) -> None:
+        """Anchors in other parts, at the pages given: ``target-counter()`` reads them as it reads the part's own."""
+        items = self.context.target_collector.target_lookup_items
+        for name, page in targets.items():
+            item = items.get(name)
+            if item is None or isinstance(item.target_box, _TargetElsewhere):
+                item = items[name] = TargetLookupItem("up-to-date")
+                item.target_box = _TargetElsewhere()
+            item.cached_page_counter_values = {"page": [page]}
+
+    def _paginate(self) -> None:
+        """WeasyPrint's pagination loop (layout_document), run until page-based counters settle."""
+        context = self.context
+        with _pages_numbered_from(self.placement.first_page):
+            for _ in range(MAX_LOOPS):
+                context.footnotes = self._footnotes.copy()
+                self.pages = list(make_all_pages(context, self.root_box, self.html, self.pages))
+                if not any(remake["content_changed"] for *_, remake in context.page_maker):
+                    break
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    @property
+    def opens_right(self) -> bool | None:
+        """Whether the part's first element asks for a right-hand page (True), a left-hand one (False) or any."""
+        body = self.root_box.children[0] if self.root_box.children else None
+        first = body.children[0] if body is not None and body.children else None
+        side = first.style["break_before"] if first is not None else "auto"
+        if side in ("recto", "verso"):
+            side = "right" if (side == "recto") == (self.root_box.style["direction"] == "ltr") else "left"
+        return {"right": True, "left": False}.get(side)
+
+    def settle(self, placement: Placement) -> int:
+        """Number and side the part's pages where ``placement`` puts them; how many pages it then has.
+
+        It may be settled again (a page number it refers to moved) until its
+        ``document`` is made.
+        """
+        old = self.placement
+        flipped = _right_hand(placement.first_page, self.root_box) != _right_hand(old.first_page, self.root_box)
+        if flipped and any(next_page["break"] in SIDE_BREAKS for _, next_page, *_ in self.context.page_maker[1:]):
+            # A page break to one side within the part: from the other side, it may leave a blank page more or less.
+            self._paginate_from(placement)
+            return self.page_count + placement.blank_before
+        self.placement = placement
+        shift = placement.first_page - old.first_page
+        context = self.context
+        for index, (resume_at, next_page, right_page, state, remake) in enumerate(context.page_maker):
+            state[1]["page"] = [state[1]["page"][-1] + shift]
+            state[1]["pages"] = [placement.total_pages]
+            context.page_maker[index] = (resume_at, next_page, right_page != flipped, state, remake)
+        for item in context.target_collector.target_lookup_items.values():
+            if not isinstance(item.target_box, _TargetElsewhere) and "page" in item.cached_page_counter_values:
+                item.cached_page_counter_values["page"] = [item.cached_page_counter_values["page"][-1] + shift]
+        self._targets_elsewhere(placement.targets)
+        if shift or placement.targets != old.targets:
+            self._number_again()
+        if shift or flipped:
+            with _pages_numbered_from(placement.first_page):
+                for index, page in enumerate(self.pages):
+                    self._retype(page, index)
+        return self.page_count + placement.blank_before
+
+    def document(self) -> Document:
+        """The part's pages, settled, with their margin boxes: a WeasyPrint document to write."""
+        with _pages_numbered_from(self.placement.first_page):
+            pages = list(self._with_margin_boxes())
+            if self.placement.blank_before:
+                pages.insert(0, self._blank_page())
+        return self._document(pages)
+
+    def _number_again(self) -> None:
+        """Lay out again the pages whose text prints a page number (``counter(page)``, ``target-counter()``)."""
+        context = self.context
+        for item in context.target_collector.counter_lookup_items.values():
+            index = item.page_maker_index
+            if index is None or index >= len(self.pages):
+                continue
+            if item.missing_target_counters or "page" in item.missing_counters:
+                item.pending = True
+                context.page_maker[index][-1]["content_changed"] = True
+        self._paginate()
+
+    def _retype(self, page: Any, index: int) -> None:
+        """Give a page laid out for another place its page type there: its side's margins, its selectors."""
+        right_page = self.context.page_maker[index][2]
+        page_type = pages_module.PageType(
+            "right" if right_page else "left", page.page_type.blank, page.page_type.name, index, page.page_type.groups
+        )
+        if page_type == page.page_type:
+            return
+        pages_module.set_page_type_computed_styles(page_type, self.html, self.context.style_for)
+        style = self.context.style_for(page_type)
+        style["overflow"] = page.style["overflow"]
+        moved = type(page)(page_type, style)
+        resolve_percentages(moved, style["size"])
+        moved.position_x = moved.position_y = 0
+        page_width(moved, self.context, style["size"][0])
+        page_height(moved, self.context, style["size"][1])
+        if (moved.width, moved.height) != (page.width, page.height):
+            raise ValueError(f"the theme's {page_type.side} pages have another measure than its others")
+        dx, dy = moved.content_box_x() - page.content_box_x(), moved.content_box_y() - page.content_box_y()
+        for child in page.children:
+            child.translate(dx, dy)
+        moved.children = page.children
+        moved.fixed_boxes = page.fixed_boxes
+        self.pages[index] = moved
+
+    def _blank_page(self) -> Any:
+        """The theme's blank page on the left of the part's first: WeasyPrint's own, as a break to a right-hand
+        page makes it, with the body's page name and no page group."""
+        context, first = self.context, self.placement.first_page
+        page_type = pages_module.PageType("left", True, self.root_box.style["page"], -1, ())
+        pages_module.set_page_type_computed_styles(page_type, self.html, context.style_for)
+        state = copy.deepcopy(context.page_maker[0][3])
+        state[1]["page"] = [first - 2]
+        page, _, _ = make_page(context, self.root_box, page_type, None, len(context.page_maker), state)
+        root, _, _ = page.children
+        context.current_page = 0
+        page.children = (root, *make_margin_boxes(context, page, state))
+        background.layout_backgrounds(page, context.get_image_from_uri)
+        return page
+
+    def _with_margin_boxes(self) -> Iterator[Any]:
+        """The end of WeasyPrint's layout_document: named strings, bookmark labels, then each page's margin boxes."""
+        context, pages = self.context, self.pages
+        seen: dict[str, list[Any]] = {"": [], "::before": [], "::after": []}
+        for number, page in enumerate(pages, start=1):
+            page_counter_values = context.page_maker[number][3][1]
+            for child in page.descendants():
+                if child.bookmark_label:
+                    kind = next((end for end in ("::before", "::after") if child.element_tag.endswith(end)), "")
+                    if child.element in seen[kind]:
+                        child.bookmark_label = ""
+                    else:
+                        seen[kind].append(child.element)
+                if child.missing_link:
+                    for (box, css_token), item in context.target_collector.counter_lookup_items.items():
+                        if child.missing_link == box and css_token != "content":
+                            if css_token == "bookmark-label" and not child.bookmark_label:
+                                continue
+                            item.parse_again(page_counter_values)
+                            if css_token == "bookmark-label":
+                                child.bookmark_label = box.bookmark_label
+                if child.string_set and child.string_set != "none":
+                    for name, text in child.string_set:
+                        context.string_set[name][number].append(text)
+        self._carry_strings()
+        for number, page in enumerate(pages, start=1):
+            root, footnote_area, note_area = page.children
+            root.children = [
+                *weasyprint.layout.layout_fixed_boxes(context, pages[: number - 1], page),
+                *root.children,
+                *weasyprint.layout.layout_fixed_boxes(context, pages[number:], page),
+            ]
+            context.current_page = number
+            children = [root, *(area for area in (footnote_area, note_area) if area.children)]
+            children.extend(make_margin_boxes(context, page, context.page_maker[number][3]))
+            page.children = tuple(children)
+            background.layout_backgrounds(page, context.get_image_from_uri)
+            yield page
+
+    def _carry_strings(self) -> None:
+        """Named strings the part does not set yet are as the parts before left them (WeasyPrint looks no further
+        back than the document's first page)."""
+        context, carried = self.context, self.placement.strings
+        own = context.get_string_set_for
+
+        def string_set_for(page: Any, name: str, keyword: str = "first") -> tuple[str, ...]:
+            found = own(page, name, keyword)
+            set_here = context.current_page in context.string_set[name]
+            if found or name not in carried or keyword == "all-once" or (set_here and keyword == "first-except"):
+                return found
+            return (carried[name],)
+
+        context.get_string_set_for = string_set_for
+
+    def strings_set(self) -> dict[str, str]:
+        """The last value the part sets each named string to: with the parts before's, what the part after has."""
+        strings: dict[str, str] = {}
+        for page in self.pages:
+            for child in page.descendants():
+                if child.string_set and child.string_set != "none":
+                    strings.update(child.string_set)
+        return strings
+
+    def _document(self, pages: list[Any]) -> Document:
+        html = self.html
+        document = Document(
+            [Page(page) for page in pages],
+            DocumentMetadata(**get_html_metadata(html)),
+            html.url_fetcher,
+            self.shared.font_config,
+            {},
+            None,
+        )
+        document._html = html
+        if document.pages:
+            # A link to another part is kept (WeasyPrint drops a link to an anchor it has not laid out): its anchor
+            # stands in on the first page, until the parts are joined.
+            for name in self.placement.targets:
+                document.pages[0].anchors.setdefault(name, (0, 0, 0, 0))
+        return document
+
+    def anchor_pages(self) -> dict[str, int]:
+        """The book's page of each anchor the part holds, as it is settled now."""
+        found: dict[str, int] = {}
+        for index, page in enumerate(self.pages):
+            for box in page.descendants(placeholders=True):
+                anchor = box.style["anchor"]
+                if anchor and anchor not in found:
+                    found[anchor] = self.placement.first_page + index
+        return found

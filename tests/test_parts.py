@@ -1,0 +1,140 @@
+"""The print edition laid out in parts and joined is the book laid out whole, page for page.
+
+Each part (the front matter, each piece with its warning, the back matter)
+is paginated with a guess at where it falls, then settled where it does;
+the joined PDF must have the single layout's pages, text, word positions,
+links and outline.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from tests.conftest import MANUSCRIPT, ROOT
+
+ANTHOLOGY = ROOT / "tests" / "books" / "anthology"
+# A word's position may differ by a rounding of its last glyph's width (each part's font subset has its own width
+# table); anything more is a layout that moved.
+WORD_TOLERANCE = 0.1
+
+
+def print_html(manuscript: Path, out: Path):
+    from publish.outputs.print_edition import print_job
+    from publish.pipeline.build import rendered_book
+    from publish.read.default_theme import BUNDLED_THEMES
+    from publish.request import BuildRequest
+    from publish.targets import Target
+
+    return print_job(rendered_book(manuscript, BUNDLED_THEMES / "classic", out, Target.PRINT), BuildRequest())
+
+
+def words_by_page(pdf: Path) -> list[list[tuple[str, float, float, float, float]]]:
+    """Each page's words, with their boxes (pdftotext -bbox)."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = []
+    for page in html.split("<page ")[1:]:
+        pages.append(
+            [
+                (word, float(x1), float(y1), float(x2), float(y2))
+                for x1, y1, x2, y2, word in re.findall(
+                    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', page
+                )
+            ]
+        )
+    return pages
+
+
+def max_distance(word, other) -> float:
+    """How far apart two words' boxes are, at their furthest edges."""
+    return max(abs(a - b) for a, b in zip(word[1:], other[1:], strict=True))
+
+
+def links(pdf: Path) -> list[tuple[int, list[int], str, int | None]]:
+    """Every link: its page, rectangle, target (an anchor or an address) and the page an anchor is on."""
+    with pikepdf.open(pdf) as document:
+        page_of = {page.obj.objgen: number for number, page in enumerate(document.pages)}
+        names = pikepdf.NameTree(document.Root.Names.Dests) if "/Names" in document.Root else {}
+        found = []
+        for number, page in enumerate(document.pages):
+            for annotation in page.get("/Annots", []):
+                rectangle = [round(float(value)) for value in annotation.Rect]
+                if "/Dest" in annotation:
+                    name = str(annotation.Dest)
+                    found.append((number, rectangle, name, page_of[names[name][0].objgen]))
+                else:
+                    found.append((number, rectangle, str(annotation.A.URI), None))
+        return found
+
+
+def outline(pdf: Path) -> list[tuple[int, str, int]]:
+    """The outline's entries in order: depth, title, page."""
+    with pikepdf.open(pdf) as document, document.open_outline() as tree:
+        page_of = {page.obj.objgen: number for number, page in enumerate(document.pages)}
+
+        def walk(items, depth):
+            for item in items:
+                yield depth, item.title, page_of[item.destination[0].objgen]
+                yield from walk(item.children, depth + 1)
+
+        return list(walk(tree.root, 0))
+
+
+@pytest.mark.parametrize(
+    ("manuscript", "guess"),
+    [(MANUSCRIPT, None), (ANTHOLOGY, 102)],
+    ids=["sample, each part guessed where the last ends", "anthology, each part guessed on page 102"],
+)
+def test_a_book_laid_out_in_parts_and_joined_is_the_book_laid_out_whole(tmp_path, manuscript, guess):
+    from publish.outputs import parts, pdf
+
+    job = print_html(manuscript, tmp_path / "out")
+    whole = tmp_path / "whole.pdf"
+    whole.write_bytes(pdf.pdf_bytes(pdf.layout(job.html, job.base_url, job.resources).document))
+    book_parts = parts.split(job.html)
+    assert len(book_parts) >= 5, [part.ids for part in book_parts]
+    # Page 102 is a left-hand page: every part but the first is numbered, sided and referred to again when settled.
+    first_pages = [1, *[guess] * (len(book_parts) - 1)] if guess else None
+    joined = tmp_path / "joined.pdf"
+    joined.write_bytes(parts.lay_out(book_parts, job.base_url, lambda: pdf.ConfinedFetcher(job.resources), first_pages))
+
+    expected, found = words_by_page(whole), words_by_page(joined)
+    assert len(found) == len(expected)
+    for number, (want, got) in enumerate(zip(expected, found, strict=True), start=1):
+        assert [word for word, *_ in got] == [word for word, *_ in want], f"page {number}"
+        moved = [(a, b) for a, b in zip(want, got, strict=True) if max_distance(a, b) > WORD_TOLERANCE]
+        assert not moved, f"page {number}: {moved[:3]}"
+    assert links(joined) == links(whole)
+    assert outline(joined) == outline(whole)
+    with pikepdf.open(joined) as document, pikepdf.open(whole) as single:
+        assert document.docinfo.Title == single.docinfo.Title
+        assert str(document.Root.Lang) == str(single.Root.Lang)
+
+
+def test_a_part_begins_at_each_piece_or_the_warning_before_it():
+    from publish.outputs.parts import split
+
+    html = (
+        "<html><head><title>t</title></head><body>"
+        '<section id="cover"></section><nav id="contents"><a href="#b">b</a></nav>'
+        '<article class="piece" id="a"></article>'
+        '<section class="spoiler-warning" id="warning-b"><a href="#c">skip</a></section>'
+        '<article class="piece" id="b"></article>'
+        '<article class="piece" id="c"></article>'
+        '<section id="colophon"></section><section id="back-cover"></section>'
+        "</body></html>"
+    )
+    found = split(html)
+    assert [part.ids for part in found] == [
+        ("cover", "contents"),
+        ("a",),
+        ("warning-b", "b"),
+        ("c",),
+        ("colophon", "back-cover"),
+    ]
+    assert [sorted(part.targets) for part in found] == [["b"], [], ["c"], [], []]
+    assert '<article class="piece" id="b">' in found[2].html and 'id="a"' not in found[2].html
