@@ -129,6 +129,11 @@ def cli() -> None:
     is_flag=True,
     help="Let pieces use images from http(s) addresses (fetched with a time limit and a size cap).",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Processes that lay the print edition's pieces out side by side.  [default: one per core]",
+)
 @click.option("--fresh", is_flag=True, help="Make everything again, using nothing earlier builds stored in OUT/.cache.")
 @common_options
 @click.pass_context
@@ -145,6 +150,7 @@ def build_command(
     marks: str | None,
     pdf_variant: str | None,
     allow_remote: bool,
+    jobs: int | None,
     fresh: bool,
 ) -> None:
     """Build the book into OUT (build/ by default)."""
@@ -166,6 +172,7 @@ def build_command(
         marks=marks,
         pdf_variant=pdf_variant,
         allow_remote=allow_remote,
+        jobs=jobs or 0,
     )
     theme_dir = choose_theme(theme, manuscript_dir)
     result = build_if_stale(manuscript_dir, theme_dir, out_dir, request, report, fresh=fresh)

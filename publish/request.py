@@ -64,3 +64,5 @@ class BuildRequest:
     allow_remote: bool = False
     # The print edition in a second process; False runs everything in this one (tests compare the two).
     parallel: bool = True
+    # How many processes lay the print edition's pieces out side by side; 0: one per core.
+    jobs: int = 0

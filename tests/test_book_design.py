@@ -443,8 +443,8 @@ def test_titles_break_into_lines_of_like_length(tmp_path):
 
 def test_titles_are_measured_alone_so_the_book_is_not_laid_out_again_for_them(tmp_path, monkeypatch):
     """In a book of five pieces or more, the titles' even lines come from a layout of the titles alone: the book's
-    first layout already has them."""
-    from publish.outputs import pdf
+    first layout (in parts) already has them."""
+    from publish.outputs import part_pool, pdf
     from publish.pipeline.build import BuildRequest, build
     from publish.read.config import DEFAULT_THEME
 
@@ -460,6 +460,8 @@ def test_titles_are_measured_alone_so_the_book_is_not_laid_out_again_for_them(tm
     laid_out: list[str] = []
     real = pdf.layout
     monkeypatch.setattr(pdf, "layout", lambda html, *args: laid_out.append(html) or real(html, *args))
+    split = part_pool.split
+    monkeypatch.setattr(part_pool, "split", lambda html: laid_out.append(html) or split(html))
     request = BuildRequest(formats=("pdf",), parallel=False)  # laid out here, where the patch is
     build(root, DEFAULT_THEME, tmp_path / "out", request, lambda stage, seconds: None)
     titles_alone, first_of_the_book = laid_out[0], laid_out[1]

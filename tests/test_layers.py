@@ -17,7 +17,7 @@ PACKAGE = ROOT / "publish"
 # Lower stages first; a module may import its own stage and those before it.
 STAGES = ("base", "read", "request", "markup", "render", "outputs", "pipeline", "tools", "cli")
 # Modules at the top of the package, by the stage they sit at.
-TOP = {"errors": "base", "targets": "base", "request": "request", "cli": "cli", "__main__": "cli"}
+TOP = {"errors": "base", "targets": "base", "forking": "base", "request": "request", "cli": "cli", "__main__": "cli"}
 
 
 def stage_of(module: str) -> str:

@@ -23,16 +23,6 @@ ANTHOLOGY = ROOT / "tests" / "books" / "anthology"
 WORD_TOLERANCE = 0.1
 
 
-def print_html(manuscript: Path, out: Path):
-    from publish.outputs.print_edition import print_job
-    from publish.pipeline.build import rendered_book
-    from publish.read.default_theme import BUNDLED_THEMES
-    from publish.request import BuildRequest
-    from publish.targets import Target
-
-    return print_job(rendered_book(manuscript, BUNDLED_THEMES / "classic", out, Target.PRINT), BuildRequest())
-
-
 def words_by_page(pdf: Path) -> list[list[tuple[str, float, float, float, float]]]:
     """Each page's words, with their boxes (pdftotext -bbox)."""
     html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
@@ -84,23 +74,46 @@ def outline(pdf: Path) -> list[tuple[int, str, int]]:
         return list(walk(tree.root, 0))
 
 
-@pytest.mark.parametrize(
-    ("manuscript", "guess"),
-    [(MANUSCRIPT, None), (ANTHOLOGY, 102)],
-    ids=["sample, each part guessed where the last ends", "anthology, each part guessed on page 102"],
-)
-def test_a_book_laid_out_in_parts_and_joined_is_the_book_laid_out_whole(tmp_path, manuscript, guess):
-    from publish.outputs import parts, pdf
+def print_editions(manuscript: Path, out: Path, theme: str, jobs: int, monkeypatch) -> tuple:
+    """The book's print edition laid out whole, then in parts by ``jobs`` processes."""
+    from publish.outputs import part_pool
+    from publish.outputs.print_edition import print_edition, print_job
+    from publish.pipeline.build import rendered_book
+    from publish.read.default_theme import BUNDLED_THEMES
+    from publish.request import BuildRequest
+    from publish.targets import Target
 
-    job = print_html(manuscript, tmp_path / "out")
-    whole = tmp_path / "whole.pdf"
-    whole.write_bytes(pdf.pdf_bytes(pdf.layout(job.html, job.base_url, job.resources).document))
-    book_parts = parts.split(job.html)
-    assert len(book_parts) >= 5, [part.ids for part in book_parts]
-    # Page 102 is a left-hand page: every part but the first is numbered, sided and referred to again when settled.
-    first_pages = [1, *[guess] * (len(book_parts) - 1)] if guess else None
-    joined = tmp_path / "joined.pdf"
-    joined.write_bytes(parts.lay_out(book_parts, job.base_url, lambda: pdf.ConfinedFetcher(job.resources), first_pages))
+    request = BuildRequest(formats=("pdf", "epub"), jobs=jobs)
+    job = print_job(rendered_book(manuscript, BUNDLED_THEMES / theme, out, Target.PRINT), request)
+    with monkeypatch.context() as patched:
+        patched.setattr(part_pool, "FROM_PIECES", 10**6)
+        whole = print_edition(job)
+    in_parts = print_edition(job)
+    # Laid out in parts: no second layout of the book, no PDF written from one document.
+    assert {"relayout", "pdf"}.isdisjoint(dict(in_parts.stages)) and {"relayout", "pdf"} & set(dict(whole.stages))
+    return whole, in_parts
+
+
+@pytest.mark.parametrize(
+    ("manuscript", "theme", "guess"),
+    [(MANUSCRIPT, "classic", None), (ANTHOLOGY, "zine", 102)],
+    ids=["sample in 2 runs", "anthology in 3 runs, each guessed on page 102"],
+)
+def test_a_book_laid_out_in_parts_and_joined_is_the_book_laid_out_whole(
+    tmp_path, monkeypatch, manuscript, theme, guess
+):
+    from publish.outputs import part_pool, parts
+
+    monkeypatch.setattr(part_pool, "FROM_PIECES", 1)
+    if guess:
+        # A left-hand page: the parts of every run but the first are numbered, sided and referred to again.
+        monkeypatch.setattr(parts, "GUESSED_FIRST_PAGE", guess)
+    whole_edition, edition_in_parts = print_editions(
+        manuscript, tmp_path / "out", theme, 3 if guess else 2, monkeypatch
+    )
+    whole, joined = tmp_path / "whole.pdf", tmp_path / "joined.pdf"
+    whole.write_bytes(whole_edition.outputs[".pdf"])
+    joined.write_bytes(edition_in_parts.outputs[".pdf"])
 
     expected, found = words_by_page(whole), words_by_page(joined)
     assert len(found) == len(expected)
@@ -110,9 +123,26 @@ def test_a_book_laid_out_in_parts_and_joined_is_the_book_laid_out_whole(tmp_path
         assert not moved, f"page {number}: {moved[:3]}"
     assert links(joined) == links(whole)
     assert outline(joined) == outline(whole)
+    assert edition_in_parts.page_starts == whole_edition.page_starts
+    assert edition_in_parts.cover_jpeg == whole_edition.cover_jpeg
     with pikepdf.open(joined) as document, pikepdf.open(whole) as single:
         assert document.docinfo.Title == single.docinfo.Title
         assert str(document.Root.Lang) == str(single.Root.Lang)
+        # Each face's program once, merged from the runs' subsets: the file about the size one layout makes.
+        assert font_programs(document) == font_programs(single)
+    assert joined.stat().st_size <= 1.25 * whole.stat().st_size
+
+
+def font_programs(document: pikepdf.Pdf) -> list[str]:
+    """The name of each face whose program the PDF embeds, once for each time it is embedded."""
+    programs = {}
+    for page in document.pages:
+        for _, font in page.Resources.Font.items():
+            descriptor = font.DescendantFonts[0].FontDescriptor
+            program = descriptor.get("/FontFile2", descriptor.get("/FontFile3"))
+            if program is not None:
+                programs[program.objgen] = str(descriptor.FontName).partition("+")[2]
+    return sorted(programs.values())
 
 
 def test_a_part_begins_at_each_piece_or_the_warning_before_it():

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from publish.outputs.economy import body_sections, css_id
+from publish.outputs.economy import body_sections, css_id, page_boxes
 
 if TYPE_CHECKING:
     import weasyprint
@@ -65,7 +65,7 @@ def _is_title(element: Any) -> bool:
 def balancing_style(document: weasyprint.Document) -> str:
     """The style sheet that balances the titles the layout left with a short last line, or "" if none did."""
     rules = []
-    for _, section in body_sections(document):
+    for _, section in body_sections(page_boxes(document)):
         name = section.element.get("id") if section.element is not None else None
         if not name:
             continue

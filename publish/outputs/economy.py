@@ -22,7 +22,7 @@ them but the back cover, so no page number the book prints moves.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,13 +62,14 @@ class Measured:
     contents_fit: bool
 
 
-def measure(document: weasyprint.Document) -> Measured:
-    """The body's sections as laid out: where each begins and ends, and its break."""
+def measure(pages: Sequence[Any]) -> Measured:
+    """The body's sections as laid out on ``pages`` (WeasyPrint's page boxes): where each begins and ends, and its
+    break."""
     spans: dict[str, list[int]] = {}
     found: dict[str, tuple[frozenset[str], str]] = {}
     notes_pages: set[int] = set()
     contents_bottom = imprint_top = None
-    for number, box in body_sections(document):
+    for number, box in body_sections(pages):
         element = box.element
         if _has_class(box, NOTES_PAGE):
             notes_pages.add(number)
@@ -97,13 +98,18 @@ def measure(document: weasyprint.Document) -> Measured:
         or contents_bottom is None
         or (contents[0] == contents[1] == imprint_top[0] and contents_bottom <= imprint_top[1])
     )
-    return Measured(units, len(document.pages) - len(notes_pages), contents_fit)
+    return Measured(units, len(pages) - len(notes_pages), contents_fit)
 
 
-def body_sections(document: weasyprint.Document) -> Iterator[tuple[int, Any]]:
-    """Each page's number and the boxes of the body's children laid out on it."""
-    for number, page in enumerate(document.pages, start=1):
-        html = page._page_box.children
+def page_boxes(document: weasyprint.Document) -> list[Any]:
+    return [page._page_box for page in document.pages]
+
+
+def body_sections(pages: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    """Each page's number and the boxes of the body's children laid out on it (``pages``: WeasyPrint's page
+    boxes)."""
+    for number, page in enumerate(pages, start=1):
+        html = page.children
         for box in html[0].children[0].children if html and html[0].children else []:
             yield number, box
 
@@ -138,15 +144,35 @@ def _blanks(units: list[Unit]) -> int:
     return simulate(units) - sum(unit.pages - (unit.runs_on and unit.gap == 0) for unit in units)
 
 
+@dataclass(frozen=True)
+class Economy:
+    """The breaks that waste fewest pages: the pieces that open on a right-hand page where the first layout let
+    them open on any, and whether the contents leave the title verso."""
+
+    right: tuple[str, ...] = ()
+    contents_apart: bool = False
+
+    @property
+    def style(self) -> str:
+        """The style sheet that lays the book out so."""
+        rules = ["#contents { break-before: right; }"] if self.contents_apart else []
+        if self.right:
+            rules.append(", ".join(f"#{css_id(name)}" for name in self.right) + " { break-before: right; }")
+        return "\n".join(rules)
+
+
 def second_layout_style(measured: Measured, openings: str) -> str:
     """The style sheet that turns the first layout into the economical one, or "" if it already is."""
+    return economical(measured, openings).style
+
+
+def economical(measured: Measured, openings: str) -> Economy:
+    """What turns the first layout into the economical one (nothing, if it already is)."""
     units = list(measured.units)
     if simulate(units) != measured.page_count:
-        return ""  # a layout this model does not predict (a section that changes length with its side): kept as is
-    rules: list[str] = []
+        return Economy()  # a layout this model does not predict (a section that changes length with its side)
     if not measured.contents_fit:
         units = _contents_apart(units)
-        rules.append("#contents { break-before: right; }")
     padded = -(-simulate(units) // BOOKLET) * BOOKLET
     right: list[str] = []
     if openings == "auto":
@@ -158,9 +184,7 @@ def second_layout_style(measured: Measured, openings: str) -> str:
             trial = [*units[:index], Unit(unit.id, unit.classes, 1, unit.pages), *units[index + 1 :]]
             if simulate(trial) <= padded:
                 units, right = trial, [*right, unit.id]
-    if right:
-        rules.append(", ".join(f"#{css_id(name)}" for name in right) + " { break-before: right; }")
-    return "\n".join(rules)
+    return Economy(tuple(right), not measured.contents_fit)
 
 
 def _contents_apart(units: list[Unit]) -> list[Unit]:
@@ -168,19 +192,24 @@ def _contents_apart(units: list[Unit]) -> list[Unit]:
     return [Unit(u.id, u.classes, 1, u.pages) if u.id == "contents" else u for u in units]
 
 
-def booklet_pages(document: weasyprint.Document) -> list[Any] | None:
+def booklet_pages(document: weasyprint.Document, first_page: int = 1) -> list[Any] | None:
     """The pages with as many notes pages between the colophon and the back cover as make the booklet's
-    multiple of four, or None if the layout has them already (or has no notes page of each side to copy)."""
+    multiple of four, or None if the layout has them already (or has no notes page of each side to copy).
+
+    ``document`` may be the book's last pages alone, from ``first_page`` on.
+    """
     colophon_end = back_cover = 0
     notes: dict[int, Any] = {}
-    for number, box in body_sections(document):
+    before = first_page - 1
+    for number, box in body_sections(page_boxes(document)):
+        number += before
         name = box.element.get("id") if box.element is not None else None
         if name == "colophon":
             colophon_end = number
         elif name == "back-cover" and not back_cover:
             back_cover = number
         elif _has_class(box, NOTES_PAGE):
-            notes.setdefault(number % 2, document.pages[number - 1])
+            notes.setdefault(number % 2, document.pages[number - 1 - before])
     if not (colophon_end and back_cover > colophon_end and len(notes) == 2):
         return None
     pages = document.pages
@@ -189,12 +218,12 @@ def booklet_pages(document: weasyprint.Document) -> list[Any] | None:
         count
         for count in range(BOOKLET)
         if (colophon_end + count + 1) % 2 == back_cover % 2
-        and (colophon_end + count + len(pages) - back_cover + 1) % BOOKLET == 0
+        and (colophon_end + count + before + len(pages) - back_cover + 1) % BOOKLET == 0
     ]
     if not fitting or fitting[0] == back_cover - colophon_end - 1:
         return None
     fillers = [notes[(colophon_end + n) % 2] for n in range(1, fitting[0] + 1)]
-    return [*pages[:colophon_end], *fillers, *pages[back_cover - 1 :]]
+    return [*pages[: colophon_end - before], *fillers, *pages[back_cover - 1 - before :]]
 
 
 def css_id(name: str) -> str:

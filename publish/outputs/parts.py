@@ -1,33 +1,35 @@
-"""The print edition laid out in parts (the front matter, each piece with its warning, the back matter) and joined.
+"""The print edition laid out in parts: the front matter, each piece with its warning, the back matter.
 
 A piece is a natural unit of layout: its pages break the same wherever it
 starts, its running heads and notes are its own, and only a few page numbers
 cross between pieces (the contents', each warning's "skip to page", a
-spoiler's "revealed on page"). Each part is paginated with a guess at where
-it falls (weasyprint_parts.py); then, in the book's order, each is settled
-where the parts before it end, its references to other parts set with their
-pages, until no page number moves; then each is written, and the PDFs are
-joined into one, with the book's links, outline and metadata.
+spoiler's "revealed on page"). A ``Run`` of consecutive parts is laid out in
+one process: each part paginated with a guess at where it falls
+(weasyprint_parts.py), reported (``Laid``), settled where ``placements``
+puts it once every part's length is known, and written. The book is the
+runs' PDFs joined (parts_join.py); part_pool.py runs them side by side.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import lxml.html
-import pikepdf
 import weasyprint
 
+from publish.outputs import economy, pdf
+from publish.outputs.pages import PageStart, page_starts
+from publish.outputs.parts_join import Written
 from publish.outputs.weasyprint_parts import Paginated, Placement
 from publish.outputs.weasyprint_shared import Shared
+from publish.read.resources import ResourcePolicy
 
 # The body's elements a part begins with (templates/book.html): a piece, or the warning before it.
 PIECE, WARNING = "piece", "spoiler-warning"
-# How often the parts are settled again for page numbers that moved, at most (each time, fewer move).
-MAX_SETTLINGS = 4
+# Where a part after the first is guessed to begin before the parts before it are laid out: a right-hand page
+# past any a theme singles out with :first or :nth() (a wrong guess costs only the settling).
+GUESSED_FIRST_PAGE = 101
 
 
 @dataclass(frozen=True)
@@ -78,139 +80,142 @@ def split(html: str) -> list[Part]:
     return parts
 
 
-def paginate(
-    part: Part, base_url: str, fetcher: weasyprint.urls.URLFetcher, first_page: int, shared: Shared
-) -> Paginated:
-    """A part paginated as if it began on ``first_page``, its references to other parts on page 1."""
-    html = weasyprint.HTML(string=part.html, base_url=base_url, url_fetcher=fetcher)
-    return Paginated(html, Placement(first_page, targets=dict.fromkeys(part.targets, 1)), shared)
+@dataclass(frozen=True)
+class Laid:
+    """What placing the parts needs to know of one, as it is laid out now."""
+
+    pages: int
+    # The break before its first element: a part that does not begin a page cannot be laid out apart.
+    first_break: str
+    left_to_right: bool
+    # The page of each anchor it holds, counted from its first (0).
+    anchors: dict[str, int]
+    # The last value it gives each named string.
+    strings: dict[str, str]
+    targets: frozenset[str]
+    # Its sections as units of pages (economy.py), to choose where pieces open.
+    measured: economy.Measured
+
+    @property
+    def begins_page(self) -> bool:
+        return self.first_break in economy.PAGE_BREAKS
+
+    def opens_right(self, moved_right: bool) -> bool | None:
+        """Whether it must begin on a right-hand page (True), a left-hand one (False), or on either."""
+        side = "right" if moved_right else self.first_break
+        if side in ("recto", "verso"):
+            side = "right" if (side == "recto") == self.left_to_right else "left"
+        return {"right": True, "left": False}.get(side)
 
 
-def settle(paginated: Sequence[Paginated]) -> list[Placement]:
-    """Each part where the parts before it end, each reference to another part at its page: again, until none
-    moves."""
-    placements: list[Placement] = []
-    for _ in range(MAX_SETTLINGS):
-        anchors: dict[str, int] = {}
-        for part in paginated:
-            anchors.update(part.anchor_pages())
-        counts = [part.page_count + part.placement.blank_before for part in paginated]
-        total = sum(counts)
-        first, wanted = 1, []
-        strings: dict[str, str] = {}
-        for part in paginated:
-            blank = part.opens_right is not None and (first % 2 == 1) != part.opens_right
-            placement = Placement(
-                first + blank, total, strings, {name: anchors[name] for name in part.placement.targets}, blank
-            )
-            wanted.append(placement)
-            first += part.page_count + blank
-            strings = {**strings, **part.strings_set()}
-        if wanted == placements:
-            break
-        placements = wanted
-        for part, placement in zip(paginated, placements, strict=True):
-            if part.placement != placement:
-                part.settle(placement)
-    return placements
+def _laid(part: Part, paginated: Paginated) -> Laid:
+    return Laid(
+        paginated.page_count,
+        paginated.first_break,
+        paginated.left_to_right,
+        paginated.anchor_pages(),
+        paginated.strings_set(),
+        part.targets,
+        economy.measure(paginated.pages),
+    )
 
 
-def lay_out(
-    parts: Sequence[Part],
-    base_url: str,
-    fetcher: Callable[[], weasyprint.urls.URLFetcher],
-    first_pages: Sequence[int] | None = None,
-) -> bytes:
-    """The book's PDF, from its parts laid out one after another, each guessed to begin at ``first_pages``
-    (by default, where the parts before it end)."""
-    paginated: list[Paginated] = []
-    first, shared = 1, Shared()
-    for index, part in enumerate(parts):
-        paginated.append(paginate(part, base_url, fetcher(), first_pages[index] if first_pages else first, shared))
-        first += paginated[-1].page_count
-    settle(paginated)
-    return join([written(part.document(), frozenset(part.placement.targets)) for part in paginated])
+def placements(laid: Sequence[Laid], moved_right: frozenset[int] = frozenset()) -> list[Placement]:
+    """Each part where the parts before it end (after a blank page, where it must open on the other side), its
+    references to other parts at their pages; ``moved_right``: the parts chosen to open on a right-hand page."""
+    firsts, blanks, first = [], [], 1
+    for index, part in enumerate(laid):
+        right = part.opens_right(index in moved_right)
+        blank = right is not None and (first % 2 == 1) != right
+        firsts.append(first + blank)
+        blanks.append(blank)
+        first += blank + part.pages
+    anchors = {
+        name: start + page for part, start in zip(laid, firsts, strict=True) for name, page in part.anchors.items()
+    }
+    found: list[Placement] = []
+    strings: dict[str, str] = {}
+    for part, start, blank in zip(laid, firsts, blanks, strict=True):
+        targets = {name: anchors[name] for name in part.targets if name in anchors}
+        found.append(Placement(start, first - 1, dict(strings), targets, blank))
+        strings.update(part.strings)
+    return found
+
+
+def measured(laid: Sequence[Laid], placed: Sequence[Placement]) -> economy.Measured:
+    """The book's sections as the parts, placed so, lay them out."""
+    units = [unit for part in laid for unit in part.measured.units]
+    pages = sum(part.measured.page_count + placement.blank_before for part, placement in zip(laid, placed, strict=True))
+    return economy.Measured(units, pages, laid[0].measured.contents_fit)
 
 
 @dataclass(frozen=True)
-class Written:
-    """A part's PDF, with what joining it needs: the anchors it only links to (WeasyPrint gave them a stand-in
-    destination, dropped in the join) and the level of each of its bookmarks, in order."""
+class RunPdf:
+    """A run's pages, written: the PDF and what joining it needs, and where each of its pages begins."""
 
-    pdf: bytes
-    stand_ins: frozenset[str]
-    levels: tuple[int, ...]
+    written: Written
+    page_starts: list[PageStart]
 
 
-def written(document: weasyprint.Document, stand_ins: frozenset[str]) -> Written:
-    levels = tuple(level for page in document.pages for level, *_ in page.bookmarks)
-    return Written(document.write_pdf(), stand_ins, levels)
+class Run:
+    """Consecutive parts of the book, laid out in one process, sharing their fonts and parsed style sheets."""
 
+    def __init__(self, parts: Sequence[Part], base_url: str, resources: ResourcePolicy, first_page: int):
+        self.parts = list(parts)
+        self.base_url, self.resources, self.first_page = base_url, resources, first_page
+        self.shared = Shared()
+        self.paginated: list[Paginated] = []
 
-def join(parts: Sequence[Written]) -> bytes:
-    """One PDF of the parts' pages, with their links, named destinations and outline; the document's
-    information and catalogue entries are the first part's."""
-    book = pikepdf.Pdf.new()
-    destinations: dict[str, pikepdf.Array] = {}
-    bookmarks: list[tuple[int, pikepdf.OutlineItem]] = []
-    for number, part in enumerate(parts):
-        source = pikepdf.Pdf.open(io.BytesIO(part.pdf))
-        offset = len(book.pages)
-        book.pages.extend(source.pages)
-        index_of = {page.obj.objgen: offset + index for index, page in enumerate(source.pages)}
-        if number == 0:
-            book.trailer.Info = book.copy_foreign(source.docinfo)
-            if "/Lang" in source.Root:
-                book.Root.Lang = pikepdf.String(str(source.Root.Lang))
-        if "/Names" in source.Root and "/Dests" in source.Root.Names:
-            for name, target in pikepdf.NameTree(source.Root.Names.Dests).items():
-                if name not in part.stand_ins:
-                    destinations[str(name)] = _moved(target, book, index_of)
-        with source.open_outline() as outline:
-            items = list(_flattened(outline.root))
-        for level, item in zip(part.levels, items, strict=True):
-            page = index_of[_xyz_page(item.destination)]
-            left, top = _xyz(item.destination)
-            moved = pikepdf.OutlineItem(item.title, page, "XYZ", left=left, top=top)
-            moved.is_closed = item.is_closed
-            bookmarks.append((level, moved))
-    names = pikepdf.NameTree.new(book)
-    for name in sorted(destinations):
-        names[name] = destinations[name]
-    book.Root.Names = pikepdf.Dictionary(Dests=names.obj)
-    with book.open_outline() as outline:
-        _nest(outline.root, bookmarks)
-    out = io.BytesIO()
-    book.save(out, deterministic_id=True)
-    return out.getvalue()
+    def _paginate(self, part: Part, first_page: int) -> Paginated:
+        html = weasyprint.HTML(
+            string=part.html, base_url=self.base_url, url_fetcher=pdf.ConfinedFetcher(self.resources)
+        )
+        return Paginated(html, Placement(first_page, targets=dict.fromkeys(part.targets, 1)), self.shared)
 
+    def paginate(self) -> list[Laid]:
+        """Every part, each guessed to begin where the one before it ends."""
+        first = self.first_page
+        for part in self.parts:
+            self.paginated.append(self._paginate(part, first))
+            first += self.paginated[-1].page_count
+        return [_laid(part, paginated) for part, paginated in zip(self.parts, self.paginated, strict=True)]
 
-def _moved(target: pikepdf.Object, book: pikepdf.Pdf, index_of: dict) -> pikepdf.Array:
-    """A destination on the part's page, on the same page of the book."""
-    page = book.pages[index_of[_xyz_page(target)]].obj
-    return pikepdf.Array([page, pikepdf.Name.XYZ, *_xyz(target), 0])
+    def restyle(self, index: int, style: str) -> Laid:
+        """Part ``index`` laid out again with ``style`` read last (the contents moved to a page of their own)."""
+        part = self.parts[index]
+        self.parts[index] = Part(part.ids, economy.with_style(part.html, style), part.targets)
+        self.paginated[index] = self._paginate(self.parts[index], self.paginated[index].placement.first_page)
+        return _laid(self.parts[index], self.paginated[index])
 
+    def settle(self, placed: Sequence[Placement]) -> list[Laid]:
+        for paginated, placement in zip(self.paginated, placed, strict=True):
+            if paginated.placement != placement:
+                paginated.settle(placement)
+        return [_laid(part, paginated) for part, paginated in zip(self.parts, self.paginated, strict=True)]
 
-def _xyz(destination: Any) -> tuple[float, float]:
-    """A WeasyPrint destination's point: [page /XYZ left top zoom]."""
-    return float(destination[2]), float(destination[3])
-
-
-def _xyz_page(destination: Any) -> tuple[int, int]:
-    return destination[0].objgen
-
-
-def _flattened(items: list) -> Iterator[pikepdf.OutlineItem]:
-    for item in items:
-        yield item
-        yield from _flattened(item.children)
-
-
-def _nest(root: list, bookmarks: list[tuple[int, pikepdf.OutlineItem]]) -> None:
-    """The bookmarks as WeasyPrint nests them: each under the last one before it of a lower level."""
-    stack: list[tuple[int, list]] = [(0, root)]
-    for level, item in bookmarks:
-        while len(stack) > 1 and stack[-1][0] >= level:
-            stack.pop()
-        stack[-1][1].append(item)
-        stack.append((level, item.children))
+    def write(self, booklet: bool) -> RunPdf:
+        """The run's pages as one PDF; with ``booklet``, its last part made up to the booklet's multiple of four."""
+        documents, starts = [], []
+        held: set[str] = set()
+        targets: set[str] = set()
+        for index, paginated in enumerate(self.paginated):
+            document = paginated.document()
+            first = paginated.placement.first_page - paginated.placement.blank_before
+            if booklet and index == len(self.paginated) - 1:
+                pages = economy.booklet_pages(document, first)
+                document = document.copy(pages) if pages is not None else document
+            starts += [
+                PageStart(start.number + first - 1, start.section, start.offset)
+                for start in page_starts(document, paginated.html.etree_element)
+            ]
+            documents.append(document)
+            held.update(paginated.anchor_pages())
+            targets.update(paginated.placement.targets)
+        run = documents[0].copy([page for document in documents for page in document.pages])
+        # A link to another run is kept (WeasyPrint drops a link to an anchor it has not laid out): its anchor
+        # stands in on the first page, until the runs are joined.
+        stand_ins = frozenset(targets - held)
+        for name in stand_ins:
+            run.pages[0].anchors.setdefault(name, (0, 0, 0, 0))
+        levels = tuple(level for page in run.pages for level, *_ in page.bookmarks)
+        return RunPdf(Written(pdf.pdf_bytes(run), stand_ins, levels), starts)

@@ -180,12 +180,15 @@ def pdf_bytes(document: weasyprint.Document, variant: str | None = None) -> byte
     return document.write_pdf(pdf_variant=variant, pdf_identifier=True)
 
 
-def cover_jpeg(document: weasyprint.Document, written: bytes = b"") -> bytes:
-    """The first page, rendered to a JPEG for the EPUB's cover image: from the PDF of the whole book when it
-    has been ``written`` already, else from a PDF of that page alone."""
-    single = written or document.copy([document.pages[0]]).write_pdf()
+def first_page(document: weasyprint.Document) -> bytes:
+    """A PDF of the document's first page alone: all the cover image needs."""
+    return document.copy([document.pages[0]]).write_pdf()
+
+
+def cover_jpeg(written: bytes) -> bytes:
+    """The first page of a PDF (the book's, or its first page alone), rendered to a JPEG for the EPUB's cover."""
     try:
-        page = pypdfium2.PdfDocument(single)[0]
+        page = pypdfium2.PdfDocument(written)[0]
     except pypdfium2.PdfiumError as error:  # the book's own new PDF, which the build then keeps from replacing the last
         raise unreadable("PDF", str(error)) from None
     width, height = page.get_size()

@@ -104,7 +104,7 @@ def print_edition(job: PrintJob) -> PrintEdition:
 
 
 def _print_edition(job: PrintJob) -> PrintEdition:
-    from publish.outputs import balance, economy, pdf  # WeasyPrint: imported only where a layout is made
+    from publish.outputs import balance, economy, part_pool, pdf  # WeasyPrint: imported only where a layout is made
 
     stages: list[tuple[str, float]] = []
     stage = stage_timer(lambda name, seconds: stages.append((name, seconds)))
@@ -116,7 +116,7 @@ def _print_edition(job: PrintJob) -> PrintEdition:
     page_counts: dict[str, int] = {}
     if not lays_out_in_full(request):
         with stage("cover"):
-            cover = pdf.cover_jpeg(pdf.layout(job.html, job.base_url, job.resources).document)
+            cover = pdf.cover_jpeg(pdf.first_page(pdf.layout(job.html, job.base_url, job.resources).document))
         return PrintEdition(outputs, guide, cover, starts, stages, fitted_images=job.resources.fitted_here)
     wanted = requested(request)
     printed_formats = [fmt for fmt in wanted if fmt.printed]
@@ -131,38 +131,61 @@ def _print_edition(job: PrintJob) -> PrintEdition:
                 # How the titles wrap, from a layout of the titles alone: the book is laid out once with them even.
                 balanced = balance.balancing_style(pdf.layout(titles, job.base_url, job.resources).document)
         html = economy.with_style(job.html, balanced) if balanced else job.html
-        with stage("layout"):
-            printed = pdf.layout(html, job.base_url, job.resources)
-        # The breaks that waste fewest pages, and a short book's even titles: only a layout of the book tells them.
-        second_style = "\n".join(
-            style
-            for style in (
-                economy.second_layout_style(economy.measure(printed.document), job.openings),
-                "" if titles else balance.balancing_style(printed.document),
+        in_parts = None
+        # A tagged or archival PDF is one document's: its structure tree and metadata are not joined from parts.
+        if printed_formats and not request.pdf_variant:
+            started = time.perf_counter()
+            in_parts = part_pool.lay_out(
+                part_pool.PartsJob(html, job.base_url, job.resources, job.openings, request.jobs)
             )
-            if style
-        )
-        if second_style:
-            with stage("relayout"):
-                printed = pdf.layout(economy.with_style(html, second_style), job.base_url, job.resources)
-        booklet = economy.booklet_pages(printed.document)
-        if booklet is not None:
-            printed = pdf.Printed(printed.document.copy(booklet), printed.root)
-        page_count = len(printed.document.pages)
-        if printed_formats or folds_reading_pdf:
-            with stage("pdf"):
-                reading_pdf = pdf.pdf_bytes(printed.document, request.pdf_variant)
-            for fmt in printed_formats:
-                outputs[fmt.suffix] = reading_pdf
-                page_counts[fmt.suffix] = page_count
+            if in_parts is not None:
+                stages.append(("layout", time.perf_counter() - started))
+        if in_parts is not None:
+            reading_pdf, starts, page_count = in_parts.pdf, in_parts.page_starts, len(in_parts.page_starts)
+        else:
+            written = bool(printed_formats) or folds_reading_pdf
+            reading_pdf, starts, page_count = _laid_out_whole(job, html, titles, stage, written)
+        for fmt in printed_formats:
+            outputs[fmt.suffix] = reading_pdf
+            page_counts[fmt.suffix] = page_count
         if borrowed:
             with stage("cover"):
-                cover, starts = pdf.cover_jpeg(printed.document, reading_pdf), printed.page_starts
+                cover = pdf.cover_jpeg(reading_pdf)
     if request.impose:
         with stage("impose"):
             suffix, data, page_counts[suffix], guide = _impose(job, reading_pdf, page_count)
             outputs[suffix] = data
     return PrintEdition(outputs, guide, cover, starts, stages, page_counts, job.resources.fitted_here)
+
+
+def _laid_out_whole(
+    job: PrintJob, html: str, titles: str | None, stage: Callable[[str], AbstractContextManager[None]], written: bool
+) -> tuple[bytes, list[PageStart], int]:
+    """The book laid out in one document, as economy.py makes it: its PDF (or its first page alone, unless
+    ``written``), where its pages begin, and how many it has."""
+    from publish.outputs import balance, economy, pdf
+
+    with stage("layout"):
+        printed = pdf.layout(html, job.base_url, job.resources)
+    # The breaks that waste fewest pages, and a short book's even titles: only a layout of the book tells them.
+    second_style = "\n".join(
+        style
+        for style in (
+            economy.second_layout_style(economy.measure(economy.page_boxes(printed.document)), job.openings),
+            "" if titles else balance.balancing_style(printed.document),
+        )
+        if style
+    )
+    if second_style:
+        with stage("relayout"):
+            printed = pdf.layout(economy.with_style(html, second_style), job.base_url, job.resources)
+    booklet = economy.booklet_pages(printed.document)
+    if booklet is not None:
+        printed = pdf.Printed(printed.document.copy(booklet), printed.root)
+    document = printed.document
+    with stage("pdf"):
+        data = pdf.pdf_bytes(document, job.request.pdf_variant) if written else pdf.first_page(document)
+    return data, printed.page_starts, len(document.pages)
 
 
 StageReport = Callable[[str, float], None]

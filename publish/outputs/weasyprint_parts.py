@@ -145,14 +145,15 @@ class Paginated:
         return len(self.pages)
 
     @property
-    def opens_right(self) -> bool | None:
-        """Whether the part's first element asks for a right-hand page (True), a left-hand one (False) or any."""
+    def first_break(self) -> str:
+        """The break before the part's first element (``break-before``): the side it asks for, if any."""
         body = self.root_box.children[0] if self.root_box.children else None
         first = body.children[0] if body is not None and body.children else None
-        side = first.style["break_before"] if first is not None else "auto"
-        if side in ("recto", "verso"):
-            side = "right" if (side == "recto") == (self.root_box.style["direction"] == "ltr") else "left"
-        return {"right": True, "left": False}.get(side)
+        return first.style["break_before"] if first is not None else "auto"
+
+    @property
+    def left_to_right(self) -> bool:
+        return self.root_box.style["direction"] == "ltr"
 
     def settle(self, placement: Placement) -> int:
         """Number and side the part's pages where ``placement`` puts them; how many pages it then has.
@@ -319,19 +320,14 @@ class Paginated:
             None,
         )
         document._html = html
-        if document.pages:
-            # A link to another part is kept (WeasyPrint drops a link to an anchor it has not laid out): its anchor
-            # stands in on the first page, until the parts are joined.
-            for name in self.placement.targets:
-                document.pages[0].anchors.setdefault(name, (0, 0, 0, 0))
         return document
 
     def anchor_pages(self) -> dict[str, int]:
-        """The book's page of each anchor the part holds, as it is settled now."""
+        """The page of each anchor the part holds, counted from its first (0), a blank page before it aside."""
         found: dict[str, int] = {}
         for index, page in enumerate(self.pages):
             for box in page.descendants(placeholders=True):
                 anchor = box.style["anchor"]
                 if anchor and anchor not in found:
-                    found[anchor] = self.placement.first_page + index
+                    found[anchor] = index
         return found

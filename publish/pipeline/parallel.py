@@ -10,9 +10,6 @@ stopped with it.
 from __future__ import annotations
 
 import os
-import pickle
-import signal
-import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -20,9 +17,8 @@ from contextlib import contextmanager, suppress
 from typing import Any, Protocol, TypeVar
 
 from publish.errors import PublishError
+from publish.forking import die_with_parent, rebuilds
 from publish.pipeline.signals import release_held, signals_held
-
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 Result = TypeVar("Result")
 
@@ -127,7 +123,7 @@ def _warm_then_work(
     """
     try:
         release_held()
-        _die_with_parent(parent)
+        die_with_parent(parent)
         for end in parents_ends:
             end.close()
         with suppress(Exception):  # the work meets the same failure (an import, say) and reports it
@@ -139,7 +135,7 @@ def _warm_then_work(
         try:
             message = ("ok", work(*args))
         except Exception as error:
-            message = ("error", error) if _rebuilds(error) else ("crash", "".join(traceback.format_exception(error)))
+            message = ("error", error) if rebuilds(error) else ("crash", "".join(traceback.format_exception(error)))
         try:
             result_sender.send(message)
         except Exception:  # a result that cannot be pickled: send what happened as text
@@ -147,24 +143,3 @@ def _warm_then_work(
     except BaseException:
         os._exit(1)
     os._exit(0)
-
-
-def _rebuilds(error: Exception) -> bool:
-    """Whether the parent can rebuild ``error`` from its pickle: one whose constructor wants more than its
-    ``args`` pickles, but fails to unpickle, which would end the parent's wait in a TypeError of its own."""
-    try:
-        pickle.loads(pickle.dumps(error))
-    except Exception:
-        return False
-    return True
-
-
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to kill this process when its parent dies, even by SIGKILL (when none of the parent's clean-up
-    runs)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # the parent died before the request: too late for the kernel to tell
-            os._exit(1)

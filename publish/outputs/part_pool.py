@@ -1,0 +1,196 @@
+"""The print edition's parts laid out side by side, one run of consecutive parts per process, and joined.
+
+Each run paginates its parts (most of the work) at once, guessing where it
+begins; this process then places every part where the parts before it end,
+chooses the economical openings from their lengths (economy.py, the choice
+a second layout of the whole book used to make), has each run settle its
+parts there until no page number moves, and joins the runs' PDFs. The
+first run is laid out in this process, the others in processes forked from
+it, which share what it has imported.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+from publish.errors import PublishError
+from publish.forking import die_with_parent, rebuilds
+from publish.outputs import economy
+from publish.outputs.pages import PageStart
+from publish.outputs.parts import GUESSED_FIRST_PAGE, Part, Run, measured, placements, split
+from publish.outputs.parts_join import join
+from publish.read.resources import ResourcePolicy
+
+# From this many pieces, the book is laid out in parts (below it, one layout costs less than the parts' own
+# overhead); benchmarks/NOTES.md says where the two cross.
+FROM_PIECES = 5
+# Settling moves a page number only where one printed in the text changed width: it settles in one or two rounds.
+MAX_SETTLINGS = 4
+
+
+@dataclass(frozen=True)
+class PartsJob:
+    """What laying the book out in parts needs: its print HTML and settings, and how many processes to use."""
+
+    html: str
+    base_url: str
+    resources: ResourcePolicy
+    openings: str
+    # 0: one per core.
+    jobs: int
+
+
+@dataclass(frozen=True)
+class InParts:
+    """The book laid out in parts: its PDF, and where each of its pages begins."""
+
+    pdf: bytes
+    page_starts: list[PageStart]
+
+
+def default_jobs() -> int:
+    """One process per core this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def lay_out(job: PartsJob) -> InParts | None:
+    """The book laid out in parts, or None where one layout is the better: a book of fewer than ``FROM_PIECES``
+    pieces, or one whose pieces do not each begin a page."""
+    parts = split(job.html)
+    if len(parts) - 2 < FROM_PIECES:
+        return None
+    spans = runs_of(parts, job.jobs or default_jobs())
+    with _runs(job, parts, spans) as runs:
+        laid = _each(runs, "paginate")
+        if not all(part.begins_page for part in laid[1:]):
+            return None
+        # Where the pieces open is chosen from the parts where they fall (a part with a break to one side within
+        # it has its length there only), then the parts are settled again until no page number moves.
+        moved: frozenset[int] = frozenset()
+        for settling in range(MAX_SETTLINGS):
+            placed = placements(laid, moved)
+            laid = _each(runs, "settle", *[(placed[start:end],) for start, end in spans])
+            if settling == 0:
+                choice = economy.economical(measured(laid, placements(laid)), job.openings)
+                moved = frozenset(index for index, part in enumerate(parts) if part.ids[0] in choice.right)
+                if choice.contents_apart:
+                    runs[0].send("restyle", 0, economy.Economy(contents_apart=True).style)
+                    laid[0] = runs[0].receive()
+            elif placements(laid, moved) == placed:
+                break
+        else:
+            return None
+        written = _each(runs, "write", *[(index == len(runs) - 1,) for index in range(len(runs))])
+    return InParts(join([run.written for run in written]), [start for run in written for start in run.page_starts])
+
+
+def runs_of(parts: Sequence[Part], jobs: int) -> list[tuple[int, int]]:
+    """Consecutive parts in at most ``jobs`` runs of about as much text each: their index ranges."""
+    weights = [len(part.html) - part.html.find("<body") for part in parts]
+    share, start, held = sum(weights) / max(1, jobs), 0, 0.0
+    spans: list[tuple[int, int]] = []
+    for index, weight in enumerate(weights):
+        held += weight
+        if held >= share * (len(spans) + 1) and len(spans) < jobs - 1 and index + 1 < len(parts):
+            spans.append((start, index + 1))
+            start = index + 1
+    return [*spans, (start, len(parts))]
+
+
+def _each(runs: Sequence[_Here | _Forked], method: str, *arguments: tuple) -> list[Any]:
+    """``method`` called on every run at once (with each run's own arguments, if given); their results in order,
+    a list of results flattened."""
+    for index in reversed(range(len(runs))):  # this process's run last, once the others are at work
+        runs[index].send(method, *(arguments[index] if arguments else ()))
+    results = [run.receive() for run in runs]
+    return [item for result in results for item in result] if isinstance(results[0], list) else results
+
+
+@contextmanager
+def _runs(job: PartsJob, parts: Sequence[Part], spans: Sequence[tuple[int, int]]) -> Iterator[list[_Here | _Forked]]:
+    runs: list[_Here | _Forked] = []
+    try:
+        for index, (start, end) in enumerate(spans):
+            first = 1 if index == 0 else GUESSED_FIRST_PAGE
+            laying = Run(parts[start:end], job.base_url, job.resources, first)
+            runs.append(_Here(laying) if index == 0 else _Forked(laying))
+        yield runs
+    finally:
+        for run in runs:
+            run.close()
+
+
+class _Here:
+    """A run laid out in this process."""
+
+    def __init__(self, run: Run):
+        self.run = run
+
+    def send(self, method: str, *arguments: Any) -> None:
+        self.result = getattr(self.run, method)(*arguments)
+
+    def receive(self) -> Any:
+        return self.result
+
+    def close(self) -> None:
+        pass
+
+
+class _Forked:
+    """A run laid out in a process forked from this one, which calls its methods as this one asks."""
+
+    def __init__(self, run: Run):
+        self.pipe, theirs = multiprocessing.Pipe()
+        parent = os.getpid()
+        self.pid = os.fork()
+        if self.pid == 0:  # the forked process: it serves until this one closes the pipe, and leaves without exiting
+            try:
+                die_with_parent(parent)
+                self.pipe.close()
+                _serve(run, theirs)
+            finally:
+                os._exit(0)
+        theirs.close()
+
+    def send(self, method: str, *arguments: Any) -> None:
+        self.pipe.send((method, arguments))
+
+    def receive(self) -> Any:
+        try:
+            succeeded, result = self.pipe.recv()
+        except EOFError:
+            raise PublishError("a process laying out part of the print edition stopped before it finished") from None
+        if not succeeded:
+            raise result
+        return result
+
+    def close(self) -> None:
+        self.pipe.close()
+        with suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+
+
+def _serve(run: Run, pipe: Any) -> None:
+    while True:
+        try:
+            method, arguments = pipe.recv()
+        except EOFError:
+            return
+        try:
+            pipe.send((True, getattr(run, method)(*arguments)))
+        except Exception as error:
+            pipe.send((False, _sendable(error)))
+
+
+def _sendable(error: Exception) -> Exception:
+    """The error itself where it survives the pipe, else one that says what it was."""
+    if rebuilds(error):
+        return error
+    return PublishError(f"WeasyPrint could not lay out the print edition ({type(error).__name__}: {error})")
