@@ -23,8 +23,9 @@ from publish.errors import PublishError
 from publish.forking import die_with_parent, rebuilds
 from publish.outputs import economy
 from publish.outputs.pages import PageStart
-from publish.outputs.parts import GUESSED_FIRST_PAGE, Part, Run, measured, placements, split
+from publish.outputs.parts import GUESSED_FIRST_PAGE, Part, Run, measured, placements, split, where_lengths_change
 from publish.outputs.parts_join import join
+from publish.outputs.weasyprint_parts import Placement
 from publish.read.resources import ResourcePolicy
 
 # From this many pieces, the book is laid out in parts (below it, one layout costs less than the parts' own
@@ -70,24 +71,29 @@ def lay_out(job: PartsJob) -> InParts | None:
         laid = _each(runs, "paginate")
         if not all(part.begins_page for part in laid[1:]):
             return None
-        # Where the pieces open is chosen from the parts where they fall (a part with a break to one side within
-        # it has its length there only), then the parts are settled again until no page number moves.
-        moved: frozenset[int] = frozenset()
-        for settling in range(MAX_SETTLINGS):
+        # Where the pieces open is chosen from the parts' lengths where they fall (a part whose length depends on
+        # its side is settled there first), then the parts are settled until no page number moves.
+        if any(changing := where_lengths_change(laid, placements(laid))):
+            laid = _each(runs, "settle", *_by_run(changing, spans))
+        choice = economy.economical(measured(laid, placements(laid)), job.openings)
+        if choice.contents_apart:
+            runs[0].send("set_contents_apart")
+            laid[0] = runs[0].receive()
+        moved = frozenset(index for index, part in enumerate(parts) if part.ids[0] in choice.right)
+        for _ in range(MAX_SETTLINGS):
             placed = placements(laid, moved)
-            laid = _each(runs, "settle", *[(placed[start:end],) for start, end in spans])
-            if settling == 0:
-                choice = economy.economical(measured(laid, placements(laid)), job.openings)
-                moved = frozenset(index for index, part in enumerate(parts) if part.ids[0] in choice.right)
-                if choice.contents_apart:
-                    runs[0].send("restyle", 0, economy.Economy(contents_apart=True).style)
-                    laid[0] = runs[0].receive()
-            elif placements(laid, moved) == placed:
+            laid = _each(runs, "settle", *_by_run(placed, spans))
+            if placements(laid, moved) == placed:
                 break
         else:
             return None
         written = _each(runs, "write", *[(index == len(runs) - 1,) for index in range(len(runs))])
     return InParts(join([run.written for run in written]), [start for run in written for start in run.page_starts])
+
+
+def _by_run(placed: Sequence[Placement | None], spans: Sequence[tuple[int, int]]) -> list[tuple]:
+    """Each run's arguments to settle: its parts' placements."""
+    return [(placed[start:end],) for start, end in spans]
 
 
 def runs_of(parts: Sequence[Part], jobs: int) -> list[tuple[int, int]]:

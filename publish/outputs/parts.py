@@ -27,6 +27,10 @@ from publish.read.resources import ResourcePolicy
 
 # The body's elements a part begins with (templates/book.html): a piece, or the warning before it.
 PIECE, WARNING = "piece", "spoiler-warning"
+# The contents' id (templates/book.html): the front matter holds them.
+CONTENTS = "contents"
+# Marks where a part's elements go in the document written around them.
+PART_SLOT = "publish-part-slot"
 # Where a part after the first is guessed to begin before the parts before it are laid out: a right-hand page
 # past any a theme singles out with :first or :nth() (a wrong guess costs only the settling).
 GUESSED_FIRST_PAGE = 101
@@ -49,9 +53,10 @@ def _classes(element) -> set[str]:
 def split(html: str) -> list[Part]:
     """The book's parts, in order: what comes before the first piece, each piece (with the warning before it),
     what comes after the last."""
-    body = lxml.html.document_fromstring(html).find("body")
-    groups: list[list[int]] = [[]]
+    root = lxml.html.document_fromstring(html)
+    body = root.find("body")
     children = list(body)
+    groups: list[list[int]] = [[]]
     for index, element in enumerate(children):
         classes = _classes(element)
         behind_warning = index > 0 and WARNING in _classes(children[index - 1])
@@ -60,20 +65,23 @@ def split(html: str) -> list[Part]:
             groups.append([])
         groups[-1].append(index)
     every_id = {element.get("id") for element in body.iter() if element.get("id")}
+    # The document around the body's children, written once: each part is it with some of them inside.
+    for child in children:
+        body.remove(child)
+    body.append(lxml.html.fragment_fromstring(f"<i>{PART_SLOT}</i>"))
+    before, _, after = lxml.html.tostring(root.getroottree(), doctype="<!DOCTYPE html>", encoding="unicode").partition(
+        f"<i>{PART_SLOT}</i>"
+    )
     parts = []
     for group in groups:
-        root = lxml.html.document_fromstring(html)
-        part_body = root.find("body")
-        kept = set(group)
-        for index, element in reversed(list(enumerate(part_body))):
-            if index not in kept:
-                part_body.remove(element)
-        ids = {element.get("id") for element in part_body.iter() if element.get("id")}
-        links = {href[1:] for href in part_body.xpath(".//a/@href") if href.startswith("#")}
+        elements = [children[index] for index in group]
+        ids = {element.get("id") for top in elements for element in top.iter() if element.get("id")}
+        links = {href[1:] for top in elements for href in top.xpath(".//a/@href") if href.startswith("#")}
+        inside = "".join(lxml.html.tostring(element, encoding="unicode") for element in elements)
         parts.append(
             Part(
-                tuple(children[index].get("id") or "" for index in group),
-                lxml.html.tostring(root.getroottree(), doctype="<!DOCTYPE html>", encoding="unicode"),
+                tuple(element.get("id") or "" for element in elements),
+                before + inside + after,
                 frozenset((links & every_id) - ids),
             )
         )
@@ -87,7 +95,13 @@ class Laid:
     pages: int
     # The break before its first element: a part that does not begin a page cannot be laid out apart.
     first_break: str
-    left_to_right: bool
+    # The side it asks to begin on ("right", "left"), if any.
+    side: str | None
+    # Where it is laid out now: its first page, after a blank page or not.
+    first_page: int
+    blank_before: bool
+    # A page break within it asks for one side: on the other, it is longer or shorter.
+    breaks_to_a_side: bool
     # The page of each anchor it holds, counted from its first (0).
     anchors: dict[str, int]
     # The last value it gives each named string.
@@ -102,17 +116,18 @@ class Laid:
 
     def opens_right(self, moved_right: bool) -> bool | None:
         """Whether it must begin on a right-hand page (True), a left-hand one (False), or on either."""
-        side = "right" if moved_right else self.first_break
-        if side in ("recto", "verso"):
-            side = "right" if (side == "recto") == self.left_to_right else "left"
-        return {"right": True, "left": False}.get(side)
+        side = "right" if moved_right else self.side
+        return None if side is None else side == "right"
 
 
 def _laid(part: Part, paginated: Paginated) -> Laid:
     return Laid(
         paginated.page_count,
         paginated.first_break,
-        paginated.left_to_right,
+        paginated.opens_on,
+        paginated.placement.first_page,
+        paginated.placement.blank_before,
+        paginated.breaks_to_a_side,
         paginated.anchor_pages(),
         paginated.strings_set(),
         part.targets,
@@ -142,6 +157,15 @@ def placements(laid: Sequence[Laid], moved_right: frozenset[int] = frozenset()) 
     return found
 
 
+def where_lengths_change(laid: Sequence[Laid], placed: Sequence[Placement]) -> list[Placement | None]:
+    """``placed`` for each part whose length depends on its side and that is laid out on the other one; None for
+    the others, which have their length already."""
+    return [
+        placement if part.breaks_to_a_side and part.first_page % 2 != placement.first_page % 2 else None
+        for part, placement in zip(laid, placed, strict=True)
+    ]
+
+
 def measured(laid: Sequence[Laid], placed: Sequence[Placement]) -> economy.Measured:
     """The book's sections as the parts, placed so, lay them out."""
     units = [unit for part in laid for unit in part.measured.units]
@@ -165,32 +189,44 @@ class Run:
         self.base_url, self.resources, self.first_page = base_url, resources, first_page
         self.shared = Shared()
         self.paginated: list[Paginated] = []
+        # The front matter with the contents on a page of their own, laid out at once where they do not fit on
+        # the title verso (economy.py): this run's, if it holds them.
+        self.contents_apart: tuple[Part, Paginated] | None = None
 
-    def _paginate(self, part: Part, first_page: int) -> Paginated:
+    def _paginate(self, part: Part, first_page: int, sided: bool) -> Paginated:
         html = weasyprint.HTML(
             string=part.html, base_url=self.base_url, url_fetcher=pdf.ConfinedFetcher(self.resources)
         )
-        return Paginated(html, Placement(first_page, targets=dict.fromkeys(part.targets, 1)), self.shared)
+        return Paginated(html, Placement(first_page, targets=dict.fromkeys(part.targets, 1)), self.shared, sided)
 
     def paginate(self) -> list[Laid]:
-        """Every part, each guessed to begin where the one before it ends."""
+        """Every part, each guessed to begin where the one before it ends (on the side it asks for)."""
         first = self.first_page
         for part in self.parts:
-            self.paginated.append(self._paginate(part, first))
-            first += self.paginated[-1].page_count
-        return [_laid(part, paginated) for part, paginated in zip(self.parts, self.paginated, strict=True)]
+            paginated = self._paginate(part, first, sided=bool(self.paginated))
+            if not self.paginated and CONTENTS in part.ids and not economy.measure(paginated.pages).contents_fit:
+                apart = Part(
+                    part.ids, economy.with_style(part.html, economy.Economy(contents_apart=True).style), part.targets
+                )
+                self.contents_apart = apart, self._paginate(apart, first, sided=False)
+            self.paginated.append(paginated)
+            first = paginated.placement.first_page + paginated.page_count
+        return self._laid()
 
-    def restyle(self, index: int, style: str) -> Laid:
-        """Part ``index`` laid out again with ``style`` read last (the contents moved to a page of their own)."""
-        part = self.parts[index]
-        self.parts[index] = Part(part.ids, economy.with_style(part.html, style), part.targets)
-        self.paginated[index] = self._paginate(self.parts[index], self.paginated[index].placement.first_page)
-        return _laid(self.parts[index], self.paginated[index])
+    def set_contents_apart(self) -> Laid:
+        """The front matter with the contents on a page of their own, in place of the one laid out first."""
+        assert self.contents_apart is not None, "paginate lays it out where the contents do not fit"
+        self.parts[0], self.paginated[0] = self.contents_apart
+        return _laid(self.parts[0], self.paginated[0])
 
-    def settle(self, placed: Sequence[Placement]) -> list[Laid]:
+    def settle(self, placed: Sequence[Placement | None]) -> list[Laid]:
+        """Each part where ``placed`` puts it (one placed None stays where it is)."""
         for paginated, placement in zip(self.paginated, placed, strict=True):
-            if paginated.placement != placement:
+            if placement is not None and paginated.placement != placement:
                 paginated.settle(placement)
+        return self._laid()
+
+    def _laid(self) -> list[Laid]:
         return [_laid(part, paginated) for part, paginated in zip(self.parts, self.paginated, strict=True)]
 
     def write(self, booklet: bool) -> RunPdf:

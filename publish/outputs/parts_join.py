@@ -9,6 +9,8 @@ from typing import Any
 
 import pikepdf
 
+# The longest charstring that draws nothing: a width (up to five bytes) and endchar.
+EMPTY_CHARSTRING = 6
 # A font descriptor's embedded program: TrueType, or OpenType (here, CFF-based).
 PROGRAMS = ("/FontFile2", "/FontFile3")
 
@@ -168,4 +170,10 @@ def _drawn(glyphs: Any, name: str) -> bool:
     glyph = glyphs[name]
     if hasattr(glyph, "numberOfContours"):
         return bool(glyph.numberOfContours)
-    return glyph.calcBounds(glyphs) is not None
+    # A charstring too long to be a width and an end draws: read as bytes, it is copied and written as it was.
+    if len(getattr(glyph, "bytecode", None) or b"") > EMPTY_CHARSTRING:
+        return True
+    glyph.decompile()
+    return any(isinstance(operator, str) and operator.endswith("moveto") for operator in glyph.program) or (
+        len(glyph.program) >= 5 and glyph.program[-1] == "endchar"  # an accented letter, as two glyphs (seac)
+    )

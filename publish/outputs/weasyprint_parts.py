@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,8 @@ PAGE_TYPE = pages_module.PageType
 # How many times WeasyPrint lays pages out again for page numbers that moved (its own limit).
 MAX_LOOPS = 8
 SIDE_BREAKS = ("left", "right", "recto", "verso")
+# The counters a page's place changes.
+PAGE_COUNTERS = {"page", "pages"}
 
 
 @dataclass(frozen=True)
@@ -88,18 +91,19 @@ def _right_hand(page_number: int, root_box: Any) -> bool:
 class Paginated:
     """A part's pages, broken but not yet placed: what ``place`` turns into a WeasyPrint document."""
 
-    def __init__(self, html: weasyprint.HTML, guess: Placement, shared: Shared):
+    def __init__(self, html: weasyprint.HTML, guess: Placement, shared: Shared, sided: bool = False):
+        """``sided``: the guess is the page after the part before it, and the part begins there, or after a blank
+        page where it must open on the other side."""
         self.html = html
         self.shared = shared
-        self._paginate_from(guess)
+        self._paginate_from(guess, sided)
 
-    def _paginate_from(self, guess: Placement) -> None:
+    def _paginate_from(self, guess: Placement, sided: bool = False) -> None:
         options = dict(weasyprint.DEFAULT_OPTIONS)
         html = self.html
         context = self.context = Document._build_layout_context(
             html, self.shared.font_config, self.shared.counter_style, {}, options
         )
-        self.placement = guess
         self._targets_elsewhere(guess.targets)
         self.root_box = build_formatting_structure(
             html.etree_element,
@@ -110,6 +114,10 @@ class Paginated:
             context.counter_style,
             context.footnotes,
         )
+        side = self.opens_on
+        if sided and side is not None and _right_hand(guess.first_page, self.root_box) != (side == "right"):
+            guess = dataclasses.replace(guess, first_page=guess.first_page + 1, blank_before=True)
+        self.placement = guess
         weasyprint.layout.initialize_page_maker(context, self.root_box)
         resume_at, next_page, _, state, remake_state = context.page_maker[0]
         state[1]["page"] = [guess.first_page - 1]
@@ -152,8 +160,18 @@ class Paginated:
         return first.style["break_before"] if first is not None else "auto"
 
     @property
-    def left_to_right(self) -> bool:
-        return self.root_box.style["direction"] == "ltr"
+    def breaks_to_a_side(self) -> bool:
+        """Whether a page break within the part asks for one side: its length then depends on the side it starts
+        on (a blank page more or less)."""
+        return any(next_page["break"] in SIDE_BREAKS for _, next_page, *_ in self.context.page_maker[1:])
+
+    @property
+    def opens_on(self) -> str | None:
+        """The side the part's first element asks to begin on ("right" or "left"), if any."""
+        side = self.first_break
+        if side in ("recto", "verso"):
+            side = "right" if (side == "recto") == (self.root_box.style["direction"] == "ltr") else "left"
+        return side if side in ("right", "left") else None
 
     def settle(self, placement: Placement) -> int:
         """Number and side the part's pages where ``placement`` puts them; how many pages it then has.
@@ -163,7 +181,7 @@ class Paginated:
         """
         old = self.placement
         flipped = _right_hand(placement.first_page, self.root_box) != _right_hand(old.first_page, self.root_box)
-        if flipped and any(next_page["break"] in SIDE_BREAKS for _, next_page, *_ in self.context.page_maker[1:]):
+        if flipped and self.breaks_to_a_side:
             # A page break to one side within the part: from the other side, it may leave a blank page more or less.
             self._paginate_from(placement)
             return self.page_count + placement.blank_before
@@ -174,12 +192,18 @@ class Paginated:
             state[1]["page"] = [state[1]["page"][-1] + shift]
             state[1]["pages"] = [placement.total_pages]
             context.page_maker[index] = (resume_at, next_page, right_page != flipped, state, remake)
-        for item in context.target_collector.target_lookup_items.values():
-            if not isinstance(item.target_box, _TargetElsewhere) and "page" in item.cached_page_counter_values:
+        moved = {name for name, page in placement.targets.items() if old.targets.get(name) != page}
+        for name, item in context.target_collector.target_lookup_items.items():
+            if (
+                shift
+                and not isinstance(item.target_box, _TargetElsewhere)
+                and "page" in item.cached_page_counter_values
+            ):
                 item.cached_page_counter_values["page"] = [item.cached_page_counter_values["page"][-1] + shift]
+                moved.add(name)
         self._targets_elsewhere(placement.targets)
-        if shift or placement.targets != old.targets:
-            self._number_again()
+        if moved or shift:
+            self._number_again(moved, bool(shift))
         if shift or flipped:
             with _pages_numbered_from(placement.first_page):
                 for index, page in enumerate(self.pages):
@@ -194,14 +218,21 @@ class Paginated:
                 pages.insert(0, self._blank_page())
         return self._document(pages)
 
-    def _number_again(self) -> None:
-        """Lay out again the pages whose text prints a page number (``counter(page)``, ``target-counter()``)."""
+    def _number_again(self, moved: set[str], shifted: bool) -> None:
+        """Lay out again the pages whose text prints a page number that changed: of an anchor that ``moved``
+        (``target-counter()``), or of its own page, if the part was ``shifted`` (``counter(page)``)."""
         context = self.context
-        for item in context.target_collector.counter_lookup_items.values():
+        for (box, _), item in context.target_collector.counter_lookup_items.items():
             index = item.page_maker_index
             if index is None or index >= len(self.pages):
                 continue
-            if item.missing_target_counters or "page" in item.missing_counters:
+            # An anchor given as attr(href) is not named in the item: the link it is drawn for names it.
+            href = (box.element.get("href") or "") if box.element is not None else ""
+            if (shifted and PAGE_COUNTERS & set(item.missing_counters)) or any(
+                (href[1:] in moved if name is None and href.startswith("#") else name is None or name in moved)
+                and PAGE_COUNTERS & set(counters)
+                for name, counters in item.missing_target_counters.items()
+            ):
                 item.pending = True
                 context.page_maker[index][-1]["content_changed"] = True
         self._paginate()
