@@ -7,7 +7,7 @@ new page): pandoc's Markdown → EPUB, pandoc's HTML → WeasyPrint PDF and
 pandoc's HTML → Vivliostyle CLI PDF (in Debian's Chromium; where `make
 bench` could install it); and WeasyPrint alone on the HTML this project
 lays out. Every command runs in a fresh process, timed by the wall clock,
-its peak memory read from the kernel. The PDFs' pages per second are
+the peak of its processes' memory together sampled (psutil). The PDFs' pages per second are
 reported beside their times, since the books differ in pages per word.
 Prints the ratios against the targets and writes benchmarks/RESULTS.md.
 
@@ -16,6 +16,7 @@ Prints the ratios against the targets and writes benchmarks/RESULTS.md.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -23,12 +24,14 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+import psutil
 import pypandoc
 import pypdf
 
@@ -53,14 +56,34 @@ class Run:
 
 
 def run(command: list[str], cwd: Path = ROOT) -> Run:
-    """Run ``command`` to completion; its wall time and peak resident memory."""
+    """Run ``command`` to completion; its wall time, and the peak of its processes' resident memory together
+    (the build lays the print edition out in several)."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0]
+    sampler = threading.Thread(target=_sample_memory, args=(process.pid, peak), daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
+    sampler.join()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(map(str, command))} failed:\n{process.stderr.read().decode()}")
-    return Run(seconds, usage.ru_maxrss / 1024)
+    return Run(seconds, max(peak[0] / 2**20, usage.ru_maxrss / 1024))
+
+
+def _sample_memory(pid: int, peak: list[int]) -> None:
+    """The largest sum of resident memory of ``pid`` and its descendants, sampled every 50 ms until it ends."""
+    try:
+        root = psutil.Process(pid)
+        while root.status() != psutil.STATUS_ZOMBIE:
+            total = 0
+            for process in (root, *root.children(recursive=True)):
+                with contextlib.suppress(psutil.Error):
+                    total += process.memory_info().rss
+            peak[0] = max(peak[0], total)
+            time.sleep(0.05)
+    except psutil.Error:
+        return
 
 
 def best(command: list[str], times: int, cwd: Path = ROOT) -> Run:
@@ -151,6 +174,10 @@ def measure(work: Path) -> tuple[dict[int, dict[str, Run]], dict[int, dict[str, 
         )
         row["no-op"] = best(noop(manuscript, out), times)
         row["all after an edit"] = best(edit_then_publish(manuscript, out), times)
+        if size >= 100:
+            row["pdf after an edit"] = best(edit_then_publish(manuscript, out, "--format", "pdf"), times)
+            # The same layout in one process: how much the second core gives.
+            row["pdf --jobs 1"] = best(publish(manuscript, out, "--format", "pdf", "--jobs", "1"), times)
         row["pandoc epub"] = best(
             [pandoc, "--file-scope", "--split-level=1", "-M", f"title={title}", "-f", "markdown", "-t", "epub3"]
             + ["-o", str(out / "pandoc.epub"), *map(str, chapters)],
@@ -197,6 +224,12 @@ def verdicts(results: dict[int, dict[str, Run]]) -> list[tuple[str, str, bool]]:
         )
     for size in SIZES[1:]:
         row = results[size]
+        gain = row["pdf --jobs 1"].seconds / row["pdf"].seconds
+        checks.append((f"PDF at N={size}, --jobs 1 vs {os.cpu_count()} (a record)", f"{gain:.2f}× faster", True))
+    edit = results[300]["pdf after an edit"].seconds
+    checks.append(("PDF after a one-piece edit at N=300", f"{edit:.1f} s (target < 2 s)", edit < 2))
+    for size in SIZES[1:]:
+        row = results[size]
         if "vivliostyle" in row:
             ours, theirs = row["pdf"].seconds, row["vivliostyle"].seconds
             checks.append(
@@ -228,7 +261,9 @@ def verdicts(results: dict[int, dict[str, Run]]) -> list[tuple[str, str, bool]]:
         )
     )
     peak = max(results[300][name].peak_mib for name in ("all", "pdf", "epub"))
-    checks.append(("peak memory at 300 pieces", f"{peak:.0f} MiB (target < 2048 MiB)", peak < 2048))
+    checks.append(
+        ("peak memory at 300 pieces, every process together", f"{peak:.0f} MiB (target < 2048 MiB)", peak < 2048)
+    )
     return checks
 
 
@@ -244,7 +279,9 @@ def write_results(
         "epub",
         "no-op",
         "all after an edit",
+        "pdf after an edit",
         "epub after an edit",
+        "pdf --jobs 1",
         "pandoc epub",
         "pandoc pdf",
         "vivliostyle",

@@ -26,6 +26,7 @@ from publish.outputs.pages import PageStart
 from publish.outputs.parts import GUESSED_FIRST_PAGE, Part, Run, measured, placements, split, where_lengths_change
 from publish.outputs.parts_join import join
 from publish.outputs.weasyprint_parts import Placement
+from publish.outputs.weasyprint_shared import Shared
 from publish.read.resources import ResourcePolicy
 
 # From this many pieces, the book is laid out in parts (below it, one layout costs less than the parts' own
@@ -60,14 +61,14 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def lay_out(job: PartsJob) -> InParts | None:
+def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
     """The book laid out in parts, or None where one layout is the better: a book of fewer than ``FROM_PIECES``
     pieces, or one whose pieces do not each begin a page."""
     parts = split(job.html)
     if len(parts) - 2 < FROM_PIECES:
         return None
     spans = runs_of(parts, job.jobs or default_jobs())
-    with _runs(job, parts, spans) as runs:
+    with _runs(job, parts, spans, shared) as runs:
         laid = _each(runs, "paginate")
         if not all(part.begins_page for part in laid[1:]):
             return None
@@ -119,12 +120,15 @@ def _each(runs: Sequence[_Here | _Forked], method: str, *arguments: tuple) -> li
 
 
 @contextmanager
-def _runs(job: PartsJob, parts: Sequence[Part], spans: Sequence[tuple[int, int]]) -> Iterator[list[_Here | _Forked]]:
+def _runs(
+    job: PartsJob, parts: Sequence[Part], spans: Sequence[tuple[int, int]], shared: Shared
+) -> Iterator[list[_Here | _Forked]]:
+    """The runs, the first in this process; they share ``shared`` as this process has it (a forked one, a copy)."""
     runs: list[_Here | _Forked] = []
     try:
         for index, (start, end) in enumerate(spans):
             first = 1 if index == 0 else GUESSED_FIRST_PAGE
-            laying = Run(parts[start:end], job.base_url, job.resources, first)
+            laying = Run(parts[start:end], job.base_url, job.resources, first, shared)
             runs.append(_Here(laying) if index == 0 else _Forked(laying))
         yield runs
     finally:

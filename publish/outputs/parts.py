@@ -184,10 +184,12 @@ class RunPdf:
 class Run:
     """Consecutive parts of the book, laid out in one process, sharing their fonts and parsed style sheets."""
 
-    def __init__(self, parts: Sequence[Part], base_url: str, resources: ResourcePolicy, first_page: int):
+    def __init__(
+        self, parts: Sequence[Part], base_url: str, resources: ResourcePolicy, first_page: int, shared: Shared
+    ):
         self.parts = list(parts)
         self.base_url, self.resources, self.first_page = base_url, resources, first_page
-        self.shared = Shared()
+        self.shared = shared
         self.paginated: list[Paginated] = []
         # The front matter with the contents on a page of their own, laid out at once where they do not fit on
         # the title verso (economy.py): this run's, if it holds them.

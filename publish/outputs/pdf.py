@@ -16,6 +16,7 @@ from publish.errors import PublishError
 from publish.outputs import weasyprint_footnotes, weasyprint_spacing
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.verify import unreadable
+from publish.outputs.weasyprint_shared import Shared
 from publish.read.cover import EPUB_COVER_LONG_SIDE
 from publish.read.resources import RefusedResource, ResourcePolicy
 from publish.targets import Target
@@ -135,11 +136,13 @@ class Printed:
         return page_starts(self.document, self.root)
 
 
-def layout(html_text: str, base_url: str, resources: ResourcePolicy) -> Printed:
-    """Lay out the book's print HTML into pages, reading only what ``resources`` allows."""
+def layout(html_text: str, base_url: str, resources: ResourcePolicy, shared: Shared | None = None) -> Printed:
+    """Lay out the book's print HTML into pages, reading only what ``resources`` allows; the layouts of one
+    build share their fonts and parsed style sheets (``shared``)."""
     html = weasyprint.HTML(string=html_text, base_url=base_url, url_fetcher=ConfinedFetcher(resources))
+    shared = shared or Shared()
     try:
-        document = html.render(font_config=weasyprint.text.fonts.FontConfiguration())
+        document = html.render(font_config=shared.font_config, counter_style=shared.counter_style)
     except weasyprint.urls.FatalURLFetchingError as refusal:
         raise PublishError(f"while laying out the print edition: {refusal}") from None
     return Printed(document, html.etree_element)

@@ -21,6 +21,7 @@ from publish.request import BuildRequest
 
 if TYPE_CHECKING:
     from publish.outputs.pages import PageStart
+    from publish.outputs.weasyprint_shared import Shared
     from publish.render.assemble import AssembledBook
 
 # A mini-zine's panel: an eighth of an A4 or a Letter sheet.
@@ -105,7 +106,9 @@ def print_edition(job: PrintJob) -> PrintEdition:
 
 def _print_edition(job: PrintJob) -> PrintEdition:
     from publish.outputs import balance, economy, part_pool, pdf  # WeasyPrint: imported only where a layout is made
+    from publish.outputs.weasyprint_shared import Shared
 
+    shared = Shared()
     stages: list[tuple[str, float]] = []
     stage = stage_timer(lambda name, seconds: stages.append((name, seconds)))
     request = job.request
@@ -116,7 +119,7 @@ def _print_edition(job: PrintJob) -> PrintEdition:
     page_counts: dict[str, int] = {}
     if not lays_out_in_full(request):
         with stage("cover"):
-            cover = pdf.cover_jpeg(pdf.first_page(pdf.layout(job.html, job.base_url, job.resources).document))
+            cover = pdf.cover_jpeg(pdf.first_page(pdf.layout(job.html, job.base_url, job.resources, shared).document))
         return PrintEdition(outputs, guide, cover, starts, stages, fitted_images=job.resources.fitted_here)
     wanted = requested(request)
     printed_formats = [fmt for fmt in wanted if fmt.printed]
@@ -129,14 +132,14 @@ def _print_edition(job: PrintJob) -> PrintEdition:
         if titles := balance.titles_alone(job.html):
             with stage("titles"):
                 # How the titles wrap, from a layout of the titles alone: the book is laid out once with them even.
-                balanced = balance.balancing_style(pdf.layout(titles, job.base_url, job.resources).document)
+                balanced = balance.balancing_style(pdf.layout(titles, job.base_url, job.resources, shared).document)
         html = economy.with_style(job.html, balanced) if balanced else job.html
         in_parts = None
         # A tagged or archival PDF is one document's: its structure tree and metadata are not joined from parts.
         if printed_formats and not request.pdf_variant:
             started = time.perf_counter()
             in_parts = part_pool.lay_out(
-                part_pool.PartsJob(html, job.base_url, job.resources, job.openings, request.jobs)
+                part_pool.PartsJob(html, job.base_url, job.resources, job.openings, request.jobs), shared
             )
             if in_parts is not None:
                 stages.append(("layout", time.perf_counter() - started))
@@ -144,7 +147,7 @@ def _print_edition(job: PrintJob) -> PrintEdition:
             reading_pdf, starts, page_count = in_parts.pdf, in_parts.page_starts, len(in_parts.page_starts)
         else:
             written = bool(printed_formats) or folds_reading_pdf
-            reading_pdf, starts, page_count = _laid_out_whole(job, html, titles, stage, written)
+            reading_pdf, starts, page_count = _laid_out_whole(job, html, titles, stage, written, shared)
         for fmt in printed_formats:
             outputs[fmt.suffix] = reading_pdf
             page_counts[fmt.suffix] = page_count
@@ -153,20 +156,25 @@ def _print_edition(job: PrintJob) -> PrintEdition:
                 cover = pdf.cover_jpeg(reading_pdf)
     if request.impose:
         with stage("impose"):
-            suffix, data, page_counts[suffix], guide = _impose(job, reading_pdf, page_count)
+            suffix, data, page_counts[suffix], guide = _impose(job, reading_pdf, page_count, shared)
             outputs[suffix] = data
     return PrintEdition(outputs, guide, cover, starts, stages, page_counts, job.resources.fitted_here)
 
 
 def _laid_out_whole(
-    job: PrintJob, html: str, titles: str | None, stage: Callable[[str], AbstractContextManager[None]], written: bool
+    job: PrintJob,
+    html: str,
+    titles: str | None,
+    stage: Callable[[str], AbstractContextManager[None]],
+    written: bool,
+    shared: Shared,
 ) -> tuple[bytes, list[PageStart], int]:
     """The book laid out in one document, as economy.py makes it: its PDF (or its first page alone, unless
     ``written``), where its pages begin, and how many it has."""
     from publish.outputs import balance, economy, pdf
 
     with stage("layout"):
-        printed = pdf.layout(html, job.base_url, job.resources)
+        printed = pdf.layout(html, job.base_url, job.resources, shared)
     # The breaks that waste fewest pages, and a short book's even titles: only a layout of the book tells them.
     second_style = "\n".join(
         style
@@ -178,7 +186,7 @@ def _laid_out_whole(
     )
     if second_style:
         with stage("relayout"):
-            printed = pdf.layout(economy.with_style(html, second_style), job.base_url, job.resources)
+            printed = pdf.layout(economy.with_style(html, second_style), job.base_url, job.resources, shared)
     booklet = economy.booklet_pages(printed.document)
     if booklet is not None:
         printed = pdf.Printed(printed.document.copy(booklet), printed.root)
@@ -208,7 +216,7 @@ def _minizine_sheet(sheet: str) -> str:
     return "letter" if sheet in ("letter", "tabloid") else "a4"
 
 
-def _impose(job: PrintJob, reading_pdf: bytes, page_count: int) -> tuple[str, bytes, int, list[str]]:
+def _impose(job: PrintJob, reading_pdf: bytes, page_count: int, shared: Shared) -> tuple[str, bytes, int, list[str]]:
     """The imposed PDF's file-name suffix, bytes and number of sheet sides, and its printing guide.
 
     A saddle-stitched zine folds the reading-order PDF; a mini-zine is laid
@@ -222,6 +230,6 @@ def _impose(job: PrintJob, reading_pdf: bytes, page_count: int) -> tuple[str, by
         return IMPOSITIONS["saddle"], data, sides, impose.printing_guide("saddle", job.sheet, sides // 2)
     assert job.minizine_html is not None, "print_job lays out a mini-zine's HTML when one is asked for"
     sheet = _minizine_sheet(job.sheet)
-    small = pdf.layout(job.minizine_html, job.base_url, job.resources).document
+    small = pdf.layout(job.minizine_html, job.base_url, job.resources, shared).document
     data = impose.minizine(pdf.pdf_bytes(small), SHEET_SIZES[sheet])
     return IMPOSITIONS["minizine"], data, 1, impose.printing_guide("minizine", sheet, 1)
