@@ -168,3 +168,37 @@ def test_a_part_begins_at_each_piece_or_the_warning_before_it():
     ]
     assert [sorted(part.targets) for part in found] == [["b"], [], ["c"], [], []]
     assert '<article class="piece" id="b">' in found[2].html and 'id="a"' not in found[2].html
+
+
+def test_an_image_a_run_in_another_process_fits_is_remembered(tmp_path, monkeypatch):
+    """The last run lays its pieces out in a process of its own: the images it fits to the page come back to the
+    store, and the next build does not fit them again."""
+    from PIL import Image
+
+    from publish.pipeline.build import build
+    from publish.read import resources as resources_module
+    from publish.read.config import DEFAULT_THEME
+    from publish.request import BuildRequest
+
+    root = tmp_path / "book"
+    root.mkdir()
+    names = [f"{letter}.md" for letter in "abcdef"]
+    (root / "book.toml").write_text(
+        f'title = "Six Rooms"\nauthors = ["A. Writer"]\nlanguage = "en"\npieces = {names}\n'.replace("'", '"')
+    )
+    for name in names:
+        (root / name).write_text(f"---\ntitle: Room {name[0].upper()}\n---\nA line of the piece.\n")
+    with (root / names[-1]).open("a") as last:
+        last.write("\n![the view](view.jpg)\n")
+    Image.new("RGB", (3000, 2000), (30, 90, 160)).save(root / "view.jpg", quality=80)
+    request = BuildRequest(formats=("pdf",), jobs=2)
+    build(root, DEFAULT_THEME, tmp_path / "out", request, lambda *args: None)
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("an image was fitted again")
+
+    monkeypatch.setattr(resources_module, "fitted", not_again)  # the print process and its runs are forked with it
+    with (root / names[0]).open("a") as first:
+        first.write("\nA new last line.\n")
+    result = build(root, DEFAULT_THEME, tmp_path / "out", request, lambda *args: None)
+    assert not [label for label in result.redone if label.startswith("image:")], result.redone

@@ -54,6 +54,7 @@ class InParts:
 
     pdf: bytes
     page_starts: list[PageStart]
+    fitted_images: dict[str, bytes]
 
 
 def default_jobs() -> int:
@@ -89,7 +90,11 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
         else:
             return None
         written = _each(runs, "write", *[(index == len(runs) - 1,) for index in range(len(runs))])
-    return InParts(join([run.written for run in written]), [start for run in written for start in run.page_starts])
+    return InParts(
+        join([run.written for run in written]),
+        [start for run in written for start in run.page_starts],
+        {key: image for run in written for key, image in run.fitted_images.items()},
+    )
 
 
 def _by_run(placed: Sequence[Placement | None], spans: Sequence[tuple[int, int]]) -> list[tuple]:

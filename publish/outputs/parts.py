@@ -179,6 +179,8 @@ class RunPdf:
 
     written: Written
     page_starts: list[PageStart]
+    # The images the run fitted to the page, by store key (a forked run's would be lost with it).
+    fitted_images: dict[str, bytes]
 
 
 class Run:
@@ -256,4 +258,4 @@ class Run:
         for name in stand_ins:
             run.pages[0].anchors.setdefault(name, (0, 0, 0, 0))
         levels = tuple(level for page in run.pages for level, *_ in page.bookmarks)
-        return RunPdf(Written(pdf.pdf_bytes(run), stand_ins, levels), starts)
+        return RunPdf(Written(pdf.pdf_bytes(run), stand_ins, levels), starts, self.resources.fitted_here)
