@@ -443,8 +443,8 @@ def test_titles_break_into_lines_of_like_length(tmp_path):
 
 def test_titles_are_measured_alone_so_the_book_is_not_laid_out_again_for_them(tmp_path, monkeypatch):
     """In a book of five pieces or more, the titles' even lines come from a layout of the titles alone: the book's
-    first layout (in parts) already has them."""
-    from publish.outputs import part_pool, pdf
+    first layout (in parts, each run measuring its own parts' titles) already has them."""
+    from publish.outputs import parts, pdf
     from publish.pipeline.build import BuildRequest, build
     from publish.read.config import DEFAULT_THEME
 
@@ -460,13 +460,17 @@ def test_titles_are_measured_alone_so_the_book_is_not_laid_out_again_for_them(tm
     laid_out: list[str] = []
     real = pdf.layout
     monkeypatch.setattr(pdf, "layout", lambda html, *args: laid_out.append(html) or real(html, *args))
-    split = part_pool.split
-    monkeypatch.setattr(part_pool, "split", lambda html: laid_out.append(html) or split(html))
-    request = BuildRequest(formats=("pdf",), parallel=False)  # laid out here, where the patch is
+    paginate = parts.Run._paginate
+    monkeypatch.setattr(
+        parts.Run,
+        "_paginate",
+        lambda run, part, *args, **kwargs: laid_out.append(part.html) or paginate(run, part, *args, **kwargs),
+    )
+    request = BuildRequest(formats=("pdf",), parallel=False, jobs=1)  # laid out here, where the patches are
     build(root, DEFAULT_THEME, tmp_path / "out", request, lambda stage, seconds: None)
-    titles_alone, first_of_the_book = laid_out[0], laid_out[1]
-    assert 'class="piece-body"' not in titles_alone and 'class="piece-body"' in first_of_the_book
-    assert re.search(r"\.(piece|book)-title \{ max-width: [\d.]+px", first_of_the_book)
+    titles_alone, first_of_the_book = laid_out[0], laid_out[1:]
+    assert 'class="piece-body"' not in titles_alone and len(first_of_the_book) == 7  # front, five pieces, back
+    assert all(re.search(r"\.(piece|book)-title \{ max-width: [\d.]+px", html) for html in first_of_the_book)
 
 
 def test_a_phrase_the_theme_sets_keeps_its_last_two_words_together():

@@ -32,7 +32,7 @@ ROOM = 1.04
 MEASURED_APART_FROM = 5
 
 
-def titles_alone(html: str) -> str | None:
+def titles_alone(html: str, gate: bool = True) -> str | None:
     """The print HTML with only its titles left in the body, each in what holds it (its section, its header): each
     still sets on its own page, in its own box, with the theme's rules for it.
 
@@ -40,7 +40,9 @@ def titles_alone(html: str) -> str | None:
     than ``MEASURED_APART_FROM`` pieces (laying it out again, when a title
     needs it, costs less than this layout's fixed cost when none does), or
     one whose titles all have one or two words (which break once at most,
-    so evening them changes nothing).
+    so evening them changes nothing). Without the ``gate``, only the
+    latter: the book's parts laid out apart measure their titles so once
+    the book has passed it.
     """
     import lxml.html
 
@@ -48,7 +50,7 @@ def titles_alone(html: str) -> str | None:
     body = root.find("body")
     titles = [element for element in body.iter() if _is_title(element)]
     pieces = sum(1 for title in titles if "piece-title" in (title.get("class") or "").split())
-    if pieces < MEASURED_APART_FROM or all(len(title.text_content().split()) < 3 for title in titles):
+    if (gate and pieces < MEASURED_APART_FROM) or all(len(title.text_content().split()) < 3 for title in titles):
         return None
     # The elements themselves (not their ids): lxml makes a new proxy, with a new id, each time one is looked at.
     kept = {holder for title in titles for holder in (title, *title.iterancestors())}

@@ -32,6 +32,9 @@ from publish.read.resources import ResourcePolicy
 # From this many pieces, the book is laid out in parts (below it, one layout costs less than the parts' own
 # overhead); benchmarks/NOTES.md says where the two cross.
 FROM_PIECES = 5
+# How much more the front matter weighs than its length says: its run lays it out twice where the contents do not
+# fit on the title verso (parts.Run.paginate), and it holds the contents' many lines and links.
+FRONT_WEIGHT = 3
 # Settling moves a page number only where one printed in the text changed width: it settles in one or two rounds.
 MAX_SETTLINGS = 4
 
@@ -46,6 +49,8 @@ class PartsJob:
     openings: str
     # 0: one per core.
     jobs: int
+    # Whether the titles are to be set even (balance.titles_alone said so, for the whole book).
+    balance_titles: bool
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
         return None
     spans = runs_of(parts, job.jobs or default_jobs())
     with _runs(job, parts, spans, shared) as runs:
-        laid = _each(runs, "paginate")
+        laid = _each(runs, "paginate", *[(job.balance_titles,)] * len(runs))
         if not all(part.begins_page for part in laid[1:]):
             return None
         # Where the pieces open is chosen from the parts' lengths where they fall (a part whose length depends on
@@ -104,7 +109,7 @@ def _by_run(placed: Sequence[Placement | None], spans: Sequence[tuple[int, int]]
 
 def runs_of(parts: Sequence[Part], jobs: int) -> list[tuple[int, int]]:
     """Consecutive parts in at most ``jobs`` runs of about as much text each: their index ranges."""
-    weights = [len(part.html) - part.html.find("<body") for part in parts]
+    weights = [len(part.inside) * (FRONT_WEIGHT if index == 0 else 1) for index, part in enumerate(parts)]
     share, start, held = sum(weights) / max(1, jobs), 0, 0.0
     spans: list[tuple[int, int]] = []
     for index, weight in enumerate(weights):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import lxml.html
 import weasyprint
 
-from publish.outputs import economy, pdf
+from publish.outputs import balance, economy, pdf
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.parts_join import Written
 from publish.outputs.weasyprint_parts import Paginated, Placement
@@ -38,12 +38,21 @@ GUESSED_FIRST_PAGE = 101
 
 @dataclass(frozen=True)
 class Part:
-    """The print HTML with only some of the body's elements: ``ids`` names them; ``targets`` are the anchors its
-    links lead to in other parts."""
+    """The print HTML with only some of the body's elements: ``ids`` names them, ``inside`` is their HTML,
+    ``shell`` the document around them; ``targets`` are the anchors its links lead to in other parts."""
 
     ids: tuple[str, ...]
-    html: str
+    inside: str
     targets: frozenset[str]
+    shell: tuple[str, str]
+
+    @property
+    def html(self) -> str:
+        return self.shell[0] + self.inside + self.shell[1]
+
+    def with_style(self, style: str) -> Part:
+        """The part with ``style`` read after the theme's (economy.with_style)."""
+        return Part(self.ids, self.inside, self.targets, (economy.with_style(self.shell[0], style), self.shell[1]))
 
 
 def _classes(element) -> set[str]:
@@ -72,6 +81,7 @@ def split(html: str) -> list[Part]:
     before, _, after = lxml.html.tostring(root.getroottree(), doctype="<!DOCTYPE html>", encoding="unicode").partition(
         f"<i>{PART_SLOT}</i>"
     )
+    shell = (before, after)
     parts = []
     for group in groups:
         elements = [children[index] for index in group]
@@ -81,8 +91,9 @@ def split(html: str) -> list[Part]:
         parts.append(
             Part(
                 tuple(element.get("id") or "" for element in elements),
-                before + inside + after,
+                inside,
                 frozenset((links & every_id) - ids),
+                shell,
             )
         )
     return parts
@@ -203,19 +214,29 @@ class Run:
         )
         return Paginated(html, Placement(first_page, targets=dict.fromkeys(part.targets, 1)), self.shared, sided)
 
-    def paginate(self) -> list[Laid]:
-        """Every part, each guessed to begin where the one before it ends (on the side it asks for)."""
+    def paginate(self, balance_titles: bool) -> list[Laid]:
+        """Every part, each guessed to begin where the one before it ends (on the side it asks for); with
+        ``balance_titles``, the titles of the run's parts measured alone first, and set even (balance.py)."""
+        if balance_titles:
+            self._balance_titles()
         first = self.first_page
         for part in self.parts:
             paginated = self._paginate(part, first, sided=bool(self.paginated))
             if not self.paginated and CONTENTS in part.ids and not economy.measure(paginated.pages).contents_fit:
-                apart = Part(
-                    part.ids, economy.with_style(part.html, economy.Economy(contents_apart=True).style), part.targets
-                )
+                apart = part.with_style(economy.Economy(contents_apart=True).style)
                 self.contents_apart = apart, self._paginate(apart, first, sided=False)
             self.paginated.append(paginated)
             first = paginated.placement.first_page + paginated.page_count
         return self._laid()
+
+    def _balance_titles(self) -> None:
+        shell = self.parts[0].shell
+        titles = balance.titles_alone(shell[0] + "".join(part.inside for part in self.parts) + shell[1], gate=False)
+        if titles is None:
+            return
+        layout = pdf.layout(titles, self.base_url, self.resources, self.shared)
+        if style := balance.balancing_style(layout.document):
+            self.parts = [part.with_style(style) for part in self.parts]
 
     def set_contents_apart(self) -> Laid:
         """The front matter with the contents on a page of their own, in place of the one laid out first."""

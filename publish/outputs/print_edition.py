@@ -128,21 +128,23 @@ def _print_edition(job: PrintJob) -> PrintEdition:
     folds_reading_pdf = request.impose == "saddle"
     page_count = 0
     if printed_formats or borrowed or folds_reading_pdf:
-        balanced = ""
-        if titles := balance.titles_alone(job.html):
-            with stage("titles"):
-                # How the titles wrap, from a layout of the titles alone: the book is laid out once with them even.
-                balanced = balance.balancing_style(pdf.layout(titles, job.base_url, job.resources, shared).document)
-        html = economy.with_style(job.html, balanced) if balanced else job.html
+        titles = balance.titles_alone(job.html)
         in_parts = None
         # A tagged or archival PDF is one document's: its structure tree and metadata are not joined from parts.
         if printed_formats and not request.pdf_variant:
             started = time.perf_counter()
-            in_parts = part_pool.lay_out(
-                part_pool.PartsJob(html, job.base_url, job.resources, job.openings, request.jobs), shared
+            parts_job = part_pool.PartsJob(
+                job.html, job.base_url, job.resources, job.openings, request.jobs, balance_titles=titles is not None
             )
+            in_parts = part_pool.lay_out(parts_job, shared)
             if in_parts is not None:
                 stages.append(("layout", time.perf_counter() - started))
+        balanced = ""
+        if titles and in_parts is None:
+            with stage("titles"):
+                # How the titles wrap, from a layout of the titles alone: the book is laid out once with them even.
+                balanced = balance.balancing_style(pdf.layout(titles, job.base_url, job.resources, shared).document)
+        html = economy.with_style(job.html, balanced) if balanced else job.html
         if in_parts is not None:
             reading_pdf, starts, page_count = in_parts.pdf, in_parts.page_starts, len(in_parts.page_starts)
             job.resources.fitted_here.update(in_parts.fitted_images)
