@@ -202,3 +202,19 @@ def test_an_image_a_run_in_another_process_fits_is_remembered(tmp_path, monkeypa
         first.write("\nA new last line.\n")
     result = build(root, DEFAULT_THEME, tmp_path / "out", request, lambda *args: None)
     assert not [label for label in result.redone if label.startswith("image:")], result.redone
+
+
+def test_a_part_that_opens_on_the_right_follows_the_books_direction():
+    """A right-hand page is odd in a left-to-right book, even in a right-to-left one (a theme may set the book's
+    direction): the blank page before a part that asks for one falls accordingly."""
+    from publish.outputs.economy import Measured
+    from publish.outputs.parts import Laid, placements
+
+    def book(left_to_right: bool) -> list[Laid]:
+        return [
+            Laid(1, "auto", None, left_to_right, 1, False, False, {}, {}, frozenset(), Measured([], 1, True)),
+            Laid(2, "right", "right", left_to_right, 2, False, False, {}, {}, frozenset(), Measured([], 2, True)),
+        ]
+
+    assert [(placed.first_page, placed.blank_before) for placed in placements(book(True))] == [(1, False), (3, True)]
+    assert [(placed.first_page, placed.blank_before) for placed in placements(book(False))] == [(1, False), (2, False)]

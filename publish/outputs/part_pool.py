@@ -23,7 +23,7 @@ from publish.errors import PublishError
 from publish.forking import die_with_parent, rebuilds
 from publish.outputs import economy
 from publish.outputs.pages import PageStart
-from publish.outputs.parts import GUESSED_FIRST_PAGE, Part, Run, measured, placements, split, where_lengths_change
+from publish.outputs.parts import GUESSED_FIRST_PAGE, Laid, Part, Run, measured, placements, split, where_lengths_change
 from publish.outputs.parts_join import join
 from publish.outputs.weasyprint_parts import Placement
 from publish.outputs.weasyprint_shared import Shared
@@ -75,13 +75,13 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
         return None
     spans = runs_of(parts, job.jobs or default_jobs())
     with _runs(job, parts, spans, shared) as runs:
-        laid = _each(runs, "paginate", *[(job.balance_titles,)] * len(runs))
+        laid = _flat(_each(runs, "paginate", *[(job.balance_titles,)] * len(runs)))
         if not all(part.begins_page for part in laid[1:]):
             return None
         # Where the pieces open is chosen from the parts' lengths where they fall (a part whose length depends on
         # its side is settled there first), then the parts are settled until no page number moves.
         if any(changing := where_lengths_change(laid, placements(laid))):
-            laid = _each(runs, "settle", *_by_run(changing, spans))
+            laid = _flat(_each(runs, "settle", *_by_run(changing, spans)))
         choice = economy.economical(measured(laid, placements(laid)), job.openings)
         if choice.contents_apart:
             runs[0].send("set_contents_apart")
@@ -89,7 +89,7 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
         moved = frozenset(index for index, part in enumerate(parts) if part.ids[0] in choice.right)
         for _ in range(MAX_SETTLINGS):
             placed = placements(laid, moved)
-            laid = _each(runs, "settle", *_by_run(placed, spans))
+            laid = _flat(_each(runs, "settle", *_by_run(placed, spans)))
             if placements(laid, moved) == placed:
                 break
         else:
@@ -121,12 +121,15 @@ def runs_of(parts: Sequence[Part], jobs: int) -> list[tuple[int, int]]:
 
 
 def _each(runs: Sequence[_Here | _Forked], method: str, *arguments: tuple) -> list[Any]:
-    """``method`` called on every run at once (with each run's own arguments, if given); their results in order,
-    a list of results flattened."""
+    """``method`` called on every run at once (with each run's own arguments, if given): their results, in order."""
     for index in reversed(range(len(runs))):  # this process's run last, once the others are at work
         runs[index].send(method, *(arguments[index] if arguments else ()))
-    results = [run.receive() for run in runs]
-    return [item for result in results for item in result] if isinstance(results[0], list) else results
+    return [run.receive() for run in runs]
+
+
+def _flat(results: list[list[Laid]]) -> list[Laid]:
+    """The runs' reports on their parts, as one list in the book's order."""
+    return [laid for run in results for laid in run]
 
 
 @contextmanager

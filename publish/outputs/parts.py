@@ -106,8 +106,9 @@ class Laid:
     pages: int
     # The break before its first element: a part that does not begin a page cannot be laid out apart.
     first_break: str
-    # The side it asks to begin on ("right", "left"), if any.
+    # The side it asks to begin on ("right", "left"), if any, and which side the book's first page is.
     side: str | None
+    left_to_right: bool
     # Where it is laid out now: its first page, after a blank page or not.
     first_page: int
     blank_before: bool
@@ -125,22 +126,25 @@ class Laid:
     def begins_page(self) -> bool:
         return self.first_break in economy.PAGE_BREAKS
 
-    def opens_right(self, moved_right: bool) -> bool | None:
-        """Whether it must begin on a right-hand page (True), a left-hand one (False), or on either."""
+    def opens_on_odd(self, moved_right: bool) -> bool | None:
+        """Whether it must begin on an odd page (True), an even one (False), or on either: a right-hand page is
+        odd in a left-to-right book, even in a right-to-left one."""
         side = "right" if moved_right else self.side
-        return None if side is None else side == "right"
+        return None if side is None else (side == "right") == self.left_to_right
 
 
 def _laid(part: Part, paginated: Paginated) -> Laid:
+    anchors, strings = paginated.marks()
     return Laid(
         paginated.page_count,
         paginated.first_break,
         paginated.opens_on,
+        paginated.left_to_right,
         paginated.placement.first_page,
         paginated.placement.blank_before,
         paginated.breaks_to_a_side,
-        paginated.anchor_pages(),
-        paginated.strings_set(),
+        anchors,
+        strings,
         part.targets,
         economy.measure(paginated.pages),
     )
@@ -151,8 +155,8 @@ def placements(laid: Sequence[Laid], moved_right: frozenset[int] = frozenset()) 
     references to other parts at their pages; ``moved_right``: the parts chosen to open on a right-hand page."""
     firsts, blanks, first = [], [], 1
     for index, part in enumerate(laid):
-        right = part.opens_right(index in moved_right)
-        blank = right is not None and (first % 2 == 1) != right
+        odd = part.opens_on_odd(index in moved_right)
+        blank = odd is not None and (first % 2 == 1) != odd
         firsts.append(first + blank)
         blanks.append(blank)
         first += blank + part.pages
@@ -270,7 +274,7 @@ class Run:
                 for start in page_starts(document, paginated.html.etree_element)
             ]
             documents.append(document)
-            held.update(paginated.anchor_pages())
+            held.update(paginated.marks()[0])
             targets.update(paginated.placement.targets)
         run = documents[0].copy([page for document in documents for page in document.pages])
         # A link to another run is kept (WeasyPrint drops a link to an anchor it has not laid out): its anchor

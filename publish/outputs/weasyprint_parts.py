@@ -7,12 +7,12 @@ left and right pages have the same measure, and nothing in a part depends on
 its neighbours but its page numbers, the side of its first page, the named
 strings (running heads) the parts before it leave, and the page numbers it
 refers to in other parts (a contents line, a "skip to page"). So a part is
-paginated (``paginate``) with a guess at those, and placed (``Paginated.place``)
-once the parts before it have been paginated: its pages are numbered and
-sided where they fall, shifted to the new side's margins, the few pages that
-print a page number in their text are laid out again, and the margin boxes
-are made. WeasyPrint's own steps, in its order, for the version pdf.py
-checks.
+paginated (``Paginated``) with a guess at those, and settled
+(``Paginated.settle``) once every part has been paginated: its pages are
+numbered and sided where they fall, shifted to the new side's margins, the
+few pages that print a page number that moved are laid out again; then its
+margin boxes are made (``Paginated.document``). WeasyPrint's own steps, in
+its order, for the version pdf.py checks.
 """
 
 from __future__ import annotations
@@ -84,12 +84,12 @@ def _pages_numbered_from(first_page: int) -> Iterator[None]:
 
 def _right_hand(page_number: int, root_box: Any) -> bool:
     """Whether the book's page ``page_number`` is a right-hand page: its first page is, in a left-to-right book."""
-    first_is_right = root_box.style["direction"] == "ltr"
-    return (page_number % 2 == 1) == first_is_right
+    return (page_number % 2 == 1) == (root_box.style["direction"] == "ltr")
 
 
 class Paginated:
-    """A part's pages, broken but not yet placed: what ``place`` turns into a WeasyPrint document."""
+    """A part's pages, broken but not yet placed: what ``settle`` places and ``document`` makes a WeasyPrint
+    document of."""
 
     def __init__(self, html: weasyprint.HTML, guess: Placement, shared: Shared, sided: bool = False):
         """``sided``: the guess is the page after the part before it, and the part begins there, or after a blank
@@ -166,15 +166,19 @@ class Paginated:
         return any(next_page["break"] in SIDE_BREAKS for _, next_page, *_ in self.context.page_maker[1:])
 
     @property
+    def left_to_right(self) -> bool:
+        return self.root_box.style["direction"] == "ltr"
+
+    @property
     def opens_on(self) -> str | None:
         """The side the part's first element asks to begin on ("right" or "left"), if any."""
         side = self.first_break
         if side in ("recto", "verso"):
-            side = "right" if (side == "recto") == (self.root_box.style["direction"] == "ltr") else "left"
+            side = "right" if (side == "recto") == self.left_to_right else "left"
         return side if side in ("right", "left") else None
 
-    def settle(self, placement: Placement) -> int:
-        """Number and side the part's pages where ``placement`` puts them; how many pages it then has.
+    def settle(self, placement: Placement) -> None:
+        """Number and side the part's pages where ``placement`` puts them.
 
         It may be settled again (a page number it refers to moved) until its
         ``document`` is made.
@@ -184,7 +188,7 @@ class Paginated:
         if flipped and self.breaks_to_a_side:
             # A page break to one side within the part: from the other side, it may leave a blank page more or less.
             self._paginate_from(placement)
-            return self.page_count + placement.blank_before
+            return
         self.placement = placement
         shift = placement.first_page - old.first_page
         context = self.context
@@ -208,7 +212,6 @@ class Paginated:
             with _pages_numbered_from(placement.first_page):
                 for index, page in enumerate(self.pages):
                     self._retype(page, index)
-        return self.page_count + placement.blank_before
 
     def document(self) -> Document:
         """The part's pages, settled, with their margin boxes: a WeasyPrint document to write."""
@@ -331,15 +334,6 @@ class Paginated:
 
         context.get_string_set_for = string_set_for
 
-    def strings_set(self) -> dict[str, str]:
-        """The last value the part sets each named string to: with the parts before's, what the part after has."""
-        strings: dict[str, str] = {}
-        for page in self.pages:
-            for child in page.descendants():
-                if child.string_set and child.string_set != "none":
-                    strings.update(child.string_set)
-        return strings
-
     def _document(self, pages: list[Any]) -> Document:
         html = self.html
         document = Document(
@@ -353,12 +347,19 @@ class Paginated:
         document._html = html
         return document
 
-    def anchor_pages(self) -> dict[str, int]:
-        """The page of each anchor the part holds, counted from its first (0), a blank page before it aside."""
-        found: dict[str, int] = {}
+    def marks(self) -> tuple[dict[str, int], dict[str, str]]:
+        """What the parts around this one need of it: the page of each anchor it holds, counted from its first (0),
+        a blank page before it aside; and the last value it gives each named string (with the parts before's,
+        what the part after begins with). Strings are read as WeasyPrint reads them, not inside a positioned box;
+        anchors there too."""
+        anchors: dict[str, int] = {}
+        strings: dict[str, str] = {}
         for index, page in enumerate(self.pages):
             for box in page.descendants(placeholders=True):
                 anchor = box.style["anchor"]
-                if anchor and anchor not in found:
-                    found[anchor] = index
-        return found
+                if anchor and anchor not in anchors:
+                    anchors[anchor] = index
+            for box in page.descendants():
+                if box.string_set and box.string_set != "none":
+                    strings.update(box.string_set)
+        return anchors, strings
