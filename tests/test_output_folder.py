@@ -181,12 +181,22 @@ PDF_DAMAGE = {
         "pdf",
         "small-hours.pdf did not read back whole (the PDF does not open",
     ),
+    # Bytes zeroed inside the first compressed stream: the file opens, and decoding the stream fails.
+    "garbled, alone": (
+        lambda data: _zeroed(data, data.index(b"stream", data.index(b"/FlateDecode")) + 20),
+        "pdf",
+        "small-hours.pdf did not read back whole (the PDF does not open",
+    ),
     "a page short": (
         lambda data: _without_last_page(data),
         "all",
         "small-hours.pdf did not read back whole (it has 7 pages where 8 were laid out",
     ),
 }
+
+
+def _zeroed(data: bytes, start: int) -> bytes:
+    return data[:start] + bytes(20) + data[start + 20 :]
 
 
 def _without_last_page(data: bytes) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import zipfile
 from pathlib import Path
 
@@ -26,6 +27,8 @@ FONTS = (".otf", ".ttf", ".woff", ".woff2")
 RASTER_IMAGES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 OPF_NS = {"opf": "http://www.idpf.org/2007/opf"}
 # Markup read back as the build wrote it: no entities resolved, nothing fetched, no size tricks.
+# How qpdf names the bytes it read from memory, at the start of its messages.
+QPDF_SOURCE = re.compile(r"^stream <[^>]*>:? *")
 SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -36,8 +39,8 @@ class BrokenOutput(Exception):
 def load_libraries() -> None:
     """Import what the checks read with while the build waits for the layout anyway, not after it."""
     import fontTools.ttLib  # noqa: F401
+    import pikepdf  # noqa: F401
     import PIL.Image  # noqa: F401
-    import pypdf  # noqa: F401
 
 
 def check_outputs(outputs: dict[Path, bytes], page_counts: dict[str, int]) -> None:
@@ -65,21 +68,27 @@ def unreadable(name: str, reason: str) -> PublishError:
 
 
 def read_back_pdf(data: bytes, pages: int) -> None:
-    """The PDF opens strictly, every object it lists is where its cross-reference table says, and it has every page."""
-    import pypdf
+    """The PDF opens without qpdf repairing anything, every stream in it decodes, and it has every page."""
+    import pikepdf
 
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data), strict=True)
-        found = len(reader.pages)
-        numbers = [(number, generation) for generation, numbers in reader.xref.items() for number in numbers]
-        for number, generation in numbers + [(number, 0) for number in reader.xref_objStm]:
-            stored = reader.get_object(pypdf.generic.IndirectObject(number, generation, reader))
-            if isinstance(stored, pypdf.generic.StreamObject):
-                stored.get_data()
-    except Exception as error:  # pypdf raises many kinds, for many kinds of damage
-        raise BrokenOutput(f"the PDF does not open: {error}") from None
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            found = len(pdf.pages)
+            for stored in pdf.objects:
+                if isinstance(stored, pikepdf.Stream):
+                    stored.read_bytes(pikepdf.StreamDecodeLevel.all)
+            repaired = pdf.get_warnings()
+    except pikepdf.PdfError as error:
+        raise BrokenOutput(f"the PDF does not open: {_unnamed(str(error))}") from None
+    if repaired:
+        raise BrokenOutput(f"the PDF does not open: {_unnamed(repaired[0])}")
     if found != pages:
         raise BrokenOutput(f"it has {found} pages where {pages} were laid out")
+
+
+def _unnamed(message: str) -> str:
+    """qpdf's message without the name it gives the bytes it read (the file is named by the error's caller)."""
+    return QPDF_SOURCE.sub("", message)
 
 
 def read_back_zip(data: bytes) -> None:
