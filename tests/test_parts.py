@@ -128,20 +128,20 @@ def test_a_book_laid_out_in_parts_and_joined_is_the_book_laid_out_whole(
     with pikepdf.open(joined) as document, pikepdf.open(whole) as single:
         assert document.docinfo.Title == single.docinfo.Title
         assert str(document.Root.Lang) == str(single.Root.Lang)
-        # Each face's program once, merged from the runs' subsets: the file about the size one layout makes.
+        # Each face's program once, cut to every run's glyphs: the program one layout embeds, byte for byte.
         assert font_programs(document) == font_programs(single)
     assert joined.stat().st_size <= 1.25 * whole.stat().st_size
 
 
-def font_programs(document: pikepdf.Pdf) -> list[str]:
-    """The name of each face whose program the PDF embeds, once for each time it is embedded."""
+def font_programs(document: pikepdf.Pdf) -> list[tuple[str, bytes]]:
+    """Each face's name and the program the PDF embeds for it, once for each time it is embedded."""
     programs = {}
     for page in document.pages:
         for _, font in page.Resources.Font.items():
             descriptor = font.DescendantFonts[0].FontDescriptor
             program = descriptor.get("/FontFile2", descriptor.get("/FontFile3"))
             if program is not None:
-                programs[program.objgen] = str(descriptor.FontName).partition("+")[2]
+                programs[program.objgen] = (str(descriptor.FontName).partition("+")[2], program.read_bytes())
     return sorted(programs.values())
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import lxml.html
 import weasyprint
 
-from publish.outputs import balance, economy, pdf
+from publish.outputs import balance, economy, pdf, weasyprint_fonts
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.parts_join import Written
 from publish.outputs.weasyprint_parts import Paginated, Placement
@@ -283,4 +283,6 @@ class Run:
         for name in stand_ins:
             run.pages[0].anchors.setdefault(name, (0, 0, 0, 0))
         levels = tuple(level for page in run.pages for level, *_ in page.bookmarks)
-        return RunPdf(Written(pdf.pdf_bytes(run), stand_ins, levels), starts, self.resources.fitted_here)
+        with weasyprint_fonts.recorded() as faces:
+            written = pdf.pdf_bytes(run)
+        return RunPdf(Written(written, stand_ins, levels, faces), starts, self.resources.fitted_here)

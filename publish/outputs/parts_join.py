@@ -9,8 +9,8 @@ from typing import Any
 
 import pikepdf
 
-# The longest charstring that draws nothing: a width (up to five bytes) and endchar.
-EMPTY_CHARSTRING = 6
+from publish.outputs.weasyprint_fonts import FaceUse, program
+
 # A font descriptor's embedded program: TrueType, or OpenType (here, CFF-based).
 PROGRAMS = ("/FontFile2", "/FontFile3")
 
@@ -23,6 +23,8 @@ class Written:
     pdf: bytes
     stand_ins: frozenset[str]
     levels: tuple[int, ...]
+    # The faces it drew, by WeasyPrint's hash of their description.
+    faces: dict[str, FaceUse]
 
 
 def join(parts: Sequence[Written]) -> bytes:
@@ -58,7 +60,11 @@ def join(parts: Sequence[Written]) -> bytes:
     book.Root.Names = pikepdf.Dictionary(Dests=names.obj)
     with book.open_outline() as outline:
         _nest(outline.root, bookmarks)
-    _fonts_once(book)
+    uses: dict[str, list[FaceUse]] = {}
+    for part in parts:
+        for face, use in part.faces.items():
+            uses.setdefault(face, []).append(use)
+    _fonts_once(book, uses)
     out = io.BytesIO()
     book.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
@@ -95,85 +101,35 @@ def _nest(root: list, bookmarks: list[tuple[int, pikepdf.OutlineItem]]) -> None:
         stack.append((level, item.children))
 
 
-def _fonts_once(book: pikepdf.Pdf) -> None:
-    """Each face's program embedded once: the runs' subsets of it merged into one, shared by every run's font.
-
-    WeasyPrint keeps a glyph's number (and name) in its subsets, leaving the
-    glyphs it drops empty, so a face's subsets merge by taking each glyph from
-    the subset that has it: the outlines of a TrueType face, or the
-    self-contained charstrings of a CFF one.
-    """
-    programs: dict[tuple[str, str], dict[tuple[int, int], pikepdf.Object]] = {}
+def _fonts_once(book: pikepdf.Pdf, uses: dict[str, list[FaceUse]]) -> None:
+    """Each face's program embedded once, cut to the glyphs every part drew (weasyprint_fonts.py), and shared
+    by every part's font."""
+    descriptors: dict[str, dict[tuple[int, int], pikepdf.Object]] = {}
     for page in book.pages:
         resources = page.obj.get("/Resources")
         fonts = resources.get("/Font") if resources is not None else None
         for _, font in fonts.items() if fonts is not None else ():
             descriptor = _descriptor(font)
-            program = next((key for key in PROGRAMS if descriptor is not None and key in descriptor), None)
-            if descriptor is not None and program is not None:
-                face = str(descriptor.FontName).partition("+")[2] or str(descriptor.FontName)
-                programs.setdefault((face, program), {})[descriptor[program].objgen] = descriptor
-    for (_, program), descriptors in programs.items():
-        if len(descriptors) > 1:
-            _merge(book, list(descriptors.values()), program)
+            if descriptor is not None and any(key in descriptor for key in PROGRAMS):
+                face = str(descriptor.FontName)[1:].partition("+")[0]
+                descriptors.setdefault(face, {})[descriptor.objgen] = descriptor
+    for face, found in descriptors.items():
+        if len(found) < 2 or face not in uses:
+            continue
+        data, opentype = program(uses[face])
+        shared = book.make_stream(data)
+        if opentype:
+            shared.Subtype = pikepdf.Name.OpenType
+        else:
+            shared.Length1 = len(data)
+        for descriptor in found.values():
+            for key in PROGRAMS:
+                if key in descriptor:
+                    del descriptor[key]
+            descriptor[PROGRAMS[opentype]] = shared
 
 
 def _descriptor(font: pikepdf.Object) -> pikepdf.Object | None:
     if font.get("/Subtype") != "/Type0":
         return None
     return font.DescendantFonts[0].get("/FontDescriptor")
-
-
-def _merge(book: pikepdf.Pdf, descriptors: list[pikepdf.Object], program: str) -> None:
-    from fontTools.ttLib import TTFont
-
-    fonts = [TTFont(io.BytesIO(descriptor[program].read_bytes())) for descriptor in descriptors]
-    merged = max(fonts, key=lambda font: len(font.getGlyphOrder()))
-    glyphs, order = _glyphs(merged), merged.getGlyphOrder()
-    if glyphs is None:
-        return
-    for font in fonts:
-        theirs = _glyphs(font)
-        if font is merged or theirs is None:
-            continue
-        # By number: a TrueType subset's glyph names come from its own character map, so they differ.
-        for number, name in enumerate(font.getGlyphOrder()):
-            if _drawn(theirs, name) and not _drawn(glyphs, order[number]):
-                glyph = theirs[name]
-                for component in getattr(glyph, "components", ()):
-                    component.glyphName = order[font.getGlyphID(component.glyphName)]
-                glyphs[order[number]] = glyph
-                merged["hmtx"][order[number]] = font["hmtx"][name]
-    data = io.BytesIO()
-    merged.save(data)
-    shared = book.make_stream(data.getvalue())
-    for key in ("/Subtype", "/Length1"):
-        if key in descriptors[0][program]:
-            shared[key] = descriptors[0][program][key]
-    if "/Length1" in shared:
-        shared.Length1 = len(data.getvalue())
-    for descriptor in descriptors:
-        descriptor[program] = shared
-
-
-def _glyphs(font: Any) -> Any:
-    """The font's glyphs by name: its TrueType outlines, or its CFF charstrings (None for other kinds)."""
-    if "glyf" in font:
-        return font["glyf"]
-    if "CFF " in font:
-        return font["CFF "].cff.topDictIndex[0].CharStrings
-    return None
-
-
-def _drawn(glyphs: Any, name: str) -> bool:
-    """Whether a glyph has an outline (a subset leaves the glyphs it drops empty)."""
-    glyph = glyphs[name]
-    if hasattr(glyph, "numberOfContours"):
-        return bool(glyph.numberOfContours)
-    # A charstring too long to be a width and an end draws: read as bytes, it is copied and written as it was.
-    if len(getattr(glyph, "bytecode", None) or b"") > EMPTY_CHARSTRING:
-        return True
-    glyph.decompile()
-    return any(isinstance(operator, str) and operator.endswith("moveto") for operator in glyph.program) or (
-        len(glyph.program) >= 5 and glyph.program[-1] == "endchar"  # an accented letter, as two glyphs (seac)
-    )
