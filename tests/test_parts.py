@@ -218,3 +218,20 @@ def test_a_part_that_opens_on_the_right_follows_the_books_direction():
 
     assert [(placed.first_page, placed.blank_before) for placed in placements(book(True))] == [(1, False), (3, True)]
     assert [(placed.first_page, placed.blank_before) for placed in placements(book(False))] == [(1, False), (2, False)]
+
+
+def test_the_joined_pdf_is_the_same_bytes_however_many_processes_laid_it_out(tmp_path, monkeypatch):
+    """Each part is written as a PDF of its own and the join makes the rest from all of them, so a two-core and a
+    three-core machine write the same file."""
+    from publish.outputs import part_pool
+    from publish.outputs.print_edition import print_edition, print_job
+    from publish.pipeline.build import rendered_book
+    from publish.read.default_theme import BUNDLED_THEMES
+    from publish.request import BuildRequest
+    from publish.targets import Target
+
+    monkeypatch.setattr(part_pool, "FROM_PIECES", 1)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    book = rendered_book(MANUSCRIPT, BUNDLED_THEMES / "classic", tmp_path / "out", Target.PRINT)
+    editions = [print_edition(print_job(book, BuildRequest(formats=("pdf",), jobs=jobs))) for jobs in (2, 3)]
+    assert editions[0].outputs[".pdf"] == editions[1].outputs[".pdf"]

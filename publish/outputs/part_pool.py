@@ -95,9 +95,13 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
         else:
             return None
         written = _each(runs, "write", *[(index == len(runs) - 1,) for index in range(len(runs))])
+    parts_pdfs = [part for run in written for part in run.parts]
     return InParts(
-        join([run.written for run in written]),
-        [start for run in written for start in run.page_starts],
+        join(
+            [part.written for part in parts_pdfs],
+            {face: data for run in written for face, data in run.programs.items()},
+        ),
+        [start for part in parts_pdfs for start in part.page_starts],
         {key: image for run in written for key, image in run.fitted_images.items()},
     )
 

@@ -20,7 +20,7 @@ import weasyprint
 
 from publish.outputs import balance, economy, pdf, weasyprint_fonts
 from publish.outputs.pages import PageStart, page_starts
-from publish.outputs.parts_join import Written
+from publish.outputs.parts_join import Written, written
 from publish.outputs.weasyprint_parts import Paginated, Placement
 from publish.outputs.weasyprint_shared import Shared
 from publish.read.resources import ResourcePolicy
@@ -189,12 +189,20 @@ def measured(laid: Sequence[Laid], placed: Sequence[Placement]) -> economy.Measu
 
 
 @dataclass(frozen=True)
-class RunPdf:
-    """A run's pages, written: the PDF and what joining it needs, and where each of its pages begins."""
+class PartPdf:
+    """A part's pages, written: the PDF and what joining it needs, and where each of its pages begins."""
 
     written: Written
     page_starts: list[PageStart]
-    # The images the run fitted to the page, by store key (a forked run's would be lost with it).
+
+
+@dataclass(frozen=True)
+class RunPdf:
+    """A run's parts, written, with the whole program of each face they drew (weasyprint_fonts.py), and the images
+    the run fitted to the page, by store key (a forked run's would be lost with it)."""
+
+    parts: list[PartPdf]
+    programs: dict[str, bytes]
     fitted_images: dict[str, bytes]
 
 
@@ -259,30 +267,31 @@ class Run:
         return [_laid(part, paginated) for part, paginated in zip(self.parts, self.paginated, strict=True)]
 
     def write(self, booklet: bool) -> RunPdf:
-        """The run's pages as one PDF; with ``booklet``, its last part made up to the booklet's multiple of four."""
-        documents, starts = [], []
-        held: set[str] = set()
-        targets: set[str] = set()
-        for index, paginated in enumerate(self.paginated):
-            document = paginated.document()
-            first = paginated.placement.first_page - paginated.placement.blank_before
-            if booklet and index == len(self.paginated) - 1:
-                pages = economy.booklet_pages(document, first)
-                document = document.copy(pages) if pages is not None else document
-            starts += [
-                PageStart(start.number + first - 1, start.section, start.offset)
-                for start in page_starts(document, paginated.html.etree_element)
-            ]
-            documents.append(document)
-            held.update(paginated.marks()[0])
-            targets.update(paginated.placement.targets)
-        run = documents[0].copy([page for document in documents for page in document.pages])
-        # A link to another run is kept (WeasyPrint drops a link to an anchor it has not laid out): its anchor
-        # stands in on the first page, until the runs are joined.
-        stand_ins = frozenset(targets - held)
+        """The run's parts, a PDF each; with ``booklet``, its last part made up to the booklet's multiple of four."""
+        programs: dict[str, bytes] = {}
+        parts = [
+            self._written(paginated, programs, booklet and index == len(self.paginated) - 1)
+            for index, paginated in enumerate(self.paginated)
+        ]
+        return RunPdf(parts, programs, self.resources.fitted_here)
+
+    @staticmethod
+    def _written(paginated: Paginated, programs: dict[str, bytes], booklet: bool) -> PartPdf:
+        document = paginated.document()
+        first = paginated.placement.first_page - paginated.placement.blank_before
+        if booklet:
+            pages = economy.booklet_pages(document, first)
+            document = document.copy(pages) if pages is not None else document
+        starts = [
+            PageStart(start.number + first - 1, start.section, start.offset)
+            for start in page_starts(document, paginated.html.etree_element)
+        ]
+        # A link to another part is kept (WeasyPrint drops a link to an anchor it has not laid out): its anchor
+        # stands in on the first page, until the parts are joined.
+        stand_ins = frozenset(set(paginated.placement.targets) - set(paginated.marks()[0]))
         for name in stand_ins:
-            run.pages[0].anchors.setdefault(name, (0, 0, 0, 0))
-        levels = tuple(level for page in run.pages for level, *_ in page.bookmarks)
-        with weasyprint_fonts.recorded() as faces:
-            written = pdf.pdf_bytes(run)
-        return RunPdf(Written(written, stand_ins, levels, faces), starts, self.resources.fitted_here)
+            document.pages[0].anchors.setdefault(name, (0, 0, 0, 0))
+        levels = tuple(level for page in document.pages for level, *_ in page.bookmarks)
+        with weasyprint_fonts.programs_left_out(programs) as drawn:
+            data = pdf.pdf_bytes(document)
+        return PartPdf(written(data, stand_ins, levels, drawn), starts)

@@ -1,4 +1,13 @@
-"""The print edition's runs of parts, written apart, joined into the book's one PDF with pikepdf."""
+"""The print edition's parts, written one PDF a part, joined into the book's one PDF with pikepdf.
+
+The book is the same bytes however its parts were grouped to be laid out
+(how many processes, which parts an earlier build lent): each part's
+objects come whole from its own PDF, what the join makes (the names, the
+outline, each face's program and text map) is made from every part's
+``Joinable``, and qpdf numbers the objects as it writes them. ``join``
+gathers the parts' PDFs; ``splice`` puts new parts in place of old ones in
+a book joined before, keeping the pages of the others.
+"""
 
 from __future__ import annotations
 
@@ -9,71 +18,143 @@ from typing import Any
 
 import pikepdf
 
-from publish.outputs.weasyprint_fonts import FaceUse, program
+from publish.outputs.weasyprint_fonts import Drawn, program, text_map
 
 # A font descriptor's embedded program: TrueType, or OpenType (here, CFF-based).
 PROGRAMS = ("/FontFile2", "/FontFile3")
 
 
 @dataclass(frozen=True)
+class Bookmark:
+    level: int
+    title: str
+    page: int
+    left: float
+    top: float
+    closed: bool
+
+
+@dataclass(frozen=True)
+class Joinable:
+    """What joining needs of a part besides its pages: how many it has, its named destinations and bookmarks
+    (pages counted from its first), and what it drew of each face, by WeasyPrint's hash of it (its programs are
+    stubs: weasyprint_fonts.py)."""
+
+    pages: int
+    destinations: dict[str, tuple[int, float, float]]
+    bookmarks: tuple[Bookmark, ...]
+    drawn: dict[str, Drawn]
+
+
+@dataclass(frozen=True)
 class Written:
-    """A run's PDF, with what joining it needs: the anchors it only links to (WeasyPrint gave them a stand-in
-    destination, dropped in the join) and the level of each of its bookmarks, in order."""
+    """A part's PDF, and what joining it needs."""
 
     pdf: bytes
-    stand_ins: frozenset[str]
-    levels: tuple[int, ...]
-    # The faces it drew, by WeasyPrint's hash of their description.
-    faces: dict[str, FaceUse]
+    joinable: Joinable
 
 
-def join(parts: Sequence[Written]) -> bytes:
-    """One PDF of the parts' pages, with their links, named destinations and outline; the document's
-    information and catalogue entries are the first part's."""
+def written(pdf: bytes, stand_ins: frozenset[str], levels: tuple[int, ...], drawn: dict[str, Drawn]) -> Written:
+    """A part's PDF as WeasyPrint wrote it, with what joining it needs: its anchors but ``stand_ins`` (those it
+    only links to, which WeasyPrint was given a place for on its first page), and its bookmarks, whose
+    ``levels`` WeasyPrint knows and its outline does not keep."""
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as source:
+        index_of = {page.obj.objgen: index for index, page in enumerate(source.pages)}
+        destinations = {}
+        if "/Names" in source.Root and "/Dests" in source.Root.Names:
+            for name, target in pikepdf.NameTree(source.Root.Names.Dests).items():
+                if name not in stand_ins:
+                    destinations[str(name)] = (index_of[_page(target)], *_xyz(target))
+        with source.open_outline() as outline:
+            items = list(_flattened(outline.root))
+        bookmarks = tuple(
+            Bookmark(level, item.title, index_of[_page(item.destination)], *_xyz(item.destination), item.is_closed)
+            for level, item in zip(levels, items, strict=True)
+        )
+        return Written(pdf, Joinable(len(source.pages), destinations, bookmarks, drawn))
+
+
+def join(parts: Sequence[Written], programs: dict[str, bytes]) -> bytes:
+    """One PDF of the parts' pages, with their links, named destinations and outline, and each face's program (of
+    ``programs``, whole) embedded once; the document's information and language are the parts' own (they share
+    their head)."""
     book = pikepdf.Pdf.new()
-    destinations: dict[str, pikepdf.Array] = {}
-    bookmarks: list[tuple[int, pikepdf.OutlineItem]] = []
     for number, part in enumerate(parts):
         source = pikepdf.Pdf.open(io.BytesIO(part.pdf))
-        offset = len(book.pages)
-        book.pages.extend(source.pages)
-        index_of = {page.obj.objgen: offset + index for index, page in enumerate(source.pages)}
         if number == 0:
             book.trailer.Info = book.copy_foreign(source.docinfo)
             if "/Lang" in source.Root:
                 book.Root.Lang = pikepdf.String(str(source.Root.Lang))
-        if "/Names" in source.Root and "/Dests" in source.Root.Names:
-            for name, target in pikepdf.NameTree(source.Root.Names.Dests).items():
-                if name not in part.stand_ins:
-                    destinations[str(name)] = _moved(target, book, index_of)
-        with source.open_outline() as outline:
-            items = list(_flattened(outline.root))
-        for level, item in zip(part.levels, items, strict=True):
-            page = index_of[_xyz_page(item.destination)]
-            left, top = _xyz(item.destination)
-            moved = pikepdf.OutlineItem(item.title, page, "XYZ", left=left, top=top)
-            moved.is_closed = item.is_closed
-            bookmarks.append((level, moved))
+        book.pages.extend(source.pages)
+    return _finished(book, [part.joinable for part in parts], programs)
+
+
+def splice(
+    earlier: bytes,
+    kept: Sequence[bool],
+    earlier_parts: Sequence[Joinable],
+    parts: Sequence[Written | Joinable],
+    programs: dict[str, bytes],
+) -> bytes:
+    """The book ``earlier`` with the pages of each of its parts not ``kept`` taken out, and the new parts (those
+    of ``parts`` that are ``Written``) put in their place: the kept parts come in the same order."""
+    book = pikepdf.Pdf.open(io.BytesIO(earlier))
+    start = 0
+    for keep, earlier_part in zip(kept, earlier_parts, strict=True):
+        if keep:
+            start += earlier_part.pages
+        else:
+            del book.pages[start : start + earlier_part.pages]
+    start = 0
+    for part in parts:
+        if isinstance(part, Written):
+            with pikepdf.Pdf.open(io.BytesIO(part.pdf)) as source:
+                for index, page in enumerate(source.pages):
+                    book.pages.insert(start + index, page)
+        start += _joinable(part).pages
+    return _finished(book, [_joinable(part) for part in parts], programs)
+
+
+def _joinable(part: Written | Joinable) -> Joinable:
+    return part.joinable if isinstance(part, Written) else part
+
+
+def _finished(book: pikepdf.Pdf, parts: Sequence[Joinable], programs: dict[str, bytes]) -> bytes:
+    """The book's named destinations, outline and fonts made from its parts', and the book written."""
+    firsts = [0]
+    for part in parts:
+        firsts.append(firsts[-1] + part.pages)
+    destinations = {
+        name: (first + page, left, top)
+        for part, first in zip(parts, firsts, strict=False)
+        for name, (page, left, top) in part.destinations.items()
+    }
     names = pikepdf.NameTree.new(book)
     for name in sorted(destinations):
-        names[name] = destinations[name]
+        page, left, top = destinations[name]
+        names[name] = pikepdf.Array([book.pages[page].obj, pikepdf.Name.XYZ, left, top, 0])
     book.Root.Names = pikepdf.Dictionary(Dests=names.obj)
+    if "/Outlines" in book.Root:
+        del book.Root.Outlines
     with book.open_outline() as outline:
-        _nest(outline.root, bookmarks)
-    uses: dict[str, list[FaceUse]] = {}
-    for part in parts:
-        for face, use in part.faces.items():
-            uses.setdefault(face, []).append(use)
-    _fonts_once(book, uses)
+        _nest(
+            outline.root,
+            [
+                (mark.level, _item(mark, first + mark.page))
+                for part, first in zip(parts, firsts, strict=False)
+                for mark in part.bookmarks
+            ],
+        )
+    _embed(book, programs, parts, firsts)
     out = io.BytesIO()
     book.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
 
 
-def _moved(target: pikepdf.Object, book: pikepdf.Pdf, index_of: dict) -> pikepdf.Array:
-    """A destination on the part's page, on the same page of the book."""
-    page = book.pages[index_of[_xyz_page(target)]].obj
-    return pikepdf.Array([page, pikepdf.Name.XYZ, *_xyz(target), 0])
+def _item(mark: Bookmark, page: int) -> pikepdf.OutlineItem:
+    item = pikepdf.OutlineItem(mark.title, page, "XYZ", left=mark.left, top=mark.top)
+    item.is_closed = mark.closed
+    return item
 
 
 def _xyz(destination: Any) -> tuple[float, float]:
@@ -81,7 +162,7 @@ def _xyz(destination: Any) -> tuple[float, float]:
     return float(destination[2]), float(destination[3])
 
 
-def _xyz_page(destination: Any) -> tuple[int, int]:
+def _page(destination: Any) -> tuple[int, int]:
     return destination[0].objgen
 
 
@@ -101,35 +182,57 @@ def _nest(root: list, bookmarks: list[tuple[int, pikepdf.OutlineItem]]) -> None:
         stack.append((level, item.children))
 
 
-def _fonts_once(book: pikepdf.Pdf, uses: dict[str, list[FaceUse]]) -> None:
-    """Each face's program embedded once, cut to the glyphs every part drew (weasyprint_fonts.py), and shared
-    by every part's font."""
-    descriptors: dict[str, dict[tuple[int, int], pikepdf.Object]] = {}
-    for page in book.pages:
-        resources = page.obj.get("/Resources")
-        fonts = resources.get("/Font") if resources is not None else None
-        for _, font in fonts.items() if fonts is not None else ():
-            descriptor = _descriptor(font)
-            if descriptor is not None and any(key in descriptor for key in PROGRAMS):
-                face = str(descriptor.FontName)[1:].partition("+")[0]
-                descriptors.setdefault(face, {})[descriptor.objgen] = descriptor
-    for face, found in descriptors.items():
-        if len(found) < 2 or face not in uses:
-            continue
-        data, opentype = program(uses[face])
-        shared = book.make_stream(data)
-        if opentype:
-            shared.Subtype = pikepdf.Name.OpenType
-        else:
-            shared.Length1 = len(data)
-        for descriptor in found.values():
+def _embed(book: pikepdf.Pdf, programs: dict[str, bytes], parts: Sequence[Joinable], firsts: Sequence[int]) -> None:
+    """Each face's program embedded once, cut to the glyphs every part drew, and one map from its glyphs to their
+    text, shared by the parts whose glyphs it maps as they do (a part that disagrees has its own)."""
+    drawn: dict[str, list[Drawn]] = {}
+    for part in parts:
+        for face, drawing in part.drawn.items():
+            drawn.setdefault(face, []).append(drawing)
+    maps: dict[str, dict[int, str]] = {}
+    for face, drawings in drawn.items():
+        merged = maps[face] = {}
+        for drawing in drawings:
+            for glyph, text in drawing.glyphs.items():
+                merged.setdefault(glyph, text)
+    embedded = {face: _program(book, programs[face], drawn[face]) for face in sorted(drawn) if face in programs}
+    shared_maps = {face: book.make_stream(text_map(glyphs)) for face, glyphs in sorted(maps.items())}
+    for part, first in zip(parts, firsts, strict=False):
+        for font in _fonts(book.pages[first : first + part.pages]):
+            descriptor = font.DescendantFonts[0].FontDescriptor
+            face = str(descriptor.FontName)[1:].partition("+")[0]
+            if face not in embedded:
+                continue
             for key in PROGRAMS:
                 if key in descriptor:
                     del descriptor[key]
-            descriptor[PROGRAMS[opentype]] = shared
+            shared = embedded[face]
+            descriptor[PROGRAMS[shared.get("/Subtype") == pikepdf.Name.OpenType]] = shared
+            own = part.drawn[face].glyphs if face in part.drawn else {}
+            agrees = all(maps[face][glyph] == text for glyph, text in own.items())
+            font.ToUnicode = shared_maps[face] if agrees else book.make_stream(text_map(own))
 
 
-def _descriptor(font: pikepdf.Object) -> pikepdf.Object | None:
-    if font.get("/Subtype") != "/Type0":
-        return None
-    return font.DescendantFonts[0].get("/FontDescriptor")
+def _program(book: pikepdf.Pdf, whole: bytes, drawn: list[Drawn]) -> pikepdf.Stream:
+    data, opentype = program(whole, drawn)
+    stream = book.make_stream(data)
+    if opentype:
+        stream.Subtype = pikepdf.Name.OpenType
+    else:
+        stream.Length1 = len(data)
+    return stream
+
+
+def _fonts(pages: Sequence[pikepdf.Page]) -> Iterator[pikepdf.Object]:
+    """The composite fonts with an embedded program that ``pages`` use, each once."""
+    seen: set[tuple[int, int]] = set()
+    for page in pages:
+        resources = page.obj.get("/Resources")
+        fonts = resources.get("/Font") if resources is not None else None
+        for _, font in fonts.items() if fonts is not None else ():
+            if font.objgen in seen or font.get("/Subtype") != "/Type0":
+                continue
+            seen.add(font.objgen)
+            descriptor = font.DescendantFonts[0].get("/FontDescriptor")
+            if descriptor is not None and any(key in descriptor for key in PROGRAMS):
+                yield font
