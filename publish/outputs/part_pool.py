@@ -4,9 +4,11 @@ Each run paginates its parts (most of the work) at once, guessing where it
 begins; this process then places every part where the parts before it end,
 chooses the economical openings from their lengths (economy.py, the choice
 a second layout of the whole book used to make), has each run settle its
-parts there until no page number moves, and joins the runs' PDFs. The
-first run is laid out in this process, the others in processes forked from
-it, which share what it has imported.
+parts there until no page number moves, and joins the parts' PDFs (one a
+part). The first run is laid out in this process, the others in processes
+forked from it, which share what it has imported. What was laid out is
+remembered in the store (parts_memory.py): the next build lays out again
+only what changed, where that is little (parts_again.py).
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from typing import Any
 
 from publish.errors import PublishError
 from publish.forking import die_with_parent, rebuilds
-from publish.outputs import economy
+from publish.outputs import economy, parts_memory
 from publish.outputs.pages import PageStart
 from publish.outputs.parts import GUESSED_FIRST_PAGE, Laid, Part, Run, measured, placements, split, where_lengths_change
+from publish.outputs.parts_again import Again
 from publish.outputs.parts_join import join
+from publish.outputs.parts_memory import KeptPart
 from publish.outputs.weasyprint_parts import Placement
 from publish.outputs.weasyprint_shared import Shared
 from publish.read.resources import ResourcePolicy
@@ -59,7 +63,8 @@ class InParts:
 
     pdf: bytes
     page_starts: list[PageStart]
-    fitted_images: dict[str, bytes]
+    # New entries for the store: the images fitted to the page, the parts laid out (parts_memory.py).
+    stored: dict[str, bytes]
 
 
 def default_jobs() -> int:
@@ -69,10 +74,19 @@ def default_jobs() -> int:
 
 def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
     """The book laid out in parts, or None where one layout is the better: a book of fewer than ``FROM_PIECES``
-    pieces, or one whose pieces do not each begin a page."""
+    pieces, or one whose pieces do not each begin a page. Where the store has the last build's parts, only those
+    that changed are laid out again, if they are few (parts_again.py)."""
     parts = split(job.html)
     if len(parts) - 2 < FROM_PIECES:
         return None
+    store = job.resources.store
+    earlier = parts_memory.recall(store, job.base_url) if store is not None else None
+    if store is not None and earlier is not None:
+        again = Again(parts, earlier, store, job.resources, shared, job.base_url).lay_out(
+            job.openings, job.balance_titles
+        )
+        if again is not None:
+            return InParts(again.pdf, again.page_starts, again.stored)
     spans = runs_of(parts, job.jobs or default_jobs())
     with _runs(job, parts, spans, shared) as runs:
         laid = _flat(_each(runs, "paginate", *[(job.balance_titles,)] * len(runs)))
@@ -82,6 +96,7 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
         # its side is settled there first), then the parts are settled until no page number moves.
         if any(changing := where_lengths_change(laid, placements(laid))):
             laid = _flat(_each(runs, "settle", *_by_run(changing, spans)))
+        chosen_from = list(laid)
         choice = economy.economical(measured(laid, placements(laid)), job.openings)
         if choice.contents_apart:
             runs[0].send("set_contents_apart")
@@ -96,14 +111,21 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
             return None
         written = _each(runs, "write", *[(index == len(runs) - 1,) for index in range(len(runs))])
     parts_pdfs = [part for run in written for part in run.parts]
-    return InParts(
-        join(
-            [part.written for part in parts_pdfs],
-            {face: data for run in written for face, data in run.programs.items()},
-        ),
-        [start for part in parts_pdfs for start in part.page_starts],
-        {key: image for run in written for key, image in run.fitted_images.items()},
-    )
+    programs = {face: data for run in written for face, data in run.programs.items()}
+    pdf = join([part.written for part in parts_pdfs], programs)
+    stored = {key: image for run in written for key, image in run.fitted_images.items()}
+    if store is not None:
+        last = len(parts) - 1
+        book = [
+            KeptPart(
+                key, now, then, placement, index == last, part.written.joinable, part.page_starts, part.counts_pages
+            )
+            for index, (key, now, then, placement, part) in enumerate(
+                zip(parts_memory.part_keys(store, parts), laid, chosen_from, placed, parts_pdfs, strict=True)
+            )
+        ]
+        stored.update(parts_memory.remembered(store, job.base_url, book, choice, pdf, programs))
+    return InParts(pdf, [start for part in parts_pdfs for start in part.page_starts], stored)
 
 
 def _by_run(placed: Sequence[Placement | None], spans: Sequence[tuple[int, int]]) -> list[tuple]:

@@ -6,8 +6,9 @@ cross between pieces (the contents', each warning's "skip to page", a
 spoiler's "revealed on page"). A ``Run`` of consecutive parts is laid out in
 one process: each part paginated with a guess at where it falls
 (weasyprint_parts.py), reported (``Laid``), settled where ``placements``
-puts it once every part's length is known, and written. The book is the
-runs' PDFs joined (parts_join.py); part_pool.py runs them side by side.
+puts it once every part's length is known, and written, a PDF a part. The
+book is the parts' PDFs joined (parts_join.py); part_pool.py runs them
+side by side.
 """
 
 from __future__ import annotations
@@ -194,6 +195,8 @@ class PartPdf:
 
     written: Written
     page_starts: list[PageStart]
+    # Whether it prints the book's length: where that changes, so does the part.
+    counts_pages: bool
 
 
 @dataclass(frozen=True)
@@ -294,4 +297,4 @@ class Run:
         levels = tuple(level for page in document.pages for level, *_ in page.bookmarks)
         with weasyprint_fonts.programs_left_out(programs) as drawn:
             data = pdf.pdf_bytes(document)
-        return PartPdf(written(data, stand_ins, levels, drawn), starts)
+        return PartPdf(written(data, stand_ins, levels, drawn), starts, paginated.counts_pages)

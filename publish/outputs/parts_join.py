@@ -96,22 +96,30 @@ def splice(
     parts: Sequence[Written | Joinable],
     programs: dict[str, bytes],
 ) -> bytes:
-    """The book ``earlier`` with the pages of each of its parts not ``kept`` taken out, and the new parts (those
-    of ``parts`` that are ``Written``) put in their place: the kept parts come in the same order."""
-    book = pikepdf.Pdf.open(io.BytesIO(earlier))
-    start = 0
-    for keep, earlier_part in zip(kept, earlier_parts, strict=True):
-        if keep:
-            start += earlier_part.pages
-        else:
-            del book.pages[start : start + earlier_part.pages]
-    start = 0
+    """The book ``earlier`` with the new parts (those of ``parts`` that are ``Written``) in place of its parts not
+    ``kept``; the kept parts come in the same order.
+
+    The pages are copied into a new document in the book's order, as
+    ``join`` copies them: qpdf numbers the objects of an object stream in
+    the order they were made, so the book is the same bytes as one joined
+    from every part's own PDF.
+    """
+    source = pikepdf.Pdf.open(io.BytesIO(earlier))
+    starts = [sum(part.pages for part in earlier_parts[:index]) for index in range(len(earlier_parts))]
+    ranges = iter(
+        (start, start + part.pages) for keep, part, start in zip(kept, earlier_parts, starts, strict=True) if keep
+    )
+    book = pikepdf.Pdf.new()
+    book.trailer.Info = book.copy_foreign(source.docinfo)
+    if "/Lang" in source.Root:
+        book.Root.Lang = pikepdf.String(str(source.Root.Lang))
     for part in parts:
         if isinstance(part, Written):
-            with pikepdf.Pdf.open(io.BytesIO(part.pdf)) as source:
-                for index, page in enumerate(source.pages):
-                    book.pages.insert(start + index, page)
-        start += _joinable(part).pages
+            with pikepdf.Pdf.open(io.BytesIO(part.pdf)) as new:
+                book.pages.extend(new.pages)
+        else:
+            first, end = next(ranges)
+            book.pages.extend(source.pages[first:end])
     return _finished(book, [_joinable(part) for part in parts], programs)
 
 

@@ -82,6 +82,13 @@ def _pages_numbered_from(first_page: int) -> Iterator[None]:
         pages_module.PageType = PAGE_TYPE
 
 
+def _counts_pages(content: Any) -> bool:
+    """Whether a computed ``content`` prints the ``pages`` counter."""
+    return isinstance(content, (list, tuple)) and any(
+        kind in ("counter()", "counters()") and value and value[0] == "pages" for kind, value in content
+    )
+
+
 def _right_hand(page_number: int, root_box: Any) -> bool:
     """Whether the book's page ``page_number`` is a right-hand page: its first page is, in a left-to-right book."""
     return (page_number % 2 == 1) == (root_box.style["direction"] == "ltr")
@@ -176,6 +183,20 @@ class Paginated:
         if side in ("recto", "verso"):
             side = "right" if (side == "recto") == self.left_to_right else "left"
         return side if side in ("right", "left") else None
+
+    @property
+    def counts_pages(self) -> bool:
+        """Whether the part prints the book's length (``counter(pages)``), in its text or, once its ``document`` is
+        made, in a margin box: only then does its layout depend on it."""
+        if any(
+            "pages" in item.missing_counters for item in self.context.target_collector.counter_lookup_items.values()
+        ):
+            return True
+        return any(
+            _counts_pages(style["content"])
+            for (_, pseudo), style in self.context.style_for._computed_styles.items()
+            if pseudo and pseudo.startswith("@") and style is not None
+        )
 
     def settle(self, placement: Placement) -> None:
         """Number and side the part's pages where ``placement`` puts them.

@@ -1,0 +1,115 @@
+"""The book's parts as the last build laid them out, remembered in the store, so that the next lays out only
+what changed.
+
+A part is known by its HTML (``part_keys``: the store's key, which its
+salt ties to the theme, the manuscript's other files and the tool). After a
+build laid the book out in parts, ``remembered`` gives the store what the
+next needs: each part's report, where it fell, what joining it needs, the
+economy chosen, the joined PDF and the whole program of each face it
+embeds. The next build ``recall``s it, lays out again only the parts whose
+HTML changed or that fall elsewhere, and splices them into the PDF
+(parts_again.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from publish.outputs.economy import Economy
+from publish.outputs.pages import PageStart
+from publish.outputs.parts import Laid, Part
+from publish.outputs.parts_join import Joinable
+from publish.outputs.weasyprint_parts import Placement
+from publish.read.remembering import Remembering
+
+
+@dataclass(frozen=True)
+class KeptPart:
+    """A part as the last build laid it out."""
+
+    key: str
+    # Its report where it fell, and as the economy was chosen from it (the front matter's may be another layout).
+    laid: Laid
+    chosen_from: Laid
+    placement: Placement
+    # Made up to the booklet's multiple of four pages: the book's last part.
+    booklet: bool
+    joinable: Joinable
+    page_starts: list[PageStart]
+    # Whether it prints the book's length (parts.PartPdf).
+    counts_pages: bool
+
+    def falls_as_before(self, placement: Placement, last: bool) -> bool:
+        """Whether a part placed so has the pages this one has: the same place, the same page numbers, running heads
+        and booklet ending, and the same book length if it prints it."""
+        before = self.placement if self.counts_pages else dataclasses.replace(self.placement, total_pages=0)
+        now = placement if self.counts_pages else dataclasses.replace(placement, total_pages=0)
+        return now == before and self.booklet == last
+
+
+@dataclass(frozen=True)
+class KeptBook:
+    """The last build's parts, the economy chosen for them, and the store keys of its PDF and of each face's whole
+    program (by WeasyPrint's hash of the face)."""
+
+    parts: list[KeptPart]
+    economy: Economy
+    pdf: str
+    programs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """The last build's parts, with its PDF and its faces' programs, as the store had them."""
+
+    book: KeptBook
+    pdf: bytes
+    programs: dict[str, bytes]
+
+
+def part_keys(store: Remembering, parts: Sequence[Part]) -> list[str]:
+    return [store.key("laid part", part.html) for part in parts]
+
+
+def _book_key(store: Remembering, base_url: str) -> str:
+    return store.key("parts laid out last", base_url)
+
+
+def recall(store: Remembering, base_url: str) -> Recalled | None:
+    """The last build's parts, if the store has them whole."""
+    data = store.get(_book_key(store, base_url), "print:parts")
+    if data is None:
+        return None
+    book: KeptBook = pickle.loads(data)
+    pdf = store.get(book.pdf, "print:parts pdf")
+    programs = {face: store.get(key, f"print:font {face}") for face, key in book.programs.items()}
+    if pdf is None or any(program is None for program in programs.values()):
+        return None
+    return Recalled(book, pdf, {face: program for face, program in programs.items() if program is not None})
+
+
+def remembered(
+    store: Remembering,
+    base_url: str,
+    parts: list[KeptPart],
+    economy: Economy,
+    pdf: bytes,
+    programs: dict[str, bytes],
+) -> dict[str, bytes]:
+    """The store's new entries for the book laid out so: its parts, its PDF and its faces' programs, by key."""
+    pdf_key = _content_key(store, "parts pdf", pdf)
+    entries = {pdf_key: pdf}
+    program_keys = {}
+    for face, program in programs.items():
+        program_keys[face] = _content_key(store, "font program", program)
+        entries[program_keys[face]] = program
+    entries[_book_key(store, base_url)] = pickle.dumps(KeptBook(parts, economy, pdf_key, program_keys))
+    return entries
+
+
+def _content_key(store: Remembering, kind: str, data: bytes) -> str:
+    return store.key(kind, hashlib.sha256(data).hexdigest())
