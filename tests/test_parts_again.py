@@ -34,10 +34,9 @@ def write_book(root: Path, pieces: int) -> list[Path]:
     with the default, where they open is chosen from their lengths, and a piece that grows may move them all."""
     root.mkdir()
     names = [f"piece-{number:02d}.md" for number in range(1, pieces + 1)]
+    listed = ", ".join(f'"{name}"' for name in names)
     (root / "book.toml").write_text(
-        f'title = "Harbour Lights"\nauthors = ["A. Writer"]\nlanguage = "en"\nopenings = "any"\npieces = {names}\n'.replace(
-            "'", '"'
-        )
+        f'title = "Harbour Lights"\nauthors = ["A. Writer"]\nlanguage = "en"\nopenings = "any"\npieces = [{listed}]\n'
     )
     for number, name in enumerate(names):
         paragraphs = [" ".join(SENTENCES[(number + line) % len(SENTENCES)] for line in range(4))] * (2 + number % 3)
