@@ -13,7 +13,7 @@ side by side.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import lxml.html
@@ -213,11 +213,18 @@ class Run:
     """Consecutive parts of the book, laid out in one process, sharing their fonts and parsed style sheets."""
 
     def __init__(
-        self, parts: Sequence[Part], base_url: str, resources: ResourcePolicy, first_page: int, shared: Shared
+        self,
+        parts: Sequence[Part],
+        base_url: str,
+        resources: ResourcePolicy,
+        first_page: int,
+        shared: Shared,
+        targets: Mapping[str, int] | None = None,
     ):
+        """``targets``: the pages the parts' links to other parts are guessed to lead to (page 1 where none is)."""
         self.parts = list(parts)
         self.base_url, self.resources, self.first_page = base_url, resources, first_page
-        self.shared = shared
+        self.shared, self.targets = shared, targets or {}
         self.paginated: list[Paginated] = []
         # The front matter with the contents on a page of their own, laid out at once where they do not fit on
         # the title verso (economy.py): this run's, if it holds them.
@@ -227,17 +234,27 @@ class Run:
         html = weasyprint.HTML(
             string=part.html, base_url=self.base_url, url_fetcher=pdf.ConfinedFetcher(self.resources)
         )
-        return Paginated(html, Placement(first_page, targets=dict.fromkeys(part.targets, 1)), self.shared, sided)
+        targets = {name: self.targets.get(name, 1) for name in part.targets}
+        return Paginated(html, Placement(first_page, targets=targets), self.shared, sided)
 
-    def paginate(self, balance_titles: bool) -> list[Laid]:
+    def paginate(self, balance_titles: bool, contents_apart: bool | None = None) -> list[Laid]:
         """Every part, each guessed to begin where the one before it ends (on the side it asks for); with
-        ``balance_titles``, the titles of the run's parts measured alone first, and set even (balance.py)."""
+        ``balance_titles``, the titles of the run's parts measured alone first, and set even (balance.py). The
+        front matter is laid out with the contents on the title verso and, where they do not fit there, apart;
+        or only as ``contents_apart`` says, where that is known."""
         if balance_titles:
             self._balance_titles()
         first = self.first_page
-        for part in self.parts:
+        for index, part in enumerate(self.parts):
+            if not self.paginated and CONTENTS in part.ids and contents_apart:
+                part = self.parts[index] = part.with_style(economy.Economy(contents_apart=True).style)
             paginated = self._paginate(part, first, sided=bool(self.paginated))
-            if not self.paginated and CONTENTS in part.ids and not economy.measure(paginated.pages).contents_fit:
+            if (
+                not self.paginated
+                and CONTENTS in part.ids
+                and contents_apart is None
+                and not economy.measure(paginated.pages).contents_fit
+            ):
                 apart = part.with_style(economy.Economy(contents_apart=True).style)
                 self.contents_apart = apart, self._paginate(apart, first, sided=False)
             self.paginated.append(paginated)

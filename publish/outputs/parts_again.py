@@ -61,6 +61,12 @@ class Again:
         # Each part's place in the last build, if it had the part.
         self.found = [where.get(key) for key in self.keys]
         self.runs: list[tuple[int, Run]] = []
+        # Where each anchor was in the last build: where a part laid out again is first guessed to find it.
+        self.earlier_anchors = {
+            name: kept.placement.first_page + page
+            for kept in earlier.book.parts
+            for name, page in kept.laid.anchors.items()
+        }
         self.most = max(1, int(len(parts) * MOST_AGAIN))
 
     def lay_out(self, openings: str, balance_titles: bool) -> LaidAgain | None:
@@ -77,7 +83,7 @@ class Again:
             first = 1 if before is None else earlier[before].placement.first_page + earlier[before].laid.pages
             if len(self.laying) + end - start > self.most:
                 return None
-            laid[start:end] = chosen[start:end] = self._paginate(start, end, first, balance_titles)
+            laid[start:end] = chosen[start:end] = self._paginate(start, end, Placement(first), balance_titles)
         complete = [part for part in chosen if part is not None]
         if len(complete) < len(chosen) or not all(part.begins_page for part in complete[1:]):
             return None
@@ -95,7 +101,7 @@ class Again:
         if choice.contents_apart and 0 in self.laying:
             settled[0] = next(run for start, run in self.runs if start == 0).set_contents_apart()
         moved = frozenset(index for index, part in enumerate(self.parts) if part.ids[0] in choice.right)
-        placed = self._settled(settled, moved, balance_titles)
+        placed = self._settled(settled, moved, balance_titles, choice.contents_apart)
         if placed is None:
             return None
         return self._written(placed, settled, complete, choice)
@@ -105,10 +111,20 @@ class Again:
         """The parts laid out again, by index."""
         return {start + index for start, run in self.runs for index in range(len(run.parts))}
 
-    def _paginate(self, start: int, end: int, first_page: int, balance_titles: bool) -> list[Laid]:
-        run = Run(self.parts[start:end], self.base_url, self.resources, first_page, self.shared)
+    def _paginate(
+        self,
+        start: int,
+        end: int,
+        place: Placement,
+        balance_titles: bool,
+        contents_apart: bool | None = None,
+    ) -> list[Laid]:
+        """The parts from ``start`` to ``end`` laid out as a run from ``place`` on, where their references are
+        guessed to lead where ``place`` says (or, failing that, where they led in the last build)."""
+        targets = {**self.earlier_anchors, **place.targets}
+        run = Run(self.parts[start:end], self.base_url, self.resources, place.first_page, self.shared, targets)
         self.runs.append((start, run))
-        return run.paginate(balance_titles)
+        return run.paginate(balance_titles, contents_apart)
 
     def _measured_where_they_fall(self, chosen: list[Laid], balance_titles: bool) -> list[Placement] | None:
         """Where each part falls before the economy moves any (part_pool.py measures them there): a kept part whose
@@ -126,10 +142,12 @@ class Again:
             if self.laying & set(flipped) or len(self.laying) + len(flipped) > self.most:
                 return None
             for index in flipped:
-                chosen[index] = self._paginate(index, index + 1, natural[index].first_page, balance_titles)[0]
+                chosen[index] = self._paginate(index, index + 1, natural[index], balance_titles)[0]
         return None
 
-    def _settled(self, laid: list[Laid], moved: frozenset[int], balance_titles: bool) -> list[Placement] | None:
+    def _settled(
+        self, laid: list[Laid], moved: frozenset[int], balance_titles: bool, contents_apart: bool
+    ) -> list[Placement] | None:
         """Where each part falls, the parts laid out again settled there (``laid`` says how they are then): a kept
         part that falls elsewhere than it did is laid out again too."""
         earlier, last = self.earlier.book.parts, len(self.parts) - 1
@@ -145,7 +163,7 @@ class Again:
             if len(self.laying) + len(stale) > self.most:
                 return None
             for index in stale:
-                laid[index] = self._paginate(index, index + 1, placed[index].first_page, balance_titles)[0]
+                laid[index] = self._paginate(index, index + 1, placed[index], balance_titles, contents_apart)[0]
             if stale:
                 continue
             for start, run in self.runs:

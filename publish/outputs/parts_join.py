@@ -12,6 +12,7 @@ a book joined before, keeping the pages of the others.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -105,21 +106,22 @@ def splice(
     from every part's own PDF.
     """
     source = pikepdf.Pdf.open(io.BytesIO(earlier))
-    starts = [sum(part.pages for part in earlier_parts[:index]) for index in range(len(earlier_parts))]
-    ranges = iter(
-        (start, start + part.pages) for keep, part, start in zip(kept, earlier_parts, starts, strict=True) if keep
-    )
+    ends = list(itertools.accumulate(part.pages for part in earlier_parts))
+    ranges = iter((end - part.pages, end) for keep, part, end in zip(kept, earlier_parts, ends, strict=True) if keep)
     book = pikepdf.Pdf.new()
     book.trailer.Info = book.copy_foreign(source.docinfo)
     if "/Lang" in source.Root:
         book.Root.Lang = pikepdf.String(str(source.Root.Lang))
+    copying: list[int] = []  # the earlier pages to copy next, gathered while they follow one another
     for part in parts:
         if isinstance(part, Written):
+            book.pages.extend(source.pages[index] for index in copying)
+            copying = []
             with pikepdf.Pdf.open(io.BytesIO(part.pdf)) as new:
                 book.pages.extend(new.pages)
         else:
-            first, end = next(ranges)
-            book.pages.extend(source.pages[first:end])
+            copying.extend(range(*next(ranges)))
+    book.pages.extend(source.pages[index] for index in copying)
     return _finished(book, [_joinable(part) for part in parts], programs)
 
 
