@@ -86,3 +86,7 @@ def test_a_rebuild_lays_out_only_the_parts_that_changed_or_moved(tmp_path, monke
         pieces[7].write_text(pieces[7].read_text() + ("\n\n" + " ".join(SENTENCES)) * 6)
         again = built_pdf(tmp_path / "book", tmp_path / "out")
     assert again == built_pdf(tmp_path / "book", tmp_path / "fresh-2")
+
+    # One PDF of the book in the store however many times it was edited: each build's writes over the last one's.
+    store = tmp_path / "out" / ".cache" / "store"
+    assert sum(path.read_bytes()[65:70] == b"%PDF-" for path in store.glob("*/*")) == 1

@@ -8,8 +8,9 @@ this process, each run of consecutive ones together, then any part they
 push elsewhere. Where the economy the book's lengths now call for is not
 the last one, a part whose length depends on its side moves to the other,
 or more than ``MOST_AGAIN`` of the book would be laid out again, this
-gives way to the whole layout (part_pool.py). The parts laid out are spliced into the last
-PDF (parts_join.py), which makes the bytes the whole layout would.
+gives way to the whole layout (part_pool.py). The parts laid out are
+spliced into the last PDF (parts_join.py), which makes the bytes the whole
+layout would.
 """
 
 from __future__ import annotations

@@ -58,6 +58,7 @@ class KeptBook:
 
     parts: list[KeptPart]
     economy: Economy
+    # The PDF's digest: it is stored under one key a book, written over by each build, as the record is.
     pdf: str
     programs: dict[str, str]
 
@@ -75,8 +76,10 @@ def part_keys(store: Remembering, parts: Sequence[Part]) -> list[str]:
     return [store.key("laid part", part.html) for part in parts]
 
 
-def _book_key(store: Remembering, base_url: str) -> str:
-    return store.key("parts laid out last", base_url)
+def _book_key(store: Remembering, base_url: str, what: str = "parts") -> str:
+    """The key of what the last build laid out of the book at ``base_url``: one a book, so that the store holds one
+    PDF of it, not one an edit."""
+    return store.key(f"{what} laid out last", base_url)
 
 
 def recall(store: Remembering, base_url: str) -> Recalled | None:
@@ -85,9 +88,9 @@ def recall(store: Remembering, base_url: str) -> Recalled | None:
     if data is None:
         return None
     book: KeptBook = pickle.loads(data)
-    pdf = store.get(book.pdf, "print:parts pdf")
+    pdf = store.get(_book_key(store, base_url, "pdf"), "print:parts pdf")
     programs = {face: store.get(key, f"print:font {face}") for face, key in book.programs.items()}
-    if pdf is None or any(program is None for program in programs.values()):
+    if pdf is None or hashlib.sha256(pdf).hexdigest() != book.pdf or None in programs.values():
         return None
     return Recalled(book, pdf, {face: program for face, program in programs.items() if program is not None})
 
@@ -101,15 +104,11 @@ def remembered(
     programs: dict[str, bytes],
 ) -> dict[str, bytes]:
     """The store's new entries for the book laid out so: its parts, its PDF and its faces' programs, by key."""
-    pdf_key = _content_key(store, "parts pdf", pdf)
-    entries = {pdf_key: pdf}
+    entries = {_book_key(store, base_url, "pdf"): pdf}
     program_keys = {}
     for face, program in programs.items():
-        program_keys[face] = _content_key(store, "font program", program)
+        program_keys[face] = store.key("font program", hashlib.sha256(program).hexdigest())
         entries[program_keys[face]] = program
-    entries[_book_key(store, base_url)] = pickle.dumps(KeptBook(parts, economy, pdf_key, program_keys))
+    book = KeptBook(parts, economy, hashlib.sha256(pdf).hexdigest(), program_keys)
+    entries[_book_key(store, base_url)] = pickle.dumps(book)
     return entries
-
-
-def _content_key(store: Remembering, kind: str, data: bytes) -> str:
-    return store.key(kind, hashlib.sha256(data).hexdigest())
