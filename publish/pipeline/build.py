@@ -138,12 +138,13 @@ def rendered_book(manuscript_dir: Path, theme_dir: Path, out_dir: Path, target: 
 def _prepare_for_layout() -> None:
     """Get the second process ready while this one renders the pieces.
 
-    WeasyPrint is slow to import. Garbage is collected seldom: a layout
+    WeasyPrint is slow to import, and so are the modules that lay the book
+    out in parts and join them (pikepdf). Garbage is collected seldom: a layout
     keeps nearly every object it makes until the process ends, so
     collecting often only walks them again (benchmarks/NOTES.md has the
     cost, and the memory it trades for).
     """
-    from publish.outputs import pdf  # noqa: F401
+    from publish.outputs import part_pool, pdf  # noqa: F401
 
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
