@@ -10,6 +10,7 @@ part but those expected.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,10 @@ def built_pdf(root: Path, out: Path) -> bytes:
     return next(path for path in result.written if path.suffix == ".pdf").read_bytes()
 
 
+def text_of(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
 def only_laying_out(monkeypatch, pieces: set[str]) -> None:
     """Every later build may lay out only the parts that hold ``pieces`` (by their ids, or the front and back
     matter), and never the whole book."""
@@ -73,11 +78,13 @@ def test_a_rebuild_lays_out_only_the_parts_that_changed_or_moved(tmp_path, monke
     pieces = write_book(tmp_path / "book", 8)
     built_pdf(tmp_path / "book", tmp_path / "out")
 
-    # A full stop for an exclamation mark, at the end of the piece: it is laid out again, and nothing else moves.
+    # A full stop for an exclamation mark, and a letter the book had not drawn, at the end of the piece: it is laid
+    # out again, nothing else moves, and each face's program gains the new glyph.
     with monkeypatch.context() as patched:
         only_laying_out(patched, {"piece-04"})
-        pieces[3].write_text(pieces[3].read_text().rstrip().removesuffix(".") + "!\n")
+        pieces[3].write_text(pieces[3].read_text().rstrip().removesuffix("to be sure.") + "to be sûre!\n")
         again = built_pdf(tmp_path / "book", tmp_path / "out")
+    assert "to be sûre!" in text_of(again)
     assert again == built_pdf(tmp_path / "book", tmp_path / "fresh-1")
 
     # The last piece grows by a page: the back matter after it moves, and the contents' page numbers with it.
