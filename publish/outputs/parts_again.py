@@ -5,10 +5,11 @@ then (the same first page, blank page, running heads, page numbers it
 refers to, book length and booklet ending), has the same pages: they are
 kept in the last build's PDF. The parts whose HTML is new are laid out in
 this process, each run of consecutive ones together, then any part they
-push elsewhere. Where the economy the book's lengths now call for is not
-the last one, a part whose length depends on its side moves to the other,
-or more than ``MOST_AGAIN`` of the book would be laid out again, this
-gives way to the whole layout (part_pool.py). The parts laid out are
+push elsewhere (the economy the book's lengths now call for may open other
+pieces on a right-hand page). Where it takes the contents off the title
+verso or puts them back, a part whose length depends on its side moves to
+the other, or more than ``MOST_AGAIN`` of the book would be laid out
+again, this gives way to the whole layout (part_pool.py). The parts laid out are
 spliced into the last PDF (parts_join.py), which makes the bytes the whole
 layout would.
 """
@@ -92,7 +93,7 @@ class Again:
         if natural is None:
             return None
         choice = economy.economical(measured(complete, natural), openings)
-        if choice != self.earlier.book.economy:
+        if choice.contents_apart != self.earlier.book.economy.contents_apart:
             return None
         settled = [
             chosen_now if index in self.laying else part
