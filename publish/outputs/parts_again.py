@@ -76,15 +76,13 @@ class Again:
         layout is the one to make."""
         earlier = self.earlier.book.parts
         kept = [index for index in self.found if index is not None]
-        if kept != sorted(set(kept)):
+        if kept != sorted(set(kept)) or len(self.parts) - len(kept) > self.most:
             return None
         laid = [None if index is None else earlier[index].laid for index in self.found]
         chosen = [None if index is None else earlier[index].chosen_from for index in self.found]
         for start, end in _spans([index for index, kept in enumerate(self.found) if kept is None]):
             before = self.found[start - 1] if start else None
             first = 1 if before is None else earlier[before].placement.first_page + earlier[before].laid.pages
-            if len(self.laying) + end - start > self.most:
-                return None
             laid[start:end] = chosen[start:end] = self._paginate(start, end, Placement(first), balance_titles)
         complete = [part for part in chosen if part is not None]
         if len(complete) < len(chosen) or not all(part.begins_page for part in complete[1:]):
