@@ -237,8 +237,9 @@ class Run:
         targets = {name: self.targets.get(name, 1) for name in part.targets}
         return Paginated(html, Placement(first_page, targets=targets), self.shared, sided)
 
-    def paginate(self, balance_titles: bool, contents_apart: bool | None = None) -> list[Laid]:
-        """Every part, each guessed to begin where the one before it ends (on the side it asks for); with
+    def paginate(self, balance_titles: bool, contents_apart: bool | None = None, follows: bool = False) -> list[Laid]:
+        """Every part, each guessed to begin where the one before it ends (on the side it asks for; the first too,
+        where the run ``follows`` a part whose end is its first page); with
         ``balance_titles``, the titles of the run's parts measured alone first, and set even (balance.py). The
         front matter is laid out with the contents on the title verso and, where they do not fit there, apart;
         or only as ``contents_apart`` says, where that is known."""
@@ -248,7 +249,7 @@ class Run:
         for index, part in enumerate(self.parts):
             if not self.paginated and CONTENTS in part.ids and contents_apart:
                 part = self.parts[index] = part.with_style(economy.Economy(contents_apart=True).style)
-            paginated = self._paginate(part, first, sided=bool(self.paginated))
+            paginated = self._paginate(part, first, sided=bool(self.paginated) or follows)
             if (
                 not self.paginated
                 and CONTENTS in part.ids

@@ -63,12 +63,6 @@ class Again:
         # Each part's place in the last build, if it had the part.
         self.found = [where.get(key) for key in self.keys]
         self.runs: list[tuple[int, Run]] = []
-        # Where each anchor was in the last build: where a part laid out again is first guessed to find it.
-        self.earlier_anchors = {
-            name: kept.placement.first_page + page
-            for kept in earlier.book.parts
-            for name, page in kept.laid.anchors.items()
-        }
         self.most = max(1, int(len(parts) * MOST_AGAIN))
 
     def lay_out(self, openings: str, balance_titles: bool) -> LaidAgain | None:
@@ -83,7 +77,10 @@ class Again:
         for start, end in _spans([index for index, kept in enumerate(self.found) if kept is None]):
             before = self.found[start - 1] if start else None
             first = 1 if before is None else earlier[before].placement.first_page + earlier[before].laid.pages
-            laid[start:end] = chosen[start:end] = self._paginate(start, end, Placement(first), balance_titles)
+            # Measured as the whole layout measures them (each link guessed to lead to page 1), for the economy.
+            laid[start:end] = chosen[start:end] = self._paginate(
+                start, end, Placement(first), balance_titles, follows=before is not None
+            )
         complete = [part for part in chosen if part is not None]
         if len(complete) < len(chosen) or not all(part.begins_page for part in complete[1:]):
             return None
@@ -118,13 +115,14 @@ class Again:
         place: Placement,
         balance_titles: bool,
         contents_apart: bool | None = None,
+        follows: bool = False,
     ) -> list[Laid]:
-        """The parts from ``start`` to ``end`` laid out as a run from ``place`` on, where their references are
-        guessed to lead where ``place`` says (or, failing that, where they led in the last build)."""
-        targets = {**self.earlier_anchors, **place.targets}
-        run = Run(self.parts[start:end], self.base_url, self.resources, place.first_page, self.shared, targets)
+        """The parts from ``start`` to ``end`` laid out as a run from ``place`` on (the page after the part before,
+        where it ``follows`` one, on the side the first asks for), their links guessed to lead where ``place``
+        says, else to page 1."""
+        run = Run(self.parts[start:end], self.base_url, self.resources, place.first_page, self.shared, place.targets)
         self.runs.append((start, run))
-        return run.paginate(balance_titles, contents_apart)
+        return run.paginate(balance_titles, contents_apart, follows)
 
     def _measured_where_they_fall(self, chosen: list[Laid], balance_titles: bool) -> list[Placement] | None:
         """Where each part falls before the economy moves any (part_pool.py measures them there): a kept part whose

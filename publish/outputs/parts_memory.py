@@ -73,7 +73,9 @@ class Recalled:
 
 
 def part_keys(store: Remembering, parts: Sequence[Part]) -> list[str]:
-    return [store.key("laid part", part.html) for part in parts]
+    """Each part's key: its HTML, and the anchors its links lead to in other parts (a link to an anchor the book
+    does not have is laid out without its target, so an anchor added elsewhere changes the part)."""
+    return [store.key("laid part", part.html, *sorted(part.targets)) for part in parts]
 
 
 def _book_key(store: Remembering, base_url: str, what: str = "parts") -> str:
@@ -106,7 +108,10 @@ def remembered(
     """The store's new entries for the book laid out so: its parts, its PDF and its faces' programs, by key."""
     entries = {_book_key(store, base_url, "pdf"): pdf}
     program_keys = {}
+    drawn = {face for part in parts for face in part.joinable.drawn}
     for face, program in programs.items():
+        if face not in drawn:
+            continue
         program_keys[face] = store.key("font program", hashlib.sha256(program).hexdigest())
         entries[program_keys[face]] = program
     book = KeptBook(parts, economy, hashlib.sha256(pdf).hexdigest(), program_keys)

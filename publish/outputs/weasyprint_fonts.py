@@ -42,12 +42,13 @@ LEFT_OUT = ("hb_font", "hb_face", "file_content", "widths", "to_unicode", "missi
 @dataclass(frozen=True)
 class Drawn:
     """What a part drew of a face: WeasyPrint's description of the face, as the part's first font of it had it,
-    whether its hints are kept, and the glyphs drawn (each one's number, with the text it stands for; none: the
-    whole face was kept)."""
+    whether its hints are kept, the glyphs drawn (each one's number, with the text it stands for), and whether
+    WeasyPrint kept the whole face (it does for a face drawn in a form)."""
 
     face: dict[str, Any]
     hinting: bool
     glyphs: dict[int, str]
+    whole: bool = False
 
 
 @contextlib.contextmanager
@@ -60,8 +61,9 @@ def programs_left_out(programs: dict[str, bytes]) -> Iterator[dict[str, Drawn]]:
     def noting(font: pdf_fonts.Font, to_unicode: dict[int, str], hinting: bool) -> None:
         programs.setdefault(font.hash, font.file_content)
         described = {name: value for name, value in vars(font).items() if name not in LEFT_OUT}
-        drawn[font.hash] = Drawn(described, hinting, dict(to_unicode))
-        font.file_content = font.file_content[:STUB]
+        drawn[font.hash] = Drawn(described, hinting, dict(to_unicode), font.used_in_forms)
+        if not font.used_in_forms:  # WeasyPrint reads a whole face's widths from its program once it is cleaned
+            font.file_content = font.file_content[:STUB]
 
     pdf_fonts.Font.clean = noting
     try:
