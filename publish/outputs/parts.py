@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import lxml.html
 import weasyprint
 
-from publish.outputs import balance, economy, pdf, weasyprint_fonts
+from publish.outputs import balance, economy, pdf, weasyprint_document, weasyprint_fonts
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.parts_join import Written, written
 from publish.outputs.weasyprint_parts import Paginated, Placement
@@ -298,7 +298,7 @@ class Run:
 
     @staticmethod
     def _written(paginated: Paginated, programs: dict[str, bytes], booklet: bool) -> PartPdf:
-        document = paginated.document()
+        document = weasyprint_document.document(paginated)
         first = paginated.placement.first_page - paginated.placement.blank_before
         if booklet:
             pages = economy.booklet_pages(document, first)

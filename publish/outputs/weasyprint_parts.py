@@ -11,14 +11,13 @@ paginated (``Paginated``) with a guess at those, and settled
 (``Paginated.settle``) once every part has been paginated: its pages are
 numbered and sided where they fall, shifted to the new side's margins, the
 few pages that print a page number that moved are laid out again; then its
-margin boxes are made (``Paginated.document``). WeasyPrint's own steps, in
+margin boxes are made (weasyprint_document.py). WeasyPrint's own steps, in
 its order, for the version pdf.py checks.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,14 +25,11 @@ from typing import Any
 
 import weasyprint
 from weasyprint.css.targets import TargetLookupItem
-from weasyprint.document import Document, Page
+from weasyprint.document import Document
 from weasyprint.formatting_structure.build import build_formatting_structure
-from weasyprint.html import get_html_metadata
-from weasyprint.layout import background, make_margin_boxes
 from weasyprint.layout import page as pages_module
-from weasyprint.layout.page import make_all_pages, make_page, page_height, page_width
+from weasyprint.layout.page import make_all_pages, page_height, page_width
 from weasyprint.layout.percent import resolve_percentages
-from weasyprint.pdf.metadata import DocumentMetadata
 
 from publish.outputs.weasyprint_shared import Shared
 
@@ -69,7 +65,7 @@ class _TargetElsewhere:
 
 
 @contextlib.contextmanager
-def _pages_numbered_from(first_page: int) -> Iterator[None]:
+def pages_numbered_from(first_page: int) -> Iterator[None]:
     """Page types made meanwhile count the pages from the book's first, for :first and :nth() selectors."""
 
     def page_type(side: str, blank: bool, name: str, index: int, groups: tuple) -> Any:
@@ -148,7 +144,7 @@ class Paginated:
     def _paginate(self) -> None:
         """WeasyPrint's pagination loop (layout_document), run until page-based counters settle."""
         context = self.context
-        with _pages_numbered_from(self.placement.first_page):
+        with pages_numbered_from(self.placement.first_page):
             for _ in range(MAX_LOOPS):
                 context.footnotes = self._footnotes.copy()
                 self.pages = list(make_all_pages(context, self.root_box, self.html, self.pages))
@@ -230,17 +226,9 @@ class Paginated:
         if moved or shift:
             self._number_again(moved, bool(shift))
         if shift or flipped:
-            with _pages_numbered_from(placement.first_page):
+            with pages_numbered_from(placement.first_page):
                 for index, page in enumerate(self.pages):
                     self._retype(page, index)
-
-    def document(self) -> Document:
-        """The part's pages, settled, with their margin boxes: a WeasyPrint document to write."""
-        with _pages_numbered_from(self.placement.first_page):
-            pages = list(self._with_margin_boxes())
-            if self.placement.blank_before:
-                pages.insert(0, self._blank_page())
-        return self._document(pages)
 
     def _number_again(self, moved: set[str], shifted: bool) -> None:
         """Lay out again the pages whose text prints a page number that changed: of an anchor that ``moved``
@@ -285,88 +273,6 @@ class Paginated:
         moved.children = page.children
         moved.fixed_boxes = page.fixed_boxes
         self.pages[index] = moved
-
-    def _blank_page(self) -> Any:
-        """The theme's blank page on the left of the part's first: WeasyPrint's own, as a break to a right-hand
-        page makes it, with the body's page name and no page group."""
-        context, first = self.context, self.placement.first_page
-        page_type = pages_module.PageType("left", True, self.root_box.style["page"], -1, ())
-        pages_module.set_page_type_computed_styles(page_type, self.html, context.style_for)
-        state = copy.deepcopy(context.page_maker[0][3])
-        state[1]["page"] = [first - 2]
-        page, _, _ = make_page(context, self.root_box, page_type, None, len(context.page_maker), state)
-        root, _, _ = page.children
-        context.current_page = 0
-        page.children = (root, *make_margin_boxes(context, page, state))
-        background.layout_backgrounds(page, context.get_image_from_uri)
-        return page
-
-    def _with_margin_boxes(self) -> Iterator[Any]:
-        """The end of WeasyPrint's layout_document: named strings, bookmark labels, then each page's margin boxes."""
-        context, pages = self.context, self.pages
-        seen: dict[str, list[Any]] = {"": [], "::before": [], "::after": []}
-        for number, page in enumerate(pages, start=1):
-            page_counter_values = context.page_maker[number][3][1]
-            for child in page.descendants():
-                if child.bookmark_label:
-                    kind = next((end for end in ("::before", "::after") if child.element_tag.endswith(end)), "")
-                    if child.element in seen[kind]:
-                        child.bookmark_label = ""
-                    else:
-                        seen[kind].append(child.element)
-                if child.missing_link:
-                    for (box, css_token), item in context.target_collector.counter_lookup_items.items():
-                        if child.missing_link == box and css_token != "content":
-                            if css_token == "bookmark-label" and not child.bookmark_label:
-                                continue
-                            item.parse_again(page_counter_values)
-                            if css_token == "bookmark-label":
-                                child.bookmark_label = box.bookmark_label
-                if child.string_set and child.string_set != "none":
-                    for name, text in child.string_set:
-                        context.string_set[name][number].append(text)
-        self._carry_strings()
-        for number, page in enumerate(pages, start=1):
-            root, footnote_area, note_area = page.children
-            root.children = [
-                *weasyprint.layout.layout_fixed_boxes(context, pages[: number - 1], page),
-                *root.children,
-                *weasyprint.layout.layout_fixed_boxes(context, pages[number:], page),
-            ]
-            context.current_page = number
-            children = [root, *(area for area in (footnote_area, note_area) if area.children)]
-            children.extend(make_margin_boxes(context, page, context.page_maker[number][3]))
-            page.children = tuple(children)
-            background.layout_backgrounds(page, context.get_image_from_uri)
-            yield page
-
-    def _carry_strings(self) -> None:
-        """Named strings the part does not set yet are as the parts before left them (WeasyPrint looks no further
-        back than the document's first page)."""
-        context, carried = self.context, self.placement.strings
-        own = context.get_string_set_for
-
-        def string_set_for(page: Any, name: str, keyword: str = "first") -> tuple[str, ...]:
-            found = own(page, name, keyword)
-            set_here = context.current_page in context.string_set[name]
-            if found or name not in carried or keyword == "all-once" or (set_here and keyword == "first-except"):
-                return found
-            return (carried[name],)
-
-        context.get_string_set_for = string_set_for
-
-    def _document(self, pages: list[Any]) -> Document:
-        html = self.html
-        document = Document(
-            [Page(page) for page in pages],
-            DocumentMetadata(**get_html_metadata(html)),
-            html.url_fetcher,
-            self.shared.font_config,
-            {},
-            None,
-        )
-        document._html = html
-        return document
 
     def marks(self) -> tuple[dict[str, int], dict[str, str]]:
         """What the parts around this one need of it: the page of each anchor it holds, counted from its first (0),
