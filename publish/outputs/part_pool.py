@@ -37,8 +37,9 @@ from publish.read.resources import ResourcePolicy
 # overhead); benchmarks/NOTES.md says where the two cross.
 FROM_PIECES = 5
 # How much more the front matter weighs than its length says: its run lays it out twice where the contents do not
-# fit on the title verso (parts.Run.paginate), and it holds the contents' many lines and links.
-FRONT_WEIGHT = 3
+# fit on the title verso (parts.Run.paginate); its HTML is mostly the contents' links, which cost little to lay out
+# (benchmarks/NOTES.md has the runs' times).
+FRONT_WEIGHT = 2
 # Settling moves a page number only where one printed in the text changed width: it settles in one or two rounds.
 MAX_SETTLINGS = 4
 
