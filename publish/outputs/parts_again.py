@@ -63,11 +63,14 @@ class Again:
         # Each part's place in the last build, if it had the part.
         self.found = [where.get(key) for key in self.keys]
         self.runs: list[tuple[int, Run]] = []
+        # Whether the titles are set even (part_pool.PartsJob): each run laid out again measures its own.
+        self.balance_titles = False
         self.most = max(1, int(len(parts) * MOST_AGAIN))
 
     def lay_out(self, openings: str, balance_titles: bool) -> LaidAgain | None:
         """The book, with the parts of the last build whose HTML and place are unchanged kept; None where the whole
         layout is the one to make."""
+        self.balance_titles = balance_titles
         earlier = self.earlier.book.parts
         kept = [index for index in self.found if index is not None]
         if kept != sorted(set(kept)) or len(self.parts) - len(kept) > self.most:
@@ -79,12 +82,12 @@ class Again:
             first = 1 if before is None else earlier[before].placement.first_page + earlier[before].laid.pages
             # Measured as the whole layout measures them (each link guessed to lead to page 1), for the economy.
             laid[start:end] = chosen[start:end] = self._paginate(
-                start, end, Placement(first), balance_titles, follows=before is not None
+                start, end, Placement(first), follows=before is not None
             )
         complete = [part for part in chosen if part is not None]
         if len(complete) < len(chosen) or not all(part.begins_page for part in complete[1:]):
             return None
-        natural = self._measured_where_they_fall(complete, balance_titles)
+        natural = self._measured_where_they_fall(complete)
         if natural is None:
             return None
         choice = economy.economical(measured(complete, natural), openings)
@@ -98,7 +101,7 @@ class Again:
         if choice.contents_apart and 0 in self.laying:
             settled[0] = next(run for start, run in self.runs if start == 0).set_contents_apart()
         moved = frozenset(index for index, part in enumerate(self.parts) if part.ids[0] in choice.right)
-        placed = self._settled(settled, moved, balance_titles, choice.contents_apart)
+        placed = self._settled(settled, moved, choice.contents_apart)
         if placed is None:
             return None
         return self._written(placed, settled, complete, choice)
@@ -109,22 +112,16 @@ class Again:
         return {start + index for start, run in self.runs for index in range(len(run.parts))}
 
     def _paginate(
-        self,
-        start: int,
-        end: int,
-        place: Placement,
-        balance_titles: bool,
-        contents_apart: bool | None = None,
-        follows: bool = False,
+        self, start: int, end: int, place: Placement, contents_apart: bool | None = None, follows: bool = False
     ) -> list[Laid]:
         """The parts from ``start`` to ``end`` laid out as a run from ``place`` on (the page after the part before,
         where it ``follows`` one, on the side the first asks for), their links guessed to lead where ``place``
         says, else to page 1."""
         run = Run(self.parts[start:end], self.base_url, self.resources, place.first_page, self.shared, place.targets)
         self.runs.append((start, run))
-        return run.paginate(balance_titles, contents_apart, follows)
+        return run.paginate(self.balance_titles, contents_apart, follows)
 
-    def _measured_where_they_fall(self, chosen: list[Laid], balance_titles: bool) -> list[Placement] | None:
+    def _measured_where_they_fall(self, chosen: list[Laid]) -> list[Placement] | None:
         """Where each part falls before the economy moves any (part_pool.py measures them there): a kept part whose
         length depends on its side, and which now falls on the other, is laid out again there (``chosen`` then
         has it so)."""
@@ -140,12 +137,10 @@ class Again:
             if self.laying & set(flipped) or len(self.laying) + len(flipped) > self.most:
                 return None
             for index in flipped:
-                chosen[index] = self._paginate(index, index + 1, natural[index], balance_titles)[0]
+                chosen[index] = self._paginate(index, index + 1, natural[index])[0]
         return None
 
-    def _settled(
-        self, laid: list[Laid], moved: frozenset[int], balance_titles: bool, contents_apart: bool
-    ) -> list[Placement] | None:
+    def _settled(self, laid: list[Laid], moved: frozenset[int], contents_apart: bool) -> list[Placement] | None:
         """Where each part falls, the parts laid out again settled there (``laid`` says how they are then): a kept
         part that falls elsewhere than it did is laid out again too."""
         earlier, last = self.earlier.book.parts, len(self.parts) - 1
@@ -161,7 +156,7 @@ class Again:
             if len(self.laying) + len(stale) > self.most:
                 return None
             for index in stale:
-                laid[index] = self._paginate(index, index + 1, placed[index], balance_titles, contents_apart)[0]
+                laid[index] = self._paginate(index, index + 1, placed[index], contents_apart)[0]
             if stale:
                 continue
             for start, run in self.runs:
