@@ -24,8 +24,18 @@ from typing import Any
 from publish.errors import PublishError
 from publish.forking import die_with_parent, rebuilds
 from publish.outputs import economy, parts_memory
-from publish.outputs.pages import PageStart
-from publish.outputs.parts import GUESSED_FIRST_PAGE, Laid, Part, Run, measured, placements, split, where_lengths_change
+from publish.outputs.parts import (
+    GUESSED_FIRST_PAGE,
+    MAX_SETTLINGS,
+    InParts,
+    Laid,
+    Part,
+    Run,
+    measured,
+    placements,
+    split,
+    where_lengths_change,
+)
 from publish.outputs.parts_again import Again
 from publish.outputs.parts_join import join
 from publish.outputs.parts_memory import KeptPart
@@ -40,8 +50,6 @@ FROM_PIECES = 5
 # fit on the title verso (parts.Run.paginate); its HTML is mostly the contents' links, which cost little to lay out
 # (benchmarks/NOTES.md has the runs' times).
 FRONT_WEIGHT = 2
-# Settling moves a page number only where one printed in the text changed width: it settles in one or two rounds.
-MAX_SETTLINGS = 4
 
 
 @dataclass(frozen=True)
@@ -56,16 +64,6 @@ class PartsJob:
     jobs: int
     # Whether the titles are to be set even (balance.titles_alone said so, for the whole book).
     balance_titles: bool
-
-
-@dataclass(frozen=True)
-class InParts:
-    """The book laid out in parts: its PDF, and where each of its pages begins."""
-
-    pdf: bytes
-    page_starts: list[PageStart]
-    # New entries for the store: the images fitted to the page, the parts laid out (parts_memory.py).
-    stored: dict[str, bytes]
 
 
 def default_jobs() -> int:
@@ -87,7 +85,7 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
             job.openings, job.balance_titles
         )
         if again is not None:
-            return InParts(again.pdf, again.page_starts, again.stored)
+            return again
     spans = runs_of(parts, job.jobs or default_jobs())
     with _runs(job, parts, spans, shared) as runs:
         laid = _flat(_each(runs, "paginate", *[(job.balance_titles,)] * len(runs)))
@@ -118,9 +116,7 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
     if store is not None:
         last = len(parts) - 1
         book = [
-            KeptPart(
-                key, now, then, placement, index == last, part.written.joinable, part.page_starts, part.counts_pages
-            )
+            KeptPart.of(part, key, now, then, placement, index == last)
             for index, (key, now, then, placement, part) in enumerate(
                 zip(parts_memory.part_keys(store, parts), laid, chosen_from, placed, parts_pdfs, strict=True)
             )

@@ -35,6 +35,8 @@ PART_SLOT = "publish-part-slot"
 # Where a part after the first is guessed to begin before the parts before it are laid out: a right-hand page
 # past any a theme singles out with :first or :nth() (a wrong guess costs only the settling).
 GUESSED_FIRST_PAGE = 101
+# Settling moves a page number only where one printed in the text changed width: it settles in one or two rounds.
+MAX_SETTLINGS = 4
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,16 @@ def measured(laid: Sequence[Laid], placed: Sequence[Placement]) -> economy.Measu
     units = [unit for part in laid for unit in part.measured.units]
     pages = sum(part.measured.page_count + placement.blank_before for part, placement in zip(laid, placed, strict=True))
     return economy.Measured(units, pages, laid[0].measured.contents_fit)
+
+
+@dataclass(frozen=True)
+class InParts:
+    """The book laid out in parts: its PDF, where each of its pages begins, and new entries for the store (the
+    images fitted to the page, the parts laid out: parts_memory.py)."""
+
+    pdf: bytes
+    page_starts: list[PageStart]
+    stored: dict[str, bytes]
 
 
 @dataclass(frozen=True)

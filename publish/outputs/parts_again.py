@@ -17,11 +17,9 @@ layout would.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from publish.outputs import economy, parts_memory
-from publish.outputs.pages import PageStart
-from publish.outputs.parts import Laid, Part, PartPdf, Run, measured, placements
+from publish.outputs.parts import MAX_SETTLINGS, InParts, Laid, Part, PartPdf, Run, measured, placements
 from publish.outputs.parts_join import Joinable, Written, splice
 from publish.outputs.parts_memory import KeptPart, Recalled
 from publish.outputs.weasyprint_parts import Placement
@@ -32,16 +30,6 @@ from publish.read.resources import ResourcePolicy
 # Laying parts out one after another in this process beats laying the whole book out side by side while they are
 # fewer than this share of it.
 MOST_AGAIN = 1 / 3
-MAX_SETTLINGS = 4
-
-
-@dataclass(frozen=True)
-class LaidAgain:
-    """The book with some parts laid out again: its PDF, where each page begins, and the store's new entries."""
-
-    pdf: bytes
-    page_starts: list[PageStart]
-    stored: dict[str, bytes]
 
 
 class Again:
@@ -67,7 +55,7 @@ class Again:
         self.balance_titles = False
         self.most = max(1, int(len(parts) * MOST_AGAIN))
 
-    def lay_out(self, openings: str, balance_titles: bool) -> LaidAgain | None:
+    def lay_out(self, openings: str, balance_titles: bool) -> InParts | None:
         """The book, with the parts of the last build whose HTML and place are unchanged kept; None where the whole
         layout is the one to make."""
         self.balance_titles = balance_titles
@@ -167,7 +155,7 @@ class Again:
 
     def _written(
         self, placed: list[Placement], laid: list[Laid], chosen: list[Laid], choice: economy.Economy
-    ) -> LaidAgain:
+    ) -> InParts:
         """The parts laid out again, written and spliced into the last build's PDF in place of theirs."""
         earlier, last = self.earlier.book.parts, len(self.parts) - 1
         written: dict[int, PartPdf] = {}
@@ -180,18 +168,10 @@ class Again:
         joined: list[Written | Joinable] = []
         for index, found in enumerate(self.found):
             if index in written:
-                new = written[index]
-                joined.append(new.written)
+                joined.append(written[index].written)
                 book.append(
-                    KeptPart(
-                        self.keys[index],
-                        laid[index],
-                        chosen[index],
-                        placed[index],
-                        index == last,
-                        new.written.joinable,
-                        new.page_starts,
-                        new.counts_pages,
+                    KeptPart.of(
+                        written[index], self.keys[index], laid[index], chosen[index], placed[index], index == last
                     )
                 )
             else:
@@ -208,7 +188,7 @@ class Again:
         )
         entries = parts_memory.remembered(self.store, self.base_url, book, choice, pdf, programs)
         starts = [start for part in book for start in part.page_starts]
-        return LaidAgain(pdf, starts, {**self.resources.fitted_here, **entries})
+        return InParts(pdf, starts, {**self.resources.fitted_here, **entries})
 
 
 def _spans(indices: list[int]) -> Iterator[tuple[int, int]]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from publish.outputs.economy import Economy
 from publish.outputs.pages import PageStart
-from publish.outputs.parts import Laid, Part
+from publish.outputs.parts import Laid, Part, PartPdf
 from publish.outputs.parts_join import Joinable
 from publish.outputs.weasyprint_parts import Placement
 from publish.read.remembering import Remembering
@@ -42,6 +42,15 @@ class KeptPart:
     page_starts: list[PageStart]
     # Whether it prints the book's length (parts.PartPdf).
     counts_pages: bool
+
+    @classmethod
+    def of(
+        cls, part: PartPdf, key: str, laid: Laid, chosen_from: Laid, placement: Placement, booklet: bool
+    ) -> KeptPart:
+        """A part as this build laid it out and wrote it."""
+        return cls(
+            key, laid, chosen_from, placement, booklet, part.written.joinable, part.page_starts, part.counts_pages
+        )
 
     def falls_as_before(self, placement: Placement, last: bool) -> bool:
         """Whether a part placed so has the pages this one has: the same place, the same page numbers, running heads

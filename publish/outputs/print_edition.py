@@ -58,8 +58,9 @@ class PrintEdition:
     stages: list[tuple[str, float]]
     # How many pages each PDF was laid out with, by file-name ending: what it must have when read back.
     page_counts: dict[str, int] = field(default_factory=dict)
-    # Images the layout fitted to the page, by store key: this process remembers them (the store is saved here).
-    fitted_images: dict[str, bytes] = field(default_factory=dict)
+    # New store entries made in the layout's process (images fitted to the page, the parts laid out), by key: this
+    # process remembers them (the store is saved here).
+    stored: dict[str, bytes] = field(default_factory=dict)
 
 
 def print_job(book: AssembledBook, request: BuildRequest) -> PrintJob:
@@ -120,7 +121,7 @@ def _print_edition(job: PrintJob) -> PrintEdition:
     if not lays_out_in_full(request):
         with stage("cover"):
             cover = pdf.cover_jpeg(pdf.first_page(pdf.layout(job.html, job.base_url, job.resources, shared).document))
-        return PrintEdition(outputs, guide, cover, starts, stages, fitted_images=job.resources.fitted_here)
+        return PrintEdition(outputs, guide, cover, starts, stages, stored=job.resources.fitted_here)
     wanted = requested(request)
     printed_formats = [fmt for fmt in wanted if fmt.printed]
     borrowed = any(fmt.borrows_layout for fmt in wanted)

@@ -263,8 +263,8 @@ def _write(
     printed = pending()
     if cover and not cover.jpeg:
         memo.put(cover.key, printed.cover_jpeg)
-    for image_key, fitted in printed.fitted_images.items():
-        memo.put(image_key, fitted)
+    for key, entry in printed.stored.items():
+        memo.put(key, entry)
     for name, seconds in printed.stages:
         report(name, seconds)
     slug = out_dir / (manuscript.config.slug + theme_settings(theme.root).suffix + request.edition.file_suffix)
