@@ -18,6 +18,11 @@ from click.testing import CliRunner
 from hypothesis import settings
 from lxml import etree
 
+# A build forks the process that lays out the print edition. The CLI forks it before it renders, and it imports
+# WeasyPrint meanwhile; a test builds in this process, so each fork would import it again, after the rendering
+# (about a second a build). Imported here once, every fork has it.
+import publish.outputs.part_pool  # noqa: F401
+import publish.outputs.pdf  # noqa: F401
 from publish.cli import cli
 from publish.pipeline.build import BuildRequest, build
 from publish.pipeline.sources import build_stamp
