@@ -111,7 +111,7 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
         written = _each(runs, "write", *[(index == len(runs) - 1,) for index in range(len(runs))])
     parts_pdfs = [part for run in written for part in run.parts]
     programs = {face: data for run in written for face, data in run.programs.items()}
-    pdf = join([part.written for part in parts_pdfs], programs)
+    pdf = join([part.joinable for part in parts_pdfs], programs)
     stored = {key: image for run in written for key, image in run.fitted_images.items()}
     if store is not None:
         last = len(parts) - 1
@@ -121,7 +121,7 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
                 zip(parts_memory.part_keys(store, parts), laid, chosen_from, placed, parts_pdfs, strict=True)
             )
         ]
-        stored.update(parts_memory.remembered(store, job.base_url, book, choice, pdf, programs))
+        stored.update(parts_memory.remembered(store, job.base_url, book, choice, programs))
     return InParts(pdf, [start for part in parts_pdfs for start in part.page_starts], stored)
 
 

@@ -21,7 +21,7 @@ import weasyprint
 
 from publish.outputs import balance, economy, pdf, weasyprint_document, weasyprint_fonts
 from publish.outputs.pages import PageStart, page_starts
-from publish.outputs.parts_join import Written, written
+from publish.outputs.parts_join import Joinable, joinable
 from publish.outputs.weasyprint_parts import Paginated, Placement
 from publish.outputs.weasyprint_shared import Shared
 from publish.read.resources import ResourcePolicy
@@ -203,9 +203,9 @@ class InParts:
 
 @dataclass(frozen=True)
 class PartPdf:
-    """A part's pages, written: the PDF and what joining it needs, and where each of its pages begins."""
+    """A part's pages, written: what joining them needs, and where each of them begins."""
 
-    written: Written
+    joinable: Joinable
     page_starts: list[PageStart]
     # Whether it prints the book's length: where that changes, so does the part.
     counts_pages: bool
@@ -327,4 +327,4 @@ class Run:
         levels = tuple(level for page in document.pages for level, *_ in page.bookmarks)
         with weasyprint_fonts.programs_left_out(programs) as drawn:
             data = pdf.pdf_bytes(document)
-        return PartPdf(written(data, stand_ins, levels, drawn), starts, paginated.counts_pages)
+        return PartPdf(joinable(data, stand_ins, levels, drawn), starts, paginated.counts_pages)

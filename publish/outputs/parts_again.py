@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 
 from publish.outputs import economy, parts_memory
 from publish.outputs.parts import MAX_SETTLINGS, InParts, Laid, Part, PartPdf, Run, measured, placements
-from publish.outputs.parts_join import Joinable, Written, splice
+from publish.outputs.parts_join import Joinable, join
 from publish.outputs.parts_memory import KeptPart, Recalled
 from publish.outputs.weasyprint_parts import Placement
 from publish.outputs.weasyprint_shared import Shared
@@ -156,7 +156,7 @@ class Again:
     def _written(
         self, placed: list[Placement], laid: list[Laid], chosen: list[Laid], choice: economy.Economy
     ) -> InParts:
-        """The parts laid out again, written and spliced into the last build's PDF in place of theirs."""
+        """The book written from the parts laid out again and the last build's others."""
         earlier, last = self.earlier.book.parts, len(self.parts) - 1
         written: dict[int, PartPdf] = {}
         programs = dict(self.earlier.programs)
@@ -165,10 +165,10 @@ class Again:
             written.update((start + index, part) for index, part in enumerate(made.parts))
             programs.update(made.programs)
         book: list[KeptPart] = []
-        joined: list[Written | Joinable] = []
+        joined: list[Joinable] = []
         for index, found in enumerate(self.found):
             if index in written:
-                joined.append(written[index].written)
+                joined.append(written[index].joinable)
                 book.append(
                     KeptPart.of(
                         written[index], self.keys[index], laid[index], chosen[index], placed[index], index == last
@@ -178,15 +178,8 @@ class Again:
                 assert found is not None, "a part not laid out again is the last build's"
                 joined.append(earlier[found].joinable)
                 book.append(earlier[found])
-        kept = {found for index, found in enumerate(self.found) if index not in written}
-        pdf = splice(
-            self.earlier.pdf,
-            [index in kept for index in range(len(earlier))],
-            [part.joinable for part in earlier],
-            joined,
-            programs,
-        )
-        entries = parts_memory.remembered(self.store, self.base_url, book, choice, pdf, programs)
+        pdf = join(joined, programs)
+        entries = parts_memory.remembered(self.store, self.base_url, book, choice, programs)
         starts = [start for part in book for start in part.page_starts]
         return InParts(pdf, starts, {**self.resources.fitted_here, **entries})
 

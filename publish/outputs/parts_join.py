@@ -1,28 +1,31 @@
-"""The print edition's parts, written one PDF a part, joined into the book's one PDF with pikepdf.
+"""The print edition's parts, written one PDF a part, joined into the book's one PDF.
 
 The book is the same bytes however its parts were grouped to be laid out
-(how many processes, which parts an earlier build lent): each part's
-objects come whole from its own PDF, what the join makes (the names, the
-outline, each face's program and text map) is made from every part's
-``Joinable``, and qpdf numbers the objects as it writes them. ``join``
-gathers the parts' PDFs; ``splice`` puts new parts in place of old ones in
-a book joined before, keeping the pages of the others.
+(how many processes, which parts an earlier build kept): each part's PDF is
+read once, as it is written, into what joining it needs (``Joinable``: its
+objects as templates, pdf_objects.py), and the book is written from those
+alone. What the join makes (the page tree, the names, the outline, each
+face's program and text map) is made from every part's ``Joinable``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
-import itertools
-from collections.abc import Iterator, Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pikepdf
 
+from publish.outputs.pdf_objects import Template, Writer, real, rendered, symbol, templates, text
 from publish.outputs.weasyprint_fonts import Drawn, program, text_map
 
 # A font descriptor's embedded program: TrueType, or OpenType (here, CFF-based).
 PROGRAMS = ("/FontFile2", "/FontFile3")
+# The book's own objects' numbers; each face's program and text map follow, then the parts.
+CATALOG, PAGES, INFO = 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -37,28 +40,29 @@ class Bookmark:
 
 @dataclass(frozen=True)
 class Joinable:
-    """What joining needs of a part besides its pages: how many it has, its named destinations and bookmarks
-    (pages counted from its first), and what it drew of each face, by WeasyPrint's hash of it (its programs are
-    stubs: weasyprint_fonts.py)."""
+    """What joining needs of a part: its objects (``objects``, its pages among them at ``page_objects``), its
+    named destinations and bookmarks (pages counted from its first), what it drew of each face, by WeasyPrint's
+    hash of it (its PDF had stubs for programs: weasyprint_fonts.py), and the document's information and language
+    (every part has the book's)."""
 
-    pages: int
+    objects: tuple[Template, ...]
+    page_objects: tuple[int, ...]
     destinations: dict[str, tuple[int, float, float]]
     bookmarks: tuple[Bookmark, ...]
     drawn: dict[str, Drawn]
+    info: bytes
+    lang: bytes | None
+
+    @property
+    def pages(self) -> int:
+        return len(self.page_objects)
 
 
-@dataclass(frozen=True)
-class Written:
-    """A part's PDF, and what joining it needs."""
-
-    pdf: bytes
-    joinable: Joinable
-
-
-def written(pdf: bytes, stand_ins: frozenset[str], levels: tuple[int, ...], drawn: dict[str, Drawn]) -> Written:
-    """A part's PDF as WeasyPrint wrote it, with what joining it needs: its anchors but ``stand_ins`` (those it
-    only links to, which WeasyPrint was given a place for on its first page), and its bookmarks, whose
-    ``levels`` WeasyPrint knows and its outline does not keep."""
+def joinable(pdf: bytes, stand_ins: frozenset[str], levels: tuple[int, ...], drawn: dict[str, Drawn]) -> Joinable:
+    """What joining needs of a part's PDF as WeasyPrint wrote it: its anchors but ``stand_ins`` (those it only
+    links to, which WeasyPrint was given a place for on its first page), its bookmarks, whose ``levels``
+    WeasyPrint knows and its outline does not keep, and the objects its pages need, with each page's parent and
+    each face's program and text map left for the book to give."""
     with pikepdf.Pdf.open(io.BytesIO(pdf)) as source:
         index_of = {page.obj.objgen: index for index, page in enumerate(source.pages)}
         destinations = {}
@@ -72,65 +76,79 @@ def written(pdf: bytes, stand_ins: frozenset[str], levels: tuple[int, ...], draw
             Bookmark(level, item.title, index_of[_page(item.destination)], *_xyz(item.destination), item.is_closed)
             for level, item in zip(levels, items, strict=True)
         )
-        return Written(pdf, Joinable(len(source.pages), destinations, bookmarks, drawn))
+        for page in source.pages:
+            page.obj.Parent = symbol("pages")
+        for font in _fonts(source.pages):
+            face = _face(font)
+            if face in drawn:
+                descriptor = font.DescendantFonts[0].FontDescriptor
+                key = next(key for key in PROGRAMS if key in descriptor)
+                descriptor[key] = symbol(f"program:{face}")
+                font.ToUnicode = symbol(f"map:{face}")
+        objects, page_objects = templates(source, [page.obj for page in source.pages])
+        lang = source.Root.Lang.unparse() if "/Lang" in source.Root else None
+        return Joinable(
+            tuple(objects),
+            tuple(page_objects),
+            destinations,
+            bookmarks,
+            drawn,
+            source.docinfo.unparse(resolved=True),
+            lang,
+        )
 
 
-def join(parts: Sequence[Written], programs: dict[str, bytes]) -> bytes:
-    """One PDF of the parts' pages, with their links, named destinations and outline, and each face's program (of
-    ``programs``, whole) embedded once; the document's information and language are the parts' own (they share
-    their head)."""
-    book = pikepdf.Pdf.new()
-    for number, part in enumerate(parts):
-        source = pikepdf.Pdf.open(io.BytesIO(part.pdf))
-        if number == 0:
-            book.trailer.Info = book.copy_foreign(source.docinfo)
-            if "/Lang" in source.Root:
-                book.Root.Lang = pikepdf.String(str(source.Root.Lang))
-        book.pages.extend(source.pages)
-    return _finished(book, [part.joinable for part in parts], programs)
-
-
-def splice(
-    earlier: bytes,
-    kept: Sequence[bool],
-    earlier_parts: Sequence[Joinable],
-    parts: Sequence[Written | Joinable],
-    programs: dict[str, bytes],
-) -> bytes:
-    """The book ``earlier`` with the new parts (those of ``parts`` that are ``Written``) in place of its parts not
-    ``kept``; the kept parts come in the same order.
-
-    The pages are copied into a new document in the book's order, as
-    ``join`` copies them: qpdf numbers the objects of an object stream in
-    the order they were made, so the book is the same bytes as one joined
-    from every part's own PDF.
-    """
-    source = pikepdf.Pdf.open(io.BytesIO(earlier))
-    ends = list(itertools.accumulate(part.pages for part in earlier_parts))
-    ranges = iter((end - part.pages, end) for keep, part, end in zip(kept, earlier_parts, ends, strict=True) if keep)
-    book = pikepdf.Pdf.new()
-    book.trailer.Info = book.copy_foreign(source.docinfo)
-    if "/Lang" in source.Root:
-        book.Root.Lang = pikepdf.String(str(source.Root.Lang))
-    copying: list[int] = []  # the earlier pages to copy next, gathered while they follow one another
+def join(parts: Sequence[Joinable], programs: Mapping[str, bytes]) -> bytes:
+    """One PDF of the parts' pages, with their links, named destinations and outline; each face's program (of
+    ``programs``, whole) embedded once, cut to the glyphs every part drew, and one map from its glyphs to their
+    text, shared by the parts whose glyphs it maps as they do (a part that disagrees has its own)."""
+    drawn: dict[str, list[Drawn]] = {}
     for part in parts:
-        if isinstance(part, Written):
-            book.pages.extend(source.pages[index] for index in copying)
-            copying = []
-            with pikepdf.Pdf.open(io.BytesIO(part.pdf)) as new:
-                book.pages.extend(new.pages)
-        else:
-            copying.extend(range(*next(ranges)))
-    book.pages.extend(source.pages[index] for index in copying)
-    return _finished(book, [_joinable(part) for part in parts], programs)
+        for face, drawing in part.drawn.items():
+            drawn.setdefault(face, []).append(drawing)
+    maps: dict[str, dict[int, str]] = {}
+    for face, drawings in drawn.items():
+        merged = maps[face] = {}
+        for drawing in drawings:
+            for glyph, glyph_text in drawing.glyphs.items():
+                merged.setdefault(glyph, glyph_text)
+    writer, number = Writer(), INFO + 1
+    shared: dict[str, tuple[int, int]] = {}
+    for face in sorted(drawn):
+        data, opentype = program(programs[face], drawn[face])
+        kind = b"/Subtype /OpenType" if opentype else b"/Length1 %d" % len(data)
+        writer.stream(number, b"<< %s /Filter /FlateDecode >>" % kind, zlib.compress(data))
+        writer.stream(number + 1, b"<< /Filter /FlateDecode >>", zlib.compress(text_map(maps[face])))
+        shared[face] = number, number + 1
+        number += 2
+    pages: list[int] = []
+    for part in parts:
+        base, symbols = number, {"pages": PAGES}
+        number += len(part.objects)
+        for face, drawing in sorted(part.drawn.items()):
+            symbols[f"program:{face}"] = shared[face][0]
+            if all(maps[face][glyph] == glyph_text for glyph, glyph_text in drawing.glyphs.items()):
+                symbols[f"map:{face}"] = shared[face][1]
+            else:
+                writer.stream(number, b"<< /Filter /FlateDecode >>", zlib.compress(text_map(drawing.glyphs)))
+                symbols[f"map:{face}"] = number
+                number += 1
+        packed = []
+        for index, template in enumerate(part.objects):
+            if template.data is None:
+                packed.append((base + index, rendered(template, base, symbols)))
+            else:
+                writer.stream(base + index, rendered(template, base, symbols), template.data)
+        writer.packed(number, packed)
+        number += 1
+        pages += [base + index for index in part.page_objects]
+    writer.packed(number, _book_objects(parts, pages, number + 1))
+    return writer.finished(CATALOG, INFO)
 
 
-def _joinable(part: Written | Joinable) -> Joinable:
-    return part.joinable if isinstance(part, Written) else part
-
-
-def _finished(book: pikepdf.Pdf, parts: Sequence[Joinable], programs: dict[str, bytes]) -> bytes:
-    """The book's named destinations, outline and fonts made from its parts', and the book written."""
+def _book_objects(parts: Sequence[Joinable], pages: Sequence[int], number: int) -> list[tuple[int, bytes]]:
+    """The catalog, page tree, information, named destinations and outline, the last two numbered from
+    ``number``."""
     firsts = [0]
     for part in parts:
         firsts.append(firsts[-1] + part.pages)
@@ -139,32 +157,85 @@ def _finished(book: pikepdf.Pdf, parts: Sequence[Joinable], programs: dict[str, 
         for part, first in zip(parts, firsts, strict=False)
         for name, (page, left, top) in part.destinations.items()
     }
-    names = pikepdf.NameTree.new(book)
-    for name in sorted(destinations):
-        page, left, top = destinations[name]
-        names[name] = pikepdf.Array([book.pages[page].obj, pikepdf.Name.XYZ, left, top, 0])
-    book.Root.Names = pikepdf.Dictionary(Dests=names.obj)
-    if "/Outlines" in book.Root:
-        del book.Root.Outlines
-    with book.open_outline() as outline:
-        _nest(
-            outline.root,
-            [
-                (mark.level, _item(mark, first + mark.page))
-                for part, first in zip(parts, firsts, strict=False)
-                for mark in part.bookmarks
-            ],
+    kids = b" ".join(b"%d 0 R" % page for page in pages)
+    objects = [(PAGES, b"<< /Type /Pages /Kids [ %s ] /Count %d >>" % (kids, len(pages))), (INFO, parts[0].info)]
+    catalog = b"/Type /Catalog /Pages %d 0 R" % PAGES
+    if parts[0].lang is not None:
+        catalog += b" /Lang " + parts[0].lang
+    if destinations:
+        names = b" ".join(
+            text(name) + b" " + _destination(pages[page], left, top)
+            for name, (page, left, top) in sorted(destinations.items())
         )
-    _embed(book, programs, parts, firsts)
-    out = io.BytesIO()
-    book.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return out.getvalue()
+        objects.append((number, b"<< /Names [ %s ] >>" % names))
+        catalog += b" /Names << /Dests %d 0 R >>" % number
+        number += 1
+    marks = [(mark, first + mark.page) for part, first in zip(parts, firsts, strict=False) for mark in part.bookmarks]
+    if marks:
+        objects += _outline(marks, pages, number)
+        catalog += b" /Outlines %d 0 R" % number
+    objects.append((CATALOG, b"<< %s >>" % catalog))
+    return objects
 
 
-def _item(mark: Bookmark, page: int) -> pikepdf.OutlineItem:
-    item = pikepdf.OutlineItem(mark.title, page, "XYZ", left=mark.left, top=mark.top)
-    item.is_closed = mark.closed
-    return item
+def _destination(page: int, left: float, top: float) -> bytes:
+    return b"[ %d 0 R /XYZ %s %s 0 ]" % (page, real(left), real(top))
+
+
+@dataclass
+class _Item:
+    """An outline item (the root's ``mark`` is None), numbered, with the items under it."""
+
+    mark: Bookmark | None
+    number: int
+    children: list[_Item]
+
+    @property
+    def closed(self) -> bool:
+        return self.mark is not None and self.mark.closed
+
+    def shown(self) -> int:
+        """How many items under it are shown while it is open."""
+        return sum(1 + (child.shown() if not child.closed else 0) for child in self.children)
+
+    def fields(self) -> list[bytes]:
+        """Its first and last item under it, and how many are shown (negative while it is closed)."""
+        if not self.children:
+            return []
+        shown = self.shown()
+        first, last = self.children[0].number, self.children[-1].number
+        return [b"/First %d 0 R /Last %d 0 R /Count %d" % (first, last, -shown if self.closed else shown)]
+
+
+def _outline(marks: Sequence[tuple[Bookmark, int]], pages: Sequence[int], root: int) -> list[tuple[int, bytes]]:
+    """The outline's objects, its root numbered ``root``: the bookmarks (each with its page in the book) nested as
+    WeasyPrint nests them, each under the last one before it of a lower level."""
+    top = _Item(None, root, [])
+    stack: list[tuple[int, _Item]] = [(0, top)]
+    for number, (mark, page) in enumerate(marks, start=root + 1):
+        while len(stack) > 1 and stack[-1][0] >= mark.level:
+            stack.pop()
+        item = _Item(dataclasses.replace(mark, page=page), number, [])
+        stack[-1][1].children.append(item)
+        stack.append((mark.level, item))
+    objects = [(root, b"<< %s >>" % b" ".join([b"/Type /Outlines", *top.fields()]))]
+    parents = [top]
+    while parents:
+        parent = parents.pop(0)
+        for index, item in enumerate(parent.children):
+            assert item.mark is not None, "only the root has no bookmark"
+            fields = [
+                b"/Title " + text(item.mark.title),
+                b"/Parent %d 0 R" % parent.number,
+                b"/Dest " + _destination(pages[item.mark.page], item.mark.left, item.mark.top),
+            ]
+            if index:
+                fields.append(b"/Prev %d 0 R" % parent.children[index - 1].number)
+            if index + 1 < len(parent.children):
+                fields.append(b"/Next %d 0 R" % parent.children[index + 1].number)
+            objects.append((item.number, b"<< %s >>" % b" ".join(fields + item.fields())))
+            parents.append(item)
+    return objects
 
 
 def _xyz(destination: Any) -> tuple[float, float]:
@@ -182,58 +253,7 @@ def _flattened(items: list) -> Iterator[pikepdf.OutlineItem]:
         yield from _flattened(item.children)
 
 
-def _nest(root: list, bookmarks: list[tuple[int, pikepdf.OutlineItem]]) -> None:
-    """The bookmarks as WeasyPrint nests them: each under the last one before it of a lower level."""
-    stack: list[tuple[int, list]] = [(0, root)]
-    for level, item in bookmarks:
-        while len(stack) > 1 and stack[-1][0] >= level:
-            stack.pop()
-        stack[-1][1].append(item)
-        stack.append((level, item.children))
-
-
-def _embed(book: pikepdf.Pdf, programs: dict[str, bytes], parts: Sequence[Joinable], firsts: Sequence[int]) -> None:
-    """Each face's program embedded once, cut to the glyphs every part drew, and one map from its glyphs to their
-    text, shared by the parts whose glyphs it maps as they do (a part that disagrees has its own)."""
-    drawn: dict[str, list[Drawn]] = {}
-    for part in parts:
-        for face, drawing in part.drawn.items():
-            drawn.setdefault(face, []).append(drawing)
-    maps: dict[str, dict[int, str]] = {}
-    for face, drawings in drawn.items():
-        merged = maps[face] = {}
-        for drawing in drawings:
-            for glyph, text in drawing.glyphs.items():
-                merged.setdefault(glyph, text)
-    embedded = {face: _program(book, programs[face], drawn[face]) for face in sorted(drawn) if face in programs}
-    shared_maps = {face: book.make_stream(text_map(glyphs)) for face, glyphs in sorted(maps.items())}
-    for part, first in zip(parts, firsts, strict=False):
-        for font in _fonts(book.pages[first : first + part.pages]):
-            descriptor = font.DescendantFonts[0].FontDescriptor
-            face = str(descriptor.FontName)[1:].partition("+")[0]
-            if face not in embedded:
-                continue
-            for key in PROGRAMS:
-                if key in descriptor:
-                    del descriptor[key]
-            shared = embedded[face]
-            descriptor[PROGRAMS[shared.get("/Subtype") == pikepdf.Name.OpenType]] = shared
-            own = part.drawn[face].glyphs if face in part.drawn else {}
-            agrees = all(maps[face][glyph] == text for glyph, text in own.items())
-            font.ToUnicode = shared_maps[face] if agrees else book.make_stream(text_map(own))
-
-
-def _program(book: pikepdf.Pdf, whole: bytes, drawn: list[Drawn]) -> pikepdf.Stream:
-    data, opentype = program(whole, drawn)
-    stream = book.make_stream(data)
-    if opentype:
-        stream.Subtype = pikepdf.Name.OpenType
-    else:
-        stream.Length1 = len(data)
-    return stream
-
-
-def _fonts(pages: Sequence[pikepdf.Page]) -> Iterator[pikepdf.Object]:
+def _fonts(pages: Iterable[pikepdf.Page]) -> Iterator[pikepdf.Object]:
     """The composite fonts with an embedded program that ``pages`` use, each once."""
     seen: set[tuple[int, int]] = set()
     for page in pages:
@@ -246,3 +266,8 @@ def _fonts(pages: Sequence[pikepdf.Page]) -> Iterator[pikepdf.Object]:
             descriptor = font.DescendantFonts[0].get("/FontDescriptor")
             if descriptor is not None and any(key in descriptor for key in PROGRAMS):
                 yield font
+
+
+def _face(font: pikepdf.Object) -> str:
+    """WeasyPrint's hash of a font's face, which begins the name of its subset."""
+    return str(font.DescendantFonts[0].FontDescriptor.FontName)[1:].partition("+")[0]

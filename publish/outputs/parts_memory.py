@@ -48,9 +48,7 @@ class KeptPart:
         cls, part: PartPdf, key: str, laid: Laid, chosen_from: Laid, placement: Placement, booklet: bool
     ) -> KeptPart:
         """A part as this build laid it out and wrote it."""
-        return cls(
-            key, laid, chosen_from, placement, booklet, part.written.joinable, part.page_starts, part.counts_pages
-        )
+        return cls(key, laid, chosen_from, placement, booklet, part.joinable, part.page_starts, part.counts_pages)
 
     def falls_as_before(self, placement: Placement, last: bool) -> bool:
         """Whether a part placed so has the pages this one has: the same place, the same page numbers, running heads
@@ -62,22 +60,19 @@ class KeptPart:
 
 @dataclass(frozen=True)
 class KeptBook:
-    """The last build's parts, the economy chosen for them, and the store keys of its PDF and of each face's whole
-    program (by WeasyPrint's hash of the face)."""
+    """The last build's parts (what joining each needs holds its objects: the book is written from them again), the
+    economy chosen for them, and the store key of each face's whole program (by WeasyPrint's hash of the face)."""
 
     parts: list[KeptPart]
     economy: Economy
-    # The PDF's digest: it is stored under one key a book, written over by each build, as the record is.
-    pdf: str
     programs: dict[str, str]
 
 
 @dataclass(frozen=True)
 class Recalled:
-    """The last build's parts, with its PDF and its faces' programs, as the store had them."""
+    """The last build's parts, with its faces' programs, as the store had them."""
 
     book: KeptBook
-    pdf: bytes
     programs: dict[str, bytes]
 
 
@@ -87,10 +82,10 @@ def part_keys(store: Remembering, parts: Sequence[Part]) -> list[str]:
     return [store.key("laid part", part.html, *sorted(part.targets)) for part in parts]
 
 
-def _book_key(store: Remembering, base_url: str, what: str = "parts") -> str:
+def _book_key(store: Remembering, base_url: str) -> str:
     """The key of what the last build laid out of the book at ``base_url``: one a book, so that the store holds one
-    PDF of it, not one an edit."""
-    return store.key(f"{what} laid out last", base_url)
+    copy of its parts, not one an edit."""
+    return store.key("parts laid out last", base_url)
 
 
 def recall(store: Remembering, base_url: str) -> Recalled | None:
@@ -99,11 +94,10 @@ def recall(store: Remembering, base_url: str) -> Recalled | None:
     if data is None:
         return None
     book: KeptBook = pickle.loads(data)
-    pdf = store.get(_book_key(store, base_url, "pdf"), "print:parts pdf")
     programs = {face: store.get(key, f"print:font {face}") for face, key in book.programs.items()}
-    if pdf is None or hashlib.sha256(pdf).hexdigest() != book.pdf or None in programs.values():
+    if None in programs.values():
         return None
-    return Recalled(book, pdf, {face: program for face, program in programs.items() if program is not None})
+    return Recalled(book, {face: program for face, program in programs.items() if program is not None})
 
 
 def remembered(
@@ -111,11 +105,10 @@ def remembered(
     base_url: str,
     parts: list[KeptPart],
     economy: Economy,
-    pdf: bytes,
     programs: dict[str, bytes],
 ) -> dict[str, bytes]:
-    """The store's new entries for the book laid out so: its parts, its PDF and its faces' programs, by key."""
-    entries = {_book_key(store, base_url, "pdf"): pdf}
+    """The store's new entries for the book laid out so: its parts and its faces' programs, by key."""
+    entries = {}
     program_keys = {}
     drawn = {face for part in parts for face in part.joinable.drawn}
     for face, program in programs.items():
@@ -123,6 +116,6 @@ def remembered(
             continue
         program_keys[face] = store.key("font program", hashlib.sha256(program).hexdigest())
         entries[program_keys[face]] = program
-    book = KeptBook(parts, economy, hashlib.sha256(pdf).hexdigest(), program_keys)
+    book = KeptBook(parts, economy, program_keys)
     entries[_book_key(store, base_url)] = pickle.dumps(book)
     return entries

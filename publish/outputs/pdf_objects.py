@@ -1,0 +1,164 @@
+"""PDF objects read once and numbered many times: how a book is written from its parts' objects.
+
+A part's PDF is read once, when it is written (``templates``): each object
+it needs is kept as its bytes, with every reference to another object left
+as a slot (``Template``), and the references that leave the part (its pages'
+parent, the programs and text maps the book shares) named. The book is then
+written from the templates (``Writer``): each part numbered from where the
+one before ends, its objects packed in an object stream of its own, a
+cross-reference stream at the end. Nothing is parsed again to write the
+book, so writing it costs little more than copying its bytes, however
+many parts were kept from an earlier build, and the same objects always
+make the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+import pikepdf
+
+# A reference to another object ("12 0 R"), or a name standing for one outside the part (``SYMBOL``); strings are
+# matched only to be passed over (qpdf escapes every parenthesis in a literal string, and writes others in hex).
+REFERENCE = re.compile(
+    rb"\((?:[^\\)]|\\.)*\)|<[0-9A-Fa-f]*>|(?<![\w./#+-])(\d+) (\d+) R|/publish:([a-z]+(?::[A-Za-z0-9]+)?)", re.S
+)
+SYMBOL = "/publish:"
+HEADER = b"%PDF-1.7\n%\xb5\xb6\xb7\xb8\n"
+
+
+class Template(NamedTuple):
+    """An object's bytes in ``pieces``, a reference between each two: a number within its part, or a name the book
+    gives a number (``SYMBOL``). A stream's ``data`` is as it was stored (compressed); its dictionary has no
+    /Length, which the writer gives it."""
+
+    pieces: tuple[bytes, ...]
+    refs: tuple[int | str, ...]
+    data: bytes | None
+
+
+def symbol(name: str) -> pikepdf.Name:
+    """A name standing for an object outside the part, put in its place before the part is read (``templates``)."""
+    return pikepdf.Name(SYMBOL + name)
+
+
+def templates(source: pikepdf.Pdf, roots: Sequence[pikepdf.Object]) -> tuple[list[Template], list[int]]:
+    """The objects ``roots`` need, each as a template, in the order of their numbers in ``source``; and the place of
+    each root among them."""
+    found: dict[tuple[int, int], tuple[list[bytes], list[str | tuple[int, int]], bytes | None]] = {}
+    waiting = [root.objgen for root in roots]
+    while waiting:
+        objgen = waiting.pop()
+        if objgen in found:
+            continue
+        obj = source.get_object(objgen)
+        if isinstance(obj, pikepdf.Stream):
+            unlengthed = pikepdf.Dictionary({key: value for key, value in obj.stream_dict.items() if key != "/Length"})
+            text, data = unlengthed.unparse(), obj.read_raw_bytes()
+        else:
+            text, data = obj.unparse(resolved=True), None
+        pieces: list[bytes] = []
+        refs: list[str | tuple[int, int]] = []
+        start = 0
+        for match in REFERENCE.finditer(text):
+            number, generation, name = match.groups()
+            if number is None and name is None:
+                continue
+            pieces.append(text[start : match.start()])
+            start = match.end()
+            if name is not None:
+                refs.append(name.decode())
+            else:
+                target = (int(number), int(generation))
+                refs.append(target)
+                waiting.append(target)
+        pieces.append(text[start:])
+        found[objgen] = (pieces, refs, data)
+    order = sorted(found)
+    index = {objgen: position for position, objgen in enumerate(order)}
+    made = []
+    for objgen in order:
+        pieces, refs, data = found[objgen]
+        made.append(Template(tuple(pieces), tuple(ref if isinstance(ref, str) else index[ref] for ref in refs), data))
+    return made, [index[root.objgen] for root in roots]
+
+
+def rendered(template: Template, base: int, symbols: Mapping[str, int]) -> bytes:
+    """The object's bytes, its part's objects numbered from ``base``, each name in ``symbols`` its number."""
+    pieces, refs = template.pieces, template.refs
+    if not refs:
+        return pieces[0]
+    out = [pieces[0]]
+    for ref, piece in zip(refs, pieces[1:], strict=True):
+        out.append(b"%d 0 R" % (base + ref if isinstance(ref, int) else symbols[ref]))
+        out.append(piece)
+    return b"".join(out)
+
+
+def text(value: str) -> bytes:
+    """A text string as a PDF writes it (PDFDocEncoding where it can be, else UTF-16)."""
+    return pikepdf.String(value).unparse()
+
+
+def real(value: float) -> bytes:
+    """A number as few digits as WeasyPrint's six decimals need."""
+    return (f"{value:.6f}".rstrip("0").rstrip(".") or "0").encode()
+
+
+class Writer:
+    """A PDF written object by object: streams as they come, other objects packed in object streams, and a
+    cross-reference stream at the end."""
+
+    def __init__(self) -> None:
+        self.out = bytearray(HEADER)
+        # Each object's place: (1, offset) for one written out, (2, object stream, index) for one packed.
+        self.entries: dict[int, tuple[int, int, int]] = {}
+
+    def stream(self, number: int, dictionary: bytes, data: bytes) -> None:
+        """A stream object; ``dictionary`` without its /Length."""
+        self.entries[number] = (1, len(self.out), 0)
+        head = dictionary[:-2].rstrip() + b" /Length %d >>" % len(data)
+        self.out += b"%d 0 obj\n%s\nstream\n" % (number, head)
+        self.out += data
+        self.out += b"\nendstream\nendobj\n"
+
+    def packed(self, number: int, objects: Sequence[tuple[int, bytes]]) -> None:
+        """``objects`` (each number with its bytes) packed in one object stream, numbered ``number``."""
+        if not objects:
+            return
+        offsets, bodies, at = [], [], 0
+        for index, (inside, body) in enumerate(objects):
+            self.entries[inside] = (2, number, index)
+            offsets.append(b"%d %d" % (inside, at))
+            bodies.append(body)
+            at += len(body) + 1
+        head = b" ".join(offsets) + b"\n"
+        data = zlib.compress(head + b"\n".join(bodies) + b"\n")
+        self.stream(
+            number, b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode >>" % (len(objects), len(head)), data
+        )
+
+    def finished(self, root: int, info: int) -> bytes:
+        """The file, its cross-reference stream numbered last, its identifier a digest of everything before it."""
+        number = max(self.entries) + 1
+        size = number + 1
+        identifier = hashlib.md5(self.out, usedforsecurity=False).hexdigest().encode()
+        at = len(self.out)
+        self.entries[number] = (1, at, 0)
+        width = max(1, (at.bit_length() + 7) // 8)
+        rows = [b"\x00" + b"\x00" * width + b"\xff\xff"]
+        for place in range(1, size):
+            kind, field, index = self.entries[place]
+            rows.append(bytes([kind]) + field.to_bytes(width, "big") + index.to_bytes(2, "big"))
+        data = zlib.compress(b"".join(rows))
+        head = (
+            b"<< /Type /XRef /Size %d /W [ 1 %d 2 ] /Root %d 0 R /Info %d 0 R /ID [ <%s> <%s> ] /Filter /FlateDecode"
+            b" /Length %d >>" % (size, width, root, info, identifier, identifier, len(data))
+        )
+        self.out += b"%d 0 obj\n%s\nstream\n" % (number, head) + data + b"\nendstream\nendobj\n"
+        self.out += b"startxref\n%d\n%%%%EOF\n" % at
+        return bytes(self.out)
