@@ -115,10 +115,11 @@ def serve(
             f"cannot listen on {HOST}:{port} ({error.strerror}): choose another --port, or --port 0"
         ) from None
     # Loaded here once (not after the first build, when an edit could come before the watching starts),
-    # WeasyPrint is already in every build's second process, forked from this one: each PDF comes sooner by its import.
+    # WeasyPrint and the modules that lay a book out in parts and join them are already in every build's second
+    # process, forked from this one: each PDF comes sooner by their import.
     # Pillow's image plugins load too, before the HTTP thread starts: a build forked while that thread was
     # importing one (for a page PNG) would find its import lock held for ever when it makes the cover.
-    from publish.outputs import pdf  # noqa: F401
+    from publish.outputs import part_pool, pdf  # noqa: F401
 
     PIL.Image.init()
 
