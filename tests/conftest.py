@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import os
 import re
 import shutil
@@ -49,7 +50,7 @@ class BuiltBook:
     site: Path | None = None
 
     def pdf_pages(self) -> list[str]:
-        return [page.extract_text() for page in pypdf.PdfReader(self.pdf).pages]
+        return pdf_page_texts(self.pdf)
 
     def epub_documents(self) -> dict[str, etree._Element]:
         """Every XHTML document in the EPUB, parsed, by file name."""
@@ -59,6 +60,50 @@ class BuiltBook:
                 for name in archive.namelist()
                 if name.endswith(".xhtml")
             }
+
+
+# What pypdf reads off a page: its text, and each run of text as drawn (the text, the content and text matrices).
+DrawnRun = tuple[str, tuple[float, ...], tuple[float, ...]]
+
+
+def pdf_page_texts(pdf: Path) -> list[str]:
+    """Each page's text, as pypdf extracts it."""
+    return [text for text, _ in _read_pdf(pdf.resolve(), _version(pdf))]
+
+
+def drawn_runs(pdf: Path, page_number: int) -> tuple[DrawnRun, ...]:
+    """The runs of text drawn on a page (1-based), in the order pypdf meets them."""
+    return _read_pdf(pdf.resolve(), _version(pdf))[page_number - 1][1]
+
+
+def rotated_runs(pdf: Path, page_number: int) -> list[str]:
+    """Text drawn upside down (a 180° text or content matrix) on a page."""
+    return [
+        text
+        for text, cm, tm in drawn_runs(pdf, page_number)
+        if text.strip() and cm[0] * tm[0] + cm[2] * tm[1] < 0 and cm[1] * tm[2] + cm[3] * tm[3] < 0
+    ]
+
+
+def _version(path: Path) -> tuple[int, int, int]:
+    """What tells one version of a file from another: a build replaces its outputs by renaming new files in."""
+    status = path.stat()
+    return status.st_ino, status.st_size, status.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=32)
+def _read_pdf(pdf: Path, version: tuple[int, int, int]) -> tuple[tuple[str, tuple[DrawnRun, ...]], ...]:
+    """Each page's text and drawn runs, read once for each version of the file: extracting a page's text is the
+    slow part of reading a PDF back (about 0.7 s for the sample book), and many tests read the same book."""
+    pages = []
+    for page in pypdf.PdfReader(pdf).pages:
+        runs: list[DrawnRun] = []
+
+        def drawn(text, cm, tm, font, size, runs=runs):
+            runs.append((text, tuple(cm), tuple(tm)))
+
+        pages.append((page.extract_text(visitor_text=drawn), tuple(runs)))
+    return tuple(pages)
 
 
 def build_book(manuscript: Path, out: Path, edition: Edition = Edition()) -> BuiltBook:

@@ -18,8 +18,7 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from tests.conftest import PIECE_HEAD, ROOT, build_over_last_good, one_piece_manuscript
-from tests.test_spoilers import rotated_runs
+from tests.conftest import PIECE_HEAD, ROOT, build_over_last_good, one_piece_manuscript, rotated_runs
 
 SAMPLE = Path(__file__).resolve().parent.parent / "manuscript"
 # pdfium gives sizes in the CSS pixels WeasyPrint draws in: a point is 4/3 of one.

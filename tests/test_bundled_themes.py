@@ -21,8 +21,7 @@ from publish.render.theme import Theme
 from publish.targets import Target
 from publish.tools.check import check_outputs, theme_families
 
-from .conftest import MANUSCRIPT
-from .test_spoilers import rotated_runs
+from .conftest import MANUSCRIPT, rotated_runs
 
 A4 = (595.28, 841.89)
 PX_PER_PT = 4 / 3  # pdfium gives WeasyPrint's font sizes in CSS pixels

@@ -21,9 +21,17 @@ from publish.pipeline.build import BuildRequest, build
 from publish.read.config import DEFAULT_THEME
 from publish.read.manuscript import load_manuscript
 
-from .conftest import XHTML_NS, BuiltBook, build_book, one_piece_manuscript, words
+from .conftest import (
+    XHTML_NS,
+    BuiltBook,
+    build_book,
+    drawn_runs,
+    one_piece_manuscript,
+    pdf_page_texts,
+    rotated_runs,
+    words,
+)
 from .test_epub_reveals import REVEALS, assert_a_marker_per_page_between_words, spine, text
-from .test_spoilers import rotated_runs
 
 ANTHOLOGY = Path(__file__).parent / "books" / "anthology"
 
@@ -98,10 +106,7 @@ def test_every_piece_reads_in_order_in_both_editions(anthology):
 @pytest.mark.parametrize("extract", ["pdftotext", "pypdf"])
 def test_each_piece_opens_with_its_first_words_whole(anthology, extract):
     """The raised initial and the small-caps lead-in must not split the first words in the text layer."""
-    if extract == "pdftotext":
-        text = squash(pdftotext(anthology.pdf))
-    else:
-        text = squash("\n".join(page.extract_text() for page in pypdf.PdfReader(anthology.pdf).pages))
+    text = squash(pdftotext(anthology.pdf) if extract == "pdftotext" else "\n".join(anthology.pdf_pages()))
     for piece in load_manuscript(ANTHOLOGY).pieces:
         opening = first_words(piece.body).replace('"', "“").replace("--", "—").replace("'", "’")
         opening = re.sub(r"“(\w+)“", r"“\1”", opening)
@@ -132,8 +137,8 @@ def word_boxes(pdf: Path, page: int) -> list[tuple[str, float]]:
 
 
 def page_holding(pdf: Path, phrase: str) -> int:
-    for number, page in enumerate(pypdf.PdfReader(pdf).pages, start=1):
-        if phrase in squash(page.extract_text()):
+    for number, page in enumerate(pdf_page_texts(pdf), start=1):
+        if phrase in squash(page):
             return number
     raise AssertionError(f"{phrase!r} is on no page")
 
@@ -304,14 +309,7 @@ def test_every_table_and_list_shape_is_captioned_and_valid(troubles):
 
 def upright_runs(pdf: Path, page_number: int) -> list[str]:
     """Text drawn the right way up on a page."""
-    runs: list[str] = []
-
-    def visit(text, cm, tm, font, size):
-        if text.strip() and cm[0] * tm[0] + cm[2] * tm[1] > 0:
-            runs.append(text)
-
-    pypdf.PdfReader(pdf).pages[page_number - 1].extract_text(visitor_text=visit)
-    return runs
+    return [text for text, cm, tm in drawn_runs(pdf, page_number) if text.strip() and cm[0] * tm[0] + cm[2] * tm[1] > 0]
 
 
 def assert_notes_in_spoilers_hidden(book, spoiler_free: bool) -> None:

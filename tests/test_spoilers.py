@@ -18,7 +18,7 @@ from publish.read.config import PieceMeta
 from publish.read.manuscript import Piece, load_manuscript
 from publish.render.assemble import Edition
 
-from .conftest import MANUSCRIPT, XHTML_NS, build_book, words
+from .conftest import MANUSCRIPT, XHTML_NS, build_book, rotated_runs, words
 
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
@@ -164,19 +164,6 @@ def test_contents_marks_spoiler_pieces_with_a_legend(sample_book):
     assert "☞ A Very Happy Ending" in contents and "☞ The Last Look Back" in contents
     assert "☞ Before" not in contents
     assert "☞ Contains spoilers for La La Land (2016)" in contents
-
-
-def rotated_runs(pdf: Path, page_number: int) -> list[str]:
-    """Text drawn upside down (a 180° text or content matrix) on a page."""
-    runs: list[str] = []
-
-    def visit(text, cm, tm, font, size):
-        a, d = cm[0] * tm[0] + cm[2] * tm[1], cm[1] * tm[2] + cm[3] * tm[3]
-        if text.strip() and a < 0 and d < 0:
-            runs.append(text)
-
-    pypdf.PdfReader(pdf).pages[page_number - 1].extract_text(visitor_text=visit)
-    return runs
 
 
 def test_inline_spoiler_is_upside_down_on_the_page_of_its_marker(sample_book):
