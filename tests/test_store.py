@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,43 @@ from .conftest import MANUSCRIPT, assert_fails_cleanly, build_over_last_good, on
 KINDS = ("print:", "epub:", "front matter:", "page:", "font:", "cover", "template", "typefaces")
 
 
+EPOCH = "1764000000"
+# An EPUB alone is the build that stores its cover, and takes it from the store.
+EPUB_ALONE = BuildRequest(formats=("epub",))
+
+
 def build_into(out: Path, fresh: bool = False, request: BuildRequest = BuildRequest()):
     return build(MANUSCRIPT, DEFAULT_THEME, out, request, lambda *args: None, fresh=fresh)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The sample built into an empty folder, as if there were no store (``full``), and that folder after an EPUB
+    alone was built into it too (``with_cover``): tests copy them rather than build them again. Neither the record of
+    a build nor the store names the output folder (the store's entries name the theme's, the same here), so a copy
+    serves as the folder it was copied from."""
+
+    full: Path
+    with_cover: Path
+    # What the first build made (every entry: there was no store) and wrote, in the order it wrote them.
+    redone: list[str]
+    written: list[tuple[str, bytes]]
+
+    def copy(self, folder: Path, to: Path) -> Path:
+        shutil.copytree(folder, to, symlinks=True)
+        return to
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory) -> Stored:
+    root = tmp_path_factory.mktemp("stored")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        first = build_into(root / "full")
+        written = [(path.name, path.read_bytes()) for path in first.written]
+        shutil.copytree(root / "full", root / "with-cover", symlinks=True)
+        build_into(root / "with-cover", request=EPUB_ALONE)
+    return Stored(root / "full", root / "with-cover", first.redone, written)
 
 
 def damage(path: Path, how: int) -> None:
@@ -38,13 +75,10 @@ def damage(path: Path, how: int) -> None:
         path.write_bytes(os.urandom(len(data)))
 
 
-def test_a_damaged_store_entry_is_made_again_and_the_book_is_as_if_there_were_no_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
-    out = tmp_path / "out"
-    # An EPUB alone is the build that stores its cover, and takes it from the store.
-    epub_alone = BuildRequest(formats=("epub",))
-    build_into(out)
-    build_into(out, request=epub_alone)
+def test_a_damaged_store_entry_is_made_again_and_the_book_is_as_if_there_were_no_store(stored, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    out = stored.copy(stored.with_cover, tmp_path / "out")
+    epub_alone = EPUB_ALONE
     entries = sorted(path for path in (out / STORE).glob("*/*") if path.is_file())
     assert len(entries) > 20
     for number, entry in enumerate(entries):
@@ -58,18 +92,16 @@ def test_a_damaged_store_entry_is_made_again_and_the_book_is_as_if_there_were_no
     damaged += again.damaged
     for kind in KINDS:
         assert any(label.startswith(kind) for label in damaged), kind
-    clean = build_into(tmp_path / "clean", fresh=True)
-    for made, reference in zip(again.written, clean.written, strict=True):
-        assert made.read_bytes() == reference.read_bytes(), made.name
+    for made, (name, reference) in zip(again.written, stored.written, strict=True):
+        assert made.name == name and made.read_bytes() == reference, made.name
     # Made again, and stored whole: the next build finds nothing damaged.
     assert build_into(out).damaged == []
 
 
-def test_an_entry_moved_to_another_key_fails_its_check(tmp_path, monkeypatch):
+def test_an_entry_moved_to_another_key_fails_its_check(stored, tmp_path, monkeypatch):
     """The seal covers the key too: a right entry under a wrong name is not used."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
-    out = tmp_path / "out"
-    build_into(out)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    out = stored.copy(stored.full, tmp_path / "out")
     entries = sorted(path for path in (out / STORE).glob("*/*") if path.is_file())
     contents = [entry.read_bytes() for entry in entries]
     for entry, content in zip(entries, contents[1:] + contents[:1], strict=True):
@@ -77,19 +109,20 @@ def test_an_entry_moved_to_another_key_fails_its_check(tmp_path, monkeypatch):
     assert len(build_into(out).damaged) == len(entries)
 
 
-def test_fresh_uses_nothing_stored(tmp_path):
-    out = tmp_path / "out"
-    first = build_into(out)
-    assert set(build_into(out, fresh=True).redone) == set(first.redone)
+def test_fresh_uses_nothing_stored(stored, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    out = stored.copy(stored.full, tmp_path / "out")
+    assert set(build_into(out, fresh=True).redone) == set(stored.redone)
     assert build_into(out).redone == []
 
 
 @pytest.mark.parametrize(
     "record", ["[]", "{}", '{"key": "x"}', '{"key": "x", "outputs": []}', "not json", '{"key": 1, "outputs": {}}']
 )
-def test_a_malformed_build_record_means_not_fresh(tmp_path, record):
-    out = tmp_path / "out"
-    (out / RECORD).parent.mkdir(parents=True)
+def test_a_malformed_build_record_means_not_fresh(stored, tmp_path, monkeypatch, record):
+    """Over the last build's outputs and store (the EPUB's cover remembered): the record alone is wrong."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    out = stored.copy(stored.with_cover, tmp_path / "out")
     (out / RECORD).write_text(record)
     result = CliRunner().invoke(cli, ["build", "--manuscript", str(MANUSCRIPT), "--out", str(out), "--format", "epub"])
     assert result.exit_code == 0, result.output
@@ -97,12 +130,12 @@ def test_a_malformed_build_record_means_not_fresh(tmp_path, record):
     assert json.loads((out / RECORD).read_text())["outputs"]
 
 
-def test_clean_forgets_the_store_and_keeps_the_book(tmp_path):
-    out = tmp_path / "out"
-    built = build_into(out)
+def test_clean_forgets_the_store_and_keeps_the_book(stored, tmp_path):
+    out = stored.copy(stored.full, tmp_path / "out")
+    assert (out / ".cache").is_dir()
     result = CliRunner().invoke(cli, ["clean", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert not (out / ".cache").exists() and all(path.is_file() for path in built.written)
+    assert not (out / ".cache").exists() and all((out / name).is_file() for name, _ in stored.written)
 
 
 @pytest.mark.parametrize(
