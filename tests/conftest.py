@@ -115,22 +115,28 @@ def build_book(manuscript: Path, out: Path, edition: Edition = Edition()) -> Bui
 
 
 @pytest.fixture(scope="session")
-def sample_book(tmp_path_factory: pytest.TempPathFactory) -> BuiltBook:
-    """The sample in every format, the web edition with the print edition's page numbers marked in it."""
-    out = tmp_path_factory.mktemp("build")
-    request = BuildRequest(formats=("pdf", "epub", "html"))
-    written = build(MANUSCRIPT, DEFAULT_THEME, out, request, lambda stage, seconds: None).written
-    (pdf,), (epub,) = ([path for path in written if path.suffix == suffix] for suffix in (".pdf", ".epub"))
+def sample_book(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> BuiltBook:
+    """The sample in every format, the web edition with the print edition's page numbers marked in it: built once
+    for the whole run, and only read."""
+
+    def make(out: Path) -> None:
+        request = BuildRequest(formats=("pdf", "epub", "html"))
+        build(MANUSCRIPT, DEFAULT_THEME, out, request, lambda stage, seconds: None)
+
+    out = once_per_run(tmp_path_factory, worker_id, "sample-book", make)
+    (pdf,), (epub,) = (sorted(out.glob(f"*{suffix}")) for suffix in (".pdf", ".epub"))
     return BuiltBook(pdf=pdf, epub=epub, site=out / "what-the-epilogue-means-web")
 
 
 @pytest.fixture(scope="session")
-def web_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample's web edition (``--format html``): its folder."""
-    out = tmp_path_factory.mktemp("web")
-    result = CliRunner().invoke(cli, ["build", "--format", "html", "--out", str(out), "--quiet"])
-    assert result.exit_code == 0, result.output
-    return out / "what-the-epilogue-means-web"
+def web_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The sample's web edition (``--format html``): its folder, built once for the whole run."""
+
+    def make(out: Path) -> None:
+        result = CliRunner().invoke(cli, ["build", "--format", "html", "--out", str(out), "--quiet"])
+        assert result.exit_code == 0, result.output
+
+    return once_per_run(tmp_path_factory, worker_id, "web-site", make) / "what-the-epilogue-means-web"
 
 
 @pytest.fixture
