@@ -59,11 +59,11 @@ def get_raw_path(port: int, path: str, host: str | None = None) -> int:
 
 
 def wait_until(check: Callable[[], bool], what: str) -> None:
-    """Poll ``check`` every half second, for at most 30 s."""
-    for _ in range(60):
+    """Poll ``check`` every tenth of a second, for at most 30 s."""
+    for _ in range(300):
         if check():
             return
-        time.sleep(0.5)
+        time.sleep(0.1)
     raise AssertionError(f"not within 30 s: {what}")
 
 
