@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pikepdf
@@ -74,17 +75,23 @@ def outline(pdf: Path) -> list[tuple[int, str, int]]:
         return list(walk(tree.root, 0))
 
 
-def print_editions(manuscript: Path, out: Path, theme: str, jobs: int, monkeypatch) -> tuple:
-    """The book's print edition laid out whole, then in parts by ``jobs`` processes."""
-    from publish.outputs import part_pool
-    from publish.outputs.print_edition import print_edition, print_job
+def print_job_for(manuscript: Path, out: Path, theme: str, jobs: int):
+    """The print edition's job for the book in a bundled theme, to be laid out by ``jobs`` processes."""
+    from publish.outputs.print_edition import print_job
     from publish.pipeline.build import rendered_book
     from publish.read.default_theme import BUNDLED_THEMES
     from publish.request import BuildRequest
     from publish.targets import Target
 
     request = BuildRequest(formats=("pdf", "epub"), jobs=jobs)
-    job = print_job(rendered_book(manuscript, BUNDLED_THEMES / theme, out, Target.PRINT), request)
+    return print_job(rendered_book(manuscript, BUNDLED_THEMES / theme, out, Target.PRINT), request)
+
+
+def print_editions(job, monkeypatch) -> tuple:
+    """The book's print edition laid out whole, then in parts by as many processes as ``job`` asks for."""
+    from publish.outputs import part_pool
+    from publish.outputs.print_edition import print_edition
+
     with monkeypatch.context() as patched:
         patched.setattr(part_pool, "FROM_PIECES", 10**6)
         whole = print_edition(job)
@@ -94,13 +101,29 @@ def print_editions(manuscript: Path, out: Path, theme: str, jobs: int, monkeypat
     return whole, in_parts
 
 
+EPOCH = "1767225600"
+
+
+@pytest.fixture(scope="module")
+def sample_in_two_runs(tmp_path_factory) -> tuple:
+    """The sample's print job, and its edition laid out whole and in parts by two processes (dated, every part a
+    part of its own): for the test that compares the two, and the one that lays it out again by three."""
+    from publish.outputs import part_pool
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        patched.setattr(part_pool, "FROM_PIECES", 1)
+        job = print_job_for(MANUSCRIPT, tmp_path_factory.mktemp("sample") / "out", "classic", 2)
+        return (job, *print_editions(job, patched))
+
+
 @pytest.mark.parametrize(
     ("manuscript", "theme", "guess"),
     [(MANUSCRIPT, "classic", None), (ANTHOLOGY, "zine", 102)],
     ids=["sample in 2 runs", "anthology in 3 runs, each guessed on page 102"],
 )
 def test_a_book_laid_out_in_parts_and_joined_is_the_book_laid_out_whole(
-    tmp_path, monkeypatch, manuscript, theme, guess
+    tmp_path, monkeypatch, request, manuscript, theme, guess
 ):
     from publish.outputs import part_pool, parts
 
@@ -108,9 +131,11 @@ def test_a_book_laid_out_in_parts_and_joined_is_the_book_laid_out_whole(
     if guess:
         # A left-hand page: the parts of every run but the first are numbered, sided and referred to again.
         monkeypatch.setattr(parts, "GUESSED_FIRST_PAGE", guess)
-    whole_edition, edition_in_parts = print_editions(
-        manuscript, tmp_path / "out", theme, 3 if guess else 2, monkeypatch
-    )
+        whole_edition, edition_in_parts = print_editions(
+            print_job_for(manuscript, tmp_path / "out", theme, 3), monkeypatch
+        )
+    else:
+        _, whole_edition, edition_in_parts = request.getfixturevalue("sample_in_two_runs")
     whole, joined = tmp_path / "whole.pdf", tmp_path / "joined.pdf"
     whole.write_bytes(whole_edition.outputs[".pdf"])
     joined.write_bytes(edition_in_parts.outputs[".pdf"])
@@ -220,18 +245,14 @@ def test_a_part_that_opens_on_the_right_follows_the_books_direction():
     assert [(placed.first_page, placed.blank_before) for placed in placements(book(False))] == [(1, False), (2, False)]
 
 
-def test_the_joined_pdf_is_the_same_bytes_however_many_processes_laid_it_out(tmp_path, monkeypatch):
+def test_the_joined_pdf_is_the_same_bytes_however_many_processes_laid_it_out(sample_in_two_runs, monkeypatch):
     """Each part is written as a PDF of its own and the join makes the rest from all of them, so a two-core and a
     three-core machine write the same file."""
     from publish.outputs import part_pool
-    from publish.outputs.print_edition import print_edition, print_job
-    from publish.pipeline.build import rendered_book
-    from publish.read.default_theme import BUNDLED_THEMES
-    from publish.request import BuildRequest
-    from publish.targets import Target
+    from publish.outputs.print_edition import print_edition
 
     monkeypatch.setattr(part_pool, "FROM_PIECES", 1)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    book = rendered_book(MANUSCRIPT, BUNDLED_THEMES / "classic", tmp_path / "out", Target.PRINT)
-    editions = [print_edition(print_job(book, BuildRequest(formats=("pdf",), jobs=jobs))) for jobs in (2, 3)]
-    assert editions[0].outputs[".pdf"] == editions[1].outputs[".pdf"]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    job, _, by_two = sample_in_two_runs
+    by_three = print_edition(replace(job, request=replace(job.request, jobs=3)))
+    assert by_two.outputs[".pdf"] == by_three.outputs[".pdf"]
