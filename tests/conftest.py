@@ -139,6 +139,26 @@ def web_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     return once_per_run(tmp_path_factory, worker_id, "web-site", make) / "what-the-epilogue-means-web"
 
 
+@pytest.fixture(scope="session")
+def sample_saddle(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tuple[Path, str]:
+    """``publish build --impose saddle`` on the sample, dated by SADDLE_EPOCH, built once for the whole run: the
+    output folder, and what the command said on stderr."""
+
+    def make(out: Path) -> None:
+        with pytest.MonkeyPatch.context() as patched:
+            patched.setenv("SOURCE_DATE_EPOCH", SADDLE_EPOCH)
+            args = ["build", "--manuscript", str(MANUSCRIPT), "--out", str(out), "--impose", "saddle"]
+            result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        out.with_name(out.name + ".stderr").write_text(result.stderr)
+
+    out = once_per_run(tmp_path_factory, worker_id, "sample-saddle", make)
+    return out, out.with_name(out.name + ".stderr").read_text()
+
+
+SADDLE_EPOCH = "1764000000"
+
+
 @pytest.fixture
 def manuscript_copy(tmp_path: Path) -> Path:
     """A writable copy of the sample manuscript to break in tests."""

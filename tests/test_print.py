@@ -95,20 +95,17 @@ def test_saddle_imposition_puts_the_right_page_on_each_half(count):
     assert sequence.count(None) == (-count) % 4
 
 
-def test_the_sample_book_imposes_in_reading_order(tmp_path):
-    result = CliRunner().invoke(
-        cli, ["build", "--manuscript", str(MANUSCRIPT), "--out", str(tmp_path), "--format", "pdf", "--impose", "saddle"]
-    )
-    assert result.exit_code == 0, result.output
-    assert "flip on the SHORT edge" in result.stderr
-    reading = page_texts(tmp_path / "what-the-epilogue-means.pdf")
-    sides = region_texts(tmp_path / "what-the-epilogue-means-zine.pdf", columns=2)
+def test_the_sample_book_imposes_in_reading_order(sample_saddle):
+    out, stderr = sample_saddle
+    assert "flip on the SHORT edge" in stderr
+    reading = page_texts(out / "what-the-epilogue-means.pdf")
+    sides = region_texts(out / "what-the-epilogue-means-zine.pdf", columns=2)
     assert len(sides) == 2 * math.ceil(len(reading) / 4)
     for side, pair in zip(sides, saddle_sides(len(reading)), strict=True):
         assert side == ["" if index is None else reading[index] for index in pair]
-    sheet = pypdf.PdfReader(tmp_path / "what-the-epilogue-means-zine.pdf").pages[0].mediabox
+    sheet = pypdf.PdfReader(out / "what-the-epilogue-means-zine.pdf").pages[0].mediabox
     assert (round(float(sheet.width)), round(float(sheet.height))) == (842, 595)  # A4 landscape
-    checked = check_pdf(tmp_path / "what-the-epilogue-means-zine.pdf", ["EB Garamond", "Inconsolata"])
+    checked = check_pdf(out / "what-the-epilogue-means-zine.pdf", ["EB Garamond", "Inconsolata"])
     assert all(result.ok for result in checked), checked  # metadata (title, author, language) included
 
 
