@@ -159,6 +159,22 @@ def sample_saddle(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> t
 SADDLE_EPOCH = "1764000000"
 
 
+@pytest.fixture(scope="session")
+def themed_sample(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Callable[[str], Path]:
+    """``publish build --theme NAME`` on the sample (PDF and EPUB), each bundled theme built once for the whole run
+    when first asked for: its output folder."""
+
+    def themed(name: str) -> Path:
+        def make(out: Path) -> None:
+            args = ["build", "--manuscript", str(MANUSCRIPT), "--out", str(out), "--theme", name, "--quiet"]
+            result = CliRunner().invoke(cli, args)
+            assert result.exit_code == 0, result.output
+
+        return once_per_run(tmp_path_factory, worker_id, f"sample-{name}", make)
+
+    return themed
+
+
 @pytest.fixture
 def manuscript_copy(tmp_path: Path) -> Path:
     """A writable copy of the sample manuscript to break in tests."""

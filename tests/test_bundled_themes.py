@@ -11,9 +11,7 @@ import zipfile
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
-from click.testing import CliRunner
 
-from publish.cli import cli
 from publish.outputs.checks import check_pdf
 from publish.outputs.epubcheck_jvm import epubcheck_messages
 from publish.read.default_theme import DEFAULT_THEME, bundled_themes, find_theme
@@ -31,20 +29,9 @@ SUFFIXES = {"classic": "", "large-print": "-large-print", "zine": "-zine-look"}
 
 
 @pytest.fixture(scope="module")
-def themed(tmp_path_factory):
+def themed(themed_sample):
     """The sample book in each bundled theme, built once, by theme name."""
-    built = {}
-
-    def build(name: str):
-        if name not in built:
-            out = tmp_path_factory.mktemp(name)
-            args = ["build", "--manuscript", str(MANUSCRIPT), "--out", str(out), "--theme", name, "--quiet"]
-            result = CliRunner().invoke(cli, args)
-            assert result.exit_code == 0, result.output
-            built[name] = out
-        return built[name]
-
-    return build
+    return themed_sample
 
 
 @pytest.fixture

@@ -69,8 +69,8 @@ def test_an_epub_built_alone_credits_the_faces_of_its_own_pieces(manuscript_copy
     assert colophon_credits(colophon.content) == "EB Garamond and Inconsolata"
 
 
-def test_large_print_credits_andika_and_not_eb_garamond(tmp_path):
-    pdf = build(MANUSCRIPT, tmp_path / "out", "pdf", "--theme", "large-print")
+def test_large_print_credits_andika_and_not_eb_garamond(themed_sample):
+    pdf = themed_sample("large-print") / "what-the-epilogue-means-large-print.pdf"
     assert pdf_credits(pdf) == "Andika"
 
 
