@@ -150,24 +150,36 @@ def test_a_site_without_the_print_edition_offers_no_page_numbers(phone, site):
 AXE_RULES = {"light": "", "dark": "runOnly: ['color-contrast', 'link-in-text-block'], "}
 
 
-@pytest.mark.parametrize("scheme", AXE_RULES)
-def test_axe_finds_nothing_on_any_page(browser, sample_book, scheme):
-    """axe-core's checks, WCAG AA colour contrast among them, in the light scheme; its colour checks in the dark.
-    On the site with the print edition's page numbers, shown."""
+@pytest.fixture(scope="module")
+def axe_violations(browser, sample_book) -> dict[str, dict[str, list[str]]]:
+    """axe-core's violations on every page, by scheme and page. Each page is loaded once, with axe, and checked in
+    the light scheme and then in the dark (the pages choose their colours by CSS media query alone, which follows
+    the scheme emulated)."""
     site = sample_book.site
     if not AXE.is_file():
         pytest.skip(f"axe-core is not installed at {AXE}: run 'make test-deps' (it needs npm)")
-    context = browser.new_context(viewport=PHONE, color_scheme=scheme)
+    context = browser.new_context(viewport=PHONE, color_scheme="light")
     page = context.new_page()
-    found = {}
+    found: dict[str, dict[str, list[str]]] = {scheme: {} for scheme in AXE_RULES}
     for path in sorted(site.glob("*.html")):
+        page.emulate_media(color_scheme="light")
         page.goto(path.as_uri() + "?pages")
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-        violations = page.evaluate(
-            f"async () => (await axe.run(document, {{{AXE_RULES[scheme]}resultTypes: ['violations']}})).violations"
-            ".map(v => `${v.id}: ${v.nodes[0].html.slice(0, 100)}`)"
-        )
-        if violations:
-            found[path.name] = violations
+        for scheme, rules in AXE_RULES.items():
+            page.emulate_media(color_scheme=scheme)
+            assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
+            violations = page.evaluate(
+                f"async () => (await axe.run(document, {{{rules}resultTypes: ['violations']}})).violations"
+                ".map(v => `${v.id}: ${v.nodes[0].html.slice(0, 100)}`)"
+            )
+            if violations:
+                found[scheme][path.name] = violations
     context.close()
-    assert not found
+    return found
+
+
+@pytest.mark.parametrize("scheme", AXE_RULES)
+def test_axe_finds_nothing_on_any_page(axe_violations, scheme):
+    """axe-core's checks, WCAG AA colour contrast among them, in the light scheme; its colour checks in the dark.
+    On the site with the print edition's page numbers, shown."""
+    assert not axe_violations[scheme]
