@@ -68,12 +68,12 @@ DrawnRun = tuple[str, tuple[float, ...], tuple[float, ...]]
 
 def pdf_page_texts(pdf: Path) -> list[str]:
     """Each page's text, as pypdf extracts it."""
-    return [text for text, _ in _read_pdf(pdf.resolve(), _version(pdf))]
+    return [text for text, _ in _read_pdf(pdf.resolve(), file_version(pdf))]
 
 
 def drawn_runs(pdf: Path, page_number: int) -> tuple[DrawnRun, ...]:
     """The runs of text drawn on a page (1-based), in the order pypdf meets them."""
-    return _read_pdf(pdf.resolve(), _version(pdf))[page_number - 1][1]
+    return _read_pdf(pdf.resolve(), file_version(pdf))[page_number - 1][1]
 
 
 def rotated_runs(pdf: Path, page_number: int) -> list[str]:
@@ -85,7 +85,7 @@ def rotated_runs(pdf: Path, page_number: int) -> list[str]:
     ]
 
 
-def _version(path: Path) -> tuple[int, int, int]:
+def file_version(path: Path) -> tuple[int, int, int]:
     """What tells one version of a file from another: a build replaces its outputs by renaming new files in."""
     status = path.stat()
     return status.st_ino, status.st_size, status.st_mtime_ns
