@@ -14,11 +14,12 @@ from publish.cli import cli
 from publish.errors import PublishError
 from publish.markup.convert import render_piece
 from publish.outputs.epubcheck_jvm import epubcheck_messages
-from publish.read.config import PieceMeta
+from publish.pipeline.build import BuildRequest, build
+from publish.read.config import DEFAULT_THEME, PieceMeta
 from publish.read.manuscript import Piece, load_manuscript
 from publish.render.assemble import Edition
 
-from .conftest import MANUSCRIPT, XHTML_NS, build_book, rotated_runs, words
+from .conftest import MANUSCRIPT, XHTML_NS, build_book, pdf_page_texts, rotated_runs, words
 
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
@@ -144,6 +145,12 @@ def test_warning_page_before_the_essay_says_where_to_skip(sample_book):
     assert skip and pages[int(skip.group(1)) - 1].lower().startswith("colophon")
 
 
+def build_pdf(manuscript: Path, out: Path) -> Path:
+    """The print edition alone, for the tests that read nothing else."""
+    (pdf,) = build(manuscript, DEFAULT_THEME, out, BuildRequest(formats=("pdf",)), lambda stage, seconds: None).written
+    return pdf
+
+
 def test_skip_lands_on_the_next_spoiler_free_piece(tmp_path, manuscript_copy):
     config = manuscript_copy / "book.toml"
     config.write_text(
@@ -151,8 +158,7 @@ def test_skip_lands_on_the_next_spoiler_free_piece(tmp_path, manuscript_copy):
             '"foreword.md",\n  "la-la-land-ending.txt",', '"la-la-land-ending.txt",\n  "foreword.md",'
         )
     )
-    book = build_book(manuscript_copy, tmp_path / "out")
-    pages = book.pdf_pages()
+    pages = pdf_page_texts(build_pdf(manuscript_copy, tmp_path / "out"))
     warning = page_of(pages, "A Very Happy Ending reveals what happens in")
     skip = re.search(r"Skip to page (\d+), Before the Lights Come Up\.", " ".join(pages[warning - 1].split()))
     assert skip, pages[warning - 1]
@@ -270,8 +276,8 @@ def test_warning_without_named_works_says_the_piece_contains_spoilers(tmp_path, 
     config.write_text(config.read_text().replace('spoils = ["La La Land (2016)"]\n', ""))
     response = manuscript_copy / "response.md"
     response.write_text(response.read_text().replace('spoilers: ["La La Land (2016)"]', "spoilers: []"))
-    book = build_book(manuscript_copy, tmp_path / "out")
-    warning = next(text for text in book.pdf_pages() if "Skip to page" in text)
+    pages = pdf_page_texts(build_pdf(manuscript_copy, tmp_path / "out"))
+    warning = next(text for text in pages if "Skip to page" in text)
     assert "this piece contains spoilers" in " ".join(warning.split())
 
 
