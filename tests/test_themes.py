@@ -7,6 +7,7 @@ import io
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pypdf
 from click.testing import CliRunner
@@ -18,7 +19,12 @@ from publish.pipeline.memo import Memo
 from publish.read.default_theme import BUNDLED_THEMES, DEFAULT_THEME, bundled_themes
 from publish.render.theme import Theme
 
-from .conftest import MANUSCRIPT
+from .conftest import MANUSCRIPT, PIECE_HEAD, one_piece_manuscript
+
+
+def small_book(root: Path) -> Path:
+    """A book of one piece with a title: what a theme changes shows in any book."""
+    return one_piece_manuscript(root, PIECE_HEAD + "Opening words, and a few more after them.\n")
 
 
 def test_another_theme_folder_changes_the_look(tmp_path, theme_copy):
@@ -26,14 +32,15 @@ def test_another_theme_folder_changes_the_look(tmp_path, theme_copy):
     colophon = theme / "templates" / "colophon.html"
     colophon.write_text(colophon.read_text() + "<p>Printed by hand in a kitchen.</p>\n")
     out = tmp_path / "out"
+    manuscript = small_book(tmp_path / "m")
     result = CliRunner().invoke(
-        cli, ["build", "--manuscript", str(MANUSCRIPT), "--styles", str(theme), "--out", str(out), "--quiet"]
+        cli, ["build", "--manuscript", str(manuscript), "--styles", str(theme), "--out", str(out), "--quiet"]
     )
     assert result.exit_code == 0, result.output
-    pages = [page.extract_text() for page in pypdf.PdfReader(out / "what-the-epilogue-means.pdf").pages]
+    pages = [page.extract_text() for page in pypdf.PdfReader(out / "small-hours.pdf").pages]
     colophon = next(text for text in pages if text.startswith("colophon"))
     assert "Printed by hand in a kitchen." in colophon
-    with zipfile.ZipFile(out / "what-the-epilogue-means.epub") as archive:
+    with zipfile.ZipFile(out / "small-hours.epub") as archive:
         assert b"Printed by hand in a kitchen." in archive.read("EPUB/colophon.xhtml")
 
 
@@ -58,12 +65,12 @@ def test_a_theme_may_hold_only_what_it_changes(tmp_path):
     (theme / "templates" / "colophon.html").write_text(colophon.read_text() + "<p>Set at the kitchen table.</p>\n")
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        cli, ["build", "--manuscript", str(MANUSCRIPT), "--theme", str(theme), "--out", str(out)]
+        cli, ["build", "--manuscript", str(small_book(tmp_path / "m")), "--theme", str(theme), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    text = " ".join(page.extract_text() for page in pypdf.PdfReader(out / "what-the-epilogue-means.pdf").pages)
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(out / "small-hours.pdf").pages)
     assert "(partial print)" in text and "Set at the kitchen table." in " ".join(text.split())
-    with zipfile.ZipFile(out / "what-the-epilogue-means.epub") as epub:
+    with zipfile.ZipFile(out / "small-hours.epub") as epub:
         css = epub.read("EPUB/epub.css").decode()
         colophon_page = next(epub.read(n).decode() for n in epub.namelist() if n.endswith("colophon.xhtml"))
     classic = (DEFAULT_THEME / "epub.css").read_text()
@@ -81,8 +88,9 @@ def epub_css(out):
         return archive.read("EPUB/epub.css").decode()
 
 
-def test_the_theme_is_the_option_else_book_toml_else_styles_beside_else_classic(tmp_path, manuscript_copy):
-    beside = manuscript_copy.parent / "styles"
+def test_the_theme_is_the_option_else_book_toml_else_styles_beside_else_classic(tmp_path):
+    manuscript = small_book(tmp_path / "m")
+    beside = manuscript.parent / "styles"
     beside.mkdir()
     (beside / "epub.css").write_text("/* beside the manuscript */\n")
     named = tmp_path / "named"
@@ -90,23 +98,22 @@ def test_the_theme_is_the_option_else_book_toml_else_styles_beside_else_classic(
     (named / "epub.css").write_text("/* named in book.toml */\n")
     (tmp_path / "option").mkdir()
     (tmp_path / "option" / "epub.css").write_text("/* given as an option */\n")
-    config = manuscript_copy / "book.toml"
+    config = manuscript / "book.toml"
     config.write_text('theme = "../named"\n' + config.read_text())
 
     runner = CliRunner()
     assert (
-        runner.invoke(cli, build_args(manuscript_copy, tmp_path / "a", "--theme", str(tmp_path / "option"))).exit_code
-        == 0
+        runner.invoke(cli, build_args(manuscript, tmp_path / "a", "--theme", str(tmp_path / "option"))).exit_code == 0
     )
     assert epub_css(tmp_path / "a").endswith("/* given as an option */\n")
-    assert runner.invoke(cli, build_args(manuscript_copy, tmp_path / "b")).exit_code == 0
+    assert runner.invoke(cli, build_args(manuscript, tmp_path / "b")).exit_code == 0
     assert epub_css(tmp_path / "b").endswith("/* named in book.toml */\n")
     config.write_text(config.read_text().replace('theme = "../named"\n', ""))
-    assert runner.invoke(cli, build_args(manuscript_copy, tmp_path / "c")).exit_code == 0
+    assert runner.invoke(cli, build_args(manuscript, tmp_path / "c")).exit_code == 0
     assert epub_css(tmp_path / "c").endswith("/* beside the manuscript */\n")
     (beside / "epub.css").unlink()
     beside.rmdir()
-    assert runner.invoke(cli, build_args(manuscript_copy, tmp_path / "d", "--theme", "classic")).exit_code == 0
+    assert runner.invoke(cli, build_args(manuscript, tmp_path / "d", "--theme", "classic")).exit_code == 0
     assert epub_css(tmp_path / "d") == (DEFAULT_THEME / "epub.css").read_text()
 
 
@@ -227,7 +234,7 @@ def test_a_bad_book_setting_in_a_theme_names_the_theme_toml_and_line(tmp_path, m
     assert result.exit_code == 1 and "theme.toml: unknown key 'layout'" in result.stderr
 
 
-def test_css_weasyprint_cannot_draw_is_one_line_not_a_traceback(tmp_path, manuscript_copy):
+def test_css_weasyprint_cannot_draw_is_one_line_not_a_traceback(tmp_path):
     """WeasyPrint 70 fails on currentColor in a page's gradient: a theme's CSS must not crash the build."""
     theme = tmp_path / "crashing"
     theme.mkdir()
@@ -236,10 +243,11 @@ def test_css_weasyprint_cannot_draw_is_one_line_not_a_traceback(tmp_path, manusc
     )
     out = tmp_path / "out"
     out.mkdir()
-    (out / "what-the-epilogue-means.pdf").write_bytes(b"the last good build")
-    args = ["build", "--manuscript", str(manuscript_copy), "--out", str(out), "--theme", str(theme), "--quiet"]
+    (out / "small-hours.pdf").write_bytes(b"the last good build")
+    manuscript = small_book(tmp_path / "m")
+    args = ["build", "--manuscript", str(manuscript), "--out", str(out), "--theme", str(theme), "--quiet"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1 and "Traceback" not in result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error: WeasyPrint could not lay out the print edition (AttributeError:"), line
-    assert (out / "what-the-epilogue-means.pdf").read_bytes() == b"the last good build"
+    assert (out / "small-hours.pdf").read_bytes() == b"the last good build"
