@@ -16,7 +16,15 @@ from publish.render.assemble import assemble
 from publish.render.theme import Theme
 from publish.targets import Target
 
-from .conftest import MANUSCRIPT, OLD, STAMP, assert_fails_cleanly, build_over_last_good
+from .conftest import (
+    MANUSCRIPT,
+    OLD,
+    PIECE_HEAD,
+    STAMP,
+    assert_fails_cleanly,
+    build_over_last_good,
+    one_piece_manuscript,
+)
 
 CODE = '\n```\nprint("the lights come up")\n```\n'
 
@@ -50,13 +58,22 @@ def test_the_sample_book_has_no_code_and_credits_eb_garamond_alone(sample_book):
     assert epub_credits(sample_book.epub) == "EB Garamond"
 
 
-def test_a_code_block_added_to_a_piece_credits_inconsolata_on_the_next_build(tmp_path, manuscript_copy):
-    out = tmp_path / "out"
-    assert pdf_credits(build(manuscript_copy, out, "pdf")) == "EB Garamond"
-    with (manuscript_copy / "foreword.md").open("a") as piece:
+def two_pieces(root: Path) -> Path:
+    """A small book of two pieces and no code."""
+    one_piece_manuscript(root, PIECE_HEAD + "Words in the first piece.\n", name="first.md")
+    (root / "second.md").write_text('---\ntitle: "Another Note"\n---\nWords in the second piece.\n')
+    config = root / "book.toml"
+    config.write_text(config.read_text().replace('pieces = ["first.md"]', 'pieces = ["first.md", "second.md"]'))
+    return root
+
+
+def test_a_code_block_added_to_a_piece_credits_inconsolata_on_the_next_build(tmp_path):
+    manuscript, out = two_pieces(tmp_path / "m"), tmp_path / "out"
+    assert pdf_credits(build(manuscript, out, "pdf")) == "EB Garamond"
+    with (manuscript / "first.md").open("a") as piece:
         piece.write(CODE)
     # The same output folder, so the pieces the first build rendered are remembered: the colophon must not be.
-    pdf = build(manuscript_copy, out, "pdf")
+    pdf = build(manuscript, out, "pdf")
     assert pdf_credits(pdf) == "EB Garamond and Inconsolata"
     assert "Inconsolata" in subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
 
@@ -78,7 +95,8 @@ def test_a_theme_extending_classic_without_faces_keeps_classics(tmp_path):
     theme = tmp_path / "quiet"
     theme.mkdir()
     (theme / "theme.toml").write_text('extends = "classic"\nsuffix = "-quiet"\n')
-    assert pdf_credits(build(MANUSCRIPT, tmp_path / "out", "pdf", "--theme", str(theme))) == "EB Garamond"
+    pdf = build(two_pieces(tmp_path / "m"), tmp_path / "out", "pdf", "--theme", str(theme))
+    assert pdf_credits(pdf) == "EB Garamond"
 
 
 def test_a_theme_chain_with_no_faces_table_credits_every_face(theme_copy):
