@@ -154,11 +154,9 @@ class Writer:
         for place in range(1, size):
             kind, field, index = self.entries[place]
             rows.append(bytes([kind]) + field.to_bytes(width, "big") + index.to_bytes(2, "big"))
-        data = zlib.compress(b"".join(rows))
         head = (
-            b"<< /Type /XRef /Size %d /W [ 1 %d 2 ] /Root %d 0 R /Info %d 0 R /ID [ <%s> <%s> ] /Filter /FlateDecode"
-            b" /Length %d >>" % (size, width, root, info, identifier, identifier, len(data))
+            b"<< /Type /XRef /Size %d /W [ 1 %d 2 ] /Root %d 0 R /Info %d 0 R /ID [ <%s> <%s> ] /Filter /FlateDecode >>"
         )
-        self.out += b"%d 0 obj\n%s\nstream\n" % (number, head) + data + b"\nendstream\nendobj\n"
+        self.stream(number, head % (size, width, root, info, identifier, identifier), zlib.compress(b"".join(rows)))
         self.out += b"startxref\n%d\n%%%%EOF\n" % at
         return bytes(self.out)
