@@ -2,16 +2,16 @@
 
 A part whose HTML the last build laid out, and which falls where it fell
 then (the same first page, blank page, running heads, page numbers it
-refers to, book length and booklet ending), has the same pages: they are
-kept in the last build's PDF. The parts whose HTML is new are laid out in
+refers to, book length and booklet ending), has the same pages: its
+objects are kept from the last build. The parts whose HTML is new are laid out in
 this process, each run of consecutive ones together, then any part they
 push elsewhere (the economy the book's lengths now call for may open other
 pieces on a right-hand page). Where it takes the contents off the title
 verso or puts them back, a part whose length depends on its side moves to
 the other, or more than ``MOST_AGAIN`` of the book would be laid out
-again, this gives way to the whole layout (part_pool.py). The parts laid out are
-spliced into the last PDF (parts_join.py), which makes the bytes the whole
-layout would.
+again, this gives way to the whole layout (part_pool.py). The book is
+written from the kept parts' objects and the new ones' (parts_join.py),
+the bytes the whole layout would make.
 """
 
 from __future__ import annotations

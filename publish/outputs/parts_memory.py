@@ -5,9 +5,9 @@ A part is known by its HTML (``part_keys``: the store's key, which its
 salt ties to the theme, the manuscript's other files and the tool). After a
 build laid the book out in parts, ``remembered`` gives the store what the
 next needs: each part's report, where it fell, what joining it needs, the
-economy chosen, the joined PDF and the whole program of each face it
-embeds. The next build ``recall``s it, lays out again only the parts whose
-HTML changed or that fall elsewhere, and splices them into the PDF
+economy chosen and the whole program of each face it embeds. The next
+build ``recall``s it, lays out again only the parts whose HTML changed or
+that fall elsewhere, and writes the book from every part's objects
 (parts_again.py).
 """
 
