@@ -81,6 +81,28 @@ def test_a_page_left_over_is_a_ruled_notes_page(sample_book):
     assert "Disagree with me?" in pages[8]
 
 
+def test_a_notes_page_is_ruled_with_twenty_filled_rules_not_shadings(sample_book):
+    """Rules drawn as filled rectangles: a shading and a soft mask for each (the notes pages' twenty, a reveal's
+    one) made half the objects of a long book of short pieces."""
+    import pikepdf
+    import pypdfium2
+
+    image = pypdfium2.PdfDocument(sample_book.pdf)[9].render(scale=2).to_pil().convert("L")
+    pixels = image.load()
+    ruled = [y for y in range(image.height) if pixels[image.width // 2, y] < 230]
+    rules = [y for index, y in enumerate(ruled) if index == 0 or ruled[index - 1] != y - 1]
+    assert len(rules) == 20, rules
+    gaps = [later - earlier for earlier, later in zip(rules, rules[1:], strict=False)]
+    assert max(gaps) - min(gaps) <= 1, gaps
+    with pikepdf.open(sample_book.pdf) as pdf:
+        shadings = [
+            found.objgen
+            for found in pdf.objects
+            if isinstance(found, (pikepdf.Dictionary, pikepdf.Stream)) and "/ShadingType" in found
+        ]
+    assert shadings == []
+
+
 def test_openings_right_puts_every_piece_on_a_recto(tmp_path, manuscript_copy):
     config = manuscript_copy / "book.toml"
     config.write_text(config.read_text() + 'openings = "right"\n')
