@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from publish.errors import PublishWarning
@@ -137,8 +138,8 @@ def assemble(
     resources = resources or ResourcePolicy((manuscript.root, *theme.layers), limits=ImageLimits.for_book(config))
     words = load_wording(theme.layers, config.language, config.strings)
     pieces = [piece for piece in manuscript.pieces if edition.includes(piece)]
-    warnings = spoiler_warnings(pieces, config, words)
-    spoiled = list(dict.fromkeys(work for warning in warnings.values() for work in warning.works))
+    tagged = [piece for piece in pieces if piece.meta.contains_spoilers]
+    spoiled = list(dict.fromkeys(work for piece in tagged for work in _works_spoiled(piece, config)))
     edition_name = words.text(edition.label_key) if edition.label_key else ""
     language = config.language
     book = BookView(
@@ -181,15 +182,18 @@ def assemble(
     print_pieces = rendered_for(Target.PRINT)
     epub_pieces = [reveals_apart(rendered) for rendered in rendered_for(Target.EPUB)]
     web_pieces = rendered_for(Target.WEB)
+    titles = {rendered.piece.id: rendered.title for rendered in print_pieces or epub_pieces or web_pieces}
+    warnings = spoiler_warnings(pieces, config, words, titles)
     colophon = Colophon(
         # The print pieces when there are any, else the screen's: the same text, but for how spoilers are hidden.
         typefaces=credited_typefaces(
             theme,
-            (
+            [
                 part
                 for rendered in print_pieces or epub_pieces or web_pieces
                 for part in (rendered.html, rendered.reveals_html)
-            ),
+            ],
+            memo,
         ),
         tools=list(stamp.tools),
         build_date=stamp.build_date,
@@ -303,22 +307,31 @@ def settle_piece_links(pieces: list[RenderedPiece]) -> list[RenderedPiece]:
     return settled
 
 
-def spoiler_warnings(pieces: list[Piece], config: BookConfig, words: Wording) -> dict[str, SpoilerWarning]:
-    """A warning for each piece with spoilers, pointing past the run of spoiler pieces."""
+def spoiler_warnings(
+    pieces: list[Piece], config: BookConfig, words: Wording, titles: Mapping[str, InlineText]
+) -> dict[str, SpoilerWarning]:
+    """A warning for each piece with spoilers, pointing past the run of spoiler pieces; ``titles`` are the pieces'
+    titles as their rendering set them, by id (a title not among them is set here)."""
     warnings = {}
     for index, piece in enumerate(pieces):
         if not piece.meta.contains_spoilers:
             continue
         safe = next((later for later in pieces[index + 1 :] if not later.meta.contains_spoilers), None)
+        if safe is None:
+            skip_to_title = inline(words.text("colophon"))
+        else:
+            skip_to_title = titles.get(safe.id) or inline(safe.meta.title, safe.meta.language or config.language)
         warnings[piece.id] = SpoilerWarning(
-            works=piece.meta.spoilers or config.spoils,
+            works=_works_spoiled(piece, config),
             skip_to_id=safe.id if safe else "colophon",
-            skip_to_title=inline(safe.meta.title, safe.meta.language or config.language)
-            if safe
-            else inline(words.text("colophon")),
+            skip_to_title=skip_to_title,
             skip_to_piece=safe is not None,
         )
     return warnings
+
+
+def _works_spoiled(piece: Piece, config: BookConfig) -> list[str]:
+    return piece.meta.spoilers or config.spoils
 
 
 def _edition_identifier(identifier: str, edition: Edition) -> str:
