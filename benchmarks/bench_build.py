@@ -36,7 +36,9 @@ def main() -> int:
     timed(BuildRequest())  # warm caches: fonts, imports
     # WeasyPrint loaded here, as publish serve loads it, so each build's layout process inherits it: the
     # warm-up alone loads it only in the process it forks.
-    import publish.outputs.pdf  # noqa: F401
+    from publish.outputs.print_edition import load_layout_modules
+
+    load_layout_modules()
 
     full = statistics.median(timed(BuildRequest()) for _ in range(RUNS))
     zine = statistics.median(timed(BuildRequest(formats=("pdf",), impose="saddle")) for _ in range(RUNS))

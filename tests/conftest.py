@@ -19,16 +19,17 @@ from click.testing import CliRunner
 from hypothesis import settings
 from lxml import etree
 
-# A build forks the process that lays out the print edition. The CLI forks it before it renders, and it imports
-# WeasyPrint meanwhile; a test builds in this process, so each fork would import it again, after the rendering
-# (about a second a build). Imported here once, every fork has it.
-import publish.outputs.part_pool  # noqa: F401
-import publish.outputs.pdf  # noqa: F401
 from publish.cli import cli
+from publish.outputs.print_edition import load_layout_modules
 from publish.pipeline.build import BuildRequest, build
 from publish.pipeline.sources import build_stamp
 from publish.read.config import DEFAULT_THEME
 from publish.render.assemble import Edition
+
+# A build forks the process that lays out the print edition. The CLI forks it before it renders, and it imports
+# WeasyPrint meanwhile; a test builds in this process, so each fork would import it again, after the rendering
+# (about a second a build). Imported here once, every fork has it.
+load_layout_modules()
 
 # make test: a fixed sample, the same on every run; make fuzz: many more, at random.
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True, print_blob=True)

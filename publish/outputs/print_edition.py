@@ -105,7 +105,18 @@ def print_edition(job: PrintJob) -> PrintEdition:
         ) from error
 
 
+def load_layout_modules() -> None:
+    """Import WeasyPrint (its libraries found the quick way: system_libraries.py) and the modules that lay a book
+    out in parts and join them (pikepdf): slow to import, so a process about to lay a book out, or to fork the ones
+    that will, imports them ahead."""
+    from publish.outputs.system_libraries import import_weasyprint
+
+    import_weasyprint()
+    from publish.outputs import part_pool, pdf  # noqa: F401
+
+
 def _print_edition(job: PrintJob) -> PrintEdition:
+    load_layout_modules()
     from publish.outputs import balance, economy, part_pool, pdf  # WeasyPrint: imported only where a layout is made
     from publish.outputs.weasyprint_shared import Shared
 

@@ -1,4 +1,5 @@
-"""WeasyPrint's system libraries (Pango, HarfBuzz, fontconfig…) found in one read of the linker's cache.
+"""WeasyPrint imported with its system libraries (Pango, HarfBuzz, fontconfig…) found in one read of the linker's
+cache.
 
 WeasyPrint tries up to six names for each of its seven libraries, and cffi
 asks ``ctypes.util.find_library`` about every name that is not a file name.
@@ -18,19 +19,36 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 _SEARCH_PATHS = ("LD_LIBRARY_PATH", "LIBRARY_PATH")
-_STANDARD_SEARCH = ctypes.util.find_library
 
 
-def find_libraries_in_linker_cache() -> None:
-    """Answer this process's ``find_library`` from the linker's cache (on Linux, and once only)."""
-    if sys.platform != "linux" or ctypes.util.find_library is _find_library:
+def import_weasyprint() -> None:
+    """Import WeasyPrint, if this process has not: the processes that lay a book out call this before the modules
+    that use it."""
+    if "weasyprint" in sys.modules:
         return
-    ctypes.util.find_library = _find_library
+    with _found_in_linker_cache():
+        import weasyprint  # noqa: F401
 
 
-def _find_library(name: str) -> str | None:
+@contextmanager
+def _found_in_linker_cache() -> Iterator[None]:
+    """``find_library`` answered from the linker's cache while in the block (on Linux)."""
+    if sys.platform != "linux":
+        yield
+        return
+    standard = ctypes.util.find_library
+    ctypes.util.find_library = functools.partial(_find_library, standard=standard)
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = standard
+
+
+def _find_library(name: str, standard: Callable[[str], str | None]) -> str | None:
     listing = _linker_cache()
     if listing is not None:
         found = re.search(rf"^\s+(lib{re.escape(name)}\.\S+) \(", listing, re.M)
@@ -38,7 +56,7 @@ def _find_library(name: str) -> str | None:
             return found.group(1)
         if not any(os.environ.get(variable) for variable in _SEARCH_PATHS):
             return None
-    return _STANDARD_SEARCH(name)
+    return standard(name)
 
 
 @functools.cache

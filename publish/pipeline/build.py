@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publish.errors import PublishWarning
-from publish.outputs.print_edition import PrintEdition, PrintJob, StageReport, print_edition, print_job, stage_timer
+from publish.outputs.print_edition import (
+    PrintEdition,
+    PrintJob,
+    StageReport,
+    load_layout_modules,
+    print_edition,
+    print_job,
+    stage_timer,
+)
 from publish.outputs.registry import BookParts, lays_out_in_full, requested, with_book_formats
 from publish.pipeline.cache import RECORD, build_record, last_outputs_size, named_outputs
 from publish.pipeline.files import check_output_folder, remove_others, write_all_atomically
@@ -144,8 +152,7 @@ def _prepare_for_layout() -> None:
     collecting often only walks them again (benchmarks/NOTES.md has the
     cost, and the memory it trades for).
     """
-    from publish.outputs import part_pool, pdf  # noqa: F401
-
+    load_layout_modules()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
 

@@ -31,6 +31,7 @@ import pypdfium2
 import watchfiles
 
 from publish.errors import PublishError, PublishWarning
+from publish.outputs.print_edition import load_layout_modules
 from publish.outputs.registry import output_formats
 from publish.pipeline.build import rendered_book
 from publish.pipeline.freshness import build_if_stale
@@ -119,7 +120,7 @@ def serve(
     # process, forked from this one: each PDF comes sooner by their import.
     # Pillow's image plugins load too, before the HTTP thread starts: a build forked while that thread was
     # importing one (for a page PNG) would find its import lock held for ever when it makes the cover.
-    from publish.outputs import part_pool, pdf  # noqa: F401
+    load_layout_modules()
 
     PIL.Image.init()
 
