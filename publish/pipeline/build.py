@@ -83,18 +83,20 @@ def build(
 
     check_output_folder(out_dir, last_outputs_size(out_dir))
     stage = stage_timer(report)
-    with stage("read"):
-        memo = remembered_work(manuscript_dir, theme_dir, out_dir, used=not fresh)
-        manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir))
-    request = with_book_formats(request, manuscript.config.formats, manuscript.config_path)
-    moment = build_moment(manuscript.root)
-    # The second process is forked inside the dated block, so that it dates its work the same way.
-    with _source_date_epoch(moment), ExitStack() as processes:
-        # At once, before the rendering stages are imported; for an EPUB alone, only when no earlier
-        # build can have made its cover (finding out takes those stages).
+    with ExitStack() as processes:
+        # Forked first, to import WeasyPrint while this process reads and renders the book; for an EPUB alone (which
+        # book.toml's formats can make of the formats asked for), only once the book is read, and only when no
+        # earlier build can have made its cover (finding out takes the rendering stages).
+        hand_over = None
+        if lays_out_in_full(request):
+            hand_over = processes.enter_context(second_process(_prepare_for_layout, enabled=request.parallel))
+        with stage("read"):
+            memo = remembered_work(manuscript_dir, theme_dir, out_dir, used=not fresh)
+            manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir))
+        request = with_book_formats(request, manuscript.config.formats, manuscript.config_path)
+        moment = build_moment(manuscript.root)
         prints = lays_out_in_full(request)
-        laying_out_now = prints or memo.is_empty()
-        if laying_out_now:
+        if hand_over is None and memo.is_empty():
             hand_over = processes.enter_context(second_process(_prepare_for_layout, enabled=request.parallel))
         from publish.render.theme import Theme
 
@@ -106,14 +108,17 @@ def build(
             store=memo,
         )
         stamp = build_stamp(moment)
-        cover = None if prints else epub_cover(manuscript, theme, stamp, request, resources, memo)
-        if cover and not laying_out_now:  # not at all for an EPUB alone whose cover is remembered: nothing to do
-            hand_over = processes.enter_context(
-                second_process(_prepare_for_layout, enabled=request.parallel and not cover.jpeg)
+        # The work is handed over in the dated block: the second process dates it the same way (parallel.py).
+        with _source_date_epoch(moment):
+            cover = None if prints else epub_cover(manuscript, theme, stamp, request, resources, memo)
+            if hand_over is None:  # an EPUB alone, after an earlier build: nothing to hand over if it made the cover
+                assert cover is not None, "a build that prints forked its second process first"
+                hand_over = processes.enter_context(
+                    second_process(_prepare_for_layout, enabled=request.parallel and not cover.jpeg)
+                )
+            book, outputs, guide = _write(
+                manuscript, theme, stamp, out_dir, request, resources, moment, stage, report, memo, hand_over, cover
             )
-        book, outputs, guide = _write(
-            manuscript, theme, stamp, out_dir, request, resources, moment, stage, report, memo, hand_over, cover
-        )
     record = build_record(out_dir, key, outputs, guide, [str(warning) for warning in book.warnings])
     write_all_atomically({**outputs, out_dir / RECORD: record})
     for folder in {path.parent for path in outputs} - {out_dir}:

@@ -2,7 +2,10 @@
 
 The second process is forked at once and warms up (imports a slow library)
 while this one prepares the step's input; the input is then sent to it,
-pickled, and its result comes back the same way. If this process is
+pickled, and its result comes back the same way. The work runs in this
+process's environment as it is when the work is handed over, not as it was
+at the fork (the build dates its work by SOURCE_DATE_EPOCH, set once the
+book is read). If this process is
 interrupted or fails, or never hands the step over, the second process is
 stopped with it.
 """
@@ -57,7 +60,8 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
     def hand_over(work: Callable[..., Result], *args: object) -> Callable[[], Result]:
         # A pipe holds 64 KB, and a book's HTML waits in it until the second process has warmed up:
         # sent from a thread, it does not hold this process up meanwhile.
-        sending.append(threading.Thread(target=_send, args=(work_sender, (work, args)), daemon=True))
+        message = (work, args, dict(os.environ))
+        sending.append(threading.Thread(target=_send, args=(work_sender, message), daemon=True))
         sending[-1].start()
         return wait
 
@@ -129,9 +133,11 @@ def _warm_then_work(
         with suppress(Exception):  # the work meets the same failure (an import, say) and reports it
             warm_up()
         try:
-            work, args = work_receiver.recv()
+            work, args, environment = work_receiver.recv()
         except EOFError:  # the build ended without needing this process
             os._exit(0)
+        os.environ.clear()
+        os.environ.update(environment)
         try:
             message = ("ok", work(*args))
         except Exception as error:
