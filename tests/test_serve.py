@@ -171,3 +171,46 @@ def test_serve_shows_the_web_edition_live_rebuilds_and_stops_cleanly(manuscript_
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+class ShownStates:
+    """What a preview server would show, state after state (serve.rebuild reads and sets only ``latest``)."""
+
+    def __init__(self):
+        from publish.tools.serve import Build
+
+        self.shown = [Build(number=0, revision=0, finished="", seconds=0.0)]
+
+    @property
+    def latest(self):
+        return self.shown[-1]
+
+    @latest.setter
+    def latest(self, state) -> None:
+        self.shown.append(state)
+
+
+@pytest.mark.timeout(120)
+def test_a_rebuild_shows_its_pdf_as_soon_as_it_is_laid_out_before_the_build_is_finished(
+    manuscript_copy, tmp_path, monkeypatch
+):
+    from publish.read.config import DEFAULT_THEME
+    from publish.tools.serve import rebuild
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    server = ShownStates()
+    rebuild(manuscript_copy, DEFAULT_THEME, tmp_path / "out", server)
+    with (manuscript_copy / "response.md").open("a") as piece:
+        piece.write("\nThe lights came on, and nobody moved.\n")
+    first_build = len(server.shown)
+    rebuild(manuscript_copy, DEFAULT_THEME, tmp_path / "out", server)
+    pages, laid_out, finished = server.shown[first_build:]
+    assert pages.pdf == server.shown[first_build - 1].pdf and pages.pdf_build == 1, "the pages come first"
+    # Shown while the build goes on: it still says how long the last build took.
+    assert laid_out.pdf_build == 2 and laid_out.seconds == pages.seconds and not laid_out.error
+    assert finished.seconds != laid_out.seconds and finished.pdf == laid_out.pdf
+    assert (
+        b"nobody moved"
+        in subprocess.run(["pdftotext", "-", "-"], input=laid_out.pdf, capture_output=True, check=True).stdout
+    )
+    assert laid_out.revision == pages.revision + 1 and finished.revision == laid_out.revision + 1

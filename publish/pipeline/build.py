@@ -6,6 +6,7 @@ import datetime as dt
 import gc
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
@@ -57,6 +58,19 @@ class BuildResult:
     damaged: list[str]
 
 
+@dataclass(frozen=True)
+class Progress:
+    """What the caller of a build is told as it goes: how long each stage took, and (``printed``) the reading-order
+    PDF as soon as it is laid out and read back, before the other formats are finished or anything is written, for a
+    preview to show at once."""
+
+    report: StageReport
+    printed: Callable[[bytes], None] | None = None
+
+    def stage(self, name: str) -> AbstractContextManager[None]:
+        return stage_timer(self.report)(name)
+
+
 def build(
     manuscript_dir: Path,
     theme_dir: Path,
@@ -65,6 +79,7 @@ def build(
     report: StageReport,
     key: str | None = None,
     fresh: bool = False,
+    printed: Callable[[bytes], None] | None = None,
 ) -> BuildResult:
     """Build what ``request`` asks for into ``out_dir``.
 
@@ -73,7 +88,8 @@ def build(
     they were made from (``cache.fresh_outputs`` reads it). ``key`` is that
     record's fingerprint of the inputs, if the caller has worked it out
     already (pipeline/freshness.py has, to find whether anything changed). ``fresh`` makes
-    everything again, using nothing earlier builds stored.
+    everything again, using nothing earlier builds stored. ``printed`` is given the reading-order PDF as soon as it
+    is laid out and read back (``Progress``).
     """
     key = key or fingerprint(manuscript_dir, theme_dir, out_dir, request)
     # WeasyPrint and fontTools log about the fonts' own quirks; the build
@@ -82,7 +98,7 @@ def build(
         logging.getLogger(library).setLevel(logging.ERROR)
 
     check_output_folder(out_dir, last_outputs_size(out_dir))
-    stage = stage_timer(report)
+    progress = Progress(report, printed)
     with ExitStack() as processes:
         # Forked first, to import WeasyPrint while this process reads and renders the book; for an EPUB alone (which
         # book.toml's formats can make of the formats asked for), only once the book is read, and only when no
@@ -90,7 +106,7 @@ def build(
         hand_over = None
         if lays_out_in_full(request):
             hand_over = processes.enter_context(second_process(_prepare_for_layout, enabled=request.parallel))
-        with stage("read"):
+        with progress.stage("read"):
             memo = remembered_work(manuscript_dir, theme_dir, out_dir, used=not fresh)
             manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir))
         request = with_book_formats(request, manuscript.config.formats, manuscript.config_path)
@@ -117,7 +133,7 @@ def build(
                     second_process(_prepare_for_layout, enabled=request.parallel and not cover.jpeg)
                 )
             book, outputs, guide = _write(
-                manuscript, theme, stamp, out_dir, request, resources, moment, stage, report, memo, hand_over, cover
+                manuscript, theme, stamp, out_dir, request, resources, moment, progress, memo, hand_over, cover
             )
     record = build_record(out_dir, key, outputs, guide, [str(warning) for warning in book.warnings])
     write_all_atomically({**outputs, out_dir / RECORD: record})
@@ -224,8 +240,7 @@ def _write(
     request: BuildRequest,
     resources: ResourcePolicy,
     moment: dt.datetime,
-    stage: Callable[[str], AbstractContextManager[None]],
-    report: StageReport,
+    progress: Progress,
     memo: Memo,
     hand_over: HandOver,
     cover: EpubCover | None,
@@ -237,7 +252,8 @@ def _write(
     prepares them (the EPUB's fonts are cut), and finishes them once the
     layout has said where each printed page begins. An EPUB built alone
     (``cover`` given) has only its cover laid out, and not even that when
-    an earlier build made the same one.
+    an earlier build made the same one. Each output is read back as soon as
+    it is made: the printed ones when the layout returns them, then the rest.
     """
     from publish.outputs import verify
     from publish.render.assemble import assemble
@@ -248,7 +264,7 @@ def _write(
     if cover:  # needs nothing the pieces make, so it is handed over before they are rendered
         remembered = PrintEdition({}, [], cover.jpeg, [], []) if cover.jpeg else None
         pending = (lambda: remembered) if remembered else hand_over(print_edition, cover.job)
-    with stage("render"):
+    with progress.stage("render"):
         book = assemble(
             manuscript,
             theme,
@@ -261,14 +277,14 @@ def _write(
     if not cover:
         pending = hand_over(print_edition, print_job(book, request))
     if made_here and prints:
-        with stage("pages"):
+        with progress.stage("pages"):
             book = assemble(
                 manuscript, theme, stamp, request.edition, resources, targets=(Target.PRINT, *their_targets), memo=memo
             )
     prepared = {}
     for fmt in made_here:
         if fmt.prepare:
-            with stage(fmt.prepare_stage or fmt.name):
+            with progress.stage(fmt.prepare_stage or fmt.name):
                 prepared[fmt.name] = fmt.prepare(book, memo)
     if prints or (cover and not cover.jpeg):  # the other process is laying out: load them meanwhile
         verify.load_libraries()
@@ -278,17 +294,26 @@ def _write(
     for key, entry in printed.stored.items():
         memo.put(key, entry)
     for name, seconds in printed.stages:
-        report(name, seconds)
+        progress.report(name, seconds)
     slug = out_dir / (manuscript.config.slug + theme_settings(theme.root).suffix + request.edition.file_suffix)
     outputs = {slug.with_name(slug.name + suffix): data for suffix, data in printed.outputs.items()}
+    made_by_layout = set(outputs)
+    started = time.perf_counter()
+    verify.check_outputs(outputs, printed.page_counts)
+    reading_back = time.perf_counter() - started
+    if progress.printed:
+        for fmt in requested(request):
+            if fmt.printed:
+                progress.printed(printed.outputs[fmt.suffix])
     for fmt in made_here:
         assert fmt.make is not None, f"{fmt.name} is neither printed nor made here"
-        with stage(fmt.name):
+        with progress.stage(fmt.name):
             parts = BookParts(book, prepared.get(fmt.name), printed.cover_jpeg, printed.page_starts, moment)
             made = outputs[slug.with_name(slug.name + fmt.suffix)] = fmt.make(parts)
             if fmt.unpack:
                 folder = slug.with_name(slug.name + fmt.folder_suffix)
                 outputs.update({folder / name: data for name, data in fmt.unpack(made).items()})
-    with stage("verify"):
-        verify.check_outputs(outputs, printed.page_counts)
+    started = time.perf_counter()
+    verify.check_outputs({path: data for path, data in outputs.items() if path not in made_by_layout}, {})
+    progress.report("verify", reading_back + time.perf_counter() - started)
     return book, outputs, printed.guide

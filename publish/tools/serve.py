@@ -19,11 +19,12 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import PIL.Image
@@ -125,15 +126,13 @@ def serve(
     PIL.Image.init()
 
     with server:
-        for state in rebuilds(manuscript_dir, styles_dir, out_dir, server.latest):
-            server.latest = state
+        rebuild(manuscript_dir, styles_dir, out_dir, server)
         built(server.latest)
         threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
         try:
             ready(server.url)
             for _changes in watchfiles.watch(manuscript_dir, styles_dir, watch_filter=SourceFilter(out_dir)):
-                for state in rebuilds(manuscript_dir, styles_dir, out_dir, server.latest):
-                    server.latest = state
+                rebuild(manuscript_dir, styles_dir, out_dir, server)
                 built(server.latest)
         finally:
             server.shutdown()
@@ -151,42 +150,43 @@ class SourceFilter(watchfiles.DefaultFilter):
         return super().__call__(change, path) and not Path(path).resolve().is_relative_to(self.out_dir)
 
 
-def rebuilds(manuscript_dir: Path, styles_dir: Path, out_dir: Path, previous: Build) -> Iterator[Build]:
-    """What to show while building: the new pages at once, then the finished build (or its error).
+def rebuild(manuscript_dir: Path, styles_dir: Path, out_dir: Path, server: PreviewServer) -> None:
+    """Build, showing what there is as it comes: the new pages at once, the new PDF as soon as it is laid out,
+    then the finished build (or its error).
 
-    The pages come from the pieces alone, in a moment; the PDF, the EPUB and
-    the site whole follow (WeasyPrint lays out the whole book, which takes
-    seconds in a long one). On bad input the previous build's PDF stays.
+    The pages come from the pieces alone, in a moment; the PDF follows
+    (WeasyPrint lays out what changed), then the EPUB and the site whole.
+    On bad input the previous build's PDF stays.
     """
     start = time.perf_counter()
+    previous = server.latest
     state = dataclasses.replace(previous, number=previous.number + 1, error="", warnings=())
+
+    def show(**changes: Any) -> None:
+        nonlocal state
+        state = server.latest = dataclasses.replace(state, revision=state.revision + 1, **changes)
+
     try:
         book = rendered_book(manuscript_dir, styles_dir, out_dir, Target.WEB)
         pages = {page.file_name: page.content.encode("utf-8") for page in book.web_pages}
-        state = dataclasses.replace(
-            state,
-            revision=state.revision + 1,
-            site={**previous.site, **pages, "style.css": book.theme.joined("web.css")},
-        )
-        yield state
+        show(site={**previous.site, **pages, "style.css": book.theme.joined("web.css")})
         with PDFIUM:
-            result = build_if_stale(manuscript_dir, styles_dir, out_dir, EVERY_FORMAT, lambda stage, seconds: None)
+            result = build_if_stale(
+                manuscript_dir,
+                styles_dir,
+                out_dir,
+                EVERY_FORMAT,
+                lambda stage, seconds: None,
+                printed=lambda pdf: show(pdf=pdf, pdf_build=state.number),
+            )
     except Exception as error:  # whatever failed, the server lives on and says so
         message = str(error) if isinstance(error, PublishError) else f"the build failed unexpectedly: {error!r}"
-        yield dataclasses.replace(
-            state,
-            revision=state.revision + 1,
-            finished=time.strftime("%H:%M:%S"),
-            seconds=time.perf_counter() - start,
-            error=message,
-        )
+        show(finished=time.strftime("%H:%M:%S"), seconds=time.perf_counter() - start, error=message)
         return
     printed = next(fmt for fmt in output_formats().values() if fmt.printed)
     pdf = next(path for path in result.written if path.name.endswith(printed.suffix))
     site = next(path for path in result.written if path.is_dir())
-    yield dataclasses.replace(
-        state,
-        revision=state.revision + 1,
+    show(
         finished=time.strftime("%H:%M:%S"),
         seconds=time.perf_counter() - start,
         warnings=tuple(result.warnings),
