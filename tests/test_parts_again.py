@@ -2,8 +2,8 @@
 makes.
 
 The last build's parts are in the store (parts_memory.py); a rebuild keeps
-those whose HTML and place are unchanged and splices the others into the
-last PDF (parts_again.py). Patches made before a build reach its print
+those whose HTML and place are unchanged, lays out the others, and writes the
+book from every part's objects (parts_again.py). Patches made before a build reach its print
 process and the runs it forks, so they can forbid the whole layout, or any
 part but those expected.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from publish.outputs import part_pool, parts
+from publish.outputs import part_pool, parts, parts_join
 from publish.pipeline.build import build
 from publish.read.config import DEFAULT_THEME
 from publish.request import BuildRequest
@@ -86,6 +86,19 @@ def test_a_rebuild_lays_out_only_the_parts_that_changed_or_moved(tmp_path, monke
         again = built_pdf(tmp_path / "book", tmp_path / "out")
     assert "to be sûre!" in text_of(again)
     assert again == built_pdf(tmp_path / "book", tmp_path / "fresh-1")
+
+    # Words changed for words of letters the book has drawn: the piece is laid out again, but no face is cut again
+    # (the book embeds each as the last build cut it: parts_join.CutFace).
+    def cut_again(*args):
+        raise AssertionError("a face was cut again for the glyphs it was cut for last time")
+
+    with monkeypatch.context() as patched:
+        only_laying_out(patched, {"piece-02"})
+        patched.setattr(parts_join, "program", cut_again)
+        pieces[1].write_text(pieces[1].read_text().replace("did not look back", "never looked back", 1))
+        again = built_pdf(tmp_path / "book", tmp_path / "out")
+    assert "never looked back" in text_of(again)
+    assert again == built_pdf(tmp_path / "book", tmp_path / "fresh-3")
 
     # The last piece grows by a page: the back matter after it moves, and the contents' page numbers with it.
     with monkeypatch.context() as patched:

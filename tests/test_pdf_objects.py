@@ -78,7 +78,7 @@ def test_joined_parts_keep_their_pages_outline_and_destinations_and_the_first_pa
             part_pdf("Book", 3, [("Two", 0, None), ("Two, inside", 2, False)], {"two": 2}), frozenset(), (1, 2), {}
         ),
     ]
-    with pikepdf.open(io.BytesIO(join(parts, {}))) as book:
+    with pikepdf.open(io.BytesIO(join(parts, {}, {})[0])) as book:
         assert not book.get_warnings()
         assert len(book.pages) == 5
         page_of = {page.obj.objgen: number for number, page in enumerate(book.pages)}

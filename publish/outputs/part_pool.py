@@ -38,7 +38,7 @@ from publish.outputs.parts import (
 )
 from publish.outputs.parts_again import Again
 from publish.outputs.parts_join import join
-from publish.outputs.parts_memory import KeptPart
+from publish.outputs.parts_memory import KeptBook, KeptPart
 from publish.outputs.weasyprint_parts import Placement
 from publish.outputs.weasyprint_shared import Shared
 from publish.read.resources import ResourcePolicy
@@ -111,7 +111,7 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
         written = _each(runs, "write", *[(index == len(runs) - 1,) for index in range(len(runs))])
     parts_pdfs = [part for run in written for part in run.parts]
     programs = {face: data for run in written for face, data in run.programs.items()}
-    pdf = join([part.joinable for part in parts_pdfs], programs)
+    pdf, cut = join([part.joinable for part in parts_pdfs], programs, {})
     stored = {key: image for run in written for key, image in run.fitted_images.items()}
     if store is not None:
         last = len(parts) - 1
@@ -121,7 +121,7 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
                 zip(parts_memory.part_keys(store, parts), laid, chosen_from, placed, parts_pdfs, strict=True)
             )
         ]
-        stored.update(parts_memory.remembered(store, job.base_url, book, choice, programs))
+        stored.update(parts_memory.remembered(store, job.base_url, KeptBook(book, choice, cut), programs))
     return InParts(pdf, [start for part in parts_pdfs for start in part.page_starts], stored)
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from publish.outputs import economy, parts_memory
 from publish.outputs.parts import MAX_SETTLINGS, InParts, Laid, Part, PartPdf, Run, measured, placements
 from publish.outputs.parts_join import Joinable, join
-from publish.outputs.parts_memory import KeptPart, Recalled
+from publish.outputs.parts_memory import KeptBook, KeptPart, Recalled
 from publish.outputs.weasyprint_parts import Placement
 from publish.outputs.weasyprint_shared import Shared
 from publish.read.remembering import Remembering
@@ -178,8 +178,8 @@ class Again:
                 assert found is not None, "a part not laid out again is the last build's"
                 joined.append(earlier[found].joinable)
                 book.append(earlier[found])
-        pdf = join(joined, programs)
-        entries = parts_memory.remembered(self.store, self.base_url, book, choice, programs)
+        pdf, cut = join(joined, programs, self.earlier.book.cut_faces)
+        entries = parts_memory.remembered(self.store, self.base_url, KeptBook(book, choice, cut), programs)
         starts = [start for part in book for start in part.page_starts]
         return InParts(pdf, starts, {**self.resources.fitted_here, **entries})
 

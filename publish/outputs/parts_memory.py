@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from publish.outputs.economy import Economy
 from publish.outputs.pages import PageStart
 from publish.outputs.parts import Laid, Part, PartPdf
-from publish.outputs.parts_join import Joinable
+from publish.outputs.parts_join import CutFace, Joinable
 from publish.outputs.weasyprint_parts import Placement
 from publish.read.remembering import Remembering
 
@@ -61,10 +61,20 @@ class KeptPart:
 @dataclass(frozen=True)
 class KeptBook:
     """The last build's parts (what joining each needs holds its objects: the book is written from them again), the
-    economy chosen for them, and the store key of each face's whole program (by WeasyPrint's hash of the face)."""
+    economy chosen for them, and each face as the book embedded it, cut to the glyphs it drew (by WeasyPrint's hash
+    of the face)."""
 
     parts: list[KeptPart]
     economy: Economy
+    cut_faces: dict[str, CutFace]
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """The book as the store keeps it: with the store key of each face's whole program, kept apart (a program is
+    the same from build to build, and each is stored once)."""
+
+    book: KeptBook
     programs: dict[str, str]
 
 
@@ -93,29 +103,22 @@ def recall(store: Remembering, base_url: str) -> Recalled | None:
     data = store.get(_book_key(store, base_url), "print:parts")
     if data is None:
         return None
-    book: KeptBook = pickle.loads(data)
-    programs = {face: store.get(key, f"print:font {face}") for face, key in book.programs.items()}
+    stored: _Stored = pickle.loads(data)
+    programs = {face: store.get(key, f"print:font {face}") for face, key in stored.programs.items()}
     if None in programs.values():
         return None
-    return Recalled(book, {face: program for face, program in programs.items() if program is not None})
+    return Recalled(stored.book, {face: program for face, program in programs.items() if program is not None})
 
 
-def remembered(
-    store: Remembering,
-    base_url: str,
-    parts: list[KeptPart],
-    economy: Economy,
-    programs: dict[str, bytes],
-) -> dict[str, bytes]:
+def remembered(store: Remembering, base_url: str, book: KeptBook, programs: dict[str, bytes]) -> dict[str, bytes]:
     """The store's new entries for the book laid out so: its parts and its faces' programs, by key."""
     entries = {}
     program_keys = {}
-    drawn = {face for part in parts for face in part.joinable.drawn}
+    drawn = {face for part in book.parts for face in part.joinable.drawn}
     for face, program in programs.items():
         if face not in drawn:
             continue
         program_keys[face] = store.key("font program", hashlib.sha256(program).hexdigest())
         entries[program_keys[face]] = program
-    book = KeptBook(parts, economy, program_keys)
-    entries[_book_key(store, base_url)] = pickle.dumps(book)
+    entries[_book_key(store, base_url)] = pickle.dumps(_Stored(book, program_keys))
     return entries
