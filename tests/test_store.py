@@ -65,7 +65,7 @@ def damage(path: Path, how: int) -> None:
     """Four ways a store entry goes wrong: one byte altered, cut short, emptied, replaced by noise."""
     data = path.read_bytes()
     if how == 0:
-        middle = len(data) // 2 + 40
+        middle = min(len(data) // 2 + 40, len(data) - 1)  # past the seal's digest, where the entry has more
         path.write_bytes(data[:middle] + bytes([data[middle] ^ 0x20]) + data[middle + 1 :])
     elif how == 1:
         path.write_bytes(data[: len(data) // 2])

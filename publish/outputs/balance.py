@@ -21,6 +21,9 @@ from publish.outputs.economy import body_sections, css_id, page_boxes
 if TYPE_CHECKING:
     import weasyprint
 
+    from publish.outputs.weasyprint_shared import Shared
+    from publish.read.resources import ResourcePolicy
+
 # The theme's titles (templates/book.html), by class.
 TITLES = ("cover-title", "book-title", "piece-title")
 # A last line shorter than this part of the longest is the one a reader notices.
@@ -58,6 +61,17 @@ def titles_alone(html: str, gate: bool = True) -> str | None:
         if element not in kept and not any(_is_title(ancestor) for ancestor in element.iterancestors()):
             element.getparent().remove(element)
     return lxml.html.tostring(root.getroottree(), doctype="<!DOCTYPE html>", encoding="unicode")
+
+
+def titles_balanced(titles: str, base_url: str, resources: ResourcePolicy, shared: Shared) -> str:
+    """The style that balances ``titles`` (``titles_alone``'s HTML), from a layout of them, or as remembered from
+    one: an edit in a piece's text sets its title as before."""
+    from publish.outputs import pdf
+
+    def balancing() -> bytes:
+        return balancing_style(pdf.layout(titles, base_url, resources, shared).document).encode("utf-8")
+
+    return resources.remembered(("balanced titles", titles), "print:titles", balancing).decode("utf-8")
 
 
 def _is_title(element: Any) -> bool:

@@ -112,7 +112,7 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
     parts_pdfs = [part for run in written for part in run.parts]
     programs = {face: data for run in written for face, data in run.programs.items()}
     pdf, cut = join([part.joinable for part in parts_pdfs], programs, {})
-    stored = {key: image for run in written for key, image in run.fitted_images.items()}
+    stored = {key: entry for run in written for key, entry in run.new_entries.items()}
     if store is not None:
         last = len(parts) - 1
         book = [

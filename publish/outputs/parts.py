@@ -213,12 +213,12 @@ class PartPdf:
 
 @dataclass(frozen=True)
 class RunPdf:
-    """A run's parts, written, with the whole program of each face they drew (weasyprint_fonts.py), and the images
-    the run fitted to the page, by store key (a forked run's would be lost with it)."""
+    """A run's parts, written, with the whole program of each face they drew (weasyprint_fonts.py), and what the run
+    made for the store (images fitted to the page, titles balanced), by key (a forked run's would be lost with it)."""
 
     parts: list[PartPdf]
     programs: dict[str, bytes]
-    fitted_images: dict[str, bytes]
+    new_entries: dict[str, bytes]
 
 
 class Run:
@@ -279,8 +279,7 @@ class Run:
         titles = balance.titles_alone(shell[0] + "".join(part.inside for part in self.parts) + shell[1], gate=False)
         if titles is None:
             return
-        layout = pdf.layout(titles, self.base_url, self.resources, self.shared)
-        if style := balance.balancing_style(layout.document):
+        if style := balance.titles_balanced(titles, self.base_url, self.resources, self.shared):
             self.parts = [part.with_style(style) for part in self.parts]
 
     def set_contents_apart(self) -> Laid:
@@ -306,7 +305,7 @@ class Run:
             self._written(paginated, programs, booklet and index == len(self.paginated) - 1)
             for index, paginated in enumerate(self.paginated)
         ]
-        return RunPdf(parts, programs, self.resources.fitted_here)
+        return RunPdf(parts, programs, self.resources.new_entries)
 
     @staticmethod
     def _written(paginated: Paginated, programs: dict[str, bytes], booklet: bool) -> PartPdf:

@@ -132,7 +132,7 @@ def _print_edition(job: PrintJob) -> PrintEdition:
     if not lays_out_in_full(request):
         with stage("cover"):
             cover = pdf.cover_jpeg(pdf.first_page(pdf.layout(job.html, job.base_url, job.resources, shared).document))
-        return PrintEdition(outputs, guide, cover, starts, stages, stored=job.resources.fitted_here)
+        return PrintEdition(outputs, guide, cover, starts, stages, stored=job.resources.new_entries)
     wanted = requested(request)
     printed_formats = [fmt for fmt in wanted if fmt.printed]
     borrowed = any(fmt.borrows_layout for fmt in wanted)
@@ -155,11 +155,11 @@ def _print_edition(job: PrintJob) -> PrintEdition:
         if titles and in_parts is None:
             with stage("titles"):
                 # How the titles wrap, from a layout of the titles alone: the book is laid out once with them even.
-                balanced = balance.balancing_style(pdf.layout(titles, job.base_url, job.resources, shared).document)
+                balanced = balance.titles_balanced(titles, job.base_url, job.resources, shared)
         html = economy.with_style(job.html, balanced) if balanced else job.html
         if in_parts is not None:
             reading_pdf, starts, page_count = in_parts.pdf, in_parts.page_starts, len(in_parts.page_starts)
-            job.resources.fitted_here.update(in_parts.stored)
+            job.resources.new_entries.update(in_parts.stored)
         else:
             written = bool(printed_formats) or folds_reading_pdf
             reading_pdf, starts, page_count = _laid_out_whole(job, html, titles, stage, written, shared)
@@ -173,7 +173,7 @@ def _print_edition(job: PrintJob) -> PrintEdition:
         with stage("impose"):
             suffix, data, page_counts[suffix], guide = _impose(job, reading_pdf, page_count, shared)
             outputs[suffix] = data
-    return PrintEdition(outputs, guide, cover, starts, stages, page_counts, job.resources.fitted_here)
+    return PrintEdition(outputs, guide, cover, starts, stages, page_counts, job.resources.new_entries)
 
 
 def _laid_out_whole(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -49,8 +50,9 @@ class ResourcePolicy:
     Remote files are read once, with a timeout and a size cap, and kept for
     the rest of the build (the PDF and the EPUB need the same image). Images
     are held to ``limits``; with a ``store``, each check and fitting is
-    remembered by the image's content, and ``fitted_here`` keeps what this
-    policy's process fitted (the print edition's process hands it back).
+    remembered by the image's content, and ``new_entries`` keeps what this
+    policy's process made for the store (the print edition's process hands
+    it back).
     """
 
     roots: tuple[Path, ...]
@@ -59,7 +61,7 @@ class ResourcePolicy:
     max_bytes: int = REMOTE_MAX_BYTES
     limits: ImageLimits = field(default_factory=ImageLimits)
     store: Remembering | None = field(default=None, repr=False, compare=False)
-    fitted_here: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    new_entries: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
     _fetched: dict[str, Resource] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -135,17 +137,21 @@ class ResourcePolicy:
             except ImageRefused as refusal:
                 raise RefusedResource(str(refusal)) from None
 
-        if self.store is None:
-            result = fit()
-        else:
-            key = self.store.key("image", hashlib.sha256(data).hexdigest(), repr(self.limits), repr(box))
-            stored = self.store.get(key, f"image:{target or 'check'}:{name.rsplit('/', 1)[-1]}")
-            if stored is None:
-                result = self.fitted_here[key] = fit()
-                self.store.put(key, result)
-            else:
-                result = stored
+        label = f"image:{target or 'check'}:{name.rsplit('/', 1)[-1]}"
+        result = self.remembered(("image", hashlib.sha256(data).hexdigest(), repr(self.limits), repr(box)), label, fit)
         return result or data
+
+    def remembered(self, parts: tuple[str, ...], label: str, make: Callable[[], bytes]) -> bytes:
+        """``make()``'s bytes, or what the store has of a ``make`` from the same ``parts``; what is made is kept in
+        ``new_entries`` too (this may be the print edition's process, which hands it back to be stored)."""
+        if self.store is None:
+            return make()
+        key = self.store.key(*parts)
+        stored = self.store.get(key, label)
+        if stored is None:
+            stored = self.new_entries[key] = make()
+            self.store.put(key, stored)
+        return stored
 
     def _download(self, url: str) -> Resource:
         import urllib.request  # with http.client and ssl: loaded only by a build that fetches a remote image
