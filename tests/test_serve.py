@@ -180,6 +180,8 @@ class ShownStates:
         from publish.tools.serve import Build
 
         self.shown = [Build(number=0, revision=0, finished="", seconds=0.0)]
+        # For each state shown: whether its pages could be drawn then (nothing held pdfium).
+        self.drawable: list[bool] = [True]
 
     @property
     def latest(self):
@@ -187,7 +189,10 @@ class ShownStates:
 
     @latest.setter
     def latest(self, state) -> None:
+        from publish.tools.serve import PDFIUM
+
         self.shown.append(state)
+        self.drawable.append(not PDFIUM.locked())
 
 
 @pytest.mark.timeout(120)
@@ -206,8 +211,9 @@ def test_a_rebuild_shows_its_pdf_as_soon_as_it_is_laid_out_before_the_build_is_f
     rebuild(manuscript_copy, DEFAULT_THEME, tmp_path / "out", server)
     pages, laid_out, finished = server.shown[first_build:]
     assert pages.pdf == server.shown[first_build - 1].pdf and pages.pdf_build == 1, "the pages come first"
-    # Shown while the build goes on: it still says how long the last build took.
+    # Shown while the build goes on (it still says how long the last build took), and its pages can be drawn.
     assert laid_out.pdf_build == 2 and laid_out.seconds == pages.seconds and not laid_out.error
+    assert not laid_out.finished and server.drawable[first_build + 1]
     assert finished.seconds != laid_out.seconds and finished.pdf == laid_out.pdf
     assert (
         b"nobody moved"

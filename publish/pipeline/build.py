@@ -62,7 +62,7 @@ class BuildResult:
 class Progress:
     """What the caller of a build is told as it goes: how long each stage took, and (``printed``) the reading-order
     PDF as soon as it is laid out and read back, before the other formats are finished or anything is written, for a
-    preview to show at once."""
+    preview to show at once (the build forks no process after it)."""
 
     report: StageReport
     printed: Callable[[bytes], None] | None = None

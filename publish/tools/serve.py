@@ -49,7 +49,8 @@ EVERY_FORMAT = BuildRequest(formats=tuple(output_formats()))
 # Python's table may not know the web's font type.
 SITE_TYPES = {".woff2": "font/woff2", ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8"}
 # pdfium is not thread-safe, and the build uses it (for the cover) in a process
-# forked from this one: one thread at a time, never during a build.
+# forked from this one: one thread at a time, never while a build may fork (build.Progress.printed says when
+# it no longer will).
 PDFIUM = threading.Lock()
 
 
@@ -156,33 +157,47 @@ def rebuild(manuscript_dir: Path, styles_dir: Path, out_dir: Path, server: Previ
 
     The pages come from the pieces alone, in a moment; the PDF follows
     (WeasyPrint lays out what changed), then the EPUB and the site whole.
-    On bad input the previous build's PDF stays.
+    On bad input, or any failure, the previous build's PDF stays.
     """
     start = time.perf_counter()
     previous = server.latest
-    state = dataclasses.replace(previous, number=previous.number + 1, error="", warnings=())
+    state = dataclasses.replace(previous, number=previous.number + 1, error="", warnings=(), finished="")
 
     def show(**changes: Any) -> None:
         nonlocal state
         state = server.latest = dataclasses.replace(state, revision=state.revision + 1, **changes)
 
+    drawing_held = False
+
+    def laid_out(pdf: bytes) -> None:
+        nonlocal drawing_held
+        PDFIUM.release()
+        drawing_held = False
+        show(pdf=pdf, pdf_build=state.number)
+
     try:
         book = rendered_book(manuscript_dir, styles_dir, out_dir, Target.WEB)
         pages = {page.file_name: page.content.encode("utf-8") for page in book.web_pages}
         show(site={**previous.site, **pages, "style.css": book.theme.joined("web.css")})
-        with PDFIUM:
-            result = build_if_stale(
-                manuscript_dir,
-                styles_dir,
-                out_dir,
-                EVERY_FORMAT,
-                lambda stage, seconds: None,
-                printed=lambda pdf: show(pdf=pdf, pdf_build=state.number),
-            )
+        # Held while the build may fork (the print process, its runs), and let go once its layout is done: its
+        # pages can then be drawn while the EPUB and the site are finished.
+        drawing_held = PDFIUM.acquire()
+        result = build_if_stale(
+            manuscript_dir, styles_dir, out_dir, EVERY_FORMAT, lambda stage, seconds: None, printed=laid_out
+        )
     except Exception as error:  # whatever failed, the server lives on and says so
         message = str(error) if isinstance(error, PublishError) else f"the build failed unexpectedly: {error!r}"
-        show(finished=time.strftime("%H:%M:%S"), seconds=time.perf_counter() - start, error=message)
+        show(
+            finished=time.strftime("%H:%M:%S"),
+            seconds=time.perf_counter() - start,
+            error=message,
+            pdf=previous.pdf,
+            pdf_build=previous.pdf_build,
+        )
         return
+    finally:
+        if drawing_held:
+            PDFIUM.release()
     printed = next(fmt for fmt in output_formats().values() if fmt.printed)
     pdf = next(path for path in result.written if path.name.endswith(printed.suffix))
     site = next(path for path in result.written if path.is_dir())
