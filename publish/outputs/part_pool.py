@@ -111,7 +111,7 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
         written = _each(runs, "write", *[(index == len(runs) - 1,) for index in range(len(runs))])
     parts_pdfs = [part for run in written for part in run.parts]
     programs = {face: data for run in written for face, data in run.programs.items()}
-    pdf, cut = join([part.joinable for part in parts_pdfs], programs, {})
+    pdf, cut = join([part.joinable for part in parts_pdfs], programs, earlier.book.cut_faces if earlier else {})
     stored = {key: entry for run in written for key, entry in run.new_entries.items()}
     if store is not None:
         last = len(parts) - 1

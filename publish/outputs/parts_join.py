@@ -169,10 +169,11 @@ def _cut(face: str, whole: bytes, drawings: list[Drawn], glyphs: dict[int, str],
     """The face cut for the glyphs ``drawings`` drew (``glyphs``, with their text), or as ``before`` was, if for
     the same."""
     first = drawings[0]
+    whole_kept = any(not drawing.glyphs for drawing in drawings)
+    described = (face, whole_kept, sorted(glyphs.items()), first.hinting, first.face)
+    # The program too: WeasyPrint's hash of a face is of its description, which an updated font file may keep.
     cut_for = hashlib.sha256(
-        repr(
-            (face, any(not drawing.glyphs for drawing in drawings), sorted(glyphs.items()), first.hinting, first.face)
-        ).encode("utf-8", "surrogatepass")
+        hashlib.sha256(whole).digest() + repr(described).encode("utf-8", "surrogatepass")
     ).hexdigest()
     if before is not None and before.cut_for == cut_for:
         return before

@@ -32,6 +32,7 @@ def import_weasyprint() -> None:
         return
     with _found_in_linker_cache():
         import weasyprint  # noqa: F401
+    _linker_cache.cache_clear()
 
 
 @contextmanager

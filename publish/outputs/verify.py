@@ -72,14 +72,18 @@ def read_back_pdf(data: bytes, pages: int) -> None:
     has every page.
 
     The page tree is walked as it is stored (pikepdf's default copies inherited attributes down to every page, which
-    was most of the time this takes), and the objects are taken by number rather than listed together.
+    was most of the time this takes), and the objects are taken by number rather than listed together: each of
+    generation 0, as every writer here (pydyf, qpdf, pypdf, pdf_objects.py) numbers them.
     """
     import pikepdf
 
     try:
         with pikepdf.open(io.BytesIO(data), inherit_page_attributes=False) as pdf:
             found = len(pdf.pages)
-            for number in range(1, int(pdf.trailer.Size)):
+            if "/Size" not in pdf.trailer:
+                raise BrokenOutput("its trailer gives no number of objects")
+            size = int(pdf.trailer.Size)
+            for number in range(1, size):
                 stored = pdf.get_object(number, 0)
                 if isinstance(stored, pikepdf.Stream):
                     stored.read_bytes(pikepdf.StreamDecodeLevel.all)

@@ -30,6 +30,7 @@ from publish.pipeline.memo import STORE, Memo
 from publish.pipeline.parallel import HandOver, second_process
 from publish.pipeline.signals import InterruptedAfterWriting
 from publish.pipeline.sources import build_moment, build_stamp, files_digest, fingerprint
+from publish.read.config import load_book_config
 from publish.read.default_theme import theme_settings
 from publish.read.images import ImageLimits
 from publish.read.manuscript import Manuscript, load_manuscript
@@ -100,16 +101,17 @@ def build(
     check_output_folder(out_dir, last_outputs_size(out_dir))
     progress = Progress(report, printed)
     with ExitStack() as processes:
-        # Forked first, to import WeasyPrint while this process reads and renders the book; for an EPUB alone (which
-        # book.toml's formats can make of the formats asked for), only once the book is read, and only when no
-        # earlier build can have made its cover (finding out takes the rendering stages).
+        # Forked first, to import WeasyPrint while this process reads and renders the book (book.toml's formats
+        # may make an EPUB alone of the formats asked for); for an EPUB alone, only once the book is read, and only
+        # when no earlier build can have made its cover (finding out takes the rendering stages).
+        book_toml = manuscript_dir / "book.toml"
+        request = with_book_formats(request, load_book_config(book_toml, theme_settings(theme_dir)).formats, book_toml)
         hand_over = None
         if lays_out_in_full(request):
             hand_over = processes.enter_context(second_process(_prepare_for_layout, enabled=request.parallel))
         with progress.stage("read"):
             memo = remembered_work(manuscript_dir, theme_dir, out_dir, used=not fresh)
             manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir))
-        request = with_book_formats(request, manuscript.config.formats, manuscript.config_path)
         moment = build_moment(manuscript.root)
         prints = lays_out_in_full(request)
         if hand_over is None and memo.is_empty():
@@ -252,8 +254,9 @@ def _write(
     prepares them (the EPUB's fonts are cut), and finishes them once the
     layout has said where each printed page begins. An EPUB built alone
     (``cover`` given) has only its cover laid out, and not even that when
-    an earlier build made the same one. Each output is read back as soon as
-    it is made: the printed ones when the layout returns them, then the rest.
+    an earlier build made the same one. The printed outputs are read back as
+    soon as the layout returns them (``progress.printed`` is then given the
+    PDF: an exception it raises fails the build), the rest once they are made.
     """
     from publish.outputs import verify
     from publish.render.assemble import assemble

@@ -147,11 +147,7 @@ class ResourcePolicy:
         if self.store is None:
             return make()
         key = self.store.key(*parts)
-        stored = self.store.get(key, label)
-        if stored is None:
-            stored = self.new_entries[key] = make()
-            self.store.put(key, stored)
-        return stored
+        return self.store.remember(key, label, lambda: self.new_entries.setdefault(key, make()))
 
     def _download(self, url: str) -> Resource:
         import urllib.request  # with http.client and ssl: loaded only by a build that fetches a remote image

@@ -182,18 +182,13 @@ def assemble(
     print_pieces = rendered_for(Target.PRINT)
     epub_pieces = [reveals_apart(rendered) for rendered in rendered_for(Target.EPUB)]
     web_pieces = rendered_for(Target.WEB)
-    titles = {rendered.piece.id: rendered.title for rendered in print_pieces or epub_pieces or web_pieces}
+    # The print pieces when there are any, else the screen's: the same text, but for how spoilers are hidden.
+    any_rendered = print_pieces or epub_pieces or web_pieces
+    titles = {rendered.piece.id: rendered.title for rendered in any_rendered}
     warnings = spoiler_warnings(pieces, config, words, titles)
     colophon = Colophon(
-        # The print pieces when there are any, else the screen's: the same text, but for how spoilers are hidden.
         typefaces=credited_typefaces(
-            theme,
-            [
-                part
-                for rendered in print_pieces or epub_pieces or web_pieces
-                for part in (rendered.html, rendered.reveals_html)
-            ],
-            memo,
+            theme, [part for rendered in any_rendered for part in (rendered.html, rendered.reveals_html)], memo
         ),
         tools=list(stamp.tools),
         build_date=stamp.build_date,

@@ -171,8 +171,9 @@ def rebuild(manuscript_dir: Path, styles_dir: Path, out_dir: Path, server: Previ
 
     def laid_out(pdf: bytes) -> None:
         nonlocal drawing_held
-        PDFIUM.release()
-        drawing_held = False
+        if drawing_held:
+            PDFIUM.release()
+            drawing_held = False
         show(pdf=pdf, pdf_build=state.number)
 
     try:
