@@ -293,10 +293,11 @@ def _letters(box) -> int:
     return 0
 
 
-def _add_letter_spacing(context, box, spacing: float, x_advance: float) -> float:
+def _add_letter_spacing(context, box, spacing: float, x_advance: float, natural: float | None = None) -> float:
     """Space the letters of a line's text boxes, moving what follows them along (as WeasyPrint's
     ``add_word_spacing`` does for word spaces). A text box is first cut into one box a word: pdf.py marks a
-    letter-spaced box with its words as written, and a box is what a viewer then takes for one word."""
+    letter-spaced box with its words as written, and a box is what a viewer then takes for one word. ``natural``:
+    a text box's width unspaced, where it was just measured."""
     if isinstance(box, boxes.TextBox):
         box.position_x += x_advance
         if not box.text:
@@ -304,10 +305,13 @@ def _add_letter_spacing(context, box, spacing: float, x_advance: float) -> float
         spaced = box.style.copy()
         already = box.style["letter_spacing"]
         spaced["letter_spacing"] = spacing + (0 if already == "normal" else already)
-        growth = _natural_width(context, box.text, spaced, box.style) - _natural_width(context, box.text, box.style)
-        box.style = spaced
+        if natural is None:
+            natural = _natural_width(context, box.text, box.style)
+        # The box's new layout measures it: the one _natural_width would make (it is not justified yet).
         box.pango_layout = create_layout(box.text, spaced, context, None, box.justification_spacing)
+        growth = line_size(box.pango_layout.get_first_line()[0], box.style)[0] - natural
         box.pango_layout.deactivate()
+        box.style = spaced
         box.width += growth
         return x_advance + growth
     if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
@@ -318,7 +322,8 @@ def _add_letter_spacing(context, box, spacing: float, x_advance: float) -> float
             words, cut_growth = _cut_into_words(context, child)
             for word in words:
                 if word.is_in_normal_flow():
-                    x_advance = _add_letter_spacing(context, word, spacing, x_advance)
+                    measured = word.width if len(words) > 1 else None
+                    x_advance = _add_letter_spacing(context, word, spacing, x_advance, measured)
             x_advance += cut_growth
             children.extend(words)
         box.children = children
@@ -329,7 +334,8 @@ def _add_letter_spacing(context, box, spacing: float, x_advance: float) -> float
 
 
 def _cut_into_words(context, box) -> tuple[list, float]:
-    """A text box as one box a word and one for each space between, and how much wider they are together."""
+    """A text box as one box a word and one for each space between, each as wide as it is unspaced, and how much
+    wider they are together."""
     texts = WORDS.findall(box.text) if isinstance(box, boxes.TextBox) else []
     if len(texts) < 2:
         return [box], 0.0
