@@ -472,6 +472,22 @@ def test_titles_are_measured_alone_so_the_book_is_not_laid_out_again_for_them(tm
     assert all(re.search(r"\.(piece|book)-title \{ max-width: [\d.]+px", html) for html in first_of_the_book)
 
 
+@pytest.mark.parametrize(
+    ("pieces", "words"), [(4, "Three Long Words"), (5, "Two Words"), (5, "Three Long Words"), (0, "A B C")]
+)
+def test_the_quick_check_says_what_measuring_the_titles_alone_would(pieces, words):
+    """A book laid out in parts asks only whether its titles are worth measuring, not for their HTML."""
+    from publish.outputs import balance
+
+    sections = "".join(
+        f'<section id="p{number}"><h1 class="piece-title">{words}</h1><p>Text.</p></section>'
+        for number in range(pieces)
+    )
+    html = f'<!DOCTYPE html><html><body><h1 class="book-title">{words}</h1>{sections}</body></html>'
+    assert balance.titles_worth_measuring(html) == (balance.titles_alone(html) is not None)
+    assert balance.titles_worth_measuring(html) == (pieces >= 5 and words == "Three Long Words")
+
+
 def test_a_phrase_the_theme_sets_keeps_its_last_two_words_together():
     from publish.read.wording import load_wording
 

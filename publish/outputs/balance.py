@@ -52,8 +52,7 @@ def titles_alone(html: str, gate: bool = True) -> str | None:
     root = lxml.html.document_fromstring(html)
     body = root.find("body")
     titles = [element for element in body.iter() if _is_title(element)]
-    pieces = sum(1 for title in titles if "piece-title" in (title.get("class") or "").split())
-    if (gate and pieces < MEASURED_APART_FROM) or all(len(title.text_content().split()) < 3 for title in titles):
+    if not _worth_measuring(titles, gate):
         return None
     # The elements themselves (not their ids): lxml makes a new proxy, with a new id, each time one is looked at.
     kept = {holder for title in titles for holder in (title, *title.iterancestors())}
@@ -72,6 +71,22 @@ def titles_balanced(titles: str, base_url: str, resources: ResourcePolicy, share
         return balancing_style(pdf.layout(titles, base_url, resources, shared).document).encode("utf-8")
 
     return resources.remembered(("balanced titles", titles), "print:titles", balancing).decode("utf-8")
+
+
+def titles_worth_measuring(html: str) -> bool:
+    """Whether ``titles_alone`` would give the titles (without its HTML, which a book laid out in parts does not
+    need: its runs measure their own titles)."""
+    import lxml.html
+
+    body = lxml.html.document_fromstring(html).find("body")
+    return _worth_measuring([element for element in body.iter("h1", "h2") if _is_title(element)], gate=True)
+
+
+def _worth_measuring(titles: list[Any], gate: bool) -> bool:
+    pieces = sum(1 for title in titles if "piece-title" in (title.get("class") or "").split())
+    if gate and pieces < MEASURED_APART_FROM:
+        return False
+    return any(len(title.text_content().split()) >= 3 for title in titles)
 
 
 def _is_title(element: Any) -> bool:

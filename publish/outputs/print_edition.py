@@ -140,17 +140,18 @@ def _print_edition(job: PrintJob) -> PrintEdition:
     folds_reading_pdf = request.impose == "saddle"
     page_count = 0
     if printed_formats or borrowed or folds_reading_pdf:
-        titles = balance.titles_alone(job.html)
+        balance_titles = balance.titles_worth_measuring(job.html)
         in_parts = None
         # A tagged or archival PDF is one document's: its structure tree and metadata are not joined from parts.
         if printed_formats and not request.pdf_variant:
             started = time.perf_counter()
             parts_job = part_pool.PartsJob(
-                job.html, job.base_url, job.resources, job.openings, request.jobs, balance_titles=titles is not None
+                job.html, job.base_url, job.resources, job.openings, request.jobs, balance_titles
             )
             in_parts = part_pool.lay_out(parts_job, shared)
             if in_parts is not None:
                 stages.append(("layout", time.perf_counter() - started))
+        titles = balance.titles_alone(job.html) if balance_titles and in_parts is None else None
         balanced = ""
         if titles and in_parts is None:
             with stage("titles"):
