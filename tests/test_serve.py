@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 
 from . import word_files
-from .conftest import ROOT
+from .conftest import PIECE_HEAD, ROOT, one_piece_manuscript
 
 URL_LINE = re.compile(r"serving (http://127\.0\.0\.1:(\d+)/)\n")
 
@@ -196,19 +196,18 @@ class ShownStates:
 
 
 @pytest.mark.timeout(120)
-def test_a_rebuild_shows_its_pdf_as_soon_as_it_is_laid_out_before_the_build_is_finished(
-    manuscript_copy, tmp_path, monkeypatch
-):
+def test_a_rebuild_shows_its_pdf_as_soon_as_it_is_laid_out_before_the_build_is_finished(tmp_path, monkeypatch):
     from publish.read.config import DEFAULT_THEME
     from publish.tools.serve import rebuild
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    manuscript = one_piece_manuscript(tmp_path / "book", PIECE_HEAD + "The film ended, and the lights stayed down.\n")
     server = ShownStates()
-    rebuild(manuscript_copy, DEFAULT_THEME, tmp_path / "out", server)
-    with (manuscript_copy / "response.md").open("a") as piece:
+    rebuild(manuscript, DEFAULT_THEME, tmp_path / "out", server)
+    with (manuscript / "note.md").open("a") as piece:
         piece.write("\nThe lights came on, and nobody moved.\n")
     first_build = len(server.shown)
-    rebuild(manuscript_copy, DEFAULT_THEME, tmp_path / "out", server)
+    rebuild(manuscript, DEFAULT_THEME, tmp_path / "out", server)
     pages, laid_out, finished = server.shown[first_build:]
     assert pages.pdf == server.shown[first_build - 1].pdf and pages.pdf_build == 1, "the pages come first"
     # Shown while the build goes on (it still says how long the last build took), and its pages can be drawn.
