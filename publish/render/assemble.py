@@ -202,7 +202,7 @@ def assemble(
         "words": words,
     }
     pages = epub_pages(theme, epub_pieces, context, memo) if Target.EPUB in targets else []
-    site = web_pages(theme, web_pieces, context) if Target.WEB in targets else []
+    site = web_pages(theme, web_pieces, context, memo) if Target.WEB in targets else []
     images = sorted(
         {image for rendered in print_pieces + epub_pieces + web_pieces for image in rendered.images},
         key=lambda image: image.epub_name,

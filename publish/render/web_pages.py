@@ -4,11 +4,13 @@ warning, which has a page of its own), and the colophon; each page links to the 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 from dataclasses import dataclass
 
 from publish.markup.convert import RenderedPiece
+from publish.read.remembering import Remembering
 from publish.read.wording import Wording
 from publish.render.theme import Theme
 
@@ -53,7 +55,11 @@ def reading_minutes(rendered: RenderedPiece) -> int:
     return max(1, math.ceil(words / WORDS_A_MINUTE))
 
 
-def web_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[WebPage]:
+def web_pages(
+    theme: Theme, pieces: list[RenderedPiece], context: dict, memo: Remembering | None = None
+) -> list[WebPage]:
+    """The site's pages; with a ``memo``, a piece's page (and its warning's) is remembered by everything it shows,
+    as the EPUB's pages are (epub_pages.py), so an edit renders only the pages it changes."""
     book, words, warnings = context["book"], context["words"], context["warnings"]
     about_book = str(book.description)
     plans = [PagePlan("index.html", str(book.title), "index", about_book)]
@@ -68,25 +74,39 @@ def web_pages(theme: Theme, pieces: list[RenderedPiece], context: dict) -> list[
         plans.append(PagePlan(f"{rendered.piece.id}.html", str(rendered.title), "piece", about, rendered))
     plans.append(PagePlan("colophon.html", words.text("colophon"), "colophon", about_book))
     minutes = {rendered.piece.id: reading_minutes(rendered) for rendered in pieces}  # every page's contents link
+    # A piece's page may show the others' titles and reading times (the contents, a theme's links), not their text.
+    titles = [(rendered.piece.id, rendered.title.markup, rendered.piece.meta) for rendered in pieces]
+    shown_on_every_page = hashlib.sha256(repr((context, titles, minutes)).encode()).hexdigest()
     pages = []
     for index, plan in enumerate(plans):
         previous = plans[index - 1] if index else None
         if previous and previous.part == "warning" and previous.rendered is plan.rendered:
             previous = plans[index - 2]  # back from a piece: past the warning the reader came through
         following = plans[index + 1] if index + 1 < len(plans) else None
-        content = theme.render(
-            "web/page.html",
-            page=plan,
-            part=plan.part,
-            page_title=plan.title,
-            rendered=plan.rendered,
-            warning=warnings.get(plan.rendered.piece.id) if plan.rendered else None,
-            previous=previous,
-            following=following,
-            pieces=pieces,
-            reading_minutes=minutes,
-            **context,
-        )
+
+        def fill(
+            plan: PagePlan = plan, previous: PagePlan | None = previous, following: PagePlan | None = following
+        ) -> bytes:
+            return theme.render(
+                "web/page.html",
+                page=plan,
+                part=plan.part,
+                page_title=plan.title,
+                rendered=plan.rendered,
+                warning=warnings.get(plan.rendered.piece.id) if plan.rendered else None,
+                previous=previous,
+                following=following,
+                pieces=pieces,
+                reading_minutes=minutes,
+                **context,
+            ).encode("utf-8")
+
+        if memo is not None and plan.part in ("piece", "warning"):
+            neighbours = [(near.file_name, near.title, near.part) if near else None for near in (previous, following)]
+            key = memo.key("web page", repr(plan), repr(neighbours), shown_on_every_page)
+            content = memo.remember(key, f"web:{plan.file_name}", fill).decode("utf-8")
+        else:
+            content = fill().decode("utf-8")
         meta = plan.rendered.piece.meta if plan.rendered else None
         author = meta.author if meta and meta.author else book.byline
         pages.append(
