@@ -5,6 +5,7 @@ This is the only stage that knows both the rendered pieces and the theme.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import uuid
@@ -174,10 +175,8 @@ def assemble(
     def rendered_for(target: Target) -> list[RenderedPiece]:
         if target not in targets:
             return []
-        style = edition.spoiler_style(target, config)
-        return settle_piece_links(
-            [_render(piece, target, style, resources, memo, words, book_pieces) for piece in pieces]
-        )
+        rendering = _Rendering(target, edition.spoiler_style(target, config), resources, memo, words, book_pieces)
+        return settle_piece_links([_render(piece, rendering) for piece in pieces])
 
     print_pieces = rendered_for(Target.PRINT)
     epub_pieces = [reveals_apart(rendered) for rendered in rendered_for(Target.EPUB)]
@@ -231,25 +230,35 @@ def assemble(
     )
 
 
-def _render(
-    piece: Piece,
-    target: Target,
-    style: str,
-    resources: ResourcePolicy,
-    memo: Remembering | None,
-    words: Wording,
-    book_pieces: dict[str, str],
-) -> RenderedPiece:
+@dataclass(frozen=True)
+class _Rendering:
+    """What every piece is rendered with for one target."""
+
+    target: Target
+    style: str
+    resources: ResourcePolicy
+    memo: Remembering | None
+    words: Wording
+    book_pieces: dict[str, str]
+
+    @functools.cached_property
+    def described(self) -> tuple[str, str, str]:
+        """What the store's key of each piece says of the rest, written out once (for each piece, it was most of a
+        rebuild's render at 300 pieces)."""
+        return repr(self.resources.roots), repr(self.words), repr(sorted(self.book_pieces.items()))
+
+
+def _render(piece: Piece, rendering: _Rendering) -> RenderedPiece:
     """``render_piece``, or what it made last time from the same text (never for remote images, which may change)."""
+    target, style, resources, memo = rendering.target, rendering.style, rendering.resources, rendering.memo
 
     def render() -> RenderedPiece:
-        return render_piece(piece, target, style, resources, words=words, book_pieces=book_pieces)
+        return render_piece(piece, target, style, resources, words=rendering.words, book_pieces=rendering.book_pieces)
 
     if memo is None or resources.allow_remote:
         return render()
-    key = memo.key(
-        "piece", target, style, repr(resources.roots), repr(piece), repr(words), repr(sorted(book_pieces.items()))
-    )
+    roots, words, book_pieces = rendering.described
+    key = memo.key("piece", target, style, roots, repr(piece), words, book_pieces)
     data = memo.remember(key, f"{target}:{piece.id}", lambda: render().to_json())
     return RenderedPiece.from_json(data, piece)
 
