@@ -219,3 +219,22 @@ def test_a_rebuild_shows_its_pdf_as_soon_as_it_is_laid_out_before_the_build_is_f
         in subprocess.run(["pdftotext", "-", "-"], input=laid_out.pdf, capture_output=True, check=True).stdout
     )
     assert laid_out.revision == pages.revision + 1 and finished.revision == laid_out.revision + 1
+
+    # A build that fails after its layout (here its outputs do not read back) shows the error and the last good PDF.
+    from publish.outputs import verify
+
+    def broken(outputs, page_counts):
+        raise verify.unreadable("PDF", "a test says so")
+
+    monkeypatch.setattr(verify, "check_outputs", broken)
+    with (manuscript / "note.md").open("a") as piece:
+        piece.write("\nSomeone laughed.\n")
+    second_build = len(server.shown)
+    rebuild(manuscript, DEFAULT_THEME, tmp_path / "out", server)
+    _, shown_early, failed = server.shown[second_build:]
+    assert (
+        shown_early.pdf_build == 3
+        and b"Someone laughed"
+        in subprocess.run(["pdftotext", "-", "-"], input=shown_early.pdf, capture_output=True, check=True).stdout
+    )
+    assert "a test says so" in failed.error and failed.pdf == finished.pdf and failed.pdf_build == 2

@@ -6,7 +6,6 @@ import datetime as dt
 import gc
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
@@ -62,8 +61,8 @@ class BuildResult:
 @dataclass(frozen=True)
 class Progress:
     """What the caller of a build is told as it goes: how long each stage took, and (``printed``) the reading-order
-    PDF as soon as it is laid out and read back, before the other formats are finished or anything is written, for a
-    preview to show at once (the build forks no process after it)."""
+    PDF as soon as it is laid out, for a preview to show at once: before it is read back, the other formats are
+    finished or anything is written (a build that then fails says so), and after the build's last fork."""
 
     report: StageReport
     printed: Callable[[bytes], None] | None = None
@@ -90,7 +89,7 @@ def build(
     record's fingerprint of the inputs, if the caller has worked it out
     already (pipeline/freshness.py has, to find whether anything changed). ``fresh`` makes
     everything again, using nothing earlier builds stored. ``printed`` is given the reading-order PDF as soon as it
-    is laid out and read back (``Progress``).
+    is laid out (``Progress``).
     """
     key = key or fingerprint(manuscript_dir, theme_dir, out_dir, request)
     # WeasyPrint and fontTools log about the fonts' own quirks; the build
@@ -254,9 +253,9 @@ def _write(
     prepares them (the EPUB's fonts are cut), and finishes them once the
     layout has said where each printed page begins. An EPUB built alone
     (``cover`` given) has only its cover laid out, and not even that when
-    an earlier build made the same one. The printed outputs are read back as
-    soon as the layout returns them (``progress.printed`` is then given the
-    PDF: an exception it raises fails the build), the rest once they are made.
+    an earlier build made the same one. ``progress.printed`` is given the
+    PDF as soon as the layout returns it (an exception it raises fails the
+    build); every output is read back once all are made.
     """
     from publish.outputs import verify
     from publish.render.assemble import assemble
@@ -300,10 +299,6 @@ def _write(
         progress.report(name, seconds)
     slug = out_dir / (manuscript.config.slug + theme_settings(theme.root).suffix + request.edition.file_suffix)
     outputs = {slug.with_name(slug.name + suffix): data for suffix, data in printed.outputs.items()}
-    made_by_layout = set(outputs)
-    started = time.perf_counter()
-    verify.check_outputs(outputs, printed.page_counts)
-    reading_back = time.perf_counter() - started
     if progress.printed:
         for fmt in requested(request):
             if fmt.printed:
@@ -316,7 +311,6 @@ def _write(
             if fmt.unpack:
                 folder = slug.with_name(slug.name + fmt.folder_suffix)
                 outputs.update({folder / name: data for name, data in fmt.unpack(made).items()})
-    started = time.perf_counter()
-    verify.check_outputs({path: data for path, data in outputs.items() if path not in made_by_layout}, {})
-    progress.report("verify", reading_back + time.perf_counter() - started)
+    with progress.stage("verify"):
+        verify.check_outputs(outputs, printed.page_counts)
     return book, outputs, printed.guide
