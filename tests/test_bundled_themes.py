@@ -147,3 +147,26 @@ def test_the_zine_keeps_each_hidden_spoiler_on_the_page_of_its_marker(themed):
     markers = [n for n, text in enumerate(pages, start=1) for _ in re.finditer(r"\[spoiler\s1\]|spoiler\s2:", text)]
     revealed = [n for n in range(1, len(pages) + 1) for _ in rotated_runs(pdf, n)[:1]]
     assert len(markers) == 3 and markers == revealed, (markers, revealed)
+
+
+@pytest.mark.parametrize(
+    ("name", "points", "grey"), [("classic", 0.6, 0xB4), ("zine", 0.75, 0), ("large-print", 0.6, 0)]
+)
+def test_a_notes_page_has_twenty_rules_of_the_weight_its_theme_gives_them(themed, name, points, grey):
+    """Read from the page as drawn, 16 pixels a point, down a strip a quarter of the way across (clear of the
+    centred heading and the folios): each rule's ink, its darkness summed down the strip."""
+    pdf = pypdfium2.PdfDocument(str(themed(name) / f"what-the-epilogue-means{SUFFIXES[name]}.pdf"))
+    page = next(page for page in pdf if page.get_textpage().get_text_range().strip().lower() == "notes")
+    width, _ = page.get_size()
+    image = page.render(scale=16, crop=(width / 4, 0, width * 3 / 4 - 1, 0)).to_pil().convert("L")
+    pixels = image.load()
+    darkness = [(255 - pixels[image.width // 2, y]) / 255 for y in range(image.height)]
+    rules: list[float] = []
+    for above, dark in zip([0.0, *darkness], darkness, strict=False):
+        if dark > 0.01 and above > 0.01:
+            rules[-1] += dark
+        elif dark > 0.01:
+            rules.append(dark)
+    assert len(rules) == 20, len(rules)
+    expected = points * 16 * (255 - grey) / 255
+    assert all(0.85 * expected <= ink <= 1.15 * expected for ink in rules), (expected, rules)
