@@ -51,7 +51,7 @@ def titles_alone(html: str, gate: bool = True) -> str | None:
 
     root = lxml.html.document_fromstring(html)
     body = root.find("body")
-    titles = [element for element in body.iter() if _is_title(element)]
+    titles = _titles(body)
     if not _worth_measuring(titles, gate):
         return None
     # The elements themselves (not their ids): lxml makes a new proxy, with a new id, each time one is looked at.
@@ -78,8 +78,11 @@ def titles_worth_measuring(html: str) -> bool:
     need: its runs measure their own titles)."""
     import lxml.html
 
-    body = lxml.html.document_fromstring(html).find("body")
-    return _worth_measuring([element for element in body.iter("h1", "h2") if _is_title(element)], gate=True)
+    return _worth_measuring(_titles(lxml.html.document_fromstring(html).find("body")), gate=True)
+
+
+def _titles(body: Any) -> list[Any]:
+    return [element for element in body.iter("h1", "h2") if _is_title(element)]
 
 
 def _worth_measuring(titles: list[Any], gate: bool) -> bool:

@@ -112,7 +112,8 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
     parts_pdfs = [part for run in written for part in run.parts]
     programs = {face: data for run in written for face, data in run.programs.items()}
     pdf, cut = join([part.joinable for part in parts_pdfs], programs, earlier.book.cut_faces if earlier else {})
-    stored = {key: entry for run in written for key, entry in run.new_entries.items()}
+    for run in written:  # a forked run's entries for the store come back with it
+        job.resources.new_entries.update(run.new_entries)
     if store is not None:
         last = len(parts) - 1
         book = [
@@ -121,8 +122,9 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
                 zip(parts_memory.part_keys(store, parts), laid, chosen_from, placed, parts_pdfs, strict=True)
             )
         ]
-        stored.update(parts_memory.remembered(store, job.base_url, KeptBook(book, choice, cut), programs))
-    return InParts(pdf, [start for part in parts_pdfs for start in part.page_starts], stored)
+        remembered = parts_memory.remembered(store, job.base_url, KeptBook(book, choice, cut), programs)
+        job.resources.new_entries.update(remembered)
+    return InParts(pdf, [start for part in parts_pdfs for start in part.page_starts])
 
 
 def _by_run(placed: Sequence[Placement | None], spans: Sequence[tuple[int, int]]) -> list[tuple]:

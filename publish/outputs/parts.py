@@ -193,12 +193,11 @@ def measured(laid: Sequence[Laid], placed: Sequence[Placement]) -> economy.Measu
 
 @dataclass(frozen=True)
 class InParts:
-    """The book laid out in parts: its PDF, where each of its pages begins, and new entries for the store (the
-    images fitted to the page, the parts laid out: parts_memory.py)."""
+    """The book laid out in parts: its PDF, and where each of its pages begins. What laying it out made for the store
+    (the parts, images fitted to the page, balanced titles) is in its ResourcePolicy's ``new_entries``."""
 
     pdf: bytes
     page_starts: list[PageStart]
-    stored: dict[str, bytes]
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,8 @@ class Again:
         pdf, cut = join(joined, programs, self.earlier.book.cut_faces)
         entries = parts_memory.remembered(self.store, self.base_url, KeptBook(book, choice, cut), programs)
         starts = [start for part in book for start in part.page_starts]
-        return InParts(pdf, starts, {**self.resources.new_entries, **entries})
+        self.resources.new_entries.update(entries)
+        return InParts(pdf, starts)
 
 
 def _spans(indices: list[int]) -> Iterator[tuple[int, int]]:

@@ -160,7 +160,6 @@ def _print_edition(job: PrintJob) -> PrintEdition:
         html = economy.with_style(job.html, balanced) if balanced else job.html
         if in_parts is not None:
             reading_pdf, starts, page_count = in_parts.pdf, in_parts.page_starts, len(in_parts.page_starts)
-            job.resources.new_entries.update(in_parts.stored)
         else:
             written = bool(printed_formats) or folds_reading_pdf
             reading_pdf, starts, page_count = _laid_out_whole(job, html, titles, stage, written, shared)
