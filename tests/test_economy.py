@@ -82,8 +82,9 @@ def test_a_page_left_over_is_a_ruled_notes_page(sample_book):
 
 
 def test_a_notes_page_is_ruled_with_twenty_filled_rules_not_shadings(sample_book):
-    """Rules drawn as filled rectangles: a shading and a soft mask for each (the notes pages' twenty, a reveal's
-    one) made half the objects of a long book of short pieces."""
+    """Rules drawn as filled rectangles in the page's own content: a shading and a soft mask for each (the notes
+    pages' twenty, a reveal's one) made half the objects of a long book of short pieces, and a group for each (a form
+    XObject with its resources) a third."""
     import pikepdf
     import pypdfium2
 
@@ -100,7 +101,10 @@ def test_a_notes_page_is_ruled_with_twenty_filled_rules_not_shadings(sample_book
             for found in pdf.objects
             if isinstance(found, (pikepdf.Dictionary, pikepdf.Stream)) and "/ShadingType" in found
         ]
+        drawn = pdf.pages[9].Resources.get("/XObject", {})
+        groups = [name for name, found in drawn.items() if found.Subtype == "/Form"]
     assert shadings == []
+    assert groups == []
 
 
 def test_openings_right_puts_every_piece_on_a_recto(tmp_path, manuscript_copy):

@@ -13,7 +13,7 @@ import pypdfium2
 import weasyprint
 
 from publish.errors import PublishError
-from publish.outputs import weasyprint_footnotes, weasyprint_spacing
+from publish.outputs import weasyprint_backgrounds, weasyprint_footnotes, weasyprint_spacing
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.verify import unreadable
 from publish.outputs.weasyprint_shared import Shared
@@ -114,14 +114,15 @@ def _draw_text_with_whole_words(stream, textbox, *args, **kwargs) -> None:
         WEASYPRINT_TEXT_DRAWING(stream, textbox, *args, **kwargs)
 
 
-# They read WeasyPrint's internals (the sheets' page rules, the drawing of inline boxes and text, the line
-# layout's notes): only for the version they are checked against.
+# They read WeasyPrint's internals (the sheets' page rules, the drawing of inline boxes, text and backgrounds, the
+# line layout's notes): only for the version they are checked against.
 if weasyprint.__version__.startswith("70."):
     weasyprint.layout.page.set_page_type_computed_styles = _style_page_and_its_margin_boxes
     weasyprint.draw.draw_inline_level = _draw_inline_with_whole_words
     weasyprint.draw.draw_text = _draw_text_with_whole_words
     weasyprint_footnotes.keep_notes_with_their_calls()
     weasyprint_spacing.justify_within_limits()
+    weasyprint_backgrounds.draw_one_colour_in_place()
 
 
 @dataclass(frozen=True)
