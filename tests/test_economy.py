@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from publish.cli import cli
 from publish.outputs.economy import Unit, second_layout_style, simulate
@@ -201,6 +203,41 @@ def test_right_openings_only_where_free():
     assert second_layout_style_for(units(1, 1, 1), "auto") == "#p2, #p3 { break-before: right; }"
     # Any page: the notes pages after the colophon make up the rest, with no second layout.
     assert second_layout_style_for(units(1, 1, 1), "any") == ""
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([frozenset({"piece"}), frozenset({"spoiler-warning"}), frozenset()]),
+            st.sampled_from([None, None, 0, 1]),
+            st.integers(1, 5),
+            st.booleans(),
+            st.integers(0, 1),
+        ),
+        max_size=40,
+    )
+)
+def test_the_right_openings_are_those_of_trying_each_piece_on_a_whole_book(shapes):
+    """The economy counts pages as it goes: the same choice as laying the whole book out again for each piece."""
+    from publish.outputs.economy import Measured, economical
+
+    book = [
+        Unit(f"u{n}", classes, side, pages, runs_on and n > 0, gap)
+        for n, (classes, side, pages, runs_on, gap) in enumerate(shapes)
+    ]
+    measured = Measured(book, simulate(book), True)
+    padded = -(-simulate(book) // 4) * 4
+    expected: list[str] = []
+    for index, unit in enumerate(book):
+        before = book[:index]
+        behind_warning = index > 0 and "spoiler-warning" in book[index - 1].classes
+        already_right = index > 0 and simulate(before) % 2 == 0
+        if "piece" not in unit.classes or unit.runs_on or unit.side is not None or behind_warning or already_right:
+            continue
+        trial = [*before, Unit(unit.id, unit.classes, 1, unit.pages), *book[index + 1 :]]
+        if simulate(trial) <= padded:
+            book, expected = trial, [*expected, unit.id]
+    assert economical(measured, "auto").right == tuple(expected)
 
 
 def second_layout_style_for(measured_units: list[Unit], openings: str) -> str:

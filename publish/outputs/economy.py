@@ -128,20 +128,31 @@ def _ends(units: list[Unit]) -> list[int]:
     """The page each unit ends on."""
     page, ends = 0, []
     for unit in units:
-        if unit.runs_on:
-            start = page + unit.gap
-        else:
-            start = page + 1
-            if unit.side is not None and start % 2 != unit.side:
-                start += 1
-        page = start + unit.pages - 1
+        page = _end(unit, page)
         ends.append(page)
     return ends
 
 
-def _blanks(units: list[Unit]) -> int:
-    """How many pages the breaks leave blank."""
-    return simulate(units) - sum(unit.pages - (unit.runs_on and unit.gap == 0) for unit in units)
+def _end(unit: Unit, page: int) -> int:
+    """The page ``unit`` ends on, after units that ended on ``page``."""
+    if unit.runs_on:
+        start = page + unit.gap
+    else:
+        start = page + 1
+        if unit.side is not None and start % 2 != unit.side:
+            start += 1
+    return start + unit.pages - 1
+
+
+def _pages_after(units: list[Unit]) -> list[tuple[int, int]]:
+    """For each index, how many pages ``units[index:]`` add after units that ended on an even page, and on an odd
+    one: their breaks ask for sides, so the side is all it depends on."""
+    added = [(0, 0)]
+    for unit in reversed(units):
+        later = added[-1]
+        steps = [_end(unit, parity) - parity for parity in (0, 1)]
+        added.append((steps[0] + later[steps[0] % 2], steps[1] + later[(1 + steps[1]) % 2]))
+    return added[::-1]
 
 
 @dataclass(frozen=True)
@@ -176,14 +187,21 @@ def economical(measured: Measured, openings: str) -> Economy:
     padded = -(-simulate(units) // BOOKLET) * BOOKLET
     right: list[str] = []
     if openings == "auto":
+        # Each piece, in order, is tried on a right-hand page: the pages before it are counted as they go, and
+        # those after it are known by the side it would end on.
+        after = _pages_after(units)
+        page = 0
         for index, unit in enumerate(units):
             behind_warning = index > 0 and "spoiler-warning" in units[index - 1].classes
-            already_right = index > 0 and _ends(units)[index - 1] % 2 == 0
-            if "piece" not in unit.classes or unit.runs_on or unit.side is not None or behind_warning or already_right:
-                continue
-            trial = [*units[:index], Unit(unit.id, unit.classes, 1, unit.pages), *units[index + 1 :]]
-            if simulate(trial) <= padded:
-                units, right = trial, [*right, unit.id]
+            already_right = index > 0 and page % 2 == 0
+            free = not (unit.runs_on or unit.side is not None or behind_warning or already_right)
+            if "piece" in unit.classes and free:
+                on_the_right = Unit(unit.id, unit.classes, 1, unit.pages)
+                end = _end(on_the_right, page)
+                if end + after[index + 1][end % 2] <= padded:
+                    units[index] = on_the_right
+                    right.append(unit.id)
+            page = _end(units[index], page)
     return Economy(tuple(right), not measured.contents_fit)
 
 
