@@ -13,7 +13,7 @@ import pypdfium2
 import weasyprint
 
 from publish.errors import PublishError
-from publish.outputs import weasyprint_backgrounds, weasyprint_footnotes, weasyprint_spacing
+from publish.outputs import weasyprint_backgrounds, weasyprint_footnotes, weasyprint_spacing, weasyprint_targets
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.verify import unreadable
 from publish.outputs.weasyprint_shared import Shared
@@ -123,6 +123,7 @@ if weasyprint.__version__.startswith("70."):
     weasyprint_footnotes.keep_notes_with_their_calls()
     weasyprint_spacing.justify_within_limits()
     weasyprint_backgrounds.draw_one_colour_in_place()
+    weasyprint_targets.number_targets_once()
 
 
 @dataclass(frozen=True)

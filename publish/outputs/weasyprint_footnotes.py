@@ -10,13 +10,9 @@ without them.
 
 from __future__ import annotations
 
-import inspect
-import sys
-import textwrap
-from collections.abc import Callable
-from typing import Any
-
 import weasyprint
+
+from publish.outputs.weasyprint_source import recompiled
 
 # WeasyPrint's choice, for a line that overflows the page where widows and orphans forbid a break before it.
 REPORT_TO_MAKE_ROOM = "report = not context.in_column and can_break_now and not could_break_before"
@@ -39,21 +35,9 @@ def keep_notes_with_their_calls() -> None:
       …777), and the note then moves on: compared with a tolerance.
     """
     block, context = weasyprint.layout.block, weasyprint.layout.LayoutContext
-    linebox = _recompiled(block._linebox_layout, REPORT_TO_MAKE_ROOM, REPORT_TO_MAKE_ROOM + KEEP_LINE_NOTES)
+    linebox = recompiled(block._linebox_layout, REPORT_TO_MAKE_ROOM, REPORT_TO_MAKE_ROOM + KEEP_LINE_NOTES)
     if linebox is not None:
         block._linebox_layout = linebox
-    area = _recompiled(context._update_footnote_area, AREA_OVERFLOW, AREA_OVERFLOW + TOLERANCE)
+    area = recompiled(context._update_footnote_area, AREA_OVERFLOW, AREA_OVERFLOW + TOLERANCE)
     if area is not None:
         context._update_footnote_area = area
-
-
-def _recompiled(function: Callable[..., Any], old: str, new: str) -> Callable[..., Any] | None:
-    """``function`` with ``old`` in its source replaced by ``new``, compiled in its own module's namespace; None if
-    its source does not hold ``old`` (a WeasyPrint this was not written for)."""
-    source = textwrap.dedent(inspect.getsource(function))
-    if old not in source:
-        return None
-    module = sys.modules[function.__module__]
-    namespace: dict[str, Any] = {}
-    exec(compile(source.replace(old, new), module.__file__ or function.__module__, "exec"), module.__dict__, namespace)
-    return namespace[function.__name__]
