@@ -210,6 +210,7 @@ def test_a_rebuild_shows_its_pdf_as_soon_as_it_is_laid_out_before_the_build_is_f
     rebuild(manuscript, DEFAULT_THEME, tmp_path / "out", server)
     pages, laid_out, finished = server.shown[first_build:]
     assert pages.pdf == server.shown[first_build - 1].pdf and pages.pdf_build == 1, "the pages come first"
+    assert any(b"nobody moved" in page for name, page in pages.site.items() if name.endswith(".html"))
     # Shown while the build goes on (it still says how long the last build took), and its pages can be drawn.
     assert laid_out.pdf_build == 2 and laid_out.seconds == pages.seconds and not laid_out.error
     assert not laid_out.finished and server.drawable[first_build + 1]

@@ -59,13 +59,21 @@ class BuildResult:
 
 
 @dataclass(frozen=True)
+class Preview:
+    """What a live preview is shown of a build as it goes, before anything is read back or written (a build that
+    then fails says so): the book as rendered for every format asked for (``paged``), while the print edition is
+    laid out; then the reading-order PDF (``printed``), as soon as it is laid out, after the build's last fork."""
+
+    paged: Callable[[AssembledBook], None]
+    printed: Callable[[bytes], None]
+
+
+@dataclass(frozen=True)
 class Progress:
-    """What the caller of a build is told as it goes: how long each stage took, and (``printed``) the reading-order
-    PDF as soon as it is laid out, for a preview to show at once: before it is read back, the other formats are
-    finished or anything is written (a build that then fails says so), and after the build's last fork."""
+    """What the caller of a build is told as it goes: how long each stage took, and what a ``preview`` shows."""
 
     report: StageReport
-    printed: Callable[[bytes], None] | None = None
+    preview: Preview | None = None
 
     def stage(self, name: str) -> AbstractContextManager[None]:
         return stage_timer(self.report)(name)
@@ -79,7 +87,7 @@ def build(
     report: StageReport,
     key: str | None = None,
     fresh: bool = False,
-    printed: Callable[[bytes], None] | None = None,
+    preview: Preview | None = None,
 ) -> BuildResult:
     """Build what ``request`` asks for into ``out_dir``.
 
@@ -88,8 +96,8 @@ def build(
     they were made from (``cache.fresh_outputs`` reads it). ``key`` is that
     record's fingerprint of the inputs, if the caller has worked it out
     already (pipeline/freshness.py has, to find whether anything changed). ``fresh`` makes
-    everything again, using nothing earlier builds stored. ``printed`` is given the reading-order PDF as soon as it
-    is laid out (``Progress``).
+    everything again, using nothing earlier builds stored. A ``preview`` is shown the pages and the PDF as they
+    come.
     """
     key = key or fingerprint(manuscript_dir, theme_dir, out_dir, request)
     # WeasyPrint and fontTools log about the fonts' own quirks; the build
@@ -98,7 +106,7 @@ def build(
         logging.getLogger(library).setLevel(logging.ERROR)
 
     check_output_folder(out_dir, last_outputs_size(out_dir))
-    progress = Progress(report, printed)
+    progress = Progress(report, preview)
     with ExitStack() as processes:
         # Forked first, to import WeasyPrint while this process reads and renders the book (book.toml's formats
         # may make an EPUB alone of the formats asked for); for an EPUB alone, only once the book is read, and only
@@ -253,9 +261,10 @@ def _write(
     prepares them (the EPUB's fonts are cut), and finishes them once the
     layout has said where each printed page begins. An EPUB built alone
     (``cover`` given) has only its cover laid out, and not even that when
-    an earlier build made the same one. ``progress.printed`` is given the
-    PDF as soon as the layout returns it (an exception it raises fails the
-    build); every output is read back once all are made.
+    an earlier build made the same one. A preview is shown the pages once
+    they are rendered, and the PDF as soon as the layout returns it (an
+    exception either raises fails the build); every output is read back once
+    all are made.
     """
     from publish.outputs import verify
     from publish.render.assemble import assemble
@@ -283,6 +292,8 @@ def _write(
             book = assemble(
                 manuscript, theme, stamp, request.edition, resources, targets=(Target.PRINT, *their_targets), memo=memo
             )
+    if progress.preview:
+        progress.preview.paged(book)
     prepared = {}
     for fmt in made_here:
         if fmt.prepare:
@@ -299,10 +310,10 @@ def _write(
         progress.report(name, seconds)
     slug = out_dir / (manuscript.config.slug + theme_settings(theme.root).suffix + request.edition.file_suffix)
     outputs = {slug.with_name(slug.name + suffix): data for suffix, data in printed.outputs.items()}
-    if progress.printed:
+    if progress.preview:
         for fmt in requested(request):
             if fmt.printed:
-                progress.printed(printed.outputs[fmt.suffix])
+                progress.preview.printed(printed.outputs[fmt.suffix])
     for fmt in made_here:
         assert fmt.make is not None, f"{fmt.name} is neither printed nor made here"
         with progress.stage(fmt.name):

@@ -7,7 +7,6 @@ rest of the pipeline is imported only when there is something to build.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,7 @@ from publish.request import BuildRequest
 
 if TYPE_CHECKING:
     from publish.outputs.print_edition import StageReport
-    from publish.pipeline.build import BuildResult
+    from publish.pipeline.build import BuildResult, Preview
 
 
 def build_if_stale(
@@ -27,15 +26,15 @@ def build_if_stale(
     request: BuildRequest,
     report: StageReport,
     fresh: bool = False,
-    printed: Callable[[bytes], None] | None = None,
+    preview: Preview | None = None,
 ) -> BuildResult | Recorded:
     """What the last build into ``out_dir`` recorded, if its outputs are still those these inputs make; else a
-    new build's result. ``fresh`` builds whatever is there, using nothing earlier builds stored; ``printed`` is
-    given a new build's PDF as soon as it is laid out (build.Progress)."""
+    new build's result. ``fresh`` builds whatever is there, using nothing earlier builds stored; a ``preview`` is
+    shown a new build's pages and PDF as they come (build.Preview)."""
     key = fingerprint(manuscript_dir, theme_dir, out_dir, request)
     recorded = None if fresh else fresh_outputs(out_dir, key)
     if recorded:
         return recorded
     from publish.pipeline.build import build
 
-    return build(manuscript_dir, theme_dir, out_dir, request, report, key, fresh=fresh, printed=printed)
+    return build(manuscript_dir, theme_dir, out_dir, request, report, key, fresh=fresh, preview=preview)

@@ -1,8 +1,9 @@
 """Live preview: the web edition on 127.0.0.1, rebuilt whenever a source changes.
 
-A save shows at once in the site's pages (the pieces alone take a moment),
-with the last build's fonts, cover and pictures; the whole build follows,
-PDF and EPUB with it, and its site takes over. The main thread builds and
+A save shows in the site's pages as soon as the build has rendered them,
+with the last build's fonts, cover and pictures, while the print edition is
+laid out; then the new PDF; then the whole build, EPUB with it, and its
+site takes over. The main thread builds and
 watches (the pipeline's signal handlers and CPU budget work only there);
 the HTTP server answers from a daemon thread with whatever the latest build
 left, from memory, and serves the site's own files and nothing else. The
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import PIL.Image
@@ -34,13 +35,15 @@ import watchfiles
 from publish.errors import PublishError, PublishWarning
 from publish.outputs.print_edition import load_layout_modules
 from publish.outputs.registry import output_formats
-from publish.pipeline.build import rendered_book
+from publish.pipeline.build import Preview
 from publish.pipeline.freshness import build_if_stale
 from publish.read.default_theme import DEFAULT_THEME
 from publish.render.theme import Theme
 from publish.request import BuildRequest
-from publish.targets import Target
 from publish.tools.preview import SPREAD_DPI, png_bytes, render_page
+
+if TYPE_CHECKING:
+    from publish.render.assemble import AssembledBook
 
 HOST = "127.0.0.1"
 PAGE_ROUTE = re.compile(r"/pages/([1-9][0-9]{0,5})\.png")
@@ -152,12 +155,12 @@ class SourceFilter(watchfiles.DefaultFilter):
 
 
 def rebuild(manuscript_dir: Path, styles_dir: Path, out_dir: Path, server: PreviewServer) -> None:
-    """Build, showing what there is as it comes: the new pages at once, the new PDF as soon as it is laid out,
-    then the finished build (or its error).
+    """Build, showing what there is as it comes: the new pages once they are rendered, the new PDF as soon as it
+    is laid out, then the finished build (or its error).
 
-    The pages come from the pieces alone, in a moment; the PDF follows
-    (WeasyPrint lays out what changed), then the EPUB and the site whole.
-    On bad input, or any failure, the previous build's PDF stays.
+    The pages come while WeasyPrint lays out what changed; the EPUB and the
+    site whole come after the PDF. On bad input, or any failure, the
+    previous build's PDF stays.
     """
     start = time.perf_counter()
     previous = server.latest
@@ -166,6 +169,10 @@ def rebuild(manuscript_dir: Path, styles_dir: Path, out_dir: Path, server: Previ
     def show(**changes: Any) -> None:
         nonlocal state
         state = server.latest = dataclasses.replace(state, revision=state.revision + 1, **changes)
+
+    def paged(book: AssembledBook) -> None:
+        pages = {page.file_name: page.content.encode("utf-8") for page in book.web_pages}
+        show(site={**previous.site, **pages, "style.css": book.theme.joined("web.css")})
 
     drawing_held = False
 
@@ -177,14 +184,16 @@ def rebuild(manuscript_dir: Path, styles_dir: Path, out_dir: Path, server: Previ
         show(pdf=pdf, pdf_build=state.number)
 
     try:
-        book = rendered_book(manuscript_dir, styles_dir, out_dir, Target.WEB)
-        pages = {page.file_name: page.content.encode("utf-8") for page in book.web_pages}
-        show(site={**previous.site, **pages, "style.css": book.theme.joined("web.css")})
         # Held while the build may fork (the print process, its runs), and let go once its layout is done: its
         # pages can then be drawn while the EPUB and the site are finished.
         drawing_held = PDFIUM.acquire()
         result = build_if_stale(
-            manuscript_dir, styles_dir, out_dir, EVERY_FORMAT, lambda stage, seconds: None, printed=laid_out
+            manuscript_dir,
+            styles_dir,
+            out_dir,
+            EVERY_FORMAT,
+            lambda stage, seconds: None,
+            preview=Preview(paged, laid_out),
         )
     except Exception as error:  # whatever failed, the server lives on and says so
         message = str(error) if isinstance(error, PublishError) else f"the build failed unexpectedly: {error!r}"
