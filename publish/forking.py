@@ -1,4 +1,5 @@
-"""What a process forked to do part of a build needs: to die with its parent, and to send its errors back.
+"""What a process forked to do part of a build needs: to die with its parent, to send its errors back, and to
+send a result in two parts (``Followed``).
 
 Used by the pipeline's second process and by the print edition's layout
 processes (which that second process forks).
@@ -10,8 +11,22 @@ import os
 import pickle
 import signal
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+First = TypeVar("First")
+Rest = TypeVar("Rest")
+
+
+@dataclass(frozen=True)
+class Followed(Generic[First, Rest]):
+    """A result sent back as soon as it is made (``first``), and what the work makes once it is sent: ``rest``
+    makes that where the work runs, and waits for it where the result is awaited."""
+
+    first: First
+    rest: Callable[[], Rest]
 
 
 def die_with_parent(parent: int) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from publish.errors import PublishError
+from publish.forking import Followed
 from publish.pipeline.parallel import second_process
 
 from .conftest import ROOT
@@ -124,3 +125,34 @@ def test_a_second_process_that_dies_is_one_line_not_a_traceback():
         pytest.raises(PublishError, match="stopped with exit code 3"),
     ):
         hand_over(where_and_warmed, "pages")()
+
+
+def first_then_waiting(signal_file: str) -> Followed[int, str]:
+    """A result whose rest is made only once this test's process has seen the first part."""
+
+    def rest() -> str:
+        deadline = time.monotonic() + 10
+        while not Path(signal_file).exists():
+            if time.monotonic() > deadline:
+                return "the first part was not seen before the rest was made"
+            time.sleep(0.01)
+        return f"rest made in {os.getpid()}"
+
+    return Followed(os.getpid(), rest)
+
+
+def failing_rest() -> Followed[int, None]:
+    return Followed(1, lambda: refuse("late.md"))
+
+
+@pytest.mark.timeout(30)
+def test_a_followed_result_comes_back_in_two_parts_the_first_before_the_rest_is_made(tmp_path):
+    """The print edition's PDF comes back before the store's record of its parts is made (print_edition.py)."""
+    seen = tmp_path / "first part seen"
+    with second_process(warm_up) as hand_over:
+        followed = hand_over(first_then_waiting, str(seen))()
+        seen.touch()
+        assert followed.rest() == f"rest made in {followed.first}"
+    assert followed.first != os.getpid() and not multiprocessing.active_children()
+    with second_process(warm_up) as hand_over, pytest.raises(PublishError, match="no such piece"):
+        hand_over(failing_rest)().rest()

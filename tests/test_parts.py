@@ -94,8 +94,8 @@ def print_editions(job, monkeypatch) -> tuple:
 
     with monkeypatch.context() as patched:
         patched.setattr(part_pool, "FROM_PIECES", 10**6)
-        whole = print_edition(job)
-    in_parts = print_edition(job)
+        whole = print_edition(job).first
+    in_parts = print_edition(job).first
     # Laid out in parts: no second layout of the book, no PDF written from one document.
     assert {"relayout", "pdf"}.isdisjoint(dict(in_parts.stages)) and {"relayout", "pdf"} & set(dict(whole.stages))
     return whole, in_parts
@@ -254,5 +254,5 @@ def test_the_joined_pdf_is_the_same_bytes_however_many_processes_laid_it_out(sam
     monkeypatch.setattr(part_pool, "FROM_PIECES", 1)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     job, _, by_two = sample_in_two_runs
-    by_three = print_edition(replace(job, request=replace(job.request, jobs=3)))
+    by_three = print_edition(replace(job, request=replace(job.request, jobs=3))).first
     assert by_two.outputs[".pdf"] == by_three.outputs[".pdf"]

@@ -122,8 +122,8 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
                 zip(parts_memory.part_keys(store, parts), laid, chosen_from, placed, parts_pdfs, strict=True)
             )
         ]
-        remembered = parts_memory.remembered(store, job.base_url, KeptBook(book, choice, cut), programs)
-        job.resources.new_entries.update(remembered)
+        kept = KeptBook(book, choice, cut)
+        job.resources.later.append(lambda: parts_memory.remembered(store, job.base_url, kept, programs))
     return InParts(pdf, [start for part in parts_pdfs for start in part.page_starts])
 
 

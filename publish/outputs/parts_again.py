@@ -179,10 +179,9 @@ class Again:
                 joined.append(earlier[found].joinable)
                 book.append(earlier[found])
         pdf, cut = join(joined, programs, self.earlier.book.cut_faces)
-        entries = parts_memory.remembered(self.store, self.base_url, KeptBook(book, choice, cut), programs)
-        starts = [start for part in book for start in part.page_starts]
-        self.resources.new_entries.update(entries)
-        return InParts(pdf, starts)
+        kept = KeptBook(book, choice, cut)
+        self.resources.later.append(lambda: parts_memory.remembered(self.store, self.base_url, kept, programs))
+        return InParts(pdf, [start for part in book for start in part.page_starts])
 
 
 def _spans(indices: list[int]) -> Iterator[tuple[int, int]]:

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pydyf
-import pypdfium2
 import weasyprint
 
 from publish.errors import PublishError
@@ -192,6 +191,8 @@ def first_page(document: weasyprint.Document) -> bytes:
 
 def cover_jpeg(written: bytes) -> bytes:
     """The first page of a PDF (the book's, or its first page alone), rendered to a JPEG for the EPUB's cover."""
+    import pypdfium2  # only a build that makes the EPUB draws a cover: a PDF rebuild spares the print process it
+
     try:
         page = pypdfium2.PdfDocument(written)[0]
     except pypdfium2.PdfiumError as error:  # the book's own new PDF, which the build then keeps from replacing the last

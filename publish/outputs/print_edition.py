@@ -2,7 +2,8 @@
 
 ``print_job`` turns the assembled book into plain data that can be sent to
 that process; ``print_edition`` runs there and sends back the PDFs, and
-what the formats that borrow from the layout (the EPUB) take from it.
+what the formats that borrow from the layout (the EPUB) take from it; then
+what it made for the store.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from publish.errors import PublishError
+from publish.forking import Followed
 from publish.outputs.registry import IMPOSITIONS, lays_out_in_full, requested
 from publish.read.config import PAGE_SIZES, SHEET_SIZES
 from publish.read.resources import ResourcePolicy
@@ -58,9 +60,11 @@ class PrintEdition:
     stages: list[tuple[str, float]]
     # How many pages each PDF was laid out with, by file-name ending: what it must have when read back.
     page_counts: dict[str, int] = field(default_factory=dict)
-    # New store entries made in the layout's process (images fitted to the page, the parts laid out), by key: this
-    # process remembers them (the store is saved here).
-    stored: dict[str, bytes] = field(default_factory=dict)
+
+
+# What the print edition's process sends back: the edition, then the new store entries it made (images fitted to
+# the page, the parts laid out), by key, which the build's own process remembers (the store is saved there).
+PrintedThenStored = Followed[PrintEdition, dict[str, bytes]]
 
 
 def print_job(book: AssembledBook, request: BuildRequest) -> PrintJob:
@@ -86,8 +90,9 @@ def print_job(book: AssembledBook, request: BuildRequest) -> PrintJob:
     )
 
 
-def print_edition(job: PrintJob) -> PrintEdition:
-    """Lay out and write the print edition (and its imposition); outputs are keyed by file-name suffix.
+def print_edition(job: PrintJob) -> PrintedThenStored:
+    """Lay out and write the print edition (and its imposition); outputs are keyed by file-name suffix. The new
+    store entries follow: the parts' record, the longest, is made once the PDF is on its way.
 
     For an EPUB alone, only the cover is made: laying out what is left of
     the book without its pieces (cover and front matter) is quick. A failure
@@ -95,7 +100,7 @@ def print_edition(job: PrintJob) -> PrintEdition:
     error line, as bad input is.
     """
     try:
-        return _print_edition(job)
+        return Followed(_print_edition(job), job.resources.entries_made)
     except PublishError:
         raise
     except Exception as error:
@@ -132,7 +137,7 @@ def _print_edition(job: PrintJob) -> PrintEdition:
     if not lays_out_in_full(request):
         with stage("cover"):
             cover = pdf.cover_jpeg(pdf.first_page(pdf.layout(job.html, job.base_url, job.resources, shared).document))
-        return PrintEdition(outputs, guide, cover, starts, stages, stored=job.resources.new_entries)
+        return PrintEdition(outputs, guide, cover, starts, stages)
     wanted = requested(request)
     printed_formats = [fmt for fmt in wanted if fmt.printed]
     borrowed = any(fmt.borrows_layout for fmt in wanted)
@@ -173,7 +178,7 @@ def _print_edition(job: PrintJob) -> PrintEdition:
         with stage("impose"):
             suffix, data, page_counts[suffix], guide = _impose(job, reading_pdf, page_count, shared)
             outputs[suffix] = data
-    return PrintEdition(outputs, guide, cover, starts, stages, page_counts, job.resources.new_entries)
+    return PrintEdition(outputs, guide, cover, starts, stages, page_counts)
 
 
 def _laid_out_whole(

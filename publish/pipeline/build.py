@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publish.errors import PublishWarning
+from publish.forking import Followed
 from publish.outputs.print_edition import (
     PrintEdition,
+    PrintedThenStored,
     PrintJob,
     StageReport,
     load_layout_modules,
@@ -273,7 +275,9 @@ def _write(
     their_targets = tuple(dict.fromkeys(fmt.target for fmt in made_here))
     prints = lays_out_in_full(request)
     if cover:  # needs nothing the pieces make, so it is handed over before they are rendered
-        remembered = PrintEdition({}, [], cover.jpeg, [], []) if cover.jpeg else None
+        remembered: PrintedThenStored | None = None
+        if cover.jpeg:
+            remembered = Followed(PrintEdition({}, [], cover.jpeg, [], []), dict)
         pending = (lambda: remembered) if remembered else hand_over(print_edition, cover.job)
     with progress.stage("render"):
         book = assemble(
@@ -301,11 +305,10 @@ def _write(
                 prepared[fmt.name] = fmt.prepare(book, memo)
     if prints or (cover and not cover.jpeg):  # the other process is laying out: load them meanwhile
         verify.load_libraries()
-    printed = pending()
+    printed_then_stored = pending()
+    printed = printed_then_stored.first
     if cover and not cover.jpeg:
         memo.put(cover.key, printed.cover_jpeg)
-    for key, entry in printed.stored.items():
-        memo.put(key, entry)
     for name, seconds in printed.stages:
         progress.report(name, seconds)
     slug = out_dir / (manuscript.config.slug + theme_settings(theme.root).suffix + request.edition.file_suffix)
@@ -324,4 +327,6 @@ def _write(
                 outputs.update({folder / name: data for name, data in fmt.unpack(made).items()})
     with progress.stage("verify"):
         verify.check_outputs(outputs, printed.page_counts)
+    for key, entry in printed_then_stored.rest().items():
+        memo.put(key, entry)
     return book, outputs, printed.guide

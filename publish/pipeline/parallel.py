@@ -2,7 +2,8 @@
 
 The second process is forked at once and warms up (imports a slow library)
 while this one prepares the step's input; the input is then sent to it,
-pickled, and its result comes back the same way. The work runs in this
+pickled, and its result comes back the same way (a ``Followed`` result in
+two messages: what the work made first, then the rest). The work runs in this
 process's environment as it is when the work is handed over, not as it was
 at the fork (the build dates its work by SOURCE_DATE_EPOCH, set once the
 book is read). If this process is
@@ -20,7 +21,7 @@ from contextlib import contextmanager, suppress
 from typing import Any, Protocol, TypeVar
 
 from publish.errors import PublishError
-from publish.forking import die_with_parent, rebuilds
+from publish.forking import Followed, die_with_parent, rebuilds
 from publish.pipeline.signals import release_held, signals_held
 
 Result = TypeVar("Result")
@@ -70,6 +71,8 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
             outcome, value = result_receiver.recv()
         except EOFError:
             raise died() from None
+        if outcome == "followed":
+            return Followed(value, wait)
         child.join()
         if outcome == "error":
             raise value
@@ -138,14 +141,26 @@ def _warm_then_work(
             os._exit(0)
         os.environ.clear()
         os.environ.update(environment)
-        try:
-            message = ("ok", work(*args))
-        except Exception as error:
-            message = ("error", error) if rebuilds(error) else ("crash", "".join(traceback.format_exception(error)))
-        try:
-            result_sender.send(message)
-        except Exception:  # a result that cannot be pickled: send what happened as text
-            result_sender.send(("crash", traceback.format_exc()))
+        message = _outcome(work, *args)
+        if message[0] == "ok" and isinstance(message[1], Followed):
+            _send_result(result_sender, ("followed", message[1].first))
+            message = _outcome(message[1].rest)
+        _send_result(result_sender, message)
     except BaseException:
         os._exit(1)
     os._exit(0)
+
+
+def _outcome(work: Callable[..., object], *args: object) -> tuple[str, object]:
+    """What the work returned, or the failure it raised, as the message that says so."""
+    try:
+        return "ok", work(*args)
+    except Exception as error:
+        return ("error", error) if rebuilds(error) else ("crash", "".join(traceback.format_exception(error)))
+
+
+def _send_result(result_sender, message: tuple[str, object]) -> None:
+    try:
+        result_sender.send(message)
+    except Exception:  # a result that cannot be pickled: send what happened as text
+        result_sender.send(("crash", traceback.format_exc()))

@@ -52,7 +52,7 @@ class ResourcePolicy:
     are held to ``limits``; with a ``store``, each check and fitting is
     remembered by the image's content, and ``new_entries`` keeps what this
     policy's process made for the store (the print edition's process hands
-    it back).
+    it back): with what it has left to make ``later``, ``entries_made()``.
     """
 
     roots: tuple[Path, ...]
@@ -62,6 +62,8 @@ class ResourcePolicy:
     limits: ImageLimits = field(default_factory=ImageLimits)
     store: Remembering | None = field(default=None, repr=False, compare=False)
     new_entries: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    # Makers of entries for the store not made yet: the print edition's process makes them once its PDF is sent.
+    later: list[Callable[[], dict[str, bytes]]] = field(default_factory=list, repr=False, compare=False)
     _fetched: dict[str, Resource] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -148,6 +150,12 @@ class ResourcePolicy:
             return make()
         key = self.store.key(*parts)
         return self.store.remember(key, label, lambda: self.new_entries.setdefault(key, make()))
+
+    def entries_made(self) -> dict[str, bytes]:
+        """Every entry this policy's process made for the store: ``new_entries``, and what ``later`` makes now."""
+        while self.later:
+            self.new_entries.update(self.later.pop(0)())
+        return self.new_entries
 
     def _download(self, url: str) -> Resource:
         import urllib.request  # with http.client and ssl: loaded only by a build that fetches a remote image
