@@ -136,17 +136,17 @@ class Memo:
         """Write the new entries, and (once an hour) remove those unused for a day: a store of every draft would
         only grow.
 
-        A cache that cannot be written only makes the next build slower.
+        A cache that cannot be written only makes the next build slower. An
+        entry is not forced to the disk before it is renamed into place: one
+        a crash leaves short fails its seal and is made again, so waiting for
+        the disk (a fresh build of a long book writes hundreds) buys nothing.
         """
         for key, data in self.new.items():
             path = self._path(key)
             temporary = path.with_name(f".{path.name}.{os.getpid()}")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                with temporary.open("wb") as out:
-                    out.write(seal(key, data))
-                    out.flush()
-                    os.fsync(out.fileno())
+                temporary.write_bytes(seal(key, data))
                 os.replace(temporary, path)
             except OSError:
                 temporary.unlink(missing_ok=True)
