@@ -155,7 +155,18 @@ def test_a_book_laid_out_in_parts_and_joined_is_the_book_laid_out_whole(
         assert str(document.Root.Lang) == str(single.Root.Lang)
         # Each face's program once, cut to every run's glyphs: the program one layout embeds, byte for byte.
         assert font_programs(document) == font_programs(single)
+        # And each face's font once, as one layout has it, not one a part.
+        assert font_dictionaries(document) == font_dictionaries(single)
     assert joined.stat().st_size <= 1.25 * whole.stat().st_size
+
+
+def font_dictionaries(document: pikepdf.Pdf) -> dict[str, int]:
+    """How many font dictionaries the pages use for each face."""
+    found: dict[str, set] = {}
+    for page in document.pages:
+        for _, font in page.Resources.Font.items():
+            found.setdefault(str(font.BaseFont).partition("+")[2], set()).add(font.objgen)
+    return {face: len(fonts) for face, fonts in found.items()}
 
 
 def font_programs(document: pikepdf.Pdf) -> list[tuple[str, bytes]]:

@@ -53,12 +53,13 @@ def test_references_are_numbered_again_and_look_alikes_in_strings_are_left_alone
         page.obj.Parent = symbol("pages")
     made, roots = templates(pdf, [page.obj for page in pdf.pages])
     writer, base = Writer(), 5
+    numbers = [base + index for index in range(len(made))]
     packed = []
     for index, template in enumerate(made):
         if template.data is None:
-            packed.append((base + index, rendered(template, base, {"pages": 3})))
+            packed.append((base + index, rendered(template, numbers, {"pages": 3})))
         else:
-            writer.stream(base + index, rendered(template, base, {"pages": 3}), template.data)
+            writer.stream(base + index, rendered(template, numbers, {"pages": 3}), template.data)
     writer.packed(base + len(made), packed)
     kids = b" ".join(b"%d 0 R" % (base + root) for root in roots)
     catalog = (1, b"<< /Type /Catalog /Pages 3 0 R >>")
@@ -100,3 +101,44 @@ def test_joined_parts_keep_their_pages_outline_and_destinations_and_the_first_pa
         assert [str(page.obj.Annots[0].A.URI) for page in book.pages] == [
             f"{TRICKY} {number}" for number in (0, 1, 0, 1, 2)
         ]
+
+
+def test_a_faces_font_is_the_books_for_the_parts_whose_widths_agree_and_a_parts_own_where_they_do_not():
+    from dataclasses import dataclass
+
+    from publish.outputs.parts_fonts import BookFonts, width_array, widths_of
+    from publish.outputs.pdf_objects import Numbering
+
+    @dataclass
+    class Part:
+        widths: dict[str, dict[int, bytes]]
+        boxes: dict[str, tuple[bytes, ...]]
+
+    box = (b"0", b"-274", b"0", b"726")
+    first = Part({"F": {1: b"207", 2: b"291", 9: b"510"}}, {"F": box})
+    second = Part({"F": {2: b"291", 10: b"677"}}, {"F": box})
+    stray = Part({"F": {9: b"512"}}, {"F": box})  # glyph 9 drawn 2 units wider
+    fonts, numbering = BookFonts([first, second, stray]), Numbering(10)
+    book = dict(fonts.written(numbering))
+    assert book == {10: b"[ 1 [ 207 291 ] 9 [ 510 677 ] ]", 11: b"[ 0 -274 677 726 ]"}
+    assert fonts.given(first, numbering) == fonts.given(second, numbering) == ({"widths:F": 10, "box:F": 11}, [])
+    own = [(12, b"[ 9 [ 512 ] ]"), (13, b"[ 0 -274 0 726 ]")]
+    assert fonts.given(stray, numbering) == ({"widths:F": 12, "box:F": 13}, own)
+    assert widths_of(pikepdf.Array([1, [207, 291], 9, 10, 500])) == {1: b"207", 2: b"291", 9: b"500", 10: b"500"}
+    assert width_array({3: b"250"}) == b"[ 3 [ 250 ] ]"
+
+
+def test_the_same_objects_in_two_parts_are_written_once_but_pages_and_annotations_never_are():
+    """Each part's PDF has its own copy of what every page uses (fonts, colour spaces, resources): the book has
+    one."""
+    parts = [
+        joinable(part_pdf("Book", 2, [("One", 0, None)], {"one": 1}), frozenset(), (1,), {}),
+        joinable(part_pdf("Book", 2, [("Two", 0, None)], {"two": 1}), frozenset(), (1,), {}),
+    ]
+    with pikepdf.open(io.BytesIO(join(parts, {}, {})[0])) as book:
+        assert not book.get_warnings()
+        pages = [page.obj.objgen for page in book.pages]
+        annotations = [page.obj.Annots[0].objgen for page in book.pages]
+        contents = {page.obj.Contents.objgen for page in book.pages}
+    assert len(set(pages)) == len(set(annotations)) == 4
+    assert len(contents) == 1, "the four blank pages draw the same, once"

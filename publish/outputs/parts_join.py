@@ -5,7 +5,8 @@ The book is the same bytes however its parts were grouped to be laid out
 read once, as it is written, into what joining it needs (``Joinable``: its
 objects as templates, pdf_objects.py), and the book is written from those
 alone. What the join makes (the page tree, the names, the outline, each
-face's program and text map) is made from every part's ``Joinable``.
+face's program, text map and widths: parts_fonts.py) is made from every
+part's ``Joinable``.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from typing import Any
 
 import pikepdf
 
-from publish.outputs.pdf_objects import Template, Writer, real, rendered, symbol, templates, text
+from publish.outputs.parts_fonts import BookFonts, widths_of
+from publish.outputs.pdf_objects import Numbering, Template, Writer, real, rendered, symbol, templates, text
 from publish.outputs.weasyprint_fonts import Drawn, program, text_map
 
 # A font descriptor's embedded program: TrueType, or OpenType (here, CFF-based).
 PROGRAMS = ("/FontFile2", "/FontFile3")
+# How an annotation's dictionary begins to say what it is, as qpdf writes it for a part (sorted keys, one space).
+ANNOTATION = b"/Type /Annot"
 # The book's own objects' numbers; each face's program and text map follow, then the parts.
 CATALOG, PAGES, INFO = 1, 2, 3
 
@@ -58,7 +62,8 @@ class Joinable:
     """What joining needs of a part: its objects (``objects``, its pages among them at ``page_objects``), its
     named destinations and bookmarks (pages counted from its first), what it drew of each face, by WeasyPrint's
     hash of it (its PDF had stubs for programs: weasyprint_fonts.py), and the document's information and language
-    (every part has the book's)."""
+    (every part has the book's); each face's widths and box, which its font holds only for the glyphs the part
+    drew, are left out of the objects for the book to give (so that the parts' fonts are one font, written once)."""
 
     objects: tuple[Template, ...]
     page_objects: tuple[int, ...]
@@ -67,6 +72,9 @@ class Joinable:
     drawn: dict[str, Drawn]
     info: bytes
     lang: bytes | None
+    # Each face's widths, by glyph, and its font's box, as the part's own font gave them: left for the book to give.
+    widths: dict[str, dict[int, bytes]] = dataclasses.field(default_factory=dict)
+    boxes: dict[str, tuple[bytes, ...]] = dataclasses.field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -93,13 +101,20 @@ def joinable(pdf: bytes, stand_ins: frozenset[str], levels: tuple[int, ...], dra
         )
         for page in source.pages:
             page.obj.Parent = symbol("pages")
+        widths, boxes = {}, {}
         for font in _fonts(source.pages):
             face = _face(font)
             if face in drawn:
-                descriptor = font.DescendantFonts[0].FontDescriptor
+                descendant = font.DescendantFonts[0]
+                descriptor = descendant.FontDescriptor
                 key = next(key for key in PROGRAMS if key in descriptor)
                 descriptor[key] = symbol(f"program:{face}")
                 font.ToUnicode = symbol(f"map:{face}")
+                if "/W" in descendant and "/FontBBox" in descriptor:
+                    widths[face] = widths_of(descendant.W)
+                    boxes[face] = tuple(str(descriptor.FontBBox[side]).encode() for side in range(4))
+                    descendant.W = symbol(f"widths:{face}")
+                    descriptor.FontBBox = symbol(f"box:{face}")
         objects, page_objects = templates(source, [page.obj for page in source.pages])
         lang = source.Root.Lang.unparse() if "/Lang" in source.Root else None
         return Joinable(
@@ -110,6 +125,8 @@ def joinable(pdf: bytes, stand_ins: frozenset[str], levels: tuple[int, ...], dra
             drawn,
             source.docinfo.unparse(resolved=True),
             lang,
+            widths,
+            boxes,
         )
 
 
@@ -130,39 +147,49 @@ def join(
         for drawing in drawings:
             for glyph, glyph_text in drawing.glyphs.items():
                 merged.setdefault(glyph, glyph_text)
-    writer, number = Writer(), INFO + 1
-    shared: dict[str, tuple[int, int]] = {}
+    writer, numbering = Writer(), Numbering(INFO + 1)
+    shared: dict[str, dict[str, int]] = {}
     cut: dict[str, CutFace] = {}
+    fonts = BookFonts(parts)
     for face in sorted(drawn):
         cut[face] = _cut(face, programs[face], drawn[face], maps[face], cut_before.get(face))
         kind = b"/Subtype /OpenType" if cut[face].opentype else b"/Length1 %d" % cut[face].program_length
-        writer.stream(number, b"<< %s /Filter /FlateDecode >>" % kind, cut[face].program)
-        writer.stream(number + 1, b"<< /Filter /FlateDecode >>", cut[face].text_map)
-        shared[face] = number, number + 1
-        number += 2
+        shared[face] = {"program": numbering.take(), "map": numbering.take()}
+        writer.stream(shared[face]["program"], b"<< %s /Filter /FlateDecode >>" % kind, cut[face].program)
+        writer.stream(shared[face]["map"], b"<< /Filter /FlateDecode >>", cut[face].text_map)
+    if faces_fonts := fonts.written(numbering):
+        writer.packed(numbering.take(), faces_fonts)
     pages: list[int] = []
     for part in parts:
-        base, symbols = number, {"pages": PAGES}
-        number += len(part.objects)
+        symbols = {"pages": PAGES}
         for face, drawing in sorted(part.drawn.items()):
-            symbols[f"program:{face}"] = shared[face][0]
+            symbols[f"program:{face}"] = shared[face]["program"]
             if all(maps[face][glyph] == glyph_text for glyph, glyph_text in drawing.glyphs.items()):
-                symbols[f"map:{face}"] = shared[face][1]
+                symbols[f"map:{face}"] = shared[face]["map"]
             else:
+                symbols[f"map:{face}"] = number = numbering.take()
                 writer.stream(number, b"<< /Filter /FlateDecode >>", zlib.compress(text_map(drawing.glyphs)))
-                symbols[f"map:{face}"] = number
-                number += 1
-        packed = []
-        for index, template in enumerate(part.objects):
+        given, packed = fonts.given(part, numbering)
+        symbols.update(given)
+        # A page is in the book once, and so is an annotation: the PDF standard gives one only one page.
+        alone = [*part.page_objects, *(index for index, kept in enumerate(part.objects) if _annotation(kept))]
+        numbers, new = numbering.part(part.objects, alone, symbols)
+        for index in new:
+            template = part.objects[index]
             if template.data is None:
-                packed.append((base + index, rendered(template, base, symbols)))
+                packed.append((numbers[index], rendered(template, numbers, symbols)))
             else:
-                writer.stream(base + index, rendered(template, base, symbols), template.data)
-        writer.packed(number, packed)
-        number += 1
-        pages += [base + index for index in part.page_objects]
+                writer.stream(numbers[index], rendered(template, numbers, symbols), template.data)
+        if packed:
+            writer.packed(numbering.take(), packed)
+        pages += [numbers[index] for index in part.page_objects]
+    number = numbering.take()
     writer.packed(number, _book_objects(parts, pages, number + 1))
     return writer.finished(CATALOG, INFO), cut
+
+
+def _annotation(kept: Template) -> bool:
+    return kept.data is None and any(ANNOTATION in piece for piece in kept.pieces)
 
 
 def _cut(face: str, whole: bytes, drawings: list[Drawn], glyphs: dict[int, str], before: CutFace | None) -> CutFace:

@@ -3,10 +3,12 @@
 A part's PDF is read once, when it is written (``templates``): each object
 it needs is kept as its bytes, with every reference to another object left
 as a slot (``Template``), and the references that leave the part (its pages'
-parent, the programs and text maps the book shares) named. The book is then
-written from the templates (``Writer``): each part numbered from where the
-one before ends, its objects packed in an object stream of its own, a
-cross-reference stream at the end. Nothing is parsed again to write the
+parent, the programs, text maps and widths the book shares) named. The book
+is then written from the templates (``Writer``): each part's objects
+numbered after the last one's (``Numbering``; an object that is the same as
+one written before takes its number), the new ones packed in an object
+stream of the part's own, a cross-reference stream at the end. Nothing is
+parsed again to write the
 book, so writing it costs little more than copying its bytes, however
 many parts were kept from an earlier build, and the same objects always
 make the same bytes.
@@ -17,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import NamedTuple
 
 import pikepdf
@@ -87,16 +89,82 @@ def templates(source: pikepdf.Pdf, roots: Sequence[pikepdf.Object]) -> tuple[lis
     return made, [index[root.objgen] for root in roots]
 
 
-def rendered(template: Template, base: int, symbols: Mapping[str, int]) -> bytes:
-    """The object's bytes, its part's objects numbered from ``base``, each name in ``symbols`` its number."""
+def rendered(template: Template, numbers: Sequence[int], symbols: Mapping[str, int]) -> bytes:
+    """The object's bytes, each of its part's objects numbered as ``numbers`` says, each name in ``symbols`` its
+    number."""
     pieces, refs = template.pieces, template.refs
     if not refs:
         return pieces[0]
     out = [pieces[0]]
     for ref, piece in zip(refs, pieces[1:], strict=True):
-        out.append(b"%d 0 R" % (base + ref if isinstance(ref, int) else symbols[ref]))
+        out.append(b"%d 0 R" % (numbers[ref] if isinstance(ref, int) else symbols[ref]))
         out.append(piece)
     return b"".join(out)
+
+
+class Numbering:
+    """Numbers for the parts' objects as the book is written, from ``first`` on. An object the same as one
+    numbered before, reference for reference (a face's font dictionaries, a colour space, a page's resources: every
+    part has its own copies), takes that one's number and is written once."""
+
+    def __init__(self, first: int):
+        self.next = first
+        self.seen: dict[tuple, int] = {}
+
+    def take(self) -> int:
+        """A number of its own, for an object written once."""
+        self.next += 1
+        return self.next - 1
+
+    def part(
+        self, objects: Sequence[Template], alone: Collection[int], symbols: Mapping[str, int]
+    ) -> tuple[list[int], list[int]]:
+        """Each of a part's objects' number, and which of them are new (to be written), in the order they were
+        numbered: each after those it refers to. The objects ``alone`` are never shared, and neither is an object
+        on a loop of references (numbered before what it refers to is)."""
+        numbers: dict[int, int] = {}
+        own = set(alone)
+        new: list[int] = []
+        done: set[int] = set()
+        for root in range(len(objects)):
+            path, open_ = [root], {root}
+            while path:
+                index = path[-1]
+                if index in done:
+                    path.pop()
+                    continue
+                waiting = None
+                for ref in objects[index].refs:
+                    if not isinstance(ref, int) or ref in done:
+                        continue
+                    if ref in open_:
+                        if ref not in numbers:  # a loop: numbered now, and not shared
+                            numbers[ref] = self.take()
+                            own.add(ref)
+                            new.append(ref)
+                    elif waiting is None:
+                        waiting = ref
+                if waiting is not None:
+                    path.append(waiting)
+                    open_.add(waiting)
+                    continue
+                path.pop()
+                open_.discard(index)
+                done.add(index)
+                if index in numbers:
+                    continue
+                template = objects[index]
+                if index in own:
+                    numbers[index] = self.take()
+                    new.append(index)
+                    continue
+                refs = tuple(numbers[ref] if isinstance(ref, int) else symbols[ref] for ref in template.refs)
+                key = (template.pieces, template.data, refs)
+                if key not in self.seen:
+                    self.seen[key] = self.take()
+                    new.append(index)
+                numbers[index] = self.seen[key]
+        return [numbers[index] for index in range(len(objects))], new
 
 
 def text(value: str) -> bytes:
