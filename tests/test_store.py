@@ -200,3 +200,17 @@ def test_an_interrupt_before_the_renames_says_nothing_was_written(tmp_path, monk
         result.stderr.strip().splitlines()[-1]
         == "interrupted: nothing was written, the last good files are as they were"
     )
+
+
+def test_what_the_print_process_makes_for_the_store_last_can_fail_without_failing_the_build(tmp_path, monkeypatch):
+    """The store's entries come back after the PDF (forking.Followed): losing them makes the next build slower, not
+    this one wrong or failed."""
+    from publish.read.resources import ResourcePolicy
+
+    def full_disk(self):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(ResourcePolicy, "entries_made", full_disk)
+    result = build_into(tmp_path / "out", request=BuildRequest(formats=("pdf",)))
+    (pdf,) = result.written
+    assert pdf.read_bytes().startswith(b"%PDF")

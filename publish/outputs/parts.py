@@ -32,6 +32,10 @@ PIECE, WARNING = "piece", "spoiler-warning"
 CONTENTS = "contents"
 # Marks where a part's elements go in the document written around them.
 PART_SLOT = "publish-part-slot"
+# The ids an element holds (its own among them), and where its links lead: plain strings, which keep no hold on the
+# parsed tree (lxml's default "smart" strings do, and the parts' targets are pickled and stored).
+ANCHORS = lxml.etree.XPath(".//@id[. != '']", smart_strings=False)
+LINKS = lxml.etree.XPath(".//a/@href", smart_strings=False)
 # Where a part after the first is guessed to begin before the parts before it are laid out: a right-hand page
 # past any a theme singles out with :first or :nth() (a wrong guess costs only the settling).
 GUESSED_FIRST_PAGE = 101
@@ -80,7 +84,7 @@ def split(html: str) -> list[Part]:
         if (((classes & {PIECE, WARNING}) and not behind_warning) or after_piece) and groups[-1]:
             groups.append([])
         groups[-1].append(index)
-    every_id = set(body.xpath(".//@id"))
+    every_id = set(ANCHORS(body))
     # The document around the body's children, written once: each part is it with some of them inside.
     for child in children:
         body.remove(child)
@@ -91,8 +95,8 @@ def split(html: str) -> list[Part]:
     parts = []
     for group in groups:
         elements = [children[index] for index in group]
-        ids = {str(found) for top in elements for found in top.xpath(".//@id")}
-        links = {str(href)[1:] for top in elements for href in top.xpath(".//a/@href") if href.startswith("#")}
+        ids = {found for top in elements for found in ANCHORS(top)}
+        links = {href[1:] for top in elements for href in LINKS(top) if href.startswith("#")}
         inside = "".join(lxml.etree.tostring(element, encoding="unicode", method="html") for element in elements)
         parts.append(
             Part(

@@ -8,7 +8,9 @@ and the box that holds them, as WeasyPrint makes a font's box (0, the
 descent, the widest glyph, the ascent). The parts' font dictionaries are
 then one, written once (pdf_objects.Numbering). A part that gives a glyph
 another width than the parts before it (the glyphs' positions in its text
-were set against its own) keeps its own widths and box.
+were set against its own) keeps its own widths and box. So does one whose
+descriptor differs otherwise: WeasyPrint flags a font fixed-pitch when the
+glyphs a document drew all have one width, which a part of a few words can.
 """
 
 from __future__ import annotations

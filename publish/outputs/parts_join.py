@@ -27,7 +27,8 @@ from publish.outputs.weasyprint_fonts import Drawn, program, text_map
 
 # A font descriptor's embedded program: TrueType, or OpenType (here, CFF-based).
 PROGRAMS = ("/FontFile2", "/FontFile3")
-# How an annotation's dictionary begins to say what it is, as qpdf writes it for a part (sorted keys, one space).
+# How an annotation says what it is, as qpdf writes a part's objects (sorted keys, one space): WeasyPrint 70 gives
+# every annotation it makes (links, form fields) its /Type.
 ANNOTATION = b"/Type /Annot"
 # The book's own objects' numbers; each face's program and text map follow, then the parts.
 CATALOG, PAGES, INFO = 1, 2, 3
@@ -110,7 +111,8 @@ def joinable(pdf: bytes, stand_ins: frozenset[str], levels: tuple[int, ...], dra
                 key = next(key for key in PROGRAMS if key in descriptor)
                 descriptor[key] = symbol(f"program:{face}")
                 font.ToUnicode = symbol(f"map:{face}")
-                if "/W" in descendant and "/FontBBox" in descriptor:
+                # A second font of the face (WeasyPrint makes one a face) would keep its own.
+                if face not in widths and "/W" in descendant and "/FontBBox" in descriptor:
                     widths[face] = widths_of(descendant.W)
                     boxes[face] = tuple(str(descriptor.FontBBox[side]).encode() for side in range(4))
                     descendant.W = symbol(f"widths:{face}")

@@ -126,40 +126,45 @@ class Numbering:
         own = set(alone)
         new: list[int] = []
         done: set[int] = set()
+
+        def alone_now(index: int) -> None:
+            numbers[index] = self.take()
+            own.add(index)
+            new.append(index)
+
         for root in range(len(objects)):
-            path, open_ = [root], {root}
+            if root in done:
+                continue
+            # Each object on the way down, with how many of its references have been looked at.
+            path, open_ = [[root, 0]], {root}
             while path:
-                index = path[-1]
-                if index in done:
-                    path.pop()
-                    continue
-                waiting = None
-                for ref in objects[index].refs:
+                index, at = path[-1]
+                refs = objects[index].refs
+                below = None
+                while below is None and at < len(refs):
+                    ref, at = refs[at], at + 1
                     if not isinstance(ref, int) or ref in done:
                         continue
-                    if ref in open_:
-                        if ref not in numbers:  # a loop: numbered now, and not shared
-                            numbers[ref] = self.take()
-                            own.add(ref)
-                            new.append(ref)
-                    elif waiting is None:
-                        waiting = ref
-                if waiting is not None:
-                    path.append(waiting)
-                    open_.add(waiting)
+                    if ref not in open_:
+                        below = ref
+                    elif ref not in numbers:  # a loop: numbered now, and not shared
+                        alone_now(ref)
+                path[-1][1] = at
+                if below is not None:
+                    path.append([below, 0])
+                    open_.add(below)
                     continue
                 path.pop()
                 open_.discard(index)
                 done.add(index)
                 if index in numbers:
                     continue
-                template = objects[index]
                 if index in own:
-                    numbers[index] = self.take()
-                    new.append(index)
+                    alone_now(index)
                     continue
-                refs = tuple(numbers[ref] if isinstance(ref, int) else symbols[ref] for ref in template.refs)
-                key = (template.pieces, template.data, refs)
+                template = objects[index]
+                targets = tuple(numbers[ref] if isinstance(ref, int) else symbols[ref] for ref in template.refs)
+                key = (template.pieces, template.data, targets)
                 if key not in self.seen:
                     self.seen[key] = self.take()
                     new.append(index)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import logging
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publish.errors import PublishWarning
+from publish.errors import PublishError, PublishWarning
 from publish.forking import Followed
 from publish.outputs.print_edition import (
     PrintEdition,
@@ -165,7 +166,7 @@ def build(
 
 def rendered_book(manuscript_dir: Path, theme_dir: Path, out_dir: Path, target: Target) -> AssembledBook:
     """The book with its pieces rendered for ``target``, as ``build`` renders them (from what earlier builds into
-    ``out_dir`` remembered): for a preview that shows the pages before the print edition is laid out."""
+    ``out_dir`` remembered), with no layout: what the tests lay out or look into themselves."""
     from publish.render.assemble import assemble
     from publish.render.theme import Theme
 
@@ -327,6 +328,9 @@ def _write(
                 outputs.update({folder / name: data for name, data in fmt.unpack(made).items()})
     with progress.stage("verify"):
         verify.check_outputs(outputs, printed.page_counts)
-    for key, entry in printed_then_stored.rest().items():
-        memo.put(key, entry)
+    # What the print process made for the store comes last: if that process died or crashed meanwhile, or a disk
+    # failed it, the next build is only slower.
+    with contextlib.suppress(PublishError, RuntimeError, OSError):
+        for key, entry in printed_then_stored.rest().items():
+            memo.put(key, entry)
     return book, outputs, printed.guide

@@ -143,7 +143,8 @@ def _warm_then_work(
         os.environ.update(environment)
         message = _outcome(work, *args)
         if message[0] == "ok" and isinstance(message[1], Followed):
-            _send_result(result_sender, ("followed", message[1].first))
+            if not _send_result(result_sender, ("followed", message[1].first)):
+                os._exit(0)  # the first part could not be sent, and the parent stops at what was sent instead
             message = _outcome(message[1].rest)
         _send_result(result_sender, message)
     except BaseException:
@@ -159,8 +160,11 @@ def _outcome(work: Callable[..., object], *args: object) -> tuple[str, object]:
         return ("error", error) if rebuilds(error) else ("crash", "".join(traceback.format_exception(error)))
 
 
-def _send_result(result_sender, message: tuple[str, object]) -> None:
+def _send_result(result_sender, message: tuple[str, object]) -> bool:
+    """Send ``message``, or what stopped it being sent; whether it was sent."""
     try:
         result_sender.send(message)
     except Exception:  # a result that cannot be pickled: send what happened as text
         result_sender.send(("crash", traceback.format_exc()))
+        return False
+    return True
