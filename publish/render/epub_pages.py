@@ -4,7 +4,6 @@ warning, where the theme gives it a page of its own), colophon, and the spoilers
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING
 from publish.markup.convert import RenderedPiece
 from publish.markup.fragment import link_across
 from publish.read.remembering import Remembering
+from publish.render.remembered_pages import remembered_page, shown_on_every_page
 from publish.render.theme import Theme
 
 if TYPE_CHECKING:
@@ -54,19 +54,14 @@ def reveals_apart(rendered: RenderedPiece) -> RenderedPiece:
 def epub_pages(theme: Theme, pieces: list[RenderedPiece], context: dict, memo: Remembering | None) -> list[EpubPage]:
     """Every document of the EPUB, from the theme's page template; a piece's page (and its warning's) is
     remembered by everything it shows, so an edit renders only the pages it changes."""
-    # A piece's page may show the others' titles (a theme's next/previous links), not their text.
-    titles = [(rendered.piece.id, rendered.title.markup, rendered.piece.meta) for rendered in pieces]
-    context_digest = hashlib.sha256(repr((context, titles)).encode()).hexdigest()
+    shown = shown_on_every_page(context, pieces)
 
     def page(name: str, title: str, part: str, landmark: str = "", linear: bool = True, **extra: object) -> EpubPage:
         def fill() -> str:
             return theme.render("epub/page.xhtml", part=part, page_title=str(title), pieces=pieces, **extra, **context)
 
-        if memo is not None and part in ("piece", "warning"):
-            key = memo.key("page", name, str(title), part, landmark, repr(extra), context_digest)
-            content = memo.remember(key, f"page:{name}", lambda: fill().encode("utf-8")).decode("utf-8")
-        else:
-            content = fill()
+        key = ("page", name, str(title), part, landmark, repr(extra), shown)
+        content = remembered_page(memo, part, f"page:{name}", key, fill)
         rendered = extra.get("rendered")
         source = rendered.piece.path if isinstance(rendered, RenderedPiece) else None
         return EpubPage(file_name=name, title=title, content=content, landmark=landmark, source=source, linear=linear)

@@ -4,7 +4,6 @@ warning, which has a page of its own), and the colophon; each page links to the 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from publish.markup.convert import RenderedPiece
 from publish.read.remembering import Remembering
 from publish.read.wording import Wording
+from publish.render.remembered_pages import remembered_page, shown_on_every_page
 from publish.render.theme import Theme
 
 # An unhurried reader's pace (silent reading of prose runs 200–260 words a minute).
@@ -74,9 +74,7 @@ def web_pages(
         plans.append(PagePlan(f"{rendered.piece.id}.html", str(rendered.title), "piece", about, rendered))
     plans.append(PagePlan("colophon.html", words.text("colophon"), "colophon", about_book))
     minutes = {rendered.piece.id: reading_minutes(rendered) for rendered in pieces}  # every page's contents link
-    # A piece's page may show the others' titles and reading times (the contents, a theme's links), not their text.
-    titles = [(rendered.piece.id, rendered.title.markup, rendered.piece.meta) for rendered in pieces]
-    shown_on_every_page = hashlib.sha256(repr((context, titles, minutes)).encode()).hexdigest()
+    shown = shown_on_every_page(context, pieces, minutes)
     pages = []
     for index, plan in enumerate(plans):
         previous = plans[index - 1] if index else None
@@ -86,7 +84,7 @@ def web_pages(
 
         def fill(
             plan: PagePlan = plan, previous: PagePlan | None = previous, following: PagePlan | None = following
-        ) -> bytes:
+        ) -> str:
             return theme.render(
                 "web/page.html",
                 page=plan,
@@ -99,14 +97,11 @@ def web_pages(
                 pieces=pieces,
                 reading_minutes=minutes,
                 **context,
-            ).encode("utf-8")
+            )
 
-        if memo is not None and plan.part in ("piece", "warning"):
-            neighbours = [(near.file_name, near.title, near.part) if near else None for near in (previous, following)]
-            key = memo.key("web page", repr(plan), repr(neighbours), shown_on_every_page)
-            content = memo.remember(key, f"web:{plan.file_name}", fill).decode("utf-8")
-        else:
-            content = fill().decode("utf-8")
+        neighbours = [(near.file_name, near.title, near.part) if near else None for near in (previous, following)]
+        key = ("web page", repr(plan), repr(neighbours), shown)
+        content = remembered_page(memo, plan.part, f"web:{plan.file_name}", key, fill)
         meta = plan.rendered.piece.meta if plan.rendered else None
         author = meta.author if meta and meta.author else book.byline
         pages.append(
