@@ -52,7 +52,7 @@ EVERY_FORMAT = BuildRequest(formats=tuple(output_formats()))
 # Python's table may not know the web's font type.
 SITE_TYPES = {".woff2": "font/woff2", ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8"}
 # pdfium is not thread-safe, and the build uses it (for the cover) in a process
-# forked from this one: one thread at a time, never while a build may fork (build.Progress.printed says when
+# forked from this one: one thread at a time, never while a build may fork (build.Preview.printed says when
 # it no longer will).
 PDFIUM = threading.Lock()
 
