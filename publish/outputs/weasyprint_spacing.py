@@ -12,8 +12,8 @@ line by line:
   as much, as it is the more visible). The line is laid out with that room
   first, so that most lines are laid out once.
 - A line whose spaces would grow past ``WIDEST_SPACE`` takes the rest in
-  its letters' spacing, up to ``WIDEST_LETTER_SPACING``; only what is left
-  after that goes to the spaces.
+  its letters' spacing, within a limit (weasyprint_letters.py); only what
+  is left after that goes to the spaces.
 
 Both replace module functions of WeasyPrint's inline layout, which pdf.py
 does only for the version they were written for; tests/test_book_design.py
@@ -22,7 +22,6 @@ measures the spaces of the printed lines.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,13 +29,12 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.layout import block, inline
 from weasyprint.layout.leader import handle_leader
 from weasyprint.layout.percent import resolve_one_percentage, resolve_percentages
-from weasyprint.text.line_break import create_layout, line_size
+
+from publish.outputs.weasyprint_letters import natural_width, spread_letters
 
 # Of the font's own word space.
 NARROWEST_SPACE = 0.8
 WIDEST_SPACE = 2.0
-# Of the font's size.
-WIDEST_LETTER_SPACING = 0.03
 TIGHTENING_COST = 2.0
 # A line tightened this little is taken without laying out the loose line it replaces (which would be a
 # word shorter, and looser than this costs).
@@ -51,14 +49,15 @@ LOOSE = 0.7
 ITER_LINE_BOXES = inline.iter_line_boxes
 SPLIT_INLINE_BOX = inline.split_inline_box
 TEXT_ALIGN = inline.text_align
-# A word, or the spaces between two: apart, so that only the word is marked as written, and a viewer finds the
-# space between two words.
-WORDS = re.compile(r"\S+|\s+")
 # Set on the layout context for the next split of a line: the width it is to fill, narrower than the line's own.
 NARROWED = "publish_narrowed_line"
 # Set on a justified line by its alignment: its width before, and how much its spaces changed.
 NATURAL_WIDTH = "publish_natural_width"
 SPACING = "publish_spacing"
+# Set on a line laid out to be weighed (``Paragraph.line``), whose spacing waits until it is taken: the width its
+# alignment is to fill, kept meanwhile under ``UNALIGNED``.
+ALIGNED_LATER = "publish_aligned_later"
+UNALIGNED = "publish_unaligned"
 # Among the arguments after ``max_x``: the lists the split adds the line's out-of-flow boxes and children to.
 LINE_LISTS = slice(3, 8)
 
@@ -92,26 +91,43 @@ class Paragraph:
     fixed_boxes: list
 
     def line(self, start: LineStart, narrowed: float | None = None) -> tuple | None:
-        """The line from ``start``, with its ``resume_at``; filling ``narrowed`` rather than the whole measure."""
+        """The line from ``start``, with its ``resume_at``; filling ``narrowed`` rather than the whole measure. Its
+        spaces and letters are not spaced yet (``finished`` does it): a line laid out to be weighed is often dropped.
+        """
         self.box.text_indent = start.text_indent
         if narrowed is not None:
             self.context.__dict__[NARROWED] = narrowed
-        line, resume_at = inline.get_next_linebox(
-            self.context,
-            self.box,
-            start.position_y,
-            self.bottom_space,
-            start.skip_stack,
-            self.containing_block,
-            self.absolute_boxes,
-            self.fixed_boxes,
-            start.first_letter_style,
-            start.first_line_style,
-        )
+        # The line is a copy of the paragraph's box, made during the call: it carries the mark, which the box
+        # does not keep (WeasyPrint lays the paragraph out again elsewhere, where nothing would finish a line).
+        self.box.__dict__[ALIGNED_LATER] = True
+        try:
+            line, resume_at = inline.get_next_linebox(
+                self.context,
+                self.box,
+                start.position_y,
+                self.bottom_space,
+                start.skip_stack,
+                self.containing_block,
+                self.absolute_boxes,
+                self.fixed_boxes,
+                start.first_letter_style,
+                start.first_line_style,
+            )
+        finally:
+            del self.box.__dict__[ALIGNED_LATER]
         if line is None:
             return None
-        handle_leader(self.context, line, self.containing_block)
         return line, resume_at
+
+    def finished(self, laid: tuple) -> tuple:
+        """The line as WeasyPrint gives it: justified as ``_align_within_limits`` found it should be, its leaders
+        filled."""
+        line = laid[0]
+        line.__dict__.pop(ALIGNED_LATER, None)
+        if (available_width := line.__dict__.pop(UNALIGNED, None)) is not None:
+            _justify(self.context, line, available_width)
+        handle_leader(self.context, line, self.containing_block)
+        return laid
 
     @property
     def out_of_flow(self) -> tuple[int, int]:
@@ -138,14 +154,14 @@ def _lines_weighed_in_pairs(
     current = paragraph.line(start)
     while current is not None:
         if current[1] is None:
-            yield current
+            yield paragraph.finished(current)
             return
         following_mark = paragraph.out_of_flow
         following = paragraph.line(_after(current))
         weigh = paragraph.out_of_flow == mark and not context.excluded_shapes
         if following is not None and weigh and _spacing(following[0]) > LOOSE:
             current, following = _more_even(paragraph, start, current, following)
-        yield current
+        yield paragraph.finished(current)
         start, mark, current = _after(current), following_mark, following
 
 
@@ -236,20 +252,23 @@ def _align_within_limits(context, line, available_width, last) -> float:
         return TEXT_ALIGN(context, line, available_width, last)
     setattr(line, NATURAL_WIDTH, line.width)
     setattr(line, SPACING, extra / spaces / space)
+    if line.__dict__.get(ALIGNED_LATER):
+        line.__dict__[UNALIGNED] = available_width
+    else:
+        _justify(context, line, available_width)
+    return 0
+
+
+def _justify(context, line, available_width: float) -> None:
+    """Fill the line to ``available_width``: with its letters spaced, where its spaces would be too wide alone."""
+    extra = available_width - line.width
+    spaces = inline.count_expandable_spaces(line)
+    space = _space_width(context, line.style)
     beyond = extra - spaces * space * (WIDEST_SPACE - 1)
     if beyond > 0:
-        letters = _letters(line)
-        if letters:
-            widest = WIDEST_LETTER_SPACING * line.style["font_size"]
-            spacing = min(beyond / letters, widest)
-            growth = _add_letter_spacing(context, line, spacing, 0)
-            # A word's first and last letters get half the spacing each (Pango's way at a run's ends): once more,
-            # by what the first spacing gave.
-            if 0 < growth < beyond and spacing < widest:
-                _add_letter_spacing(context, line, min(widest - spacing, spacing * (beyond - growth) / growth), 0)
-            extra = available_width - line.width
+        spread_letters(context, line, beyond)
+        extra = available_width - line.width
     inline.justify_line(context, line, extra)
-    return 0
 
 
 def _space_change(context, line, available: float) -> float | None:
@@ -274,75 +293,5 @@ def _space_width(context, style) -> float:
     key = (tuple(style["font_family"]), style["font_size"], style["font_style"], style["font_weight"])
     measured: dict[tuple, float] = context.__dict__.setdefault("publish_space_widths", {})
     if key not in measured:
-        measured[key] = _natural_width(context, "x x", style) - _natural_width(context, "xx", style)
+        measured[key] = natural_width(context, "x x", style) - natural_width(context, "xx", style)
     return measured[key]
-
-
-def _natural_width(context, text: str, style: Any, measured_as: Any = None) -> float:
-    layout = create_layout(text, style, context, None, 0)
-    width = line_size(layout.get_first_line()[0], measured_as or style)[0]
-    layout.deactivate()
-    return width
-
-
-def _letters(box) -> int:
-    if isinstance(box, boxes.TextBox):
-        return len(box.text.replace(" ", ""))
-    if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
-        return sum(_letters(child) for child in box.children if child.is_in_normal_flow())
-    return 0
-
-
-def _add_letter_spacing(context, box, spacing: float, x_advance: float, natural: float | None = None) -> float:
-    """Space the letters of a line's text boxes, moving what follows them along (as WeasyPrint's
-    ``add_word_spacing`` does for word spaces). A text box is first cut into one box a word: pdf.py marks a
-    letter-spaced box with its words as written, and a box is what a viewer then takes for one word. ``natural``:
-    a text box's width unspaced, where it was just measured."""
-    if isinstance(box, boxes.TextBox):
-        box.position_x += x_advance
-        if not box.text:
-            return x_advance
-        spaced = box.style.copy()
-        already = box.style["letter_spacing"]
-        spaced["letter_spacing"] = spacing + (0 if already == "normal" else already)
-        if natural is None:
-            natural = _natural_width(context, box.text, box.style)
-        # The box's new layout measures it: the one _natural_width would make (it is not justified yet).
-        box.pango_layout = create_layout(box.text, spaced, context, None, box.justification_spacing)
-        growth = line_size(box.pango_layout.get_first_line()[0], box.style)[0] - natural
-        box.pango_layout.deactivate()
-        box.style = spaced
-        box.width += growth
-        return x_advance + growth
-    if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
-        box.position_x += x_advance
-        before = x_advance
-        children = []
-        for child in box.children:
-            words, cut_growth = _cut_into_words(context, child)
-            for word in words:
-                if word.is_in_normal_flow():
-                    measured = word.width if len(words) > 1 else None
-                    x_advance = _add_letter_spacing(context, word, spacing, x_advance, measured)
-            x_advance += cut_growth
-            children.extend(words)
-        box.children = children
-        box.width += x_advance - before
-        return x_advance
-    box.translate(x_advance, 0)
-    return x_advance
-
-
-def _cut_into_words(context, box) -> tuple[list, float]:
-    """A text box as one box a word and one for each space between, each as wide as it is unspaced, and how much
-    wider they are together."""
-    texts = WORDS.findall(box.text) if isinstance(box, boxes.TextBox) else []
-    if len(texts) < 2:
-        return [box], 0.0
-    words, x = [], box.position_x
-    for text in texts:
-        word = box.copy_with_text(text)
-        word.position_x, word.width = x, _natural_width(context, text, box.style)
-        x += word.width
-        words.append(word)
-    return words, (x - box.position_x) - box.width
