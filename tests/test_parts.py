@@ -75,8 +75,21 @@ def outline(pdf: Path) -> list[tuple[int, str, int]]:
         return list(walk(tree.root, 0))
 
 
-def print_job_for(manuscript: Path, out: Path, theme: str, jobs: int):
-    """The print edition's job for the book in a bundled theme, to be laid out by ``jobs`` processes."""
+def assert_same_pages(joined: Path, whole: Path) -> None:
+    """The same pages: their words where they were, their links and the outline."""
+    expected, found = words_by_page(whole), words_by_page(joined)
+    assert len(found) == len(expected)
+    for number, (want, got) in enumerate(zip(expected, found, strict=True), start=1):
+        assert [word for word, *_ in got] == [word for word, *_ in want], f"page {number}"
+        moved = [(a, b) for a, b in zip(want, got, strict=True) if max_distance(a, b) > WORD_TOLERANCE]
+        assert not moved, f"page {number}: {moved[:3]}"
+    assert links(joined) == links(whole)
+    assert outline(joined) == outline(whole)
+
+
+def print_job_for(manuscript: Path, out: Path, theme: str | Path, jobs: int):
+    """The print edition's job for the book in a bundled theme (or a theme folder), to be laid out by ``jobs``
+    processes."""
     from publish.outputs.print_edition import print_job
     from publish.pipeline.build import rendered_book
     from publish.read.default_theme import BUNDLED_THEMES
@@ -140,14 +153,7 @@ def test_a_book_laid_out_in_parts_and_joined_is_the_book_laid_out_whole(
     whole.write_bytes(whole_edition.outputs[".pdf"])
     joined.write_bytes(edition_in_parts.outputs[".pdf"])
 
-    expected, found = words_by_page(whole), words_by_page(joined)
-    assert len(found) == len(expected)
-    for number, (want, got) in enumerate(zip(expected, found, strict=True), start=1):
-        assert [word for word, *_ in got] == [word for word, *_ in want], f"page {number}"
-        moved = [(a, b) for a, b in zip(want, got, strict=True) if max_distance(a, b) > WORD_TOLERANCE]
-        assert not moved, f"page {number}: {moved[:3]}"
-    assert links(joined) == links(whole)
-    assert outline(joined) == outline(whole)
+    assert_same_pages(joined, whole)
     assert edition_in_parts.page_starts == whole_edition.page_starts
     assert edition_in_parts.cover_jpeg == whole_edition.cover_jpeg
     with pikepdf.open(joined) as document, pikepdf.open(whole) as single:
@@ -182,7 +188,7 @@ def font_programs(document: pikepdf.Pdf) -> list[tuple[str, bytes]]:
 
 
 def test_a_part_begins_at_each_piece_or_the_warning_before_it():
-    from publish.outputs.parts import split
+    from publish.outputs.parts_split import split
 
     html = (
         "<html><head><title>t</title></head><body>"
@@ -267,3 +273,38 @@ def test_the_joined_pdf_is_the_same_bytes_however_many_processes_laid_it_out(sam
     job, _, by_two = sample_in_two_runs
     by_three = print_edition(replace(job, request=replace(job.request, jobs=3))).first
     assert by_two.outputs[".pdf"] == by_three.outputs[".pdf"]
+
+
+def test_a_part_written_before_the_page_numbers_settled_is_laid_out_again_where_it_falls(tmp_path, monkeypatch):
+    """A run writes its parts as soon as they are settled, before the book's page numbers are known to have stopped
+    moving. Here they have not: each warning's "skip to page" grows by a paragraph once it is more than page 1
+    (a counter style), so the warning gets longer, every part after it moves, and the parts written where they no
+    longer fall are laid out afresh there."""
+    from publish.outputs import part_pool, parts
+
+    theme = tmp_path / "grows"
+    theme.mkdir()
+    (theme / "theme.toml").write_text('extends = "classic"\n')
+    paragraph = " ".join(["further"] * 600)
+    (theme / "print.css").write_text(
+        '@counter-style stays { system: cyclic; symbols: "."; }\n'
+        f'@counter-style grows {{ system: cyclic; symbols: "{paragraph}"; range: 2 infinite; fallback: stays; }}\n'
+        '.skip-link::after { content: " " target-counter(attr(href), page, grows); }\n'
+    )
+    again = []
+    paginate = parts.Run._paginate
+
+    def counted(run, part, first_page, sided, targets=None):
+        again.extend([part] if targets is not None else [])
+        return paginate(run, part, first_page, sided, targets)
+
+    monkeypatch.setattr(parts.Run, "_paginate", counted)
+    monkeypatch.setattr(part_pool, "FROM_PIECES", 1)
+    # One run: the parts laid out again are laid out in this process, where they are counted.
+    whole_edition, edition_in_parts = print_editions(print_job_for(MANUSCRIPT, tmp_path / "out", theme, 1), monkeypatch)
+    assert again
+    whole, joined = tmp_path / "whole.pdf", tmp_path / "joined.pdf"
+    whole.write_bytes(whole_edition.outputs[".pdf"])
+    joined.write_bytes(edition_in_parts.outputs[".pdf"])
+    assert "further further" in subprocess.run(["pdftotext", str(joined), "-"], capture_output=True, text=True).stdout
+    assert_same_pages(joined, whole)

@@ -4,8 +4,8 @@ Each run paginates its parts (most of the work) at once, guessing where it
 begins; this process then places every part where the parts before it end,
 chooses the economical openings from their lengths (economy.py, the choice
 a second layout of the whole book used to make), has each run settle its
-parts there until no page number moves, and joins the parts' PDFs (one a
-part). The first run is laid out in this process, the others in processes
+parts there and write them, again where a page number moved, and joins the
+parts' PDFs (one a part). The first run is laid out in this process, the others in processes
 forked from it, which share what it has imported. What was laid out is
 remembered in the store (parts_memory.py): the next build lays out again
 only what changed, where that is little (parts_again.py).
@@ -29,16 +29,16 @@ from publish.outputs.parts import (
     MAX_SETTLINGS,
     InParts,
     Laid,
-    Part,
     Run,
+    SettledRun,
     measured,
     placements,
-    split,
     where_lengths_change,
 )
 from publish.outputs.parts_again import Again
 from publish.outputs.parts_join import join
 from publish.outputs.parts_memory import KeptBook, KeptPart
+from publish.outputs.parts_split import Part, split
 from publish.outputs.weasyprint_parts import Placement
 from publish.outputs.weasyprint_shared import Shared
 from publish.read.resources import ResourcePolicy
@@ -101,14 +101,18 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
             runs[0].send("set_contents_apart")
             laid[0] = runs[0].receive()
         moved = frozenset(index for index, part in enumerate(parts) if part.ids[0] in choice.right)
+        booklet = [(index == len(runs) - 1,) for index in range(len(runs))]
         for _ in range(MAX_SETTLINGS):
             placed = placements(laid, moved)
-            laid = _flat(_each(runs, "settle", *_by_run(placed, spans)))
+            settled: list[SettledRun] = _each(
+                runs, "settle_and_write", *[own + end for own, end in zip(_by_run(placed, spans), booklet, strict=True)]
+            )
+            laid = [part for run in settled for part in run.laid]
             if placements(laid, moved) == placed:
                 break
         else:
             return None
-        written = _each(runs, "write", *[(index == len(runs) - 1,) for index in range(len(runs))])
+        written = [run.written for run in settled]
     parts_pdfs = [part for run in written for part in run.parts]
     programs = {face: data for run in written for face, data in run.programs.items()}
     pdf, cut = join([part.joinable for part in parts_pdfs], programs, earlier.book.cut_faces if earlier else {})

@@ -3,8 +3,9 @@
 A piece is a natural unit of layout: its pages break the same wherever it
 starts, its running heads and notes are its own, and only a few page numbers
 cross between pieces (the contents', each warning's "skip to page", a
-spoiler's "revealed on page"). A ``Run`` of consecutive parts is laid out in
-one process: each part paginated with a guess at where it falls
+spoiler's "revealed on page"). The book's HTML is split into parts
+(parts_split.py). A ``Run`` of consecutive parts is laid out in one
+process: each part paginated with a guess at where it falls
 (weasyprint_parts.py), reported (``Laid``), settled where ``placements``
 puts it once every part's length is known, and written, a PDF a part. The
 book is the parts' PDFs joined (parts_join.py); part_pool.py runs them
@@ -16,97 +17,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import lxml.etree
 import weasyprint
 
 from publish.outputs import balance, economy, pdf, weasyprint_document, weasyprint_fonts
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.parts_join import Joinable, joinable
+from publish.outputs.parts_split import Part
 from publish.outputs.weasyprint_parts import Paginated, Placement
 from publish.outputs.weasyprint_shared import Shared
 from publish.read.resources import ResourcePolicy
 
-# The body's elements a part begins with (templates/book.html): a piece, or the warning before it.
-PIECE, WARNING = "piece", "spoiler-warning"
 # The contents' id (templates/book.html): the front matter holds them.
 CONTENTS = "contents"
-# Marks where a part's elements go in the document written around them.
-PART_SLOT = "publish-part-slot"
-# The ids an element holds (its own among them), and where its links lead: plain strings, which keep no hold on the
-# parsed tree (lxml's default "smart" strings do, and the parts' targets are pickled and stored).
-ANCHORS = lxml.etree.XPath(".//@id[. != '']", smart_strings=False)
-LINKS = lxml.etree.XPath(".//a/@href", smart_strings=False)
 # Where a part after the first is guessed to begin before the parts before it are laid out: a right-hand page
 # past any a theme singles out with :first or :nth() (a wrong guess costs only the settling).
 GUESSED_FIRST_PAGE = 101
 # Settling moves a page number only where one printed in the text changed width: it settles in one or two rounds.
 MAX_SETTLINGS = 4
-
-
-@dataclass(frozen=True)
-class Part:
-    """The print HTML with only some of the body's elements: ``ids`` names them, ``inside`` is their HTML,
-    ``shell`` the document around them; ``targets`` are the anchors its links lead to in other parts."""
-
-    ids: tuple[str, ...]
-    inside: str
-    targets: frozenset[str]
-    shell: tuple[str, str]
-
-    @property
-    def html(self) -> str:
-        return self.shell[0] + self.inside + self.shell[1]
-
-    def with_style(self, style: str) -> Part:
-        """The part with ``style`` read after the theme's (economy.with_style)."""
-        return Part(self.ids, self.inside, self.targets, (economy.with_style(self.shell[0], style), self.shell[1]))
-
-
-def _classes(element) -> set[str]:
-    return set((element.get("class") or "").split())
-
-
-def split(html: str) -> list[Part]:
-    """The book's parts, in order: what comes before the first piece, each piece (with the warning before it),
-    what comes after the last.
-
-    Read with lxml's own HTML parser, not lxml.html's: that one looks up a Python class for every element it
-    hands out, which was most of the time this takes. The ids and links are found by XPath, in C.
-    """
-    root = lxml.etree.fromstring(html, lxml.etree.HTMLParser())
-    body = root.find("body")
-    children = list(body)
-    groups: list[list[int]] = [[]]
-    for index, element in enumerate(children):
-        classes = _classes(element)
-        behind_warning = index > 0 and WARNING in _classes(children[index - 1])
-        after_piece = bool(groups[-1]) and PIECE in _classes(children[groups[-1][-1]])
-        if (((classes & {PIECE, WARNING}) and not behind_warning) or after_piece) and groups[-1]:
-            groups.append([])
-        groups[-1].append(index)
-    every_id = set(ANCHORS(body))
-    # The document around the body's children, written once: each part is it with some of them inside.
-    for child in children:
-        body.remove(child)
-    lxml.etree.SubElement(body, "i").text = PART_SLOT
-    written = lxml.etree.tostring(root.getroottree(), doctype="<!DOCTYPE html>", encoding="unicode", method="html")
-    before, _, after = written.partition(f"<i>{PART_SLOT}</i>")
-    shell = (before, after)
-    parts = []
-    for group in groups:
-        elements = [children[index] for index in group]
-        ids = {found for top in elements for found in ANCHORS(top)}
-        links = {href[1:] for top in elements for href in LINKS(top) if href.startswith("#")}
-        inside = "".join(lxml.etree.tostring(element, encoding="unicode", method="html") for element in elements)
-        parts.append(
-            Part(
-                tuple(element.get("id") or "" for element in elements),
-                inside,
-                frozenset((links & every_id) - ids),
-                shell,
-            )
-        )
-    return parts
 
 
 @dataclass(frozen=True)
@@ -227,6 +154,14 @@ class RunPdf:
     new_entries: dict[str, bytes]
 
 
+@dataclass(frozen=True)
+class SettledRun:
+    """A run's parts settled, and written where they are."""
+
+    laid: list[Laid]
+    written: RunPdf
+
+
 class Run:
     """Consecutive parts of the book, laid out in one process, sharing their fonts and parsed style sheets."""
 
@@ -244,16 +179,29 @@ class Run:
         self.base_url, self.resources, self.first_page = base_url, resources, first_page
         self.shared, self.targets = shared, targets or {}
         self.paginated: list[Paginated] = []
+        # Each part's PDF, with where it was written: writing makes a part's pages final, so one placed elsewhere
+        # after it is laid out afresh.
+        self.written: list[tuple[Placement, PartPdf] | None] = []
+        self.programs: dict[str, bytes] = {}
         # The front matter with the contents on a page of their own, laid out at once where they do not fit on
         # the title verso (economy.py): this run's, if it holds them.
         self.contents_apart: tuple[Part, Paginated] | None = None
 
-    def _paginate(self, part: Part, first_page: int, sided: bool) -> Paginated:
+    def _paginate(
+        self, part: Part, first_page: int, sided: bool, targets: Mapping[str, int] | None = None
+    ) -> Paginated:
+        """The part laid out from ``first_page``, its links to other parts leading to ``targets`` (else to where the
+        run guesses)."""
         html = weasyprint.HTML(
             string=part.html, base_url=self.base_url, url_fetcher=pdf.ConfinedFetcher(self.resources)
         )
-        targets = {name: self.targets.get(name, 1) for name in part.targets}
-        return Paginated(html, Placement(first_page, targets=targets), self.shared, sided)
+        guessed = targets if targets is not None else self.targets
+        return Paginated(
+            html,
+            Placement(first_page, targets={name: guessed.get(name, 1) for name in part.targets}),
+            self.shared,
+            sided,
+        )
 
     def paginate(self, balance_titles: bool, contents_apart: bool | None = None, follows: bool = False) -> list[Laid]:
         """Every part, each guessed to begin where the one before it ends (on the side it asks for; the first too,
@@ -278,6 +226,7 @@ class Run:
                 self.contents_apart = apart, self._paginate(apart, first, sided=False)
             self.paginated.append(paginated)
             first = paginated.placement.first_page + paginated.page_count
+        self.written = [None] * len(self.paginated)
         return self._laid()
 
     def _balance_titles(self) -> None:
@@ -304,14 +253,29 @@ class Run:
     def _laid(self) -> list[Laid]:
         return [_laid(part, paginated) for part, paginated in zip(self.parts, self.paginated, strict=True)]
 
-    def write(self, booklet: bool) -> RunPdf:
-        """The run's parts, a PDF each; with ``booklet``, its last part made up to the booklet's multiple of four."""
-        programs: dict[str, bytes] = {}
-        parts = [
-            self._written(paginated, programs, booklet and index == len(self.paginated) - 1)
-            for index, paginated in enumerate(self.paginated)
-        ]
-        return RunPdf(parts, programs, self.resources.new_entries)
+    def settle_and_write(self, placed: Sequence[Placement], booklet: bool) -> SettledRun:
+        """Each part settled where ``placed`` puts it and written there, a PDF each; with ``booklet``, the run's last
+        part made up to the booklet's multiple of four.
+
+        Written at once, not once the book's page numbers are known to have
+        settled: they nearly always have, and a run that settles sooner than
+        another need not wait for it. Where they had not, the next call lays
+        out afresh and writes again the parts placed elsewhere.
+        """
+        last = len(self.paginated) - 1
+        for index, placement in enumerate(placed):
+            done = self.written[index]
+            if done is not None and done[0] == placement:
+                continue
+            paginated = self.paginated[index]
+            if done is not None:
+                paginated = self._paginate(self.parts[index], placement.first_page, False, placement.targets)
+                self.paginated[index] = paginated
+            if paginated.placement != placement:
+                paginated.settle(placement)
+            self.written[index] = placement, self._written(paginated, self.programs, booklet and index == last)
+        parts = [written[1] for written in self.written if written is not None]
+        return SettledRun(self._laid(), RunPdf(parts, dict(self.programs), self.resources.new_entries))
 
     @staticmethod
     def _written(paginated: Paginated, programs: dict[str, bytes], booklet: bool) -> PartPdf:

@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from publish.outputs import economy, parts_memory
-from publish.outputs.parts import MAX_SETTLINGS, InParts, Laid, Part, PartPdf, Run, measured, placements
+from publish.outputs.parts import MAX_SETTLINGS, InParts, Laid, PartPdf, Run, SettledRun, measured, placements
 from publish.outputs.parts_join import Joinable, join
 from publish.outputs.parts_memory import KeptBook, KeptPart, Recalled
+from publish.outputs.parts_split import Part
 from publish.outputs.weasyprint_parts import Placement
 from publish.outputs.weasyprint_shared import Shared
 from publish.read.remembering import Remembering
@@ -51,6 +52,8 @@ class Again:
         # Each part's place in the last build, if it had the part.
         self.found = [where.get(key) for key in self.keys]
         self.runs: list[tuple[int, Run]] = []
+        # Each run's parts as last settled and written, by its first part's index.
+        self.settled: dict[int, SettledRun] = {}
         # Whether the titles are set even (part_pool.PartsJob): each run laid out again measures its own.
         self.balance_titles = False
         self.most = max(1, int(len(parts) * MOST_AGAIN))
@@ -148,7 +151,9 @@ class Again:
             if stale:
                 continue
             for start, run in self.runs:
-                laid[start : start + len(run.parts)] = run.settle(placed[start : start + len(run.parts)])
+                end = start + len(run.parts)
+                self.settled[start] = run.settle_and_write(placed[start:end], booklet=end - 1 == last)
+                laid[start:end] = self.settled[start].laid
             if placements(laid, moved) == placed:
                 return placed
         return None
@@ -160,10 +165,9 @@ class Again:
         earlier, last = self.earlier.book.parts, len(self.parts) - 1
         written: dict[int, PartPdf] = {}
         programs = dict(self.earlier.programs)
-        for start, run in self.runs:
-            made = run.write(booklet=start + len(run.parts) - 1 == last)
-            written.update((start + index, part) for index, part in enumerate(made.parts))
-            programs.update(made.programs)
+        for start, settled in self.settled.items():
+            written.update((start + index, part) for index, part in enumerate(settled.written.parts))
+            programs.update(settled.written.programs)
         book: list[KeptPart] = []
         joined: list[Joinable] = []
         for index, found in enumerate(self.found):

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 from publish.outputs.economy import Economy
 from publish.outputs.pages import PageStart
-from publish.outputs.parts import Laid, Part, PartPdf
+from publish.outputs.parts import Laid, PartPdf
 from publish.outputs.parts_join import CutFace, Joinable
+from publish.outputs.parts_split import Part
 from publish.outputs.weasyprint_parts import Placement
 from publish.read.remembering import Remembering
 
