@@ -411,54 +411,52 @@ TITLED = {
 }
 
 
-def test_titles_break_into_lines_of_like_length(tmp_path):
-    root = tmp_path / "book"
+def titled_book(root: Path, titled: dict[str, str]) -> Path:
     root.mkdir()
-    (root / "book.toml").write_text(
-        'title = "The Lighthouse Keeper and the Long Winter of the North Sea"\nauthors = ["A. Writer"]\n'
-        'language = "en"\npieces = ["a.md", "b.md", "c.md"]\n'
-    )
-    for name, title in TITLED.items():
-        (root / name).write_text(f'---\ntitle: "{title}"\n---\nA line of the piece.\n')
-    pdf = build_pdf(root, tmp_path / "out")
-    lines = lines_of(pdf)
-    # A long title in the contents wraps before the page numbers' column: its number is on its last line.
-    contents = subprocess.run(
-        ["pdftotext", "-layout", "-f", "4", "-l", "4", str(pdf), "-"], capture_output=True, text=True
-    )
-    last = next(line for line in contents.stdout.splitlines() if "Winter" in line)
-    assert re.search(r"\.\s*\d+\s*$", last), contents.stdout
-    # A title is a run of lines of one display size on a page; each line's length against the title's longest.
-    titles: dict[tuple[int, float], list[Line]] = {}
-    for line in lines:
-        if line.size >= 18 and line.page > 1:  # the cover's words sit in a box of their own design
-            titles.setdefault((line.page, line.size), []).append(line)
-    wrapped = {key: found for key, found in titles.items() if len(found) > 1}
-    assert len(wrapped) >= 2, titles  # the title page's and the first piece's
-    for found in wrapped.values():
-        longest = max(line.right - line.left for line in found)
-        assert all(line.right - line.left >= 0.5 * longest for line in found), [line.text for line in found]
-
-
-def test_titles_are_measured_alone_so_the_book_is_not_laid_out_again_for_them(tmp_path, monkeypatch):
-    """In a book of five pieces or more, the titles' even lines come from a layout of the titles alone: the book's
-    first layout (in parts, each run measuring its own parts' titles) already has them."""
-    from publish.outputs import parts, pdf
-    from publish.pipeline.build import BuildRequest, build
-    from publish.read.config import DEFAULT_THEME
-
-    root = tmp_path / "book"
-    root.mkdir()
-    titled = {**TITLED, "d.md": "Four Short Words Here", "e.md": "The Fifth and Last of Them"}
     (root / "book.toml").write_text(
         'title = "The Lighthouse Keeper and the Long Winter of the North Sea"\nauthors = ["A. Writer"]\n'
         f'language = "en"\npieces = {list(titled)}\n'.replace("'", '"')
     )
     for name, title in titled.items():
         (root / name).write_text(f'---\ntitle: "{title}"\n---\nA line of the piece.\n')
+    return root
+
+
+def assert_titles_even(pdf: Path) -> None:
+    """Every title that wraps (a run of lines of one display size on a page) has no line shorter than half its
+    longest; the title page's and the first piece's wrap."""
+    titles: dict[tuple[int, float], list[Line]] = {}
+    for line in lines_of(pdf):
+        if line.size >= 18 and line.page > 1:  # the cover's words sit in a box of their own design
+            titles.setdefault((line.page, line.size), []).append(line)
+    wrapped = {key: found for key, found in titles.items() if len(found) > 1}
+    assert len(wrapped) >= 2, titles
+    for found in wrapped.values():
+        longest = max(line.right - line.left for line in found)
+        assert all(line.right - line.left >= 0.5 * longest for line in found), [line.text for line in found]
+
+
+def test_titles_break_into_lines_of_like_length(tmp_path):
+    pdf = build_pdf(titled_book(tmp_path / "book", TITLED), tmp_path / "out")
+    # A long title in the contents wraps before the page numbers' column: its number is on its last line.
+    contents = subprocess.run(
+        ["pdftotext", "-layout", "-f", "4", "-l", "4", str(pdf), "-"], capture_output=True, text=True
+    )
+    last = next(line for line in contents.stdout.splitlines() if "Winter" in line)
+    assert re.search(r"\.\s*\d+\s*$", last), contents.stdout
+    assert_titles_even(pdf)
+
+
+def test_titles_are_set_even_as_the_book_is_laid_out_not_in_a_layout_of_their_own(tmp_path, monkeypatch):
+    """A book of five pieces, laid out in parts: each part once, its titles even, and nothing else laid out."""
+    from publish.outputs import parts, pdf
+    from publish.pipeline.build import BuildRequest, build
+    from publish.read.config import DEFAULT_THEME
+
+    titled = {**TITLED, "d.md": "Four Short Words Here", "e.md": "The Fifth and Last of Them"}
+    root = titled_book(tmp_path / "book", titled)
     laid_out: list[str] = []
-    real = pdf.layout
-    monkeypatch.setattr(pdf, "layout", lambda html, *args: laid_out.append(html) or real(html, *args))
+    monkeypatch.setattr(pdf, "layout", lambda html, *args: pytest.fail("a layout besides the parts'"))
     paginate = parts.Run._paginate
     monkeypatch.setattr(
         parts.Run,
@@ -467,25 +465,8 @@ def test_titles_are_measured_alone_so_the_book_is_not_laid_out_again_for_them(tm
     )
     request = BuildRequest(formats=("pdf",), parallel=False, jobs=1)  # laid out here, where the patches are
     build(root, DEFAULT_THEME, tmp_path / "out", request, lambda stage, seconds: None)
-    titles_alone, first_of_the_book = laid_out[0], laid_out[1:]
-    assert 'class="piece-body"' not in titles_alone and len(first_of_the_book) == 7  # front, five pieces, back
-    assert all(re.search(r"\.(piece|book)-title \{ max-width: [\d.]+px", html) for html in first_of_the_book)
-
-
-@pytest.mark.parametrize(
-    ("pieces", "words"), [(4, "Three Long Words"), (5, "Two Words"), (5, "Three Long Words"), (0, "A B C")]
-)
-def test_the_quick_check_says_what_measuring_the_titles_alone_would(pieces, words):
-    """A book laid out in parts asks only whether its titles are worth measuring, not for their HTML."""
-    from publish.outputs import balance
-
-    sections = "".join(
-        f'<section id="p{number}"><h1 class="piece-title">{words}</h1><p>Text.</p></section>'
-        for number in range(pieces)
-    )
-    html = f'<!DOCTYPE html><html><body><h1 class="book-title">{words}</h1>{sections}</body></html>'
-    assert balance.titles_worth_measuring(html) == (balance.titles_alone(html) is not None)
-    assert balance.titles_worth_measuring(html) == (pieces >= 5 and words == "Three Long Words")
+    assert len(laid_out) == 7  # front, five pieces, back
+    assert_titles_even(next((tmp_path / "out").glob("*.pdf")))
 
 
 def test_a_phrase_the_theme_sets_keeps_its_last_two_words_together():

@@ -62,8 +62,6 @@ class PartsJob:
     openings: str
     # 0: one per core.
     jobs: int
-    # Whether the titles are to be set even (balance.titles_alone said so, for the whole book).
-    balance_titles: bool
 
 
 def default_jobs() -> int:
@@ -81,14 +79,12 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
     store = job.resources.store
     earlier = parts_memory.recall(store, job.base_url) if store is not None else None
     if store is not None and earlier is not None:
-        again = Again(parts, earlier, store, job.resources, shared, job.base_url).lay_out(
-            job.openings, job.balance_titles
-        )
+        again = Again(parts, earlier, store, job.resources, shared, job.base_url).lay_out(job.openings)
         if again is not None:
             return again
     spans = runs_of(parts, job.jobs or default_jobs())
     with _runs(job, parts, spans, shared) as runs:
-        laid = _flat(_each(runs, "paginate", *[(job.balance_titles,)] * len(runs)))
+        laid = _flat(_each(runs, "paginate"))
         if not all(part.begins_page for part in laid[1:]):
             return None
         # Where the pieces open is chosen from the parts' lengths where they fall (a part whose length depends on

@@ -14,12 +14,13 @@ side by side.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import weasyprint
 
-from publish.outputs import balance, economy, pdf, weasyprint_document, weasyprint_fonts
+from publish.outputs import economy, pdf, weasyprint_document, weasyprint_fonts
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.parts_join import Joinable, joinable
 from publish.outputs.parts_split import Part
@@ -125,10 +126,15 @@ def measured(laid: Sequence[Laid], placed: Sequence[Placement]) -> economy.Measu
     return economy.Measured(units, pages, laid[0].measured.contents_fit)
 
 
+def _unprinted_length(placement: Placement, paginated: Paginated) -> Placement:
+    """The placement, but for the book's length where the part does not print it: the part is the same at either."""
+    return placement if paginated.counts_pages else dataclasses.replace(placement, total_pages=0)
+
+
 @dataclass(frozen=True)
 class InParts:
     """The book laid out in parts: its PDF, and where each of its pages begins. What laying it out made for the store
-    (the parts, images fitted to the page, balanced titles) is in its ResourcePolicy's ``new_entries``."""
+    (the parts, images fitted to the page) is in its ResourcePolicy's ``new_entries``."""
 
     pdf: bytes
     page_starts: list[PageStart]
@@ -147,7 +153,7 @@ class PartPdf:
 @dataclass(frozen=True)
 class RunPdf:
     """A run's parts, written, with the whole program of each face they drew (weasyprint_fonts.py), and what the run
-    made for the store (images fitted to the page, titles balanced), by key (a forked run's would be lost with it)."""
+    made for the store (images fitted to the page), by key (a forked run's would be lost with it)."""
 
     parts: list[PartPdf]
     programs: dict[str, bytes]
@@ -203,14 +209,11 @@ class Run:
             sided,
         )
 
-    def paginate(self, balance_titles: bool, contents_apart: bool | None = None, follows: bool = False) -> list[Laid]:
+    def paginate(self, contents_apart: bool | None = None, follows: bool = False) -> list[Laid]:
         """Every part, each guessed to begin where the one before it ends (on the side it asks for; the first too,
-        where the run ``follows`` a part whose end is its first page); with
-        ``balance_titles``, the titles of the run's parts measured alone first, and set even (balance.py). The
-        front matter is laid out with the contents on the title verso and, where they do not fit there, apart;
-        or only as ``contents_apart`` says, where that is known."""
-        if balance_titles:
-            self._balance_titles()
+        where the run ``follows`` a part whose end is its first page). The front matter is laid out with the
+        contents on the title verso and, where they do not fit there, apart; or only as ``contents_apart`` says,
+        where that is known."""
         first = self.first_page
         for index, part in enumerate(self.parts):
             if not self.paginated and CONTENTS in part.ids and contents_apart:
@@ -228,14 +231,6 @@ class Run:
             first = paginated.placement.first_page + paginated.page_count
         self.written = [None] * len(self.paginated)
         return self._laid()
-
-    def _balance_titles(self) -> None:
-        shell = self.parts[0].shell
-        titles = balance.titles_alone(shell[0] + "".join(part.inside for part in self.parts) + shell[1], gate=False)
-        if titles is None:
-            return
-        if style := balance.titles_balanced(titles, self.base_url, self.resources, self.shared):
-            self.parts = [part.with_style(style) for part in self.parts]
 
     def set_contents_apart(self) -> Laid:
         """The front matter with the contents on a page of their own, in place of the one laid out first."""
@@ -265,9 +260,9 @@ class Run:
         last = len(self.paginated) - 1
         for index, placement in enumerate(placed):
             done = self.written[index]
-            if done is not None and done[0] == placement:
-                continue
             paginated = self.paginated[index]
+            if done is not None and _unprinted_length(done[0], paginated) == _unprinted_length(placement, paginated):
+                continue
             if done is not None:
                 paginated = self._paginate(self.parts[index], placement.first_page, False, placement.targets)
                 self.paginated[index] = paginated

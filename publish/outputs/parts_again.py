@@ -54,14 +54,11 @@ class Again:
         self.runs: list[tuple[int, Run]] = []
         # Each run's parts as last settled and written, by its first part's index.
         self.settled: dict[int, SettledRun] = {}
-        # Whether the titles are set even (part_pool.PartsJob): each run laid out again measures its own.
-        self.balance_titles = False
         self.most = max(1, int(len(parts) * MOST_AGAIN))
 
-    def lay_out(self, openings: str, balance_titles: bool) -> InParts | None:
+    def lay_out(self, openings: str) -> InParts | None:
         """The book, with the parts of the last build whose HTML and place are unchanged kept; None where the whole
         layout is the one to make."""
-        self.balance_titles = balance_titles
         earlier = self.earlier.book.parts
         kept = [index for index in self.found if index is not None]
         if kept != sorted(set(kept)) or len(self.parts) - len(kept) > self.most:
@@ -110,7 +107,7 @@ class Again:
         says, else to page 1."""
         run = Run(self.parts[start:end], self.base_url, self.resources, place.first_page, self.shared, place.targets)
         self.runs.append((start, run))
-        return run.paginate(self.balance_titles, contents_apart, follows)
+        return run.paginate(contents_apart, follows)
 
     def _measured_where_they_fall(self, chosen: list[Laid]) -> list[Placement] | None:
         """Where each part falls before the economy moves any (part_pool.py measures them there): a kept part whose

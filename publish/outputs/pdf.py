@@ -12,7 +12,13 @@ import pydyf
 import weasyprint
 
 from publish.errors import PublishError
-from publish.outputs import weasyprint_backgrounds, weasyprint_footnotes, weasyprint_spacing, weasyprint_targets
+from publish.outputs import (
+    weasyprint_backgrounds,
+    weasyprint_footnotes,
+    weasyprint_spacing,
+    weasyprint_targets,
+    weasyprint_titles,
+)
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.verify import unreadable
 from publish.outputs.weasyprint_shared import Shared
@@ -121,6 +127,7 @@ if weasyprint.__version__.startswith("70."):
     weasyprint.draw.draw_text = _draw_text_with_whole_words
     weasyprint_footnotes.keep_notes_with_their_calls()
     weasyprint_spacing.justify_within_limits()
+    weasyprint_titles.balance_titles()
     weasyprint_backgrounds.draw_one_colour_in_place()
     weasyprint_targets.number_targets_once()
 

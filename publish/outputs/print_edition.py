@@ -122,7 +122,7 @@ def load_layout_modules() -> None:
 
 def _print_edition(job: PrintJob) -> PrintEdition:
     load_layout_modules()
-    from publish.outputs import balance, economy, part_pool, pdf  # WeasyPrint: imported only where a layout is made
+    from publish.outputs import part_pool, pdf  # WeasyPrint: imported only where a layout is made
     from publish.outputs.weasyprint_shared import Shared
 
     shared = Shared()
@@ -145,29 +145,19 @@ def _print_edition(job: PrintJob) -> PrintEdition:
     folds_reading_pdf = request.impose == "saddle"
     page_count = 0
     if printed_formats or borrowed or folds_reading_pdf:
-        balance_titles = balance.titles_worth_measuring(job.html)
         in_parts = None
         # A tagged or archival PDF is one document's: its structure tree and metadata are not joined from parts.
         if printed_formats and not request.pdf_variant:
             started = time.perf_counter()
-            parts_job = part_pool.PartsJob(
-                job.html, job.base_url, job.resources, job.openings, request.jobs, balance_titles
-            )
+            parts_job = part_pool.PartsJob(job.html, job.base_url, job.resources, job.openings, request.jobs)
             in_parts = part_pool.lay_out(parts_job, shared)
             if in_parts is not None:
                 stages.append(("layout", time.perf_counter() - started))
-        titles = balance.titles_alone(job.html) if balance_titles and in_parts is None else None
-        balanced = ""
-        if titles and in_parts is None:
-            with stage("titles"):
-                # How the titles wrap, from a layout of the titles alone: the book is laid out once with them even.
-                balanced = balance.titles_balanced(titles, job.base_url, job.resources, shared)
-        html = economy.with_style(job.html, balanced) if balanced else job.html
         if in_parts is not None:
             reading_pdf, starts, page_count = in_parts.pdf, in_parts.page_starts, len(in_parts.page_starts)
         else:
             written = bool(printed_formats) or folds_reading_pdf
-            reading_pdf, starts, page_count = _laid_out_whole(job, html, titles, stage, written, shared)
+            reading_pdf, starts, page_count = _laid_out_whole(job, stage, written, shared)
         for fmt in printed_formats:
             outputs[fmt.suffix] = reading_pdf
             page_counts[fmt.suffix] = page_count
@@ -183,30 +173,21 @@ def _print_edition(job: PrintJob) -> PrintEdition:
 
 def _laid_out_whole(
     job: PrintJob,
-    html: str,
-    titles: str | None,
     stage: Callable[[str], AbstractContextManager[None]],
     written: bool,
     shared: Shared,
 ) -> tuple[bytes, list[PageStart], int]:
     """The book laid out in one document, as economy.py makes it: its PDF (or its first page alone, unless
     ``written``), where its pages begin, and how many it has."""
-    from publish.outputs import balance, economy, pdf
+    from publish.outputs import economy, pdf
 
     with stage("layout"):
-        printed = pdf.layout(html, job.base_url, job.resources, shared)
-    # The breaks that waste fewest pages, and a short book's even titles: only a layout of the book tells them.
-    second_style = "\n".join(
-        style
-        for style in (
-            economy.second_layout_style(economy.measure(economy.page_boxes(printed.document)), job.openings),
-            "" if titles else balance.balancing_style(printed.document),
-        )
-        if style
-    )
+        printed = pdf.layout(job.html, job.base_url, job.resources, shared)
+    # The breaks that waste fewest pages: only a layout of the book tells them.
+    second_style = economy.second_layout_style(economy.measure(economy.page_boxes(printed.document)), job.openings)
     if second_style:
         with stage("relayout"):
-            printed = pdf.layout(economy.with_style(html, second_style), job.base_url, job.resources, shared)
+            printed = pdf.layout(economy.with_style(job.html, second_style), job.base_url, job.resources, shared)
     booklet = economy.booklet_pages(printed.document)
     if booklet is not None:
         printed = pdf.Printed(printed.document.copy(booklet), printed.root)
