@@ -47,9 +47,9 @@ from publish.read.resources import ResourcePolicy
 # overhead); benchmarks/NOTES.md says where the two cross.
 FROM_PIECES = 5
 # How much more the front matter weighs than its length says: its run lays it out twice where the contents do not
-# fit on the title verso (parts.Run.paginate); its HTML is mostly the contents' links, which cost little to lay out
-# (benchmarks/NOTES.md has the runs' times).
-FRONT_WEIGHT = 2
+# fit on the title verso (parts.Run.paginate), and again where their page numbers fall; its HTML is mostly the
+# contents' links, which cost little to lay out (benchmarks/NOTES.md has the runs' times).
+FRONT_WEIGHT = 2.3
 
 
 @dataclass(frozen=True)
@@ -133,15 +133,16 @@ def _by_run(placed: Sequence[Placement | None], spans: Sequence[tuple[int, int]]
 
 
 def runs_of(parts: Sequence[Part], jobs: int) -> list[tuple[int, int]]:
-    """Consecutive parts in at most ``jobs`` runs of about as much text each: their index ranges."""
+    """Consecutive parts in at most ``jobs`` runs of about as much text each: their index ranges. A part goes to
+    the run its middle falls in."""
     weights = [len(part.inside) * (FRONT_WEIGHT if index == 0 else 1) for index, part in enumerate(parts)]
     share, start, held = sum(weights) / max(1, jobs), 0, 0.0
     spans: list[tuple[int, int]] = []
     for index, weight in enumerate(weights):
+        if held + weight / 2 > share * (len(spans) + 1) and len(spans) < jobs - 1 and index > start:
+            spans.append((start, index))
+            start = index
         held += weight
-        if held >= share * (len(spans) + 1) and len(spans) < jobs - 1 and index + 1 < len(parts):
-            spans.append((start, index + 1))
-            start = index + 1
     return [*spans, (start, len(parts))]
 
 
