@@ -15,12 +15,14 @@ glyphs a document drew all have one width, which a part of a few words can.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-import pikepdf
-
 from publish.outputs.pdf_objects import Numbering
+
+# The parts of a /W array's text: its brackets, and its numbers as written.
+W_TOKENS = re.compile(rb"\[|\]|[^\s\[\]]+")
 
 
 class Fonted(Protocol):
@@ -72,17 +74,20 @@ class BookFonts:
 
 def widths_of(array: Any) -> dict[int, bytes]:
     """A font's /W as each glyph's width, as written: a run of glyphs' widths after the first's number, or a range
-    of glyphs of one width."""
-    items, found, at = list(array), {}, 0
-    while at < len(items):
-        first = int(items[at])
-        if isinstance(items[at + 1], pikepdf.Array):
-            for offset, width in enumerate(items[at + 1]):
-                found[first + offset] = str(width).encode()
-            at += 2
+    of glyphs of one width. Read from the array's text: walking pikepdf's objects one by one was most of what
+    reading a part's PDF took."""
+    tokens = W_TOKENS.findall(array.unparse(resolved=True))[1:-1]
+    found: dict[int, bytes] = {}
+    at = 0
+    while at < len(tokens):
+        first = int(tokens[at])
+        if tokens[at + 1] == b"[":
+            end = tokens.index(b"]", at + 2)
+            found.update((first + offset, width) for offset, width in enumerate(tokens[at + 2 : end]))
+            at = end + 1
         else:
-            width = str(items[at + 2]).encode()
-            found.update((glyph, width) for glyph in range(first, int(items[at + 1]) + 1))
+            width = tokens[at + 2]
+            found.update((glyph, width) for glyph in range(first, int(tokens[at + 1]) + 1))
             at += 3
     return found
 
