@@ -18,6 +18,7 @@ its order, for the version pdf.py checks.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -234,7 +235,7 @@ class Paginated:
         """Lay out again the pages whose text prints a page number that changed: of an anchor that ``moved``
         (``target-counter()``), or of its own page, if the part was ``shifted`` (``counter(page)``)."""
         context = self.context
-        for (box, _), item in context.target_collector.counter_lookup_items.items():
+        for (box, css_token), item in context.target_collector.counter_lookup_items.items():
             index = item.page_maker_index
             if index is None or index >= len(self.pages):
                 continue
@@ -245,7 +246,14 @@ class Paginated:
                 and PAGE_COUNTERS & set(counters)
                 for name, counters in item.missing_target_counters.items()
             ):
-                item.pending = True
+                if css_token == "content":
+                    # The text made again now, with the page's counters as its margin boxes get them: marked
+                    # pending instead, WeasyPrint would lay the page out, then make the text, then lay it out again.
+                    values = context.page_maker[index + 1][3][1]
+                    item.cached_page_counter_values = copy.deepcopy(values)
+                    item.parse_again(values)
+                else:
+                    item.pending = True
                 context.page_maker[index][-1]["content_changed"] = True
         self._paginate()
 
