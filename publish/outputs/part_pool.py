@@ -49,7 +49,7 @@ FROM_PIECES = 5
 # How much more the front matter weighs than its length says: its run lays it out twice where the contents do not
 # fit on the title verso (parts.Run.paginate), and again where their page numbers fall; its HTML is mostly the
 # contents' links, which cost little to lay out (benchmarks/NOTES.md has the runs' times).
-FRONT_WEIGHT = 2.3
+FRONT_WEIGHT = 2.0
 
 
 @dataclass(frozen=True)
