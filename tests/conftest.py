@@ -21,10 +21,14 @@ from lxml import etree
 
 from publish.cli import cli
 from publish.outputs.print_edition import load_layout_modules
-from publish.pipeline.build import BuildRequest, build
-from publish.pipeline.sources import build_stamp
+from publish.pipeline.build import BuildRequest, build, remembered_work
+from publish.pipeline.sources import build_moment, build_stamp
 from publish.read.config import DEFAULT_THEME
-from publish.render.assemble import Edition
+from publish.read.default_theme import theme_settings
+from publish.read.manuscript import load_manuscript
+from publish.render.assemble import AssembledBook, Edition, assemble
+from publish.render.theme import Theme
+from publish.targets import Target
 
 # A build forks the process that lays out the print edition. The CLI forks it before it renders, and it imports
 # WeasyPrint meanwhile; a test builds in this process, so each fork would import it again, after the rendering
@@ -105,6 +109,15 @@ def _read_pdf(pdf: Path, version: tuple[int, int, int]) -> tuple[tuple[str, tupl
 
         pages.append((page.extract_text(visitor_text=drawn), tuple(runs)))
     return tuple(pages)
+
+
+def rendered_book(manuscript_dir: Path, theme_dir: Path, out_dir: Path, target: Target) -> AssembledBook:
+    """The book with its pieces rendered for ``target``, as ``build`` renders them (from what earlier builds into
+    ``out_dir`` remembered), with no layout: for the tests that lay it out or look into it themselves."""
+    memo = remembered_work(manuscript_dir, theme_dir, out_dir)
+    manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir))
+    stamp = build_stamp(build_moment(manuscript.root))
+    return assemble(manuscript, Theme.load(theme_dir, memo), stamp, targets=(target,), memo=memo)
 
 
 def build_book(manuscript: Path, out: Path, edition: Edition = Edition()) -> BuiltBook:

@@ -18,7 +18,14 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from tests.conftest import PIECE_HEAD, ROOT, build_over_last_good, one_piece_manuscript, rotated_runs
+from tests.conftest import (
+    PIECE_HEAD,
+    ROOT,
+    build_over_last_good,
+    one_piece_manuscript,
+    rendered_book,
+    rotated_runs,
+)
 
 SAMPLE = Path(__file__).resolve().parent.parent / "manuscript"
 # pdfium gives sizes in the CSS pixels WeasyPrint draws in: a point is 4/3 of one.
@@ -148,7 +155,6 @@ def sample_lines(request, tmp_path_factory) -> JustifiedLines:
 
     from publish.outputs.pdf import layout
     from publish.outputs.print_edition import print_job
-    from publish.pipeline.build import rendered_book
     from publish.read.default_theme import BUNDLED_THEMES
     from publish.request import BuildRequest
     from publish.targets import Target

@@ -19,7 +19,7 @@ from publish.render.theme import Theme
 from publish.targets import Target
 from publish.tools.check import check_outputs, theme_families
 
-from .conftest import MANUSCRIPT, rotated_runs
+from .conftest import MANUSCRIPT, rendered_book, rotated_runs
 
 A4 = (595.28, 841.89)
 PX_PER_PT = 4 / 3  # pdfium gives WeasyPrint's font sizes in CSS pixels
@@ -113,7 +113,6 @@ def test_no_rule_in_the_zine_look_is_finer_than_half_a_point(themed):
     """Every border of every laid-out box, read from WeasyPrint's layout of the zine's print HTML."""
     from publish.outputs.pdf import layout
     from publish.outputs.print_edition import print_job
-    from publish.pipeline.build import rendered_book
     from publish.request import BuildRequest
 
     theme = find_theme("zine", MANUSCRIPT, "--theme")

@@ -156,3 +156,35 @@ def test_a_followed_result_comes_back_in_two_parts_the_first_before_the_rest_is_
     assert followed.first != os.getpid() and not multiprocessing.active_children()
     with second_process(warm_up) as hand_over, pytest.raises(PublishError, match="no such piece"):
         hand_over(failing_rest)().rest()
+
+
+done_ahead: list[str] = []
+
+
+def note_ahead(text: str) -> None:
+    done_ahead.append(text)
+
+
+def fail_ahead(text: str) -> None:
+    raise ValueError(text)
+
+
+def what_was_done_ahead() -> tuple[list[str], int]:
+    return list(done_ahead), os.getpid()
+
+
+def test_work_handed_ahead_runs_first_in_the_second_process_and_its_failure_is_ignored():
+    with second_process(warm_up) as hand_over:
+        hand_over.ahead(note_ahead, lambda: "fonts")
+        hand_over.ahead(fail_ahead, lambda: "a theme WeasyPrint cannot draw")
+        hand_over.ahead(note_ahead, lambda: "hyphenation")
+        done, pid = hand_over(what_was_done_ahead)()
+    assert done == ["fonts", "hyphenation"] and pid != os.getpid()
+    assert not done_ahead
+
+
+def test_disabled_nothing_is_done_ahead_nor_its_argument_made():
+    with second_process(warm_up, enabled=False) as hand_over:
+        hand_over.ahead(note_ahead, lambda: pytest.fail("the argument made for nothing"))
+        done, pid = hand_over(what_was_done_ahead)()
+    assert (done, pid) == ([], os.getpid())

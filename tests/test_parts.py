@@ -16,7 +16,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from tests.conftest import MANUSCRIPT, ROOT
+from tests.conftest import MANUSCRIPT, ROOT, rendered_book
 
 ANTHOLOGY = ROOT / "tests" / "books" / "anthology"
 # A word's position may differ by a rounding of its last glyph's width (each part's font subset has its own width
@@ -91,7 +91,6 @@ def print_job_for(manuscript: Path, out: Path, theme: str | Path, jobs: int):
     """The print edition's job for the book in a bundled theme (or a theme folder), to be laid out by ``jobs``
     processes."""
     from publish.outputs.print_edition import print_job
-    from publish.pipeline.build import rendered_book
     from publish.read.default_theme import BUNDLED_THEMES
     from publish.request import BuildRequest
     from publish.targets import Target

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
+from dataclasses import replace
 
 import pypdf
 import pytest
@@ -14,7 +15,9 @@ from publish.pipeline.build import BuildRequest, build
 from publish.pipeline.sources import build_moment
 from publish.read.config import DEFAULT_THEME
 
-from .conftest import MANUSCRIPT, SADDLE_EPOCH, build_book
+from .conftest import MANUSCRIPT, ROOT, SADDLE_EPOCH, build_book
+
+ANTHOLOGY = ROOT / "tests" / "books" / "anthology"
 
 
 def digests(book) -> tuple[str, str]:
@@ -61,6 +64,18 @@ def test_the_parallel_build_writes_the_same_bytes_as_the_serial_one(tmp_path, mo
     assert made == sorted(path.name for path in serial) and len(serial) == 3
     for other in serial:
         assert (parallel / other.name).read_bytes() == other.read_bytes(), other.name
+
+
+def test_a_book_laid_out_in_parts_after_a_page_laid_out_ahead_is_the_same_bytes(tmp_path, monkeypatch):
+    """The second process lays out a page of the book while the pieces are rendered (print_edition.warm_up), and the
+    book's parts then find its fonts and style sheets ready: the book is the one a build without it makes."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SADDLE_EPOCH)
+    stages: list[str] = []
+    request = BuildRequest(formats=("pdf",))
+    ahead = build(ANTHOLOGY, DEFAULT_THEME, tmp_path / "ahead", request, lambda stage, _: stages.append(stage)).written
+    serial = build(ANTHOLOGY, DEFAULT_THEME, tmp_path / "serial", replace(request, parallel=False), lambda *_: None)
+    assert "warm-up" in stages and "layout" in stages
+    assert [path.read_bytes() for path in ahead] == [path.read_bytes() for path in serial.written]
 
 
 def test_an_error_in_the_print_process_stops_the_build_with_its_message(tmp_path, theme_copy):

@@ -110,6 +110,48 @@ def print_edition(job: PrintJob) -> PrintedThenStored:
         ) from error
 
 
+def warm_up(job: PrintJob) -> None:
+    """Lay out a page of the book's own words in its theme, in the second process while this one renders the
+    pieces: its style sheets parsed, its faces and its language's hyphenation loaded, which the book's layout (and
+    each run forked from it) then finds ready. ``job`` is the book without its pieces (pipeline/build.py), whose
+    head the book's has."""
+    load_layout_modules()
+    from publish.outputs import pdf
+    from publish.outputs.weasyprint_shared import Shared
+
+    started = time.perf_counter()
+    shared = Shared()
+    pdf.layout(_sample_page(job.html), job.base_url, job.resources, shared)
+    _WARMED.append((shared, time.perf_counter() - started))
+
+
+# What ``warm_up`` made ready, and how long it took, for the book's layout in the same process to take.
+_WARMED: list[tuple[Shared, float]] = []
+
+
+def _sample_page(html: str) -> str:
+    """The book's head, and a piece of the words the book has without its pieces (its cover, title page, colophon),
+    in roman and in italic, under its title: what a page of a piece sets."""
+    import lxml.html
+    from lxml.html import builder
+
+    from publish.outputs.parts_split import PIECE
+
+    root = lxml.html.document_fromstring(html)
+    body = root.find("body")
+    words = " ".join(body.text_content().split())
+    for child in list(body):
+        body.remove(child)
+    body.append(
+        builder.ARTICLE(
+            builder.H1(root.findtext("head/title") or "", {"class": "piece-title"}),
+            builder.DIV(builder.P(words), builder.P(builder.I(words)), {"class": "piece-body"}),
+            {"class": PIECE},
+        )
+    )
+    return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode")
+
+
 def load_layout_modules() -> None:
     """Import WeasyPrint (its libraries found the quick way: system_libraries.py) and the modules that lay a book
     out in parts and join them (pikepdf): slow to import, so a process about to lay a book out, or to fork the ones
@@ -125,8 +167,12 @@ def _print_edition(job: PrintJob) -> PrintEdition:
     from publish.outputs import part_pool, pdf  # WeasyPrint: imported only where a layout is made
     from publish.outputs.weasyprint_shared import Shared
 
-    shared = Shared()
     stages: list[tuple[str, float]] = []
+    if _WARMED:
+        shared, seconds = _WARMED.pop()
+        stages.append(("warm-up", seconds))
+    else:
+        shared = Shared()
     stage = stage_timer(lambda name, seconds: stages.append((name, seconds)))
     request = job.request
     outputs: dict[str, bytes] = {}

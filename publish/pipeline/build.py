@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from publish.outputs.print_edition import (
     print_edition,
     print_job,
     stage_timer,
+    warm_up,
 )
 from publish.outputs.registry import BookParts, lays_out_in_full, requested, with_book_formats
 from publish.pipeline.cache import RECORD, build_record, last_outputs_size, named_outputs
@@ -144,6 +146,9 @@ def build(
                 hand_over = processes.enter_context(
                     second_process(_prepare_for_layout, enabled=request.parallel and not cover.jpeg)
                 )
+            if prints:  # a page of the book laid out meanwhile readies the second process for the book
+                without_pieces = partial(book_without_pieces, manuscript, theme, stamp, request, resources, memo)
+                hand_over.ahead(warm_up, without_pieces)
             book, outputs, guide = _write(
                 manuscript, theme, stamp, out_dir, request, resources, moment, progress, memo, hand_over, cover
             )
@@ -162,18 +167,6 @@ def build(
         redone=memo.missed,
         damaged=memo.damaged,
     )
-
-
-def rendered_book(manuscript_dir: Path, theme_dir: Path, out_dir: Path, target: Target) -> AssembledBook:
-    """The book with its pieces rendered for ``target``, as ``build`` renders them (from what earlier builds into
-    ``out_dir`` remembered), with no layout: what the tests lay out or look into themselves."""
-    from publish.render.assemble import assemble
-    from publish.render.theme import Theme
-
-    memo = remembered_work(manuscript_dir, theme_dir, out_dir)
-    manuscript = load_manuscript(manuscript_dir, memo, theme_settings(theme_dir))
-    stamp = build_stamp(build_moment(manuscript.root))
-    return assemble(manuscript, Theme.load(theme_dir, memo), stamp, targets=(target,), memo=memo)
 
 
 def _prepare_for_layout() -> None:
@@ -237,11 +230,23 @@ def epub_cover(
 ) -> EpubCover:
     """Looked up before any piece is rendered: the cover is laid out from the book without its pieces, so the
     front matter alone gives the HTML it is made from and remembered by."""
-    from publish.render.assemble import assemble
-
-    job = print_job(assemble(manuscript, theme, stamp, request.edition, resources, targets=(), memo=memo), request)
+    job = book_without_pieces(manuscript, theme, stamp, request, resources, memo)
     key = memo.key("cover", job.html)
     return EpubCover(job, key, memo.get(key, "cover"))
+
+
+def book_without_pieces(
+    manuscript: Manuscript,
+    theme: Theme,
+    stamp: BuildStamp,
+    request: BuildRequest,
+    resources: ResourcePolicy,
+    memo: Memo,
+) -> PrintJob:
+    """The print job of the book with none of its pieces rendered: its cover, front and back matter."""
+    from publish.render.assemble import assemble
+
+    return print_job(assemble(manuscript, theme, stamp, request.edition, resources, targets=(), memo=memo), request)
 
 
 def _write(

@@ -25,10 +25,18 @@ from publish.forking import Followed, die_with_parent, rebuilds
 from publish.pipeline.signals import release_held, signals_held
 
 Result = TypeVar("Result")
+Argument = TypeVar("Argument")
+# What a message to the second process holds: the work whose result is waited for, or work to do before it.
+WORK, AHEAD = "work", "ahead"
 
 
 class HandOver(Protocol):
     def __call__(self, work: Callable[..., Result], *args: object) -> Callable[[], Result]: ...
+
+    def ahead(self, work: Callable[[Argument], object], argument: Callable[[], Argument]) -> None:
+        """Have ``work(argument())`` run in the second process before the work handed over next, with no result
+        and any failure ignored: what the second process can do while it waits (and, where there is none, nothing,
+        not even ``argument()``)."""
 
 
 @contextmanager
@@ -37,8 +45,9 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
 
     Yields ``hand_over(work, *args)``, which sends the work (``work`` a
     module-level function, ``args`` picklable) and returns a function that
-    waits for its result. With ``enabled`` false, or where fork is
-    unavailable, ``hand_over`` does the work here, at once.
+    waits for its result; ``hand_over.ahead`` sends work to do before it.
+    With ``enabled`` false, or where fork is unavailable, ``hand_over`` does
+    the work here, at once, and nothing is done ahead.
     """
     if not enabled:
         yield _here
@@ -58,13 +67,21 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
 
     sending: list[threading.Thread] = []
 
-    def hand_over(work: Callable[..., Result], *args: object) -> Callable[[], Result]:
-        # A pipe holds 64 KB, and a book's HTML waits in it until the second process has warmed up:
-        # sent from a thread, it does not hold this process up meanwhile.
-        message = (work, args, dict(os.environ))
-        sending.append(threading.Thread(target=_send, args=(work_sender, message), daemon=True))
+    def send(kind: str, work: Callable[..., object], args: tuple) -> None:
+        # A pipe holds 64 KB, and a book's HTML waits in it until the second process has warmed up: sent from a
+        # thread, it does not hold this process up meanwhile. Each thread sends once the one before it has sent.
+        message = (kind, work, args, dict(os.environ))
+        before = sending[-1] if sending else None
+        sending.append(threading.Thread(target=_send, args=(work_sender, message, before), daemon=True))
         sending[-1].start()
-        return wait
+
+    class _HandOver:
+        def __call__(self, work: Callable[..., Result], *args: object) -> Callable[[], Result]:
+            send(WORK, work, args)
+            return wait
+
+        def ahead(self, work: Callable[[Argument], object], argument: Callable[[], Argument]) -> None:
+            send(AHEAD, work, (argument(),))
 
     def wait() -> Any:  # whatever the work handed over returns: hand_over's signature says what that is
         try:
@@ -92,7 +109,7 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
             child.start()
         work_receiver.close()
         result_sender.close()
-        yield hand_over
+        yield _HandOver()
     finally:
         if child.pid is not None:
             if child.is_alive():
@@ -107,14 +124,25 @@ def second_process(warm_up: Callable[[], object], enabled: bool = True) -> Itera
         result_receiver.close()
 
 
-def _send(connection, message: object) -> None:
+def _send(connection, message: object, after: threading.Thread | None) -> None:
+    if after is not None:
+        after.join()
     with suppress(OSError):  # the second process died before taking the work: waiting for its result says so
         connection.send(message)
 
 
-def _here(work: Callable[..., Result], *args: object) -> Callable[[], Result]:
-    result = work(*args)
-    return lambda: result
+class _Here:
+    """The work done in this process, at once."""
+
+    def __call__(self, work: Callable[..., Result], *args: object) -> Callable[[], Result]:
+        result = work(*args)
+        return lambda: result
+
+    def ahead(self, work: Callable[[Argument], object], argument: Callable[[], Argument]) -> None:
+        pass
+
+
+_here = _Here()
 
 
 def _warm_then_work(
@@ -135,12 +163,17 @@ def _warm_then_work(
             end.close()
         with suppress(Exception):  # the work meets the same failure (an import, say) and reports it
             warm_up()
-        try:
-            work, args, environment = work_receiver.recv()
-        except EOFError:  # the build ended without needing this process
-            os._exit(0)
-        os.environ.clear()
-        os.environ.update(environment)
+        kind = AHEAD
+        while kind == AHEAD:
+            try:
+                kind, work, args, environment = work_receiver.recv()
+            except EOFError:  # the build ended without needing this process
+                os._exit(0)
+            os.environ.clear()
+            os.environ.update(environment)
+            if kind == AHEAD:
+                with suppress(Exception):
+                    work(*args)
         message = _outcome(work, *args)
         if message[0] == "ok" and isinstance(message[1], Followed):
             if not _send_result(result_sender, ("followed", message[1].first)):
