@@ -23,7 +23,7 @@ import weasyprint
 from publish.outputs import economy, pdf, weasyprint_document, weasyprint_fonts
 from publish.outputs.pages import PageStart, page_starts
 from publish.outputs.parts_join import Joinable, joinable
-from publish.outputs.parts_split import Part
+from publish.outputs.parts_split import WARNING, Part
 from publish.outputs.weasyprint_parts import Paginated, Placement
 from publish.outputs.weasyprint_shared import Shared
 from publish.read.resources import ResourcePolicy
@@ -207,6 +207,7 @@ class Run:
             Placement(first_page, targets={name: guessed.get(name, 1) for name in part.targets}),
             self.shared,
             sided,
+            held=WARNING,
         )
 
     def paginate(self, contents_apart: bool | None = None, follows: bool = False) -> list[Laid]:
@@ -266,7 +267,7 @@ class Run:
             if done is not None:
                 paginated = self._paginate(self.parts[index], placement.first_page, False, placement.targets)
                 self.paginated[index] = paginated
-            if paginated.placement != placement:
+            if paginated.placement != placement or paginated.held is not None:
                 paginated.settle(placement)
             self.written[index] = placement, self._written(paginated, self.programs, booklet and index == last)
         parts = [written[1] for written in self.written if written is not None]

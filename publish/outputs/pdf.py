@@ -15,6 +15,7 @@ from publish.errors import PublishError
 from publish.outputs import (
     weasyprint_backgrounds,
     weasyprint_footnotes,
+    weasyprint_held,
     weasyprint_spacing,
     weasyprint_targets,
     weasyprint_titles,
@@ -128,6 +129,7 @@ if weasyprint.__version__.startswith("70."):
     weasyprint_footnotes.keep_notes_with_their_calls()
     weasyprint_spacing.justify_within_limits()
     weasyprint_titles.balance_titles()
+    weasyprint_held.hold_lines()
     weasyprint_backgrounds.draw_one_colour_in_place()
     weasyprint_targets.number_targets_once()
 

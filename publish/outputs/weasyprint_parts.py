@@ -10,8 +10,10 @@ refers to in other parts (a contents line, a "skip to page"). So a part is
 paginated (``Paginated``) with a guess at those, and settled
 (``Paginated.settle``) once every part has been paginated: its pages are
 numbered and sided where they fall, shifted to the new side's margins, the
-few pages that print a page number that moved are laid out again; then its
-margin boxes are made (weasyprint_document.py). WeasyPrint's own steps, in
+few pages that print a page number that moved are laid out again (a
+spoiler warning's page, which prints where its piece ends, is set only
+then: weasyprint_held.py); then its margin boxes are made
+(weasyprint_document.py). WeasyPrint's own steps, in
 its order, for the version pdf.py checks.
 """
 
@@ -32,6 +34,7 @@ from weasyprint.layout import page as pages_module
 from weasyprint.layout.page import make_all_pages, page_height, page_width
 from weasyprint.layout.percent import resolve_percentages
 
+from publish.outputs.weasyprint_held import HELD, holding
 from publish.outputs.weasyprint_shared import Shared
 
 # WeasyPrint's own page type; pages_module.PageType is replaced while a part is laid out, to number pages in the book.
@@ -39,6 +42,7 @@ PAGE_TYPE = pages_module.PageType
 # How many times WeasyPrint lays pages out again for page numbers that moved (its own limit).
 MAX_LOOPS = 8
 SIDE_BREAKS = ("left", "right", "recto", "verso")
+PAGE_BREAKS = ("page", *SIDE_BREAKS)
 # The counters a page's place changes.
 PAGE_COUNTERS = {"page", "pages"}
 
@@ -95,14 +99,17 @@ class Paginated:
     """A part's pages, broken but not yet placed: what ``settle`` places and ``document`` makes a WeasyPrint
     document of."""
 
-    def __init__(self, html: weasyprint.HTML, guess: Placement, shared: Shared, sided: bool = False):
+    def __init__(
+        self, html: weasyprint.HTML, guess: Placement, shared: Shared, sided: bool = False, held: str | None = None
+    ):
         """``sided``: the guess is the page after the part before it, and the part begins there, or after a blank
-        page where it must open on the other side."""
+        page where it must open on the other side. ``held``: the class of a first element on a page of its own
+        whose lines wait until the part is settled (weasyprint_held.py)."""
         self.html = html
         self.shared = shared
-        self._paginate_from(guess, sided)
+        self._paginate_from(guess, sided, held)
 
-    def _paginate_from(self, guess: Placement, sided: bool = False) -> None:
+    def _paginate_from(self, guess: Placement, sided: bool = False, held: str | None = None) -> None:
         options = dict(weasyprint.DEFAULT_OPTIONS)
         html = self.html
         context = self.context = Document._build_layout_context(
@@ -130,7 +137,33 @@ class Paginated:
         context.page_maker[0] = (resume_at, next_page, right_page, state, remake_state)
         self.pages: list[Any] = []
         self._footnotes: list[Any] = context.footnotes.copy()
+        self.held = self._alone_on_its_page(held) if held else None
+        if self.held is not None:
+            context.__dict__[HELD] = holding(self.held)
         self._paginate()
+
+    def _alone_on_its_page(self, class_name: str) -> Any:
+        """The part's first element, if it has ``class_name`` and what follows it begins a page."""
+        body = self.root_box.children[0] if self.root_box.children else None
+        if body is None or len(body.children) < 2:
+            return None
+        first, following = body.children[:2]
+        if first.element is None or class_name not in (first.element.get("class") or "").split():
+            return None
+        page_break = first.style["break_after"] in PAGE_BREAKS or following.style["break_before"] in PAGE_BREAKS
+        return first.element if page_break else None
+
+    def _release(self) -> None:
+        """Set the held element's lines: its text made first, with the page numbers it now prints."""
+        context = self.context
+        del context.__dict__[HELD]
+        self.held = None
+        values = context.page_maker[1][3][1]
+        for (_, css_token), item in context.target_collector.counter_lookup_items.items():
+            if css_token == "content" and item.page_maker_index is None:
+                item.cached_page_counter_values = copy.deepcopy(values)
+                item.parse_again(values)
+        context.page_maker[0][-1]["content_changed"] = True
 
     def _targets_elsewhere(self, targets: dict[str, int]) -> None:
         """Anchors in other parts, at the pages given: ``target-counter()`` reads them as it reads the part's own."""
@@ -207,6 +240,7 @@ class Paginated:
             # A page break to one side within the part: from the other side, it may leave a blank page more or less.
             self._paginate_from(placement)
             return
+        released = self.held is not None
         self.placement = placement
         shift = placement.first_page - old.first_page
         context = self.context
@@ -224,8 +258,12 @@ class Paginated:
                 item.cached_page_counter_values["page"] = [item.cached_page_counter_values["page"][-1] + shift]
                 moved.add(name)
         self._targets_elsewhere(placement.targets)
+        if released:
+            self._release()
         if moved or shift:
             self._number_again(moved, bool(shift))
+        elif released:
+            self._paginate()
         if shift or flipped:
             with pages_numbered_from(placement.first_page):
                 for index, page in enumerate(self.pages):
