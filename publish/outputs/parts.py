@@ -184,6 +184,8 @@ class Run:
         self.parts = list(parts)
         self.base_url, self.resources, self.first_page = base_url, resources, first_page
         self.shared, self.targets = shared, targets or {}
+        # One for every part: making one reads the proxy settings and sets up a handler for each protocol.
+        self.fetcher = pdf.ConfinedFetcher(resources)
         self.paginated: list[Paginated] = []
         # Each part's PDF, with where it was written: writing makes a part's pages final, so one placed elsewhere
         # after it is laid out afresh.
@@ -198,9 +200,7 @@ class Run:
     ) -> Paginated:
         """The part laid out from ``first_page``, its links to other parts leading to ``targets`` (else to where the
         run guesses)."""
-        html = weasyprint.HTML(
-            string=part.html, base_url=self.base_url, url_fetcher=pdf.ConfinedFetcher(self.resources)
-        )
+        html = weasyprint.HTML(string=part.html, base_url=self.base_url, url_fetcher=self.fetcher)
         guessed = targets if targets is not None else self.targets
         return Paginated(
             html,
