@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -27,6 +28,8 @@ COMPRESSED = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 # Print page numbers, and the hyphens (hyphen-minus, U+2010, soft hyphen) e-readers set where they break words.
 ALWAYS_KEPT = "0123456789-\u2010\u00ad"
 FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf"}
+# What an id of the package (an XML name) may not hold, of what file names hold.
+NOT_IN_XML_NAMES = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def subset_fonts(book: AssembledBook, memo: Remembering) -> dict[str, bytes]:
@@ -115,7 +118,8 @@ def epub_bytes(
     package.add_item(epub.EpubNcx())
     package.spine = documents
     package.toc = [
-        epub.Link(entry.file_name, entry.label, entry.file_name.removesuffix(".xhtml")) for entry in book.epub_toc
+        epub.Link(entry.file_name, entry.label, package_id(entry.file_name.removesuffix(".xhtml")))
+        for entry in book.epub_toc
     ]
     package.guide = [
         {
@@ -235,11 +239,19 @@ def _subset_keeping_old_kerning(path: Path, characters: set[str]) -> bytes:
     return out.getvalue()
 
 
+def package_id(name: str) -> str:
+    """``name`` as an id of the package and its NCX may be: an XML name, which a piece's id (its file's name, say
+    "01-opening") need not be: what is not a letter, a digit, ".", "-" or "_" becomes "-", and a name that does
+    not begin with a letter begins with "_" (which a piece's id never holds, so no two names become one)."""
+    name = NOT_IN_XML_NAMES.sub("-", name)
+    return name if name[:1].isascii() and name[:1].isalpha() else f"_{name}"
+
+
 def _item(
     file_name: str, media_type: str, content: bytes, properties: list[str] | None = None, uid: str | None = None
 ) -> epub.EpubItem:
     item = epub.EpubItem(
-        uid=uid or file_name.replace("/", "-").replace(".", "-"),
+        uid=package_id(uid or file_name.replace("/", "-").replace(".", "-")),
         file_name=file_name,
         media_type=media_type,
         content=content,
