@@ -146,7 +146,9 @@ def build(
                 hand_over = processes.enter_context(
                     second_process(_prepare_for_layout, enabled=request.parallel and not cover.jpeg)
                 )
-            if prints:  # a page of the book laid out meanwhile readies the second process for the book
+            # With nothing remembered, every piece is rendered: meanwhile the second process lays a page of the book
+            # out, to be ready for the book (after an edit, the book comes sooner than that page would be done).
+            if prints and memo.is_empty():
                 without_pieces = partial(book_without_pieces, manuscript, theme, stamp, request, resources, memo)
                 hand_over.ahead(warm_up, without_pieces)
             book, outputs, guide = _write(
