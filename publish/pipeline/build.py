@@ -149,7 +149,8 @@ def build(
             # With nothing remembered, every piece is rendered: meanwhile the second process lays a page of the book
             # out, to be ready for the book (after an edit, the book comes sooner than that page would be done).
             if prints and memo.is_empty():
-                without_pieces = partial(book_without_pieces, manuscript, theme, stamp, request, resources, memo)
+                # Nothing of it is remembered: no later build would look it up.
+                without_pieces = partial(book_without_pieces, manuscript, theme, stamp, request, resources, None)
                 hand_over.ahead(warm_up, without_pieces)
             book, outputs, guide = _write(
                 manuscript, theme, stamp, out_dir, request, resources, moment, progress, memo, hand_over, cover
@@ -243,7 +244,7 @@ def book_without_pieces(
     stamp: BuildStamp,
     request: BuildRequest,
     resources: ResourcePolicy,
-    memo: Memo,
+    memo: Memo | None,
 ) -> PrintJob:
     """The print job of the book with none of its pieces rendered: its cover, front and back matter."""
     from publish.render.assemble import assemble
