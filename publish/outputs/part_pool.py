@@ -39,13 +39,11 @@ from publish.outputs.parts_again import Again
 from publish.outputs.parts_join import join
 from publish.outputs.parts_memory import KeptBook, KeptPart
 from publish.outputs.parts_split import Part, split
+from publish.outputs.print_edition import FROM_PIECES
 from publish.outputs.weasyprint_parts import Placement
 from publish.outputs.weasyprint_shared import Shared
 from publish.read.resources import ResourcePolicy
 
-# From this many pieces, the book is laid out in parts (below it, one layout costs less than the parts' own
-# overhead); benchmarks/NOTES.md says where the two cross.
-FROM_PIECES = 5
 # How much more the front matter weighs than its length says: its run lays it out twice where the contents do not
 # fit on the title verso (parts.Run.paginate), and again where their page numbers fall; its HTML is mostly the
 # contents' links, which cost little to lay out (benchmarks/NOTES.md has the runs' times).

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from publish.outputs.weasyprint_shared import Shared
     from publish.render.assemble import AssembledBook
 
+# From this many pieces, the book is laid out in parts (part_pool.py; below it, one layout costs less than the
+# parts' own overhead); benchmarks/NOTES.md says where the two cross.
+FROM_PIECES = 5
 # A mini-zine's panel: an eighth of an A4 or a Letter sheet.
 MINIZINE_PANELS = {"a4": ("74mm 105mm", "a7"), "letter": ("2.75in 4.25in", "letter-panel")}
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from publish.errors import PublishError, PublishWarning
 from publish.forking import Followed
 from publish.outputs.print_edition import (
+    FROM_PIECES,
     PrintEdition,
     PrintedThenStored,
     PrintJob,
@@ -146,9 +147,10 @@ def build(
                 hand_over = processes.enter_context(
                     second_process(_prepare_for_layout, enabled=request.parallel and not cover.jpeg)
                 )
-            # With nothing remembered, every piece is rendered: meanwhile the second process lays a page of the book
-            # out, to be ready for the book (after an edit, the book comes sooner than that page would be done).
-            if prints and memo.is_empty():
+            # With nothing remembered, every piece is rendered, which for a book laid out in parts takes about as
+            # long as the second process takes to import WeasyPrint: meanwhile it lays a page of the book out, to
+            # be ready for it (after an edit, or for a short book, the book would come before that page is done).
+            if prints and memo.is_empty() and len(manuscript.pieces) >= FROM_PIECES:
                 # Nothing of it is remembered: no later build would look it up.
                 without_pieces = partial(book_without_pieces, manuscript, theme, stamp, request, resources, None)
                 hand_over.ahead(warm_up, without_pieces)
