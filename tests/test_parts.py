@@ -16,6 +16,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from benchmarks.anthology import make_anthology
 from tests.conftest import MANUSCRIPT, ROOT, rendered_book
 
 ANTHOLOGY = ROOT / "tests" / "books" / "anthology"
@@ -306,4 +307,32 @@ def test_a_part_written_before_the_page_numbers_settled_is_laid_out_again_where_
     whole.write_bytes(whole_edition.outputs[".pdf"])
     joined.write_bytes(edition_in_parts.outputs[".pdf"])
     assert "further further" in subprocess.run(["pdftotext", str(joined), "-"], capture_output=True, text=True).stdout
+    assert_same_pages(joined, whole)
+
+
+def test_a_warning_too_long_for_its_page_still_makes_the_book_laid_out_whole(tmp_path, monkeypatch):
+    """A spoiler warning's page is set only once its page number is known, and the book's economy is chosen from
+    the parts' lengths before (weasyprint_held.py). A theme whose warning takes two pages makes that length
+    wrong: the parts are laid out again with nothing held, and the book is the single layout's."""
+    from publish.outputs import part_pool
+
+    theme = tmp_path / "long-warnings"
+    theme.mkdir()
+    (theme / "theme.toml").write_text('extends = "classic"\n')
+    (theme / "print.css").write_text(".spoiler-warning .spoiler-warning-text { font-size: 40pt; line-height: 1.2; }\n")
+    held: list[bool] = []
+    in_parts = part_pool._in_parts
+
+    def noted(*args, hold=True):
+        held.append(hold)
+        return in_parts(*args, hold=hold)
+
+    monkeypatch.setattr(part_pool, "_in_parts", noted)
+    # Ten pieces whose longer warnings would have the economy open other pieces on a right-hand page.
+    book = make_anthology(10, tmp_path / "anthology")
+    whole_edition, edition_in_parts = print_editions(print_job_for(book, tmp_path / "out", theme, 2), monkeypatch)
+    assert held == [True, False]
+    whole, joined = tmp_path / "whole.pdf", tmp_path / "joined.pdf"
+    whole.write_bytes(whole_edition.outputs[".pdf"])
+    joined.write_bytes(edition_in_parts.outputs[".pdf"])
     assert_same_pages(joined, whole)

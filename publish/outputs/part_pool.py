@@ -37,7 +37,7 @@ from publish.outputs.parts import (
 )
 from publish.outputs.parts_again import Again
 from publish.outputs.parts_join import join
-from publish.outputs.parts_memory import KeptBook, KeptPart
+from publish.outputs.parts_memory import KeptBook, KeptPart, Recalled
 from publish.outputs.parts_split import Part, split
 from publish.outputs.print_edition import FROM_PIECES
 from publish.outputs.weasyprint_parts import Placement
@@ -80,8 +80,24 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
         again = Again(parts, earlier, store, job.resources, shared, job.base_url).lay_out(job.openings)
         if again is not None:
             return again
+    try:
+        return _in_parts(job, parts, shared, earlier)
+    except _Misjudged:
+        return _in_parts(job, parts, shared, earlier, hold=False)
+
+
+class _Misjudged(Exception):
+    """A part held back was another length once set (SettledRun.misjudged): the book is laid out again, with
+    nothing held."""
+
+
+def _in_parts(
+    job: PartsJob, parts: list[Part], shared: Shared, earlier: Recalled | None, hold: bool = True
+) -> InParts | None:
+    """The book laid out in parts, all of them, by as many runs as the job asks for."""
+    store = job.resources.store
     spans = runs_of(parts, job.jobs or default_jobs())
-    with _runs(job, parts, spans, shared) as runs:
+    with _runs(job, parts, spans, shared, hold) as runs:
         laid = _flat(_each(runs, "paginate"))
         if not all(part.begins_page for part in laid[1:]):
             return None
@@ -101,6 +117,8 @@ def lay_out(job: PartsJob, shared: Shared) -> InParts | None:
             settled: list[SettledRun] = _each(
                 runs, "settle_and_write", *[own + end for own, end in zip(_by_run(placed, spans), booklet, strict=True)]
             )
+            if any(run.misjudged for run in settled):
+                raise _Misjudged
             laid = [part for run in settled for part in run.laid]
             if placements(laid, moved) == placed:
                 break
@@ -158,14 +176,14 @@ def _flat(results: list[list[Laid]]) -> list[Laid]:
 
 @contextmanager
 def _runs(
-    job: PartsJob, parts: Sequence[Part], spans: Sequence[tuple[int, int]], shared: Shared
+    job: PartsJob, parts: Sequence[Part], spans: Sequence[tuple[int, int]], shared: Shared, hold: bool
 ) -> Iterator[list[_Here | _Forked]]:
     """The runs, the first in this process; they share ``shared`` as this process has it (a forked one, a copy)."""
     runs: list[_Here | _Forked] = []
     try:
         for index, (start, end) in enumerate(spans):
             first = 1 if index == 0 else GUESSED_FIRST_PAGE
-            laying = Run(parts[start:end], job.base_url, job.resources, first, shared)
+            laying = Run(parts[start:end], job.base_url, job.resources, first, shared, hold=hold)
             runs.append(_Here(laying) if index == 0 else _Forked(laying))
         yield runs
     finally:

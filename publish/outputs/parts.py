@@ -162,10 +162,12 @@ class RunPdf:
 
 @dataclass(frozen=True)
 class SettledRun:
-    """A run's parts settled, and written where they are."""
+    """A run's parts settled, and written where they are; ``misjudged``: a part's length, once its held lines were
+    set, is not the one the book's economy was chosen from (its PDF is then not the one a single layout makes)."""
 
     laid: list[Laid]
     written: RunPdf
+    misjudged: bool = False
 
 
 class Run:
@@ -179,9 +181,12 @@ class Run:
         first_page: int,
         shared: Shared,
         targets: Mapping[str, int] | None = None,
+        hold: bool = True,
     ):
-        """``targets``: the pages the parts' links to other parts are guessed to lead to (page 1 where none is)."""
+        """``targets``: the pages the parts' links to other parts are guessed to lead to (page 1 where none is);
+        ``hold``: whether a spoiler warning's page is set only once the part is settled (weasyprint_held.py)."""
         self.parts = list(parts)
+        self.hold = hold
         self.base_url, self.resources, self.first_page = base_url, resources, first_page
         self.shared, self.targets = shared, targets or {}
         # One for every part: making one reads the proxy settings and sets up a handler for each protocol.
@@ -207,7 +212,7 @@ class Run:
             Placement(first_page, targets={name: guessed.get(name, 1) for name in part.targets}),
             self.shared,
             sided,
-            held=WARNING,
+            held=WARNING if self.hold else None,
         )
 
     def paginate(self, contents_apart: bool | None = None, follows: bool = False) -> list[Laid]:
@@ -271,7 +276,8 @@ class Run:
                 paginated.settle(placement)
             self.written[index] = placement, self._written(paginated, self.programs, booklet and index == last)
         parts = [written[1] for written in self.written if written is not None]
-        return SettledRun(self._laid(), RunPdf(parts, dict(self.programs), self.resources.new_entries))
+        misjudged = any(paginated.misjudged for paginated in self.paginated)
+        return SettledRun(self._laid(), RunPdf(parts, dict(self.programs), self.resources.new_entries), misjudged)
 
     @staticmethod
     def _written(paginated: Paginated, programs: dict[str, bytes], booklet: bool) -> PartPdf:

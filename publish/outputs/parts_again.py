@@ -150,6 +150,8 @@ class Again:
             for start, run in self.runs:
                 end = start + len(run.parts)
                 self.settled[start] = run.settle_and_write(placed[start:end], booklet=end - 1 == last)
+                if self.settled[start].misjudged:
+                    return None
                 laid[start:end] = self.settled[start].laid
             if placements(laid, moved) == placed:
                 return placed

@@ -5,7 +5,10 @@ ends ("skip to page 123"), which its run does not know while it paginates:
 the page would be laid out twice, with a guess and then with the number. So
 the first time its paragraphs are given no lines (the page still ends where
 it did, since the piece after it begins a page of its own), and they are set
-when the part is settled (weasyprint_parts.py).
+when the part is settled (weasyprint_parts.py). The book's economy is chosen
+from the parts' lengths before: a warning too long for its page makes the
+part longer once set, and the book is then laid out again with nothing held
+(part_pool.py).
 """
 
 from __future__ import annotations

@@ -141,6 +141,8 @@ class Paginated:
         if self.held is not None:
             context.__dict__[HELD] = holding(self.held)
         self._paginate()
+        # Its length while its first page's lines were held: a guess, which the book's economy is chosen from.
+        self.held_pages = self.page_count if self.held is not None else None
 
     def _alone_on_its_page(self, class_name: str) -> Any:
         """The part's first element, if it has ``class_name`` and what follows it begins a page."""
@@ -188,6 +190,12 @@ class Paginated:
     @property
     def page_count(self) -> int:
         return len(self.pages)
+
+    @property
+    def misjudged(self) -> bool:
+        """Whether setting its held lines gave it another length than it had without them (a warning too long
+        for its page, say)."""
+        return self.held is None and self.held_pages is not None and self.held_pages != self.page_count
 
     @property
     def first_break(self) -> str:
