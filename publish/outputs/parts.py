@@ -14,7 +14,6 @@ side by side.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -124,11 +123,6 @@ def measured(laid: Sequence[Laid], placed: Sequence[Placement]) -> economy.Measu
     units = [unit for part in laid for unit in part.measured.units]
     pages = sum(part.measured.page_count + placement.blank_before for part, placement in zip(laid, placed, strict=True))
     return economy.Measured(units, pages, laid[0].measured.contents_fit)
-
-
-def _unprinted_length(placement: Placement, paginated: Paginated) -> Placement:
-    """The placement, but for the book's length where the part does not print it: the part is the same at either."""
-    return placement if paginated.counts_pages else dataclasses.replace(placement, total_pages=0)
 
 
 @dataclass(frozen=True)
@@ -267,7 +261,8 @@ class Run:
         for index, placement in enumerate(placed):
             done = self.written[index]
             paginated = self.paginated[index]
-            if done is not None and _unprinted_length(done[0], paginated) == _unprinted_length(placement, paginated):
+            counts_pages = paginated.counts_pages
+            if done is not None and done[0].as_printed(counts_pages) == placement.as_printed(counts_pages):
                 continue
             if done is not None:
                 paginated = self._paginate(self.parts[index], placement.first_page, False, placement.targets)

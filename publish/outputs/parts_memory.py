@@ -13,7 +13,6 @@ that fall elsewhere, and writes the book from every part's objects
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import pickle
 from collections.abc import Sequence
@@ -54,8 +53,7 @@ class KeptPart:
     def falls_as_before(self, placement: Placement, last: bool) -> bool:
         """Whether a part placed so has the pages this one has: the same place, the same page numbers, running heads
         and booklet ending, and the same book length if it prints it."""
-        before = self.placement if self.counts_pages else dataclasses.replace(self.placement, total_pages=0)
-        now = placement if self.counts_pages else dataclasses.replace(placement, total_pages=0)
+        before, now = self.placement.as_printed(self.counts_pages), placement.as_printed(self.counts_pages)
         return now == before and self.booklet == last
 
 

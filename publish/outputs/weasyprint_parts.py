@@ -34,6 +34,7 @@ from weasyprint.layout import page as pages_module
 from weasyprint.layout.page import make_all_pages, page_height, page_width
 from weasyprint.layout.percent import resolve_percentages
 
+from publish.outputs.economy import PAGE_BREAKS
 from publish.outputs.weasyprint_held import HELD, holding
 from publish.outputs.weasyprint_shared import Shared
 
@@ -42,7 +43,6 @@ PAGE_TYPE = pages_module.PageType
 # How many times WeasyPrint lays pages out again for page numbers that moved (its own limit).
 MAX_LOOPS = 8
 SIDE_BREAKS = ("left", "right", "recto", "verso")
-PAGE_BREAKS = ("page", *SIDE_BREAKS)
 # The counters a page's place changes.
 PAGE_COUNTERS = {"page", "pages"}
 
@@ -60,6 +60,10 @@ class Placement:
     targets: dict[str, int] = field(default_factory=dict)
     # Whether a blank page (the theme's :blank page) comes before the part, to bring its first page to the right.
     blank_before: bool = False
+
+    def as_printed(self, counts_pages: bool) -> Placement:
+        """What of the placement the part's pages show: the book's length only where it prints it."""
+        return self if counts_pages else dataclasses.replace(self, total_pages=0)
 
 
 class _TargetElsewhere:
@@ -88,6 +92,13 @@ def _counts_pages(content: Any) -> bool:
     return isinstance(content, (list, tuple)) and any(
         kind in ("counter()", "counters()") and value and value[0] == "pages" for kind, value in content
     )
+
+
+def _text_made_again(item: Any, page_counters: dict) -> None:
+    """A ``content`` that prints page numbers made again with ``page_counters`` (as WeasyPrint's own pagination
+    does for a pending one), before its page is laid out again."""
+    item.cached_page_counter_values = copy.deepcopy(page_counters)
+    item.parse_again(page_counters)
 
 
 def _right_hand(page_number: int, root_box: Any) -> bool:
@@ -160,11 +171,9 @@ class Paginated:
         context = self.context
         del context.__dict__[HELD]
         self.held = None
-        values = context.page_maker[1][3][1]
         for (_, css_token), item in context.target_collector.counter_lookup_items.items():
             if css_token == "content" and item.page_maker_index is None:
-                item.cached_page_counter_values = copy.deepcopy(values)
-                item.parse_again(values)
+                _text_made_again(item, context.page_maker[1][3][1])
         context.page_maker[0][-1]["content_changed"] = True
 
     def _targets_elsewhere(self, targets: dict[str, int]) -> None:
@@ -295,9 +304,7 @@ class Paginated:
                 if css_token == "content":
                     # The text made again now, with the page's counters as its margin boxes get them: marked
                     # pending instead, WeasyPrint would lay the page out, then make the text, then lay it out again.
-                    values = context.page_maker[index + 1][3][1]
-                    item.cached_page_counter_values = copy.deepcopy(values)
-                    item.parse_again(values)
+                    _text_made_again(item, context.page_maker[index + 1][3][1])
                 else:
                     item.pending = True
                 context.page_maker[index][-1]["content_changed"] = True
